@@ -1,0 +1,500 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+use crate::error::Error;
+use crate::types::*;
+
+/// How the client authenticates.
+#[derive(Clone)]
+enum Credentials {
+    None,
+    /// A bearer token obtained elsewhere.
+    Token(String),
+    /// An API key, exchanged for tokens as needed (and again when one expires).
+    ApiKey(String),
+}
+
+struct CachedToken {
+    token: String,
+    refresh_after: Instant,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Credentials,
+    cached_token: Mutex<Option<CachedToken>>,
+    max_retries: u32,
+    initial_backoff: Duration,
+}
+
+/// An async client for the cdmx API. Cheap to clone; clones share connections and tokens.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Credentials,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    initial_backoff: Duration,
+}
+
+impl ClientBuilder {
+    /// Authenticate with a bearer token from `POST /v1/auth/token`.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Credentials::Token(token.into());
+        self
+    }
+
+    /// Authenticate with an organisation API key; the client exchanges it for tokens.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.credentials = Credentials::ApiKey(key.into());
+        self
+    }
+
+    /// Whole-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connection timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retries of idempotent requests (GET, PUT, DELETE) on 502/503/504 and connection
+    /// failures, with exponential backoff from `initial_backoff` (defaults: 3, 200 ms).
+    pub fn retries(mut self, max_retries: u32, initial_backoff: Duration) -> Self {
+        self.max_retries = max_retries;
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let parsed =
+            reqwest::Url::parse(&base_url).map_err(|_| Error::InvalidBaseUrl(base_url.clone()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidBaseUrl(base_url));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("cdmx-sdk/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                credentials: self.credentials,
+                cached_token: Mutex::new(None),
+                max_retries: self.max_retries,
+                initial_backoff: self.initial_backoff,
+            }),
+        })
+    }
+}
+
+/// Percent-encodes one path segment, so an id can never change the path.
+fn segment(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 502..=504)
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
+}
+
+/// Collects every item of a paged list by following `next_cursor`.
+///
+/// ```no_run
+/// # async fn demo(client: cdmx_sdk::Client, org: String) -> Result<(), cdmx_sdk::Error> {
+/// use cdmx_sdk::types::PageParams;
+/// let users = cdmx_sdk::collect_pages(|cursor| {
+///     let (client, org) = (client.clone(), org.clone());
+///     async move { client.list_users(&org, &PageParams { limit: Some(200), cursor }).await }
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
+pub async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, Error>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    let mut items = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = fetch(cursor).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// An empty body or query.
+#[derive(Serialize)]
+struct Nothing {}
+
+impl Client {
+    /// A client for the server at `base_url`, e.g. `http://127.0.0.1:8080`.
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            credentials: Credentials::None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+        }
+    }
+
+    /// The same server and connection pool, authenticated with `token`.
+    pub fn with_token(&self, token: impl Into<String>) -> Client {
+        self.with_credentials(Credentials::Token(token.into()))
+    }
+
+    /// The same server and connection pool, authenticated with an API key.
+    pub fn with_api_key(&self, key: impl Into<String>) -> Client {
+        self.with_credentials(Credentials::ApiKey(key.into()))
+    }
+
+    fn with_credentials(&self, credentials: Credentials) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base_url: self.inner.base_url.clone(),
+                credentials,
+                cached_token: Mutex::new(None),
+                max_retries: self.inner.max_retries,
+                initial_backoff: self.inner.initial_backoff,
+            }),
+        }
+    }
+
+    /// Signs in with a password and returns a client that uses the resulting token.
+    pub async fn login(&self, email: &str, password: &str) -> Result<Client, Error> {
+        let token = self
+            .issue_token(&TokenRequest::Password {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            })
+            .await?;
+        Ok(self.with_token(token.access_token))
+    }
+
+    async fn bearer(&self, refresh: bool) -> Result<Option<String>, Error> {
+        match &self.inner.credentials {
+            Credentials::None => Ok(None),
+            Credentials::Token(token) => Ok(Some(token.clone())),
+            Credentials::ApiKey(key) => {
+                let mut cached = self.inner.cached_token.lock().await;
+                if !refresh
+                    && let Some(c) = cached.as_ref()
+                    && Instant::now() < c.refresh_after
+                {
+                    return Ok(Some(c.token.clone()));
+                }
+                let issued = self
+                    .issue_token(&TokenRequest::ApiKey {
+                        api_key: key.clone(),
+                    })
+                    .await?;
+                let lifetime = Duration::from_secs(issued.expires_in);
+                let margin = Duration::from_secs(30).min(lifetime / 2);
+                *cached = Some(CachedToken {
+                    token: issued.access_token.clone(),
+                    refresh_after: Instant::now() + lifetime - margin,
+                });
+                Ok(Some(issued.access_token))
+            }
+        }
+    }
+
+    /// Sends one operation. Idempotent requests are retried on transient failures; an
+    /// API-key client whose token was refused gets a fresh token once.
+    async fn call<Q, B, T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&Q>,
+        body: Option<&B>,
+    ) -> Result<T, Error>
+    where
+        Q: Serialize + ?Sized,
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let response = self.send(method, path, query, body).await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        let body = if status == StatusCode::NO_CONTENT && bytes.is_empty() {
+            b"null".as_slice()
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(body).map_err(|e| Error::UnexpectedResponse {
+            status: status.as_u16(),
+            message: e.to_string(),
+        })
+    }
+
+    async fn send<Q, B>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&Q>,
+        body: Option<&B>,
+    ) -> Result<reqwest::Response, Error>
+    where
+        Q: Serialize + ?Sized,
+        B: Serialize + ?Sized,
+    {
+        let url = format!("{}{}", self.inner.base_url, path);
+        let retries = if is_idempotent(&method) { self.inner.max_retries } else { 0 };
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            let mut request: RequestBuilder = self.inner.http.request(method.clone(), &url);
+            if let Some(token) = self.bearer(false).await? {
+                request = request.bearer_auth(token);
+            }
+            if let Some(query) = query {
+                request = request.query(query);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let backoff = self.inner.initial_backoff * 2u32.saturating_pow(attempt);
+            match request.send().await {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => {
+                    let status = response.status();
+                    if status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && matches!(self.inner.credentials, Credentials::ApiKey(_))
+                    {
+                        refreshed = true;
+                        self.bearer(true).await?;
+                        continue;
+                    }
+                    if retryable_status(status) && attempt < retries {
+                        attempt += 1;
+                        tokio::time::sleep(backoff).await;
+                        continue;
+                    }
+                    return Err(problem_of(response).await);
+                }
+                Err(error) if (error.is_connect() || error.is_timeout()) && attempt < retries => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    // --- system ---
+
+    /// `GET /healthz`
+    pub async fn get_health(&self) -> Result<Health, Error> {
+        self.call::<Nothing, Nothing, _>(Method::GET, "/healthz", None, None).await
+    }
+
+    /// `GET /readyz`
+    pub async fn get_readiness(&self) -> Result<Readiness, Error> {
+        self.call::<Nothing, Nothing, _>(Method::GET, "/readyz", None, None).await
+    }
+
+    // --- auth ---
+
+    /// `POST /v1/auth/token`
+    pub async fn issue_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+        // Sent without credentials: this is how credentials are obtained.
+        let url = format!("{}/v1/auth/token", self.inner.base_url);
+        let response = self.inner.http.post(url).json(request).send().await?;
+        if !response.status().is_success() {
+            return Err(problem_of(response).await);
+        }
+        Ok(response.json().await?)
+    }
+
+    /// `GET /v1/me`
+    pub async fn get_me(&self) -> Result<Me, Error> {
+        self.call::<Nothing, Nothing, _>(Method::GET, "/v1/me", None, None).await
+    }
+
+    // --- organizations ---
+
+    /// `POST /v1/organizations` (sign-up; no credentials needed)
+    pub async fn create_organization(
+        &self,
+        request: &SignUpRequest,
+    ) -> Result<SignUpResponse, Error> {
+        self.call::<Nothing, _, _>(Method::POST, "/v1/organizations", None, Some(request))
+            .await
+    }
+
+    /// `GET /v1/organizations`
+    pub async fn list_organizations(
+        &self,
+        filter: &OrganizationFilter,
+    ) -> Result<Page<Organization>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/organizations", Some(filter), None)
+            .await
+    }
+
+    /// `GET /v1/organizations/{id}`
+    pub async fn get_organization(&self, id: &str) -> Result<Organization, Error> {
+        let path = format!("/v1/organizations/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None).await
+    }
+
+    /// `POST /v1/organizations/{id}/verify` (platform admins)
+    pub async fn verify_organization(&self, id: &str) -> Result<Organization, Error> {
+        let path = format!("/v1/organizations/{}/verify", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::POST, &path, None, None).await
+    }
+
+    /// `POST /v1/organizations/{id}/users`
+    pub async fn create_user(
+        &self,
+        organization_id: &str,
+        request: &CreateUserRequest,
+    ) -> Result<User, Error> {
+        let path = format!("/v1/organizations/{}/users", segment(organization_id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request)).await
+    }
+
+    /// `GET /v1/organizations/{id}/users`
+    pub async fn list_users(
+        &self,
+        organization_id: &str,
+        page: &PageParams,
+    ) -> Result<Page<User>, Error> {
+        let path = format!("/v1/organizations/{}/users", segment(organization_id));
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None).await
+    }
+
+    // --- api keys ---
+
+    /// `POST /v1/organizations/{id}/api-keys`
+    pub async fn create_api_key(
+        &self,
+        organization_id: &str,
+        request: &CreateApiKeyRequest,
+    ) -> Result<CreatedApiKey, Error> {
+        let path = format!("/v1/organizations/{}/api-keys", segment(organization_id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request)).await
+    }
+
+    /// `GET /v1/organizations/{id}/api-keys`
+    pub async fn list_api_keys(
+        &self,
+        organization_id: &str,
+        page: &PageParams,
+    ) -> Result<Page<ApiKey>, Error> {
+        let path = format!("/v1/organizations/{}/api-keys", segment(organization_id));
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None).await
+    }
+
+    /// `DELETE /v1/organizations/{id}/api-keys/{key_id}`
+    pub async fn revoke_api_key(&self, organization_id: &str, key_id: &str) -> Result<(), Error> {
+        let path = format!(
+            "/v1/organizations/{}/api-keys/{}",
+            segment(organization_id),
+            segment(key_id)
+        );
+        self.send::<Nothing, Nothing>(Method::DELETE, &path, None, None)
+            .await
+            .map(drop)
+    }
+}
+
+async fn problem_of(response: reqwest::Response) -> Error {
+    let status = response.status().as_u16();
+    match response.bytes().await {
+        Ok(bytes) => match serde_json::from_slice::<Problem>(&bytes) {
+            Ok(problem) => Error::Api {
+                status,
+                problem: Box::new(problem),
+            },
+            Err(_) => Error::UnexpectedResponse {
+                status,
+                message: String::from_utf8_lossy(&bytes).chars().take(500).collect(),
+            },
+        },
+        Err(e) => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(segment("0190-abc"), "0190-abc");
+        assert_eq!(segment("../admin"), "..%2Fadmin");
+        assert_eq!(segment("a b?c"), "a%20b%3Fc");
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        assert!(matches!(
+            Client::builder("ftp://x").build(),
+            Err(Error::InvalidBaseUrl(_))
+        ));
+        assert!(Client::builder("http://127.0.0.1:8080/").build().is_ok());
+    }
+
+    #[tokio::test]
+    async fn collect_pages_follows_cursors_to_the_end() {
+        let pages = [(vec![1, 2], Some("a")), (vec![3], Some("b")), (vec![], None)];
+        let seen = std::sync::Mutex::new(Vec::new());
+        let all = collect_pages(|cursor| {
+            seen.lock().unwrap().push(cursor.clone());
+            let index = seen.lock().unwrap().len() - 1;
+            let (items, next) = pages[index].clone();
+            async move {
+                Ok(Page {
+                    items,
+                    next_cursor: next.map(str::to_owned),
+                })
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, vec![1, 2, 3]);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![None, Some("a".to_owned()), Some("b".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,27 @@
+//! Typed Rust client for the cdmx CDMO exchange API.
+//!
+//! The request and response types in [`types`] are the ones the server itself uses, so
+//! this client cannot drift from the server or from the OpenAPI document in `openapi/`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cdmx_sdk::Error> {
+//! let client = cdmx_sdk::Client::builder("http://127.0.0.1:8080")
+//!     .api_key("cdmx_sk_...")
+//!     .build()?;
+//! let me = client.get_me().await?;
+//! println!("signed in to {}", me.organization.name);
+//! # Ok(()) }
+//! ```
+
+pub mod types;
+
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "client")]
+mod error;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientBuilder, collect_pages};
+#[cfg(feature = "client")]
+pub use error::Error;
+pub use types::*;

@@ -1,0 +1,16 @@
+//! API request and response types, defined once and shared by the server and the SDK.
+//!
+//! With the `openapi` feature these types also derive `utoipa::ToSchema`, which is how the
+//! server's OpenAPI document describes them: the document and this crate cannot drift.
+
+mod auth;
+mod organizations;
+mod pagination;
+mod problem;
+mod system;
+
+pub use auth::*;
+pub use organizations::*;
+pub use pagination::*;
+pub use problem::*;
+pub use system::*;

@@ -1,0 +1,30 @@
+use serde::{Deserialize, Serialize};
+
+/// Liveness: the process is up. Says nothing about the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+    /// Server version.
+    pub version: String,
+}
+
+/// Readiness: the database answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Readiness {
+    /// Always `ready` (otherwise the answer is a 503 problem).
+    pub status: String,
+    /// The storage backend in use.
+    pub database: DatabaseBackend,
+}
+
+/// Storage backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseBackend {
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,118 @@
+//! The `cdmx` command line: serve (the default), operator commands, the OpenAPI document.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::{Database, accounts, write_transaction};
+use crate::domain::accounts::{EmailAddress, Password};
+use crate::startup::Application;
+use crate::{auth, openapi, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "cdmx", version, about = "cdmx: the CDMO exchange backend")]
+pub struct Cli {
+    /// A TOML configuration file (also CDMX_CONFIG). Environment variables override it.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Operator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document, or write it to a file.
+    Openapi {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin. The password is read from CDMX_ADMIN_PASSWORD, or
+    /// from the first line of standard input; there is never a default password.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi { output } => {
+            let json = openapi::document_json().map_err(|e| e.to_string())?;
+            match output {
+                Some(path) => std::fs::write(&path, json)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    print!("{json}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Serve => {
+            let settings = load(cli.config)?;
+            telemetry::init(&settings);
+            let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+            let address = app.address().to_owned();
+            println!("cdmx listening on http://{address}");
+            println!("Swagger UI: http://{address}/docs/");
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email },
+        } => {
+            let settings = load(cli.config)?;
+            telemetry::init(&settings);
+            let email = EmailAddress::parse(&email).map_err(|e| format!("--email {e}"))?;
+            let password = read_admin_password()?;
+            let password = Password::parse(&password).map_err(|e| format!("password {e}"))?;
+            let hash = auth::passwords::hash(&password).map_err(|e| e.to_string())?;
+            let url = settings.database_url.clone();
+            tokio::task::spawn_blocking(move || {
+                let db = Database::connect(&url, 1).map_err(|e| e.to_string())?;
+                let mut conn = db.blocking_connection().map_err(|e| e.to_string())?;
+                write_transaction(&mut conn, |c| {
+                    let platform = accounts::platform_organization(c)?;
+                    let user = accounts::UserRow::new(&platform.id, email.as_str(), hash, "admin");
+                    accounts::insert_user(c, &user)?;
+                    Ok(user)
+                })
+                .map(|user| println!("created platform admin {} ({})", user.email, user.id))
+                .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    }
+}
+
+fn load(file: Option<PathBuf>) -> Result<Settings, String> {
+    Settings::from_process_env(file.as_deref()).map_err(|e| e.to_string())
+}
+
+fn read_admin_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("CDMX_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("password for the new platform admin (input is echoed; prefer CDMX_ADMIN_PASSWORD):");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

@@ -1,0 +1,288 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then `CDMX_*`
+//! environment variables (the last one wins).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+/// Every setting of the server. The README lists each with its default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on (`CDMX_BIND`). Port 0 picks a free port.
+    pub bind: String,
+    /// `sqlite://path` or `postgres://...` (`CDMX_DATABASE_URL`).
+    pub database_url: String,
+    /// Connections in the database pool (`CDMX_DATABASE_POOL_SIZE`).
+    pub database_pool_size: u32,
+    /// HS256 signing secret for access tokens, at least 32 bytes (`CDMX_JWT_SECRET`).
+    /// When absent a random one is generated at start: tokens then die with the process
+    /// and are not accepted by other processes, so set it for any shared deployment.
+    pub jwt_secret: Option<String>,
+    /// `iss` claim of issued tokens (`CDMX_JWT_ISSUER`).
+    pub jwt_issuer: String,
+    /// `aud` claim of issued tokens (`CDMX_JWT_AUDIENCE`).
+    pub jwt_audience: String,
+    /// Access token lifetime in seconds (`CDMX_TOKEN_TTL_SECONDS`).
+    pub token_ttl_seconds: u64,
+    /// A tracing filter such as `info` or `cdmx=debug,info` (`CDMX_LOG`).
+    pub log_level: String,
+    /// `text` or `json` (`CDMX_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Browser origins allowed by CORS, comma-separated in the environment
+    /// (`CDMX_CORS_ORIGINS`). Empty: no cross-origin browser access.
+    pub cors_origins: Vec<String>,
+    /// Largest accepted request body in bytes (`CDMX_BODY_LIMIT_BYTES`).
+    pub body_limit_bytes: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT
+    /// (`CDMX_SHUTDOWN_TIMEOUT_SECONDS`).
+    pub shutdown_timeout_seconds: u64,
+    /// HTTP worker threads; 0 means one per core (`CDMX_WORKERS`).
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: "sqlite://cdmx.db".to_owned(),
+            database_pool_size: 8,
+            jwt_secret: None,
+            jwt_issuer: "cdmx".to_owned(),
+            jwt_audience: "cdmx-api".to_owned(),
+            token_ttl_seconds: 3600,
+            log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
+            cors_origins: Vec::new(),
+            body_limit_bytes: 1024 * 1024,
+            shutdown_timeout_seconds: 30,
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    ReadFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file {path}: {message}")]
+    ParseFile { path: String, message: String },
+    #[error("invalid value for {variable}: {message}")]
+    Invalid { variable: String, message: String },
+}
+
+fn invalid(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        variable: variable.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment as read by `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        settings.apply_env(env)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Reads the process environment; the file comes from `CDMX_CONFIG` unless given.
+    pub fn from_process_env(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let from_env = std::env::var("CDMX_CONFIG").ok();
+        let file = file.or(from_env.as_deref().map(Path::new));
+        Self::load(file, |name| std::env::var(name).ok())
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+            path: path.display().to_string(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| invalid(name, e.to_string()))
+        }
+        if let Some(v) = env("CDMX_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = env("CDMX_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = env("CDMX_DATABASE_POOL_SIZE") {
+            self.database_pool_size = parse("CDMX_DATABASE_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = env("CDMX_JWT_SECRET") {
+            self.jwt_secret = Some(v);
+        }
+        if let Some(v) = env("CDMX_JWT_ISSUER") {
+            self.jwt_issuer = v;
+        }
+        if let Some(v) = env("CDMX_JWT_AUDIENCE") {
+            self.jwt_audience = v;
+        }
+        if let Some(v) = env("CDMX_TOKEN_TTL_SECONDS") {
+            self.token_ttl_seconds = parse("CDMX_TOKEN_TTL_SECONDS", &v)?;
+        }
+        if let Some(v) = env("CDMX_LOG") {
+            self.log_level = v;
+        }
+        if let Some(v) = env("CDMX_LOG_FORMAT") {
+            self.log_format = match v.trim() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(invalid(
+                        "CDMX_LOG_FORMAT",
+                        format!("expected `text` or `json`, got `{other}`"),
+                    ));
+                }
+            };
+        }
+        if let Some(v) = env("CDMX_CORS_ORIGINS") {
+            self.cors_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(v) = env("CDMX_BODY_LIMIT_BYTES") {
+            self.body_limit_bytes = parse("CDMX_BODY_LIMIT_BYTES", &v)?;
+        }
+        if let Some(v) = env("CDMX_SHUTDOWN_TIMEOUT_SECONDS") {
+            self.shutdown_timeout_seconds = parse("CDMX_SHUTDOWN_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = env("CDMX_WORKERS") {
+            self.workers = parse("CDMX_WORKERS", &v)?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        DatabaseUrl::parse(&self.database_url)
+            .map_err(|e| invalid("database_url (CDMX_DATABASE_URL)", e.to_string()))?;
+        if self.database_pool_size == 0 {
+            return Err(invalid("database_pool_size", "must be at least 1"));
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            return Err(invalid(
+                "jwt_secret (CDMX_JWT_SECRET)",
+                "must be at least 32 bytes",
+            ));
+        }
+        if self.token_ttl_seconds < 60 || self.token_ttl_seconds > 86_400 {
+            return Err(invalid(
+                "token_ttl_seconds",
+                "must be between 60 and 86400",
+            ));
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(invalid("body_limit_bytes", "must be at least 1024"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_bind_loopback_and_use_sqlite_file() {
+        let s = Settings::load(None, env_of(&[])).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://cdmx.db");
+        assert!(s.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn file_then_environment_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cdmx.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\ntoken_ttl_seconds = 600\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&path), env_of(&[("CDMX_BIND", "127.0.0.1:7000")])).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:7000", "environment beats file");
+        assert_eq!(s.token_ttl_seconds, 600, "file beats default");
+        assert_eq!(s.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cdmx.toml");
+        std::fs::write(&path, "bnid = \"x\"\n").unwrap();
+        let err = Settings::load(Some(&path), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("bnid"), "{err}");
+    }
+
+    #[test]
+    fn malformed_database_url_is_a_clear_error() {
+        let err =
+            Settings::load(None, env_of(&[("CDMX_DATABASE_URL", "mysql://x/y")])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("CDMX_DATABASE_URL") && text.contains("mysql"), "{text}");
+    }
+
+    #[test]
+    fn short_jwt_secret_and_bad_numbers_are_rejected() {
+        assert!(Settings::load(None, env_of(&[("CDMX_JWT_SECRET", "short")])).is_err());
+        let err = Settings::load(None, env_of(&[("CDMX_DATABASE_POOL_SIZE", "many")])).unwrap_err();
+        assert!(err.to_string().contains("CDMX_DATABASE_POOL_SIZE"));
+    }
+
+    #[test]
+    fn cors_origins_split_on_commas() {
+        let s = Settings::load(
+            None,
+            env_of(&[("CDMX_CORS_ORIGINS", "https://a.example, https://b.example,")]),
+        )
+        .unwrap();
+        assert_eq!(s.cors_origins, vec!["https://a.example", "https://b.example"]);
+    }
+}

@@ -1,0 +1,268 @@
+//! Organisations, users and API keys: rows and queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{api_keys, organizations, users};
+use super::{DbConnection, StoreError, StoreResult, new_id, now};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub verified: bool,
+    pub verified_at: Option<NaiveDateTime>,
+    pub verified_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub organization_id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub role: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+const EMAIL_TAKEN: &str = "a user with this email already exists";
+
+/// A keyset page request: rows after `after` (by id), at most `limit`.
+#[derive(Debug, Clone)]
+pub struct Keyset {
+    pub after: Option<String>,
+    /// One more than the page size is fetched, to know whether a next page exists.
+    pub fetch: i64,
+}
+
+impl UserRow {
+    pub fn new(organization_id: &str, email: &str, password_hash: String, role: &str) -> Self {
+        Self {
+            id: new_id(),
+            organization_id: organization_id.to_owned(),
+            email: email.to_owned(),
+            password_hash,
+            role: role.to_owned(),
+            created_at: now(),
+        }
+    }
+}
+
+/// Creates an organisation and its first admin, both or neither.
+pub fn sign_up(
+    conn: &mut DbConnection,
+    organization: &OrganizationRow,
+    admin: &UserRow,
+) -> StoreResult<()> {
+    diesel::insert_into(organizations::table)
+        .values(organization)
+        .execute(conn)?;
+    insert_user(conn, admin)
+}
+
+pub fn insert_user(conn: &mut DbConnection, user: &UserRow) -> StoreResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, EMAIL_TAKEN))?;
+    Ok(())
+}
+
+/// The platform (operator) organisation, created on first use.
+pub fn platform_organization(conn: &mut DbConnection) -> StoreResult<OrganizationRow> {
+    let existing = organizations::table
+        .filter(organizations::kind.eq("platform"))
+        .order(organizations::id)
+        .first::<OrganizationRow>(conn)
+        .optional()?;
+    if let Some(row) = existing {
+        return Ok(row);
+    }
+    let row = OrganizationRow {
+        id: new_id(),
+        name: "cdmx platform".to_owned(),
+        kind: "platform".to_owned(),
+        verified: true,
+        verified_at: Some(now()),
+        verified_by: None,
+        created_at: now(),
+    };
+    diesel::insert_into(organizations::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+pub fn find_organization(conn: &mut DbConnection, id: &str) -> StoreResult<OrganizationRow> {
+    organizations::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationQuery {
+    /// Restricts the list to one organisation (callers who may see only their own).
+    pub only_id: Option<String>,
+    pub kind: Option<String>,
+    pub verified: Option<bool>,
+}
+
+pub fn list_organizations(
+    conn: &mut DbConnection,
+    query: &OrganizationQuery,
+    keyset: &Keyset,
+) -> StoreResult<Vec<OrganizationRow>> {
+    let mut select = organizations::table.into_boxed();
+    if let Some(id) = &query.only_id {
+        select = select.filter(organizations::id.eq(id.clone()));
+    }
+    if let Some(kind) = &query.kind {
+        select = select.filter(organizations::kind.eq(kind.clone()));
+    }
+    if let Some(verified) = query.verified {
+        select = select.filter(organizations::verified.eq(verified));
+    }
+    if let Some(after) = &keyset.after {
+        select = select.filter(organizations::id.gt(after.clone()));
+    }
+    Ok(select
+        .order(organizations::id)
+        .limit(keyset.fetch)
+        .load(conn)?)
+}
+
+/// Marks an organisation verified; verifying twice keeps the first verification.
+pub fn verify_organization(
+    conn: &mut DbConnection,
+    id: &str,
+    verified_by: &str,
+) -> StoreResult<OrganizationRow> {
+    let current = find_organization(conn, id)?;
+    if current.verified {
+        return Ok(current);
+    }
+    diesel::update(organizations::table.find(id))
+        .set((
+            organizations::verified.eq(true),
+            organizations::verified_at.eq(Some(now())),
+            organizations::verified_by.eq(Some(verified_by)),
+        ))
+        .execute(conn)?;
+    find_organization(conn, id)
+}
+
+pub fn find_user(conn: &mut DbConnection, id: &str) -> StoreResult<UserRow> {
+    users::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_users(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    keyset: &Keyset,
+) -> StoreResult<Vec<UserRow>> {
+    let mut select = users::table
+        .filter(users::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if let Some(after) = &keyset.after {
+        select = select.filter(users::id.gt(after.clone()));
+    }
+    Ok(select.order(users::id).limit(keyset.fetch).load(conn)?)
+}
+
+pub fn insert_api_key(conn: &mut DbConnection, key: &ApiKeyRow) -> StoreResult<()> {
+    diesel::insert_into(api_keys::table)
+        .values(key)
+        .execute(conn)
+        .map_err(|e| StoreError::conflict_on_unique(e, "API key prefix collision; retry"))?;
+    Ok(())
+}
+
+pub fn find_api_key(conn: &mut DbConnection, id: &str) -> StoreResult<ApiKeyRow> {
+    api_keys::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub fn find_api_key_by_prefix(
+    conn: &mut DbConnection,
+    prefix: &str,
+) -> StoreResult<Option<ApiKeyRow>> {
+    Ok(api_keys::table
+        .filter(api_keys::prefix.eq(prefix))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_api_keys(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    keyset: &Keyset,
+) -> StoreResult<Vec<ApiKeyRow>> {
+    let mut select = api_keys::table
+        .filter(api_keys::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if let Some(after) = &keyset.after {
+        select = select.filter(api_keys::id.gt(after.clone()));
+    }
+    Ok(select.order(api_keys::id).limit(keyset.fetch).load(conn)?)
+}
+
+pub fn touch_api_key(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    diesel::update(api_keys::table.find(id))
+        .set(api_keys::last_used_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes a key of `organization_id`. Revoking a revoked key changes nothing; a key
+/// of another organisation is not found.
+pub fn revoke_api_key(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<()> {
+    let key = find_api_key(conn, id)?;
+    if key.organization_id != organization_id {
+        return Err(StoreError::NotFound);
+    }
+    if key.revoked_at.is_none() {
+        diesel::update(api_keys::table.find(id))
+            .set(api_keys::revoked_at.eq(Some(now())))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! Storage: the one module that owns the schema, the pool and the queries.
+//!
+//! One codebase on SQLite (embedded, the default) and PostgreSQL (production), through
+//! diesel's `MultiConnection`. The backend is chosen from the URL scheme here, not by
+//! diesel's derived `establish`, so that a mistyped URL is a clear error.
+
+pub mod accounts;
+pub mod schema;
+
+use std::time::Duration;
+
+use cdmx_sdk::types::DatabaseBackend;
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{self, ManageConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Serialises migrations when several server processes start on one PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x0c0d_0e0f_6d78;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// A parsed database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// Path of the SQLite file.
+    Sqlite(String),
+    /// The full `postgres://` URL, handed to libpq.
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DatabaseUrlError {
+    #[error("`{0}` has no scheme: expected sqlite://path or postgres://user@host/db")]
+    MissingScheme(String),
+    #[error("unsupported scheme `{0}`: expected sqlite:// or postgres://")]
+    UnsupportedScheme(String),
+    #[error("the sqlite URL names no file: expected sqlite://path/to/file.db")]
+    EmptySqlitePath,
+    #[error("in-memory SQLite is not supported (each pooled connection would get its own database); use a file")]
+    InMemorySqlite,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
+        let url = url.trim();
+        let Some((scheme, rest)) = url.split_once("://") else {
+            if url.starts_with("sqlite:") {
+                return Err(DatabaseUrlError::InMemorySqlite);
+            }
+            return Err(DatabaseUrlError::MissingScheme(url.to_owned()));
+        };
+        match scheme {
+            "sqlite" => {
+                let path = rest.split('?').next().unwrap_or_default();
+                if path.is_empty() {
+                    Err(DatabaseUrlError::EmptySqlitePath)
+                } else if path == ":memory:" {
+                    Err(DatabaseUrlError::InMemorySqlite)
+                } else {
+                    Ok(Self::Sqlite(path.to_owned()))
+                }
+            }
+            "postgres" | "postgresql" => Ok(Self::Postgres(url.to_owned())),
+            other => Err(DatabaseUrlError::UnsupportedScheme(other.to_owned())),
+        }
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        match self {
+            Self::Sqlite(_) => DatabaseBackend::Sqlite,
+            Self::Postgres(_) => DatabaseBackend::Postgres,
+        }
+    }
+}
+
+/// Opens connections of the backend the URL names, and prepares SQLite ones.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first: switching to WAL itself may have to wait for a lock.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection returned mid-transaction (a panic inside one) must not be reused.
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Postgresql(c) => transaction_open(c),
+                DbConnection::Sqlite(c) => transaction_open(c),
+            }
+    }
+}
+
+fn transaction_open<C>(conn: &mut C) -> bool
+where
+    C: Connection<TransactionManager = AnsiTransactionManager>,
+{
+    !matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    )
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// What can go wrong in storage, in terms the API layer can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Query(#[from] DieselError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// A unique-constraint failure becomes a conflict with a message the client can act on.
+    pub fn conflict_on_unique(error: DieselError, message: &str) -> Self {
+        match error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::Conflict(message.to_owned())
+            }
+            other => other.into(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The pool, and the only way handlers reach it: every call runs off the async workers.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    backend: DatabaseBackend,
+}
+
+impl Database {
+    /// Opens the pool and applies pending migrations.
+    pub fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        let url = DatabaseUrl::parse(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let backend = url.backend();
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager { url })
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        run_migrations(&mut conn)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.backend
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `work` in one write transaction (see [`write_transaction`]).
+    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, work)).await
+    }
+
+    /// Readiness: a connection can be had and answers, within two seconds.
+    pub async fn ping(&self) -> StoreResult<()> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get_timeout(Duration::from_secs(2))
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| StoreError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// A connection for command-line tools, which run no async workers.
+    pub fn blocking_connection(&self) -> StoreResult<r2d2::PooledConnection<ConnectionManager>> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+}
+
+/// Runs `work` in a transaction that takes the write lock up front.
+///
+/// On SQLite a plain `BEGIN` that reads and then writes fails at once with SQLITE_BUSY
+/// when another writer got in between, whatever the busy timeout; `BEGIN IMMEDIATE`
+/// waits for the lock instead. PostgreSQL's default transaction is right as it is.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> StoreResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> StoreResult<T>,
+{
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return conn.transaction(work);
+    }
+    if let DbConnection::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = work(conn);
+    if let DbConnection::Sqlite(sqlite) = conn {
+        match &outcome {
+            Ok(_) => AnsiTransactionManager::commit_transaction(sqlite)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(sqlite)?,
+        }
+    }
+    outcome
+}
+
+fn run_migrations(conn: &mut DbConnection) -> StoreResult<()> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Postgresql(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result
+        }
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+impl From<diesel::result::Error> for crate::error::ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
+/// A fresh time-ordered id: UUIDv7 text sorts by creation time, which keeps cursor
+/// pagination in a stable, meaningful order.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Now, in UTC, at microsecond precision: what both backends store without rounding.
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_from_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://cdmx.db"),
+            Ok(DatabaseUrl::Sqlite("cdmx.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/cdmx/cdmx.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/cdmx/cdmx.db".into()))
+        );
+        for url in ["postgres://u@h/db", "postgresql://u@h:5432/db?sslmode=disable"] {
+            assert_eq!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(url.into())));
+        }
+    }
+
+    #[test]
+    fn malformed_urls_say_what_is_wrong() {
+        assert_eq!(
+            DatabaseUrl::parse("mysql://x/y"),
+            Err(DatabaseUrlError::UnsupportedScheme("mysql".into()))
+        );
+        assert!(matches!(DatabaseUrl::parse("cdmx.db"), Err(DatabaseUrlError::MissingScheme(_))));
+        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::EmptySqlitePath));
+        assert_eq!(DatabaseUrl::parse("sqlite::memory:"), Err(DatabaseUrlError::InMemorySqlite));
+    }
+
+    #[test]
+    fn write_transaction_rolls_back_on_error_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Database::connect(&url, 2).unwrap();
+        let mut conn = db.blocking_connection().unwrap();
+        let result: StoreResult<()> = write_transaction(&mut conn, |c| {
+            c.batch_execute(
+                "INSERT INTO organizations (id, name, kind, verified, created_at) \
+                 VALUES ('x', 'X', 'sponsor', 0, '2026-01-01 00:00:00')",
+            )?;
+            Err(StoreError::Conflict("abort".into()))
+        });
+        assert!(result.is_err());
+        use diesel::prelude::*;
+        let count: i64 = schema::organizations::table
+            .count()
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(count, 0, "the insert must have been rolled back");
+        assert!(!transaction_open(match &mut *conn {
+            DbConnection::Sqlite(c) => c,
+            DbConnection::Postgresql(_) => unreachable!(),
+        }));
+    }
+}

@@ -1,0 +1,61 @@
+//! Pure domain logic: validation into types that can only exist once valid, and rules.
+//! No actix, no diesel here.
+
+pub mod accounts;
+
+/// One rule a request broke, naming the field by its path in the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every rule a request broke: validation reports them all at once, not the first only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Violation {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Keeps the value if valid, records the violation (under `field`) if not.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was violated.
+    pub fn into_result<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Violations> {
+        if self.0.is_empty()
+            && let Some(value) = value()
+        {
+            return Ok(value);
+        }
+        Err(self)
+    }
+}
+
+impl IntoIterator for Violations {
+    type Item = Violation;
+    type IntoIter = std::vec::IntoIter<Violation>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}

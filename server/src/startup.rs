@@ -1,0 +1,184 @@
+//! Builds the application: state, middleware, routes, and the listening server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{Server, ServerHandle, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, extract::BodyLimit, fallback};
+use crate::auth::tokens::TokenService;
+use crate::config::Settings;
+use crate::db::{Database, StoreError};
+use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::{openapi, telemetry};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Database,
+    pub tokens: TokenService,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub struct Application {
+    port: u16,
+    address: String,
+    server: Server,
+}
+
+impl Application {
+    /// Opens (and migrates) the database, binds the listener and prepares the server.
+    /// With port 0 in `bind`, the system picks a free port: see [`Application::port`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let url = settings.database_url.clone();
+        let pool_size = settings.database_pool_size;
+        let db = tokio::task::spawn_blocking(move || Database::connect(&url, pool_size))
+            .await
+            .map_err(|e| StartupError::Other(e.to_string()))??;
+        Self::build_with_database(settings, db)
+    }
+
+    pub fn build_with_database(settings: Settings, db: Database) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            address: settings.bind.clone(),
+            source,
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| StartupError::Other(e.to_string()))?;
+        let tokens = TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
+        let state = web::Data::new(AppState { db, tokens });
+        let document = Arc::new(openapi::document());
+        let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));
+        let body_limit = settings.body_limit_bytes;
+        let cors_origins = settings.cors_origins.clone();
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(routes.clone())
+                .app_data(BodyLimit(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .into_utoipa_app()
+                .configure(api::routes)
+                .into_app()
+                .service(web::redirect("/docs", "/docs/"))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*document).clone()),
+                )
+                .default_service(web::to(fallback::unmatched))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(cors(&cors_origins))
+                .wrap(from_fn(telemetry::request_id_middleware))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_seconds)
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: settings.bind.clone(),
+            source,
+        })?;
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        Ok(Self {
+            port: local.port(),
+            address: local.to_string(),
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `host:port` actually bound.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Stops the server: `graceful` lets in-flight requests finish.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped. SIGTERM and SIGINT stop it gracefully: in-flight requests
+    /// finish (within the shutdown timeout), new connections are refused.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([telemetry::REQUEST_ID_HEADER, header::ETAG, header::LOCATION])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Any error answer that is not yet a problem document (one produced inside actix or a
+/// middleware rather than by our handlers) becomes one, so clients meet one error format.
+fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+    if is_problem || response.status().as_u16() < 400 {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let status = response.status();
+    let error = match status.as_u16() {
+        400 => ApiError::BadRequest {
+            detail: "the request could not be read".into(),
+            errors: Vec::new(),
+        },
+        401 => ApiError::Unauthorized("authentication required".into()),
+        403 => ApiError::Forbidden("not allowed".into()),
+        404 => ApiError::RouteNotFound,
+        413 => ApiError::PayloadTooLarge { limit: 0 },
+        415 => ApiError::UnsupportedMediaType("unsupported media type".into()),
+        503 => ApiError::Unavailable("temporarily unavailable".into()),
+        _ => ApiError::internal(format!("unhandled error status {status}")),
+    };
+    let mut problem = error.to_problem();
+    problem.status = status.as_u16();
+    let (request, _) = response.into_parts();
+    let body: HttpResponse<BoxBody> = HttpResponse::build(status)
+        .content_type(PROBLEM_CONTENT_TYPE)
+        .json(problem);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, body).map_body(|_, b| EitherBody::right(b)),
+    ))
+}

@@ -1,0 +1,117 @@
+//! Structured logs, and the request id that ties a request's log lines, its response
+//! header and any problem document together.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, Settings};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global subscriber. A second call (tests start many servers) is a no-op.
+pub fn init(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// What the current request is, for code far from the request (error rendering).
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub path: String,
+}
+
+tokio::task_local! {
+    static REQUEST_CONTEXT: RequestContext;
+}
+
+/// The current request's context, if called while serving one.
+pub fn current_request() -> Option<RequestContext> {
+    REQUEST_CONTEXT.try_with(Clone::clone).ok()
+}
+
+/// Accepts a caller's request id if it is short and plain, so it cannot forge log lines.
+fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+    let text = value.to_str().ok()?;
+    let plain = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    plain.then(|| text.to_owned())
+}
+
+/// Middleware: assigns the request id, logs the request once it is answered and echoes
+/// the id in `X-Request-Id`.
+pub async fn request_id_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let context = RequestContext {
+        request_id: request_id.clone(),
+        path: req.path().to_owned(),
+    };
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let result = REQUEST_CONTEXT
+        .scope(context, next.call(req))
+        .instrument(span.clone())
+        .await;
+    let _entered = span.enter();
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if status >= 500 {
+                tracing::error!(status, elapsed_ms, "request failed");
+            } else {
+                tracing::info!(status, elapsed_ms, "request served");
+            }
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            tracing::error!(%error, "request errored before a response");
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_from_callers_must_be_short_and_plain() {
+        let ok = HeaderValue::from_static("abc-123_x.y");
+        assert_eq!(acceptable_request_id(&ok).as_deref(), Some("abc-123_x.y"));
+        assert!(acceptable_request_id(&HeaderValue::from_static("a b")).is_none());
+        assert!(acceptable_request_id(&HeaderValue::from_static("")).is_none());
+        let long = HeaderValue::from_str(&"a".repeat(65)).unwrap();
+        assert!(acceptable_request_id(&long).is_none());
+    }
+}

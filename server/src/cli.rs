@@ -77,24 +77,36 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let email = EmailAddress::parse(&email).map_err(|e| format!("--email {e}"))?;
             let password = read_admin_password()?;
             let password = Password::parse(&password).map_err(|e| format!("password {e}"))?;
-            let hash = auth::passwords::hash(&password).map_err(|e| e.to_string())?;
             let url = settings.database_url.clone();
-            tokio::task::spawn_blocking(move || {
-                let db = Database::connect(&url, 1).map_err(|e| e.to_string())?;
-                let mut conn = db.blocking_connection().map_err(|e| e.to_string())?;
-                write_transaction(&mut conn, |c| {
-                    let platform = accounts::platform_organization(c)?;
-                    let user = accounts::UserRow::new(&platform.id, email.as_str(), hash, "admin");
-                    accounts::insert_user(c, &user)?;
-                    Ok(user)
-                })
-                .map(|user| println!("created platform admin {} ({})", user.email, user.id))
-                .map_err(|e| e.to_string())
+            let shown = email.as_str().to_owned();
+            let user_id = tokio::task::spawn_blocking(move || {
+                create_platform_admin(&url, &email, &password)
             })
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())??;
+            println!("created platform admin {shown} ({user_id})");
+            Ok(())
         }
     }
+}
+
+/// Creates a platform admin (and the platform organisation on first use); returns the
+/// user id. Blocking: hashes the password and writes to the database.
+pub fn create_platform_admin(
+    database_url: &str,
+    email: &EmailAddress,
+    password: &Password,
+) -> Result<String, String> {
+    let hash = auth::passwords::hash(password).map_err(|e| e.to_string())?;
+    let db = Database::connect(database_url, 1).map_err(|e| e.to_string())?;
+    let mut conn = db.blocking_connection().map_err(|e| e.to_string())?;
+    write_transaction(&mut conn, |c| {
+        let platform = accounts::platform_organization(c)?;
+        let user = accounts::UserRow::new(&platform.id, email.as_str(), hash, "admin");
+        accounts::insert_user(c, &user)?;
+        Ok(user.id)
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn load(file: Option<PathBuf>) -> Result<Settings, String> {

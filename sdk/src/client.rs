@@ -126,7 +126,10 @@ fn retryable_status(status: StatusCode) -> bool {
 }
 
 fn is_idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
+    matches!(
+        *method,
+        Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+    )
 }
 
 /// Collects every item of a paged list by following `next_cursor`.
@@ -277,7 +280,11 @@ impl Client {
         B: Serialize + ?Sized,
     {
         let url = format!("{}{}", self.inner.base_url, path);
-        let retries = if is_idempotent(&method) { self.inner.max_retries } else { 0 };
+        let retries = if is_idempotent(&method) {
+            self.inner.max_retries
+        } else {
+            0
+        };
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
@@ -324,12 +331,14 @@ impl Client {
 
     /// `GET /healthz`
     pub async fn get_health(&self) -> Result<Health, Error> {
-        self.call::<Nothing, Nothing, _>(Method::GET, "/healthz", None, None).await
+        self.call::<Nothing, Nothing, _>(Method::GET, "/healthz", None, None)
+            .await
     }
 
     /// `GET /readyz`
     pub async fn get_readiness(&self) -> Result<Readiness, Error> {
-        self.call::<Nothing, Nothing, _>(Method::GET, "/readyz", None, None).await
+        self.call::<Nothing, Nothing, _>(Method::GET, "/readyz", None, None)
+            .await
     }
 
     // --- auth ---
@@ -347,7 +356,8 @@ impl Client {
 
     /// `GET /v1/me`
     pub async fn get_me(&self) -> Result<Me, Error> {
-        self.call::<Nothing, Nothing, _>(Method::GET, "/v1/me", None, None).await
+        self.call::<Nothing, Nothing, _>(Method::GET, "/v1/me", None, None)
+            .await
     }
 
     // --- organizations ---
@@ -373,13 +383,15 @@ impl Client {
     /// `GET /v1/organizations/{id}`
     pub async fn get_organization(&self, id: &str) -> Result<Organization, Error> {
         let path = format!("/v1/organizations/{}", segment(id));
-        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None).await
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
     }
 
     /// `POST /v1/organizations/{id}/verify` (platform admins)
     pub async fn verify_organization(&self, id: &str) -> Result<Organization, Error> {
         let path = format!("/v1/organizations/{}/verify", segment(id));
-        self.call::<Nothing, Nothing, _>(Method::POST, &path, None, None).await
+        self.call::<Nothing, Nothing, _>(Method::POST, &path, None, None)
+            .await
     }
 
     /// `POST /v1/organizations/{id}/users`
@@ -389,7 +401,8 @@ impl Client {
         request: &CreateUserRequest,
     ) -> Result<User, Error> {
         let path = format!("/v1/organizations/{}/users", segment(organization_id));
-        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request)).await
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request))
+            .await
     }
 
     /// `GET /v1/organizations/{id}/users`
@@ -399,7 +412,8 @@ impl Client {
         page: &PageParams,
     ) -> Result<Page<User>, Error> {
         let path = format!("/v1/organizations/{}/users", segment(organization_id));
-        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None).await
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None)
+            .await
     }
 
     // --- api keys ---
@@ -411,7 +425,8 @@ impl Client {
         request: &CreateApiKeyRequest,
     ) -> Result<CreatedApiKey, Error> {
         let path = format!("/v1/organizations/{}/api-keys", segment(organization_id));
-        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request)).await
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request))
+            .await
     }
 
     /// `GET /v1/organizations/{id}/api-keys`
@@ -421,7 +436,8 @@ impl Client {
         page: &PageParams,
     ) -> Result<Page<ApiKey>, Error> {
         let path = format!("/v1/organizations/{}/api-keys", segment(organization_id));
-        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None).await
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None)
+            .await
     }
 
     /// `DELETE /v1/organizations/{id}/api-keys/{key_id}`
@@ -474,9 +490,116 @@ mod tests {
         assert!(Client::builder("http://127.0.0.1:8080/").build().is_ok());
     }
 
+    /// A server that answers each connection with the next of `statuses` (then 200s) and
+    /// counts the requests it saw.
+    async fn scripted_server(
+        statuses: Vec<u16>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                let status = statuses.get(n).copied().unwrap_or(200);
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let body = if status == 200 {
+                    r#"{"status":"ok","version":"test"}"#.to_owned()
+                } else {
+                    format!(
+                        r#"{{"type":"urn:cdmx:problem:unavailable","title":"Service unavailable","status":{status}}}"#
+                    )
+                };
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        (address, seen)
+    }
+
+    #[tokio::test]
+    async fn idempotent_requests_are_retried_on_503_with_backoff() {
+        let (address, seen) = scripted_server(vec![503, 503]).await;
+        let client = Client::builder(address)
+            .retries(3, Duration::from_millis(1))
+            .build()
+            .unwrap();
+        assert_eq!(client.get_health().await.unwrap().status, "ok");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn retries_stop_at_the_limit_with_the_problem() {
+        let (address, seen) = scripted_server(vec![503; 10]).await;
+        let client = Client::builder(address)
+            .retries(2, Duration::from_millis(1))
+            .build()
+            .unwrap();
+        let err = client.get_health().await.unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        assert_eq!(
+            err.problem().unwrap().problem_type,
+            "urn:cdmx:problem:unavailable"
+        );
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn non_idempotent_requests_are_not_retried() {
+        let (address, seen) = scripted_server(vec![503; 10]).await;
+        let client = Client::builder(address)
+            .retries(3, Duration::from_millis(1))
+            .build()
+            .unwrap();
+        let request = SignUpRequest {
+            name: "A".into(),
+            kind: OrganizationKind::Sponsor,
+            admin: NewUser {
+                email: "a@b.co".into(),
+                password: "correct horse battery".into(),
+            },
+        };
+        assert_eq!(
+            client
+                .create_organization(&request)
+                .await
+                .unwrap_err()
+                .status(),
+            Some(503)
+        );
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn connection_failures_are_retried_then_reported() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let client = Client::builder(address)
+            .retries(2, Duration::from_millis(1))
+            .build()
+            .unwrap();
+        assert!(matches!(
+            client.get_health().await,
+            Err(Error::Transport(_))
+        ));
+    }
+
     #[tokio::test]
     async fn collect_pages_follows_cursors_to_the_end() {
-        let pages = [(vec![1, 2], Some("a")), (vec![3], Some("b")), (vec![], None)];
+        let pages = [
+            (vec![1, 2], Some("a")),
+            (vec![3], Some("b")),
+            (vec![], None),
+        ];
         let seen = std::sync::Mutex::new(Vec::new());
         let all = collect_pages(|cursor| {
             seen.lock().unwrap().push(cursor.clone());

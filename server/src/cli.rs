@@ -63,7 +63,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => {
             let settings = load(cli.config)?;
             telemetry::init(&settings);
-            let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+            let app = Application::build(settings)
+                .await
+                .map_err(|e| e.to_string())?;
             let address = app.address().to_owned();
             println!("cdmx listening on http://{address}");
             println!("Swagger UI: http://{address}/docs/");
@@ -79,11 +81,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let password = Password::parse(&password).map_err(|e| format!("password {e}"))?;
             let url = settings.database_url.clone();
             let shown = email.as_str().to_owned();
-            let user_id = tokio::task::spawn_blocking(move || {
-                create_platform_admin(&url, &email, &password)
-            })
-            .await
-            .map_err(|e| e.to_string())??;
+            let user_id =
+                tokio::task::spawn_blocking(move || create_platform_admin(&url, &email, &password))
+                    .await
+                    .map_err(|e| e.to_string())??;
             println!("created platform admin {shown} ({user_id})");
             Ok(())
         }
@@ -119,7 +120,9 @@ fn read_admin_password() -> Result<String, String> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("password for the new platform admin (input is echoed; prefer CDMX_ADMIN_PASSWORD):");
+        eprintln!(
+            "password for the new platform admin (input is echoed; prefer CDMX_ADMIN_PASSWORD):"
+        );
     }
     let mut line = String::new();
     stdin

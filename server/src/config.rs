@@ -204,10 +204,7 @@ impl Settings {
             ));
         }
         if self.token_ttl_seconds < 60 || self.token_ttl_seconds > 86_400 {
-            return Err(invalid(
-                "token_ttl_seconds",
-                "must be between 60 and 86400",
-            ));
+            return Err(invalid("token_ttl_seconds", "must be between 60 and 86400"));
         }
         if self.body_limit_bytes < 1024 {
             return Err(invalid("body_limit_bytes", "must be at least 1024"));
@@ -266,7 +263,10 @@ mod tests {
         let err =
             Settings::load(None, env_of(&[("CDMX_DATABASE_URL", "mysql://x/y")])).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("CDMX_DATABASE_URL") && text.contains("mysql"), "{text}");
+        assert!(
+            text.contains("CDMX_DATABASE_URL") && text.contains("mysql"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -283,6 +283,9 @@ mod tests {
             env_of(&[("CDMX_CORS_ORIGINS", "https://a.example, https://b.example,")]),
         )
         .unwrap();
-        assert_eq!(s.cors_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(
+            s.cors_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
     }
 }

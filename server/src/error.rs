@@ -220,14 +220,23 @@ mod tests {
         let problem = ApiError::internal("password=hunter2 at db.rs:42").to_problem();
         assert_eq!(problem.status, 500);
         let text = serde_json::to_string(&problem).unwrap();
-        assert!(!text.contains("hunter2") && !text.contains("db.rs"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("db.rs"),
+            "{text}"
+        );
     }
 
     #[test]
     fn validation_lists_every_field() {
         let problem = ApiError::Validation(vec![
-            FieldError { field: "name".into(), message: "is empty".into() },
-            FieldError { field: "admin.email".into(), message: "is not an email".into() },
+            FieldError {
+                field: "name".into(),
+                message: "is empty".into(),
+            },
+            FieldError {
+                field: "admin.email".into(),
+                message: "is not an email".into(),
+            },
         ])
         .to_problem();
         assert_eq!(problem.status, 422);

@@ -14,7 +14,8 @@ use utoipa_actix_web::AppExt;
 use crate::api;
 
 /// The command that rewrites the checked-in document.
-pub const REGENERATE_COMMAND: &str = "cargo run -p cdmx-server -- openapi --output openapi/cdmx.json";
+pub const REGENERATE_COMMAND: &str =
+    "cargo run -p cdmx-server -- openapi --output openapi/cdmx.json";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,14 +40,46 @@ const BEARER: &str = "bearer";
 
 /// Standard problem responses: (status, component name, description).
 const PROBLEMS: &[(&str, &str, &str)] = &[
-    ("400", "BadRequest", "Malformed request: unreadable JSON, wrong types, unknown fields or bad parameters; `errors` names each field"),
-    ("401", "Unauthorized", "Missing, invalid or expired bearer token"),
-    ("403", "Forbidden", "Authenticated, but the role does not allow this action"),
-    ("404", "NotFound", "No such resource, or it belongs to another organisation"),
-    ("413", "PayloadTooLarge", "The request body exceeds the configured limit"),
-    ("415", "UnsupportedMediaType", "The body must be sent as application/json"),
-    ("422", "ValidationFailed", "The request is well-formed but invalid; `errors` lists every invalid field"),
-    ("500", "InternalError", "Unexpected failure; the problem carries the request id and nothing internal"),
+    (
+        "400",
+        "BadRequest",
+        "Malformed request: unreadable JSON, wrong types, unknown fields or bad parameters; `errors` names each field",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "Missing, invalid or expired bearer token",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "Authenticated, but the role does not allow this action",
+    ),
+    (
+        "404",
+        "NotFound",
+        "No such resource, or it belongs to another organisation",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The request body exceeds the configured limit",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body must be sent as application/json",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "The request is well-formed but invalid; `errors` lists every invalid field",
+    ),
+    (
+        "500",
+        "InternalError",
+        "Unexpected failure; the problem carries the request id and nothing internal",
+    ),
 ];
 
 fn problem_ref(name: &str) -> RefOr<utoipa::openapi::Response> {
@@ -173,19 +206,34 @@ mod tests {
         for (path, item) in document["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 let id = op["operationId"].as_str().unwrap_or_default();
-                assert!(operation_ids.insert(id.to_owned()), "duplicate operation id {id}");
-                assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has no tag");
+                assert!(
+                    operation_ids.insert(id.to_owned()),
+                    "duplicate operation id {id}"
+                );
+                assert!(
+                    op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                    "{method} {path} has no tag"
+                );
                 for (status, response) in op["responses"].as_object().unwrap() {
-                    let described = response.get("description").is_some() || response.get("$ref").is_some();
+                    let described =
+                        response.get("description").is_some() || response.get("$ref").is_some();
                     assert!(described, "{method} {path} {status} has no description");
                 }
                 let secured = op.get("security").is_none();
                 if secured {
-                    assert!(op["responses"].get("401").is_some(), "{method} {path} lacks 401");
+                    assert!(
+                        op["responses"].get("401").is_some(),
+                        "{method} {path} lacks 401"
+                    );
                 }
-                assert!(op["responses"].get("500").is_some(), "{method} {path} lacks 500");
+                assert!(
+                    op["responses"].get("500").is_some(),
+                    "{method} {path} lacks 500"
+                );
             }
         }
-        assert!(operation_ids.contains("create_organization") && operation_ids.contains("issue_token"));
+        assert!(
+            operation_ids.contains("create_organization") && operation_ids.contains("issue_token")
+        );
     }
 }

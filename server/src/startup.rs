@@ -64,7 +64,8 @@ impl Application {
         let local = listener
             .local_addr()
             .map_err(|e| StartupError::Other(e.to_string()))?;
-        let tokens = TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
+        let tokens =
+            TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
         let state = web::Data::new(AppState { db, tokens });
         let document = Arc::new(openapi::document());
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));
@@ -81,9 +82,7 @@ impl Application {
                 .configure(api::routes)
                 .into_app()
                 .service(web::redirect("/docs", "/docs/"))
-                .service(
-                    SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*document).clone()),
-                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*document).clone()))
                 .default_service(web::to(fallback::unmatched))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(cors(&cors_origins))
@@ -156,7 +155,9 @@ fn problem_for_bare_errors<B>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
     if is_problem || response.status().as_u16() < 400 {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let error = match status.as_u16() {

@@ -9,7 +9,9 @@ use cdmx_sdk::types::{
 #[tokio::test]
 async fn sign_up_creates_an_unverified_organisation_and_its_admin() {
     let app = TestApp::spawn().await;
-    let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix Cell Works").await;
+    let cdmo = app
+        .sign_up(OrganizationKind::Cdmo, "Helix Cell Works")
+        .await;
     assert_eq!(cdmo.organization.kind, OrganizationKind::Cdmo);
     assert!(!cdmo.organization.verified);
     assert_eq!(cdmo.admin_user.role, Role::Admin);
@@ -32,28 +34,58 @@ async fn a_registered_email_cannot_sign_up_twice_in_any_case() {
         .create_organization(&SignUpRequest {
             name: "Acme again".into(),
             kind: OrganizationKind::Sponsor,
-            admin: NewUser { email: first.admin_user.email.to_uppercase(), password: PASSWORD.into() },
+            admin: NewUser {
+                email: first.admin_user.email.to_uppercase(),
+                password: PASSWORD.into(),
+            },
         })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(409));
     // The failed sign-up left no organisation behind.
     let platform = app.platform_admin().await;
-    let all = platform.list_organizations(&OrganizationFilter::default()).await.unwrap();
-    assert_eq!(all.items.iter().filter(|o| o.kind == OrganizationKind::Sponsor).count(), 1);
+    let all = platform
+        .list_organizations(&OrganizationFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items
+            .iter()
+            .filter(|o| o.kind == OrganizationKind::Sponsor)
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn wrong_passwords_and_unknown_emails_are_the_same_401() {
     let app = TestApp::spawn().await;
     let org = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let wrong = app.client.login(&org.admin_user.email, "not the password").await.err().unwrap();
-    let unknown = app.client.login("nobody@acme.example", PASSWORD).await.err().unwrap();
+    let wrong = app
+        .client
+        .login(&org.admin_user.email, "not the password")
+        .await
+        .err()
+        .unwrap();
+    let unknown = app
+        .client
+        .login("nobody@acme.example", PASSWORD)
+        .await
+        .err()
+        .unwrap();
     assert_eq!(wrong.status(), Some(401));
     assert_eq!(unknown.status(), Some(401));
-    assert_eq!(wrong.problem().unwrap().detail, unknown.problem().unwrap().detail);
+    assert_eq!(
+        wrong.problem().unwrap().detail,
+        unknown.problem().unwrap().detail
+    );
     // Emails are matched case-insensitively.
-    assert!(app.client.login(&org.admin_user.email.to_uppercase(), PASSWORD).await.is_ok());
+    assert!(
+        app.client
+            .login(&org.admin_user.email.to_uppercase(), PASSWORD)
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -62,7 +94,10 @@ async fn tokens_are_bearer_with_a_lifetime_and_garbage_tokens_are_401() {
     let org = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let token = app
         .client
-        .issue_token(&TokenRequest::Password { email: org.admin_user.email.clone(), password: PASSWORD.into() })
+        .issue_token(&TokenRequest::Password {
+            email: org.admin_user.email.clone(),
+            password: PASSWORD.into(),
+        })
         .await
         .unwrap();
     assert_eq!(token.token_type, "Bearer");
@@ -79,26 +114,49 @@ async fn admins_add_members_and_members_can_sign_in_but_not_administer() {
     let org = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let member = org
         .admin
-        .create_user(org.id(), &CreateUserRequest {
-            email: "tech@helix.example".into(),
-            password: PASSWORD.into(),
-            role: Role::Member,
-        })
+        .create_user(
+            org.id(),
+            &CreateUserRequest {
+                email: "tech@helix.example".into(),
+                password: PASSWORD.into(),
+                role: Role::Member,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(member.role, Role::Member);
-    let member_client = app.client.login("tech@helix.example", PASSWORD).await.unwrap();
+    let member_client = app
+        .client
+        .login("tech@helix.example", PASSWORD)
+        .await
+        .unwrap();
     assert_eq!(member_client.get_me().await.unwrap().role, Role::Member);
-    let users = member_client.list_users(org.id(), &PageParams::default()).await.unwrap();
+    let users = member_client
+        .list_users(org.id(), &PageParams::default())
+        .await
+        .unwrap();
     assert_eq!(users.items.len(), 2);
 
     let err = member_client
-        .create_api_key(org.id(), &CreateApiKeyRequest { name: "mine".into(), role: None })
+        .create_api_key(
+            org.id(),
+            &CreateApiKeyRequest {
+                name: "mine".into(),
+                role: None,
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
     let err = member_client
-        .create_user(org.id(), &CreateUserRequest { email: "x@helix.example".into(), password: PASSWORD.into(), role: Role::Admin })
+        .create_user(
+            org.id(),
+            &CreateUserRequest {
+                email: "x@helix.example".into(),
+                password: PASSWORD.into(),
+                role: Role::Admin,
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
@@ -110,15 +168,28 @@ async fn api_keys_are_shown_once_stored_hashed_and_work_until_revoked() {
     let org = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let created = org
         .admin
-        .create_api_key(org.id(), &CreateApiKeyRequest { name: "ERP capacity sync".into(), role: Some(Role::Admin) })
+        .create_api_key(
+            org.id(),
+            &CreateApiKeyRequest {
+                name: "ERP capacity sync".into(),
+                role: Some(Role::Admin),
+            },
+        )
         .await
         .unwrap();
     assert!(created.secret.starts_with("cdmx_sk_"));
     assert!(created.secret.starts_with(&created.api_key.prefix));
-    assert_eq!(created.api_key.created_by.as_deref(), Some(org.admin_user.id.as_str()));
+    assert_eq!(
+        created.api_key.created_by.as_deref(),
+        Some(org.admin_user.id.as_str())
+    );
 
     // Listings never carry the secret.
-    let listed = org.admin.list_api_keys(org.id(), &PageParams::default()).await.unwrap();
+    let listed = org
+        .admin
+        .list_api_keys(org.id(), &PageParams::default())
+        .await
+        .unwrap();
     let listed_json = serde_json::to_string(&listed).unwrap();
     assert!(!listed_json.contains(&created.secret[created.api_key.prefix.len()..]));
     assert_eq!(listed.items[0].id, created.api_key.id);
@@ -130,30 +201,58 @@ async fn api_keys_are_shown_once_stored_hashed_and_work_until_revoked() {
     assert_eq!(me.api_key_name.as_deref(), Some("ERP capacity sync"));
     assert_eq!(me.role, Role::Admin);
     assert_eq!(me.organization.id, org.organization.id);
-    let used = org.admin.list_api_keys(org.id(), &PageParams::default()).await.unwrap();
+    let used = org
+        .admin
+        .list_api_keys(org.id(), &PageParams::default())
+        .await
+        .unwrap();
     assert!(used.items[0].last_used_at.is_some());
 
     // Revocation stops the key at once, including tokens already issued from it.
     let token = app
         .client
-        .issue_token(&TokenRequest::ApiKey { api_key: created.secret.clone() })
+        .issue_token(&TokenRequest::ApiKey {
+            api_key: created.secret.clone(),
+        })
         .await
         .unwrap();
-    org.admin.revoke_api_key(org.id(), &created.api_key.id).await.unwrap();
-    org.admin.revoke_api_key(org.id(), &created.api_key.id).await.unwrap();
-    assert_eq!(app.client.with_token(token.access_token).get_me().await.unwrap_err().status(), Some(401));
+    org.admin
+        .revoke_api_key(org.id(), &created.api_key.id)
+        .await
+        .unwrap();
+    org.admin
+        .revoke_api_key(org.id(), &created.api_key.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.client
+            .with_token(token.access_token)
+            .get_me()
+            .await
+            .unwrap_err()
+            .status(),
+        Some(401)
+    );
     let err = app
         .client
-        .issue_token(&TokenRequest::ApiKey { api_key: created.secret.clone() })
+        .issue_token(&TokenRequest::ApiKey {
+            api_key: created.secret.clone(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
-    let listed = org.admin.list_api_keys(org.id(), &PageParams::default()).await.unwrap();
+    let listed = org
+        .admin
+        .list_api_keys(org.id(), &PageParams::default())
+        .await
+        .unwrap();
     assert!(listed.items[0].revoked_at.is_some());
 
     let err = app
         .client
-        .issue_token(&TokenRequest::ApiKey { api_key: "cdmx_sk_000000000000_nope".into() })
+        .issue_token(&TokenRequest::ApiKey {
+            api_key: "cdmx_sk_000000000000_nope".into(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
@@ -165,12 +264,21 @@ async fn member_keys_cannot_administer() {
     let org = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let key = org
         .admin
-        .create_api_key(org.id(), &CreateApiKeyRequest { name: "portfolio tool".into(), role: None })
+        .create_api_key(
+            org.id(),
+            &CreateApiKeyRequest {
+                name: "portfolio tool".into(),
+                role: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(key.api_key.role, Role::Member);
     let partner = app.client.with_api_key(key.secret);
-    let err = partner.list_api_keys(org.id(), &PageParams::default()).await.unwrap_err();
+    let err = partner
+        .list_api_keys(org.id(), &PageParams::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(403));
 }
 
@@ -182,7 +290,11 @@ async fn platform_admins_verify_cdmos_and_nobody_else_can() {
     let platform = app.platform_admin().await;
 
     let pending = platform
-        .list_organizations(&OrganizationFilter { kind: Some(OrganizationKind::Cdmo), verified: Some(false), ..Default::default() })
+        .list_organizations(&OrganizationFilter {
+            kind: Some(OrganizationKind::Cdmo),
+            verified: Some(false),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(pending.items.len(), 1);
@@ -196,11 +308,29 @@ async fn platform_admins_verify_cdmos_and_nobody_else_can() {
     assert!(verified.verified);
     let first_time = verified.verified_at.unwrap();
     let again = platform.verify_organization(cdmo.id()).await.unwrap();
-    assert_eq!(again.verified_at, Some(first_time), "verifying again changes nothing");
+    assert_eq!(
+        again.verified_at,
+        Some(first_time),
+        "verifying again changes nothing"
+    );
     assert!(cdmo.admin.get_me().await.unwrap().organization.verified);
 
     let platform_org = platform.get_me().await.unwrap().organization;
     assert_eq!(platform_org.kind, OrganizationKind::Platform);
-    assert_eq!(platform.verify_organization(&platform_org.id).await.unwrap_err().status(), Some(409));
-    assert_eq!(platform.verify_organization("no-such-org").await.unwrap_err().status(), Some(404));
+    assert_eq!(
+        platform
+            .verify_organization(&platform_org.id)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(409)
+    );
+    assert_eq!(
+        platform
+            .verify_organization("no-such-org")
+            .await
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
 }

@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 
 use cdmx_e2e::TestApp;
 use cdmx_sdk::types::{
-    CreateApiKeyRequest, CreateUserRequest, OrganizationFilter, OrganizationKind, PageParams,
-    Role,
+    CreateApiKeyRequest, CreateUserRequest, OrganizationFilter, OrganizationKind, PageParams, Role,
 };
 
 fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
@@ -41,13 +40,18 @@ async fn every_secured_route_refuses_missing_and_invalid_tokens() {
         let url = app.url(&path.replace("{id}", "x").replace("{key_id}", "y"));
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         for token in [None, Some("not-a-jwt")] {
-            let mut request = http.request(method.clone(), &url).json(&serde_json::json!({}));
+            let mut request = http
+                .request(method.clone(), &url)
+                .json(&serde_json::json!({}));
             if let Some(token) = token {
                 request = request.bearer_auth(token);
             }
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 401, "{id} with token {token:?}");
-            assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"cdmx\"");
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                "Bearer realm=\"cdmx\""
+            );
         }
     }
 }
@@ -59,10 +63,20 @@ async fn organisations_cannot_see_or_touch_each_other() {
     let b = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let a_key = a
         .admin
-        .create_api_key(a.id(), &CreateApiKeyRequest { name: "erp".into(), role: None })
+        .create_api_key(
+            a.id(),
+            &CreateApiKeyRequest {
+                name: "erp".into(),
+                role: None,
+            },
+        )
         .await
         .unwrap();
-    let new_user = CreateUserRequest { email: "intruder@acme.example".into(), password: cdmx_e2e::PASSWORD.into(), role: Role::Admin };
+    let new_user = CreateUserRequest {
+        email: "intruder@acme.example".into(),
+        password: cdmx_e2e::PASSWORD.into(),
+        role: Role::Admin,
+    };
     let mut covered = BTreeSet::new();
     let mut check = |operation: &str, got: u16, expected: u16| {
         assert_eq!(got, expected, "{operation}");
@@ -70,37 +84,120 @@ async fn organisations_cannot_see_or_touch_each_other() {
     };
 
     // Public operations, reachable without a token.
-    check("get_health", if app.client.get_health().await.is_ok() { 200 } else { 0 }, 200);
-    check("get_readiness", if app.client.get_readiness().await.is_ok() { 200 } else { 0 }, 200);
+    check(
+        "get_health",
+        if app.client.get_health().await.is_ok() {
+            200
+        } else {
+            0
+        },
+        200,
+    );
+    check(
+        "get_readiness",
+        if app.client.get_readiness().await.is_ok() {
+            200
+        } else {
+            0
+        },
+        200,
+    );
     check("create_organization", 201, 201); // exercised by sign_up above
     check("issue_token", 200, 200); // exercised by login above
 
     // Each organisation sees itself only.
     let me = b.admin.get_me().await.unwrap();
-    check("get_me", if me.organization.id == b.organization.id { 200 } else { 0 }, 200);
-    let listed = b.admin.list_organizations(&OrganizationFilter::default()).await.unwrap();
+    check(
+        "get_me",
+        if me.organization.id == b.organization.id {
+            200
+        } else {
+            0
+        },
+        200,
+    );
+    let listed = b
+        .admin
+        .list_organizations(&OrganizationFilter::default())
+        .await
+        .unwrap();
     let ids: Vec<&str> = listed.items.iter().map(|o| o.id.as_str()).collect();
-    check("list_organizations", if ids == [b.id()] { 200 } else { 0 }, 200);
+    check(
+        "list_organizations",
+        if ids == [b.id()] { 200 } else { 0 },
+        200,
+    );
 
     // Another organisation's objects do not exist for B.
-    check("get_organization", status(b.admin.get_organization(a.id()).await), 404);
-    check("create_user", status(b.admin.create_user(a.id(), &new_user).await), 404);
-    check("list_users", status(b.admin.list_users(a.id(), &PageParams::default()).await), 404);
     check(
-        "create_api_key",
-        status(b.admin.create_api_key(a.id(), &CreateApiKeyRequest { name: "x".into(), role: None }).await),
+        "get_organization",
+        status(b.admin.get_organization(a.id()).await),
         404,
     );
-    check("list_api_keys", status(b.admin.list_api_keys(a.id(), &PageParams::default()).await), 404);
-    check("revoke_api_key", status(b.admin.revoke_api_key(a.id(), &a_key.api_key.id).await), 404);
+    check(
+        "create_user",
+        status(b.admin.create_user(a.id(), &new_user).await),
+        404,
+    );
+    check(
+        "list_users",
+        status(b.admin.list_users(a.id(), &PageParams::default()).await),
+        404,
+    );
+    check(
+        "create_api_key",
+        status(
+            b.admin
+                .create_api_key(
+                    a.id(),
+                    &CreateApiKeyRequest {
+                        name: "x".into(),
+                        role: None,
+                    },
+                )
+                .await,
+        ),
+        404,
+    );
+    check(
+        "list_api_keys",
+        status(b.admin.list_api_keys(a.id(), &PageParams::default()).await),
+        404,
+    );
+    check(
+        "revoke_api_key",
+        status(b.admin.revoke_api_key(a.id(), &a_key.api_key.id).await),
+        404,
+    );
     // ...nor through B's own path.
-    assert_eq!(status(b.admin.revoke_api_key(b.id(), &a_key.api_key.id).await), 404);
+    assert_eq!(
+        status(b.admin.revoke_api_key(b.id(), &a_key.api_key.id).await),
+        404
+    );
     // Verification is a platform action: the wrong role, whatever the target.
-    check("verify_organization", status(b.admin.verify_organization(a.id()).await), 403);
+    check(
+        "verify_organization",
+        status(b.admin.verify_organization(a.id()).await),
+        403,
+    );
 
     // A's data is intact: its key still works and no user was added.
-    assert!(app.client.with_api_key(&a_key.secret).get_me().await.is_ok());
-    assert_eq!(a.admin.list_users(a.id(), &PageParams::default()).await.unwrap().items.len(), 1);
+    assert!(
+        app.client
+            .with_api_key(&a_key.secret)
+            .get_me()
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        a.admin
+            .list_users(a.id(), &PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 
     // Every operation in the document is covered above: a new route fails this test
     // until its cross-organisation behaviour is written down here.
@@ -113,7 +210,16 @@ async fn platform_operators_read_organisations_but_do_not_manage_them() {
     let app = TestApp::spawn().await;
     let a = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let platform = app.platform_admin().await;
-    assert_eq!(platform.get_organization(a.id()).await.unwrap().id, a.organization.id);
-    assert_eq!(status(platform.list_api_keys(a.id(), &PageParams::default()).await), 404);
-    assert_eq!(status(platform.list_users(a.id(), &PageParams::default()).await), 404);
+    assert_eq!(
+        platform.get_organization(a.id()).await.unwrap().id,
+        a.organization.id
+    );
+    assert_eq!(
+        status(platform.list_api_keys(a.id(), &PageParams::default()).await),
+        404
+    );
+    assert_eq!(
+        status(platform.list_users(a.id(), &PageParams::default()).await),
+        404
+    );
 }

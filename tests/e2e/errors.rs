@@ -7,9 +7,15 @@ use serde_json::json;
 
 async fn problem(response: reqwest::Response, status: StatusCode) -> Problem {
     assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let problem: Problem = response.json().await.unwrap();
     assert_eq!(problem.status, status.as_u16());
     assert_eq!(problem.request_id.as_deref(), Some(request_id.as_str()));
@@ -25,14 +31,26 @@ fn sign_up_body() -> serde_json::Value {
 async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
-    let p = problem(http.get(app.url("/v1/nothing-here")).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    let p = problem(
+        http.get(app.url("/v1/nothing-here")).send().await.unwrap(),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     assert_eq!(p.problem_type, "urn:cdmx:problem:route-not-found");
     assert_eq!(p.instance.as_deref(), Some("/v1/nothing-here"));
 
-    let response = http.delete(app.url("/v1/organizations")).send().await.unwrap();
+    let response = http
+        .delete(app.url("/v1/organizations"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["allow"], "GET, POST");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
-    let response = http.put(app.url("/v1/organizations/some-id/verify")).send().await.unwrap();
+    let response = http
+        .put(app.url("/v1/organizations/some-id/verify"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["allow"], "POST");
     problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
 }
@@ -44,12 +62,20 @@ async fn malformed_json_is_400_naming_the_field() {
     let mut body = sign_up_body();
     body["admin"]["password"] = json!(12345);
     let p = problem(
-        http.post(app.url("/v1/organizations")).json(&body).send().await.unwrap(),
+        http.post(app.url("/v1/organizations"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::BAD_REQUEST,
     )
     .await;
     assert_eq!(p.errors[0].field, "admin.password");
-    assert!(p.errors[0].message.contains("invalid type"), "{:?}", p.errors);
+    assert!(
+        p.errors[0].message.contains("invalid type"),
+        "{:?}",
+        p.errors
+    );
 
     let p = problem(
         http.post(app.url("/v1/organizations"))
@@ -71,11 +97,20 @@ async fn unknown_fields_are_rejected_so_clients_cannot_set_server_fields() {
     let mut body = sign_up_body();
     body["verified"] = json!(true);
     let p = problem(
-        reqwest::Client::new().post(app.url("/v1/organizations")).json(&body).send().await.unwrap(),
+        reqwest::Client::new()
+            .post(app.url("/v1/organizations"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::BAD_REQUEST,
     )
     .await;
-    assert!(p.errors[0].message.contains("unknown field `verified`"), "{:?}", p.errors);
+    assert!(
+        p.errors[0].message.contains("unknown field `verified`"),
+        "{:?}",
+        p.errors
+    );
 }
 
 #[tokio::test]
@@ -95,7 +130,11 @@ async fn wrong_content_type_is_415_and_oversized_bodies_413() {
     let mut body = sign_up_body();
     body["name"] = json!("x".repeat(4096));
     let p = problem(
-        http.post(app.url("/v1/organizations")).json(&body).send().await.unwrap(),
+        http.post(app.url("/v1/organizations"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::PAYLOAD_TOO_LARGE,
     )
     .await;
@@ -110,12 +149,21 @@ async fn validation_is_422_listing_every_invalid_field_and_writes_nothing() {
         .create_organization(&SignUpRequest {
             name: "  ".into(),
             kind: OrganizationKind::Platform,
-            admin: NewUser { email: "not-an-email".into(), password: "short".into() },
+            admin: NewUser {
+                email: "not-an-email".into(),
+                password: "short".into(),
+            },
         })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(422));
-    let fields: Vec<&str> = err.problem().unwrap().errors.iter().map(|e| e.field.as_str()).collect();
+    let fields: Vec<&str> = err
+        .problem()
+        .unwrap()
+        .errors
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
     assert_eq!(fields, ["name", "kind", "admin.email", "admin.password"]);
     // Nothing was written: the email is still free.
     let ok = app
@@ -123,7 +171,10 @@ async fn validation_is_422_listing_every_invalid_field_and_writes_nothing() {
         .create_organization(&SignUpRequest {
             name: "Acme".into(),
             kind: OrganizationKind::Sponsor,
-            admin: NewUser { email: "not-an-email@acme.example".into(), password: "correct horse battery".into() },
+            admin: NewUser {
+                email: "not-an-email@acme.example".into(),
+                password: "correct horse battery".into(),
+            },
         })
         .await;
     assert!(ok.is_ok());
@@ -133,25 +184,42 @@ async fn validation_is_422_listing_every_invalid_field_and_writes_nothing() {
 async fn bad_query_parameters_are_named() {
     let app = TestApp::spawn().await;
     let org = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let token = org.admin.issue_token(&cdmx_sdk::types::TokenRequest::Password {
-        email: org.admin_user.email.clone(),
-        password: cdmx_e2e::PASSWORD.into(),
-    }).await.unwrap().access_token;
+    let token = org
+        .admin
+        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
+            email: org.admin_user.email.clone(),
+            password: cdmx_e2e::PASSWORD.into(),
+        })
+        .await
+        .unwrap()
+        .access_token;
     let http = reqwest::Client::new();
     let p = problem(
-        http.get(app.url("/v1/organizations?limit=lots")).bearer_auth(&token).send().await.unwrap(),
+        http.get(app.url("/v1/organizations?limit=lots"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::BAD_REQUEST,
     )
     .await;
     assert_eq!(p.errors[0].field, "limit");
     let p = problem(
-        http.get(app.url("/v1/organizations?colour=blue")).bearer_auth(&token).send().await.unwrap(),
+        http.get(app.url("/v1/organizations?colour=blue"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::BAD_REQUEST,
     )
     .await;
     assert_eq!(p.errors[0].field, "colour");
     let p = problem(
-        http.get(app.url("/v1/organizations?limit=0")).bearer_auth(&token).send().await.unwrap(),
+        http.get(app.url("/v1/organizations?limit=0"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;

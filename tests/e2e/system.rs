@@ -26,7 +26,10 @@ async fn readiness_is_503_when_the_database_is_gone_but_liveness_stays_up() {
     app.database.break_now();
     let err = app.client.get_readiness().await.unwrap_err();
     assert_eq!(err.status(), Some(503));
-    assert_eq!(err.problem().unwrap().problem_type, "urn:cdmx:problem:unavailable");
+    assert_eq!(
+        err.problem().unwrap().problem_type,
+        "urn:cdmx:problem:unavailable"
+    );
     assert_eq!(app.client.get_health().await.unwrap().status, "ok");
 }
 
@@ -35,7 +38,10 @@ async fn request_ids_are_generated_or_echoed() {
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
     let generated = http.get(app.url("/healthz")).send().await.unwrap();
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 4);
     let echoed = http
         .get(app.url("/healthz"))

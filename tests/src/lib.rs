@@ -113,7 +113,9 @@ impl TestApp {
         let mut settings = test_settings(database.url());
         adjust(&mut settings);
         cdmx::telemetry::init(&settings);
-        let app = Application::build(settings).await.expect("the server starts");
+        let app = Application::build(settings)
+            .await
+            .expect("the server starts");
         let base_url = format!("http://{}", app.address());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
@@ -135,7 +137,11 @@ impl TestApp {
 
     /// Signs up an organisation of `kind`; returns it with its admin signed in.
     pub async fn sign_up(&self, kind: OrganizationKind, name: &str) -> OrgFixture {
-        let admin_email = format!("admin-{}@{}.example", uuid::Uuid::new_v4().simple(), kind.as_str());
+        let admin_email = format!(
+            "admin-{}@{}.example",
+            uuid::Uuid::new_v4().simple(),
+            kind.as_str()
+        );
         let created = self
             .client
             .create_organization(&SignUpRequest {
@@ -148,7 +154,11 @@ impl TestApp {
             })
             .await
             .expect("sign-up succeeds");
-        let admin = self.client.login(&admin_email, PASSWORD).await.expect("login succeeds");
+        let admin = self
+            .client
+            .login(&admin_email, PASSWORD)
+            .await
+            .expect("login succeeds");
         OrgFixture {
             organization: created.organization,
             admin_user: created.admin,
@@ -167,7 +177,10 @@ impl TestApp {
         .await
         .unwrap()
         .expect("platform admin created");
-        self.client.login(&email, PASSWORD).await.expect("platform admin login")
+        self.client
+            .login(&email, PASSWORD)
+            .await
+            .expect("platform admin login")
     }
 
     pub async fn stop(&self) {

@@ -42,7 +42,12 @@ pub async fn issue_token(
             let user = user
                 .filter(|_| valid)
                 .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
-            (PrincipalKind::User, user.id, user.organization_id, user.role)
+            (
+                PrincipalKind::User,
+                user.id,
+                user.organization_id,
+                user.role,
+            )
         }
         TokenRequest::ApiKey { api_key } => {
             let prefix = api_keys::prefix_of(&api_key)
@@ -55,7 +60,10 @@ pub async fn issue_token(
                 .filter(|k| api_keys::matches(&api_key, &k.secret_hash) && k.revoked_at.is_none())
                 .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
             let key_id = key.id.clone();
-            state.db.write(move |c| accounts::touch_api_key(c, &key_id)).await?;
+            state
+                .db
+                .write(move |c| accounts::touch_api_key(c, &key_id))
+                .await?;
             (PrincipalKind::ApiKey, key.id, key.organization_id, key.role)
         }
     };
@@ -84,19 +92,26 @@ pub async fn issue_token(
     responses((status = 200, description = "The caller", body = Me))
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     let p = principal.clone();
     let (organization, email, api_key_name) = state
         .db
         .run(move |c| {
             let organization = accounts::find_organization(c, &p.organization_id)?;
             Ok(match p.kind {
-                PrincipalKind::User => {
-                    (organization, Some(accounts::find_user(c, &p.id)?.email), None)
-                }
-                PrincipalKind::ApiKey => {
-                    (organization, None, Some(accounts::find_api_key(c, &p.id)?.name))
-                }
+                PrincipalKind::User => (
+                    organization,
+                    Some(accounts::find_user(c, &p.id)?.email),
+                    None,
+                ),
+                PrincipalKind::ApiKey => (
+                    organization,
+                    None,
+                    Some(accounts::find_api_key(c, &p.id)?.name),
+                ),
             })
         })
         .await?;

@@ -38,9 +38,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = if path == "." { "body".to_owned() } else { path };
         ApiError::bad_request_field(field, without_position(&inner.to_string()))
     })?;
-    deserializer
-        .end()
-        .map_err(|_| ApiError::bad_request_field("body", "trailing characters after the JSON value"))?;
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request_field("body", "trailing characters after the JSON value")
+    })?;
     Ok(value)
 }
 
@@ -57,9 +57,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(1024 * 1024, |l| l.0);
+        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
         if !is_json(req) {
             return Box::pin(async {
                 Err(ApiError::UnsupportedMediaType(
@@ -69,10 +67,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         }
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
-                _ => ApiError::bad_request_field("body", "the body could not be read"),
-            })?;
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+                    _ => ApiError::bad_request_field("body", "the body could not be read"),
+                })?;
             parse_json(&bytes).map(ApiJson)
         })
     }
@@ -95,11 +95,7 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
                 let inner = e.into_inner().to_string();
                 // Unknown parameters are reported by serde without a path.
                 let field = if path == "." {
-                    inner
-                        .split('`')
-                        .nth(1)
-                        .unwrap_or("query")
-                        .to_owned()
+                    inner.split('`').nth(1).unwrap_or("query").to_owned()
                 } else {
                     path
                 };

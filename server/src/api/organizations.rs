@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
-    CreateUserRequest, Organization, OrganizationFilter, Page, PageParams, Problem,
-    SignUpRequest, SignUpResponse, User,
+    CreateUserRequest, Organization, OrganizationFilter, Page, PageParams, Problem, SignUpRequest,
+    SignUpResponse, User,
 };
 
 use super::extract::{ApiJson, ApiQuery};
@@ -106,7 +106,10 @@ pub async fn get_organization(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_visible(&id)?;
     let id = id.into_inner();
-    let row = state.db.run(move |c| accounts::find_organization(c, &id)).await?;
+    let row = state
+        .db
+        .run(move |c| accounts::find_organization(c, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(views::organization(row)?))
 }
 
@@ -165,7 +168,12 @@ pub async fn create_user(
     principal.require_admin_of(&id)?;
     let member = NewMember::parse(&body.0)?;
     let password_hash = passwords::hash_off_thread(member.account.password.clone()).await?;
-    let user = UserRow::new(&id, member.account.email.as_str(), password_hash, member.role.as_str());
+    let user = UserRow::new(
+        &id,
+        member.account.email.as_str(),
+        password_hash,
+        member.role.as_str(),
+    );
     let user = state
         .db
         .write(move |c| {

@@ -31,10 +31,7 @@ impl PageRequest {
                     .and_then(|bytes| String::from_utf8(bytes).ok())
                     .filter(|id| uuid::Uuid::parse_str(id).is_ok())
                     .ok_or_else(|| {
-                        ApiError::bad_request_field(
-                            "cursor",
-                            "is not a cursor this API returned",
-                        )
+                        ApiError::bad_request_field("cursor", "is not a cursor this API returned")
                     })
             })
             .transpose()?;
@@ -77,8 +74,14 @@ mod tests {
 
     #[test]
     fn limits_outside_the_range_are_invalid() {
-        assert!(matches!(PageRequest::parse(Some(0), None), Err(ApiError::Validation(_))));
-        assert!(matches!(PageRequest::parse(Some(201), None), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            PageRequest::parse(Some(0), None),
+            Err(ApiError::Validation(_))
+        ));
+        assert!(matches!(
+            PageRequest::parse(Some(201), None),
+            Err(ApiError::Validation(_))
+        ));
         assert_eq!(PageRequest::parse(None, None).unwrap().limit, 50);
     }
 
@@ -87,13 +90,15 @@ mod tests {
         let ids: Vec<String> = (0..3).map(|_| uuid::Uuid::now_v7().to_string()).collect();
         let request = PageRequest::parse(Some(2), None).unwrap();
         let page = request
-            .page(ids.clone(), |s| s.as_str(), |s| Ok::<_, ApiError>(s))
+            .page(ids.clone(), |s| s.as_str(), Ok::<_, ApiError>)
             .unwrap();
         assert_eq!(page.items, ids[..2]);
         let next = PageRequest::parse(Some(2), page.next_cursor.as_deref()).unwrap();
         assert_eq!(next.after.as_deref(), Some(ids[1].as_str()));
         assert!(PageRequest::parse(None, Some("not-a-cursor")).is_err());
-        let last = next.page(ids[2..].to_vec(), |s| s.as_str(), |s| Ok::<_, ApiError>(s)).unwrap();
+        let last = next
+            .page(ids[2..].to_vec(), |s| s.as_str(), Ok::<_, ApiError>)
+            .unwrap();
         assert_eq!(last.next_cursor, None);
     }
 }

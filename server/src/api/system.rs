@@ -31,14 +31,10 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state
-        .db
-        .ping()
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "readiness check failed");
-            ApiError::Unavailable("the database is unreachable".into())
-        })?;
+    state.db.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::Unavailable("the database is unreachable".into())
+    })?;
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready".to_owned(),
         database: state.db.backend(),

@@ -15,7 +15,9 @@ pub fn organization_kind(text: &str) -> Result<OrganizationKind, ApiError> {
         "sponsor" => Ok(OrganizationKind::Sponsor),
         "cdmo" => Ok(OrganizationKind::Cdmo),
         "platform" => Ok(OrganizationKind::Platform),
-        other => Err(ApiError::internal(format!("unknown organisation kind `{other}` in storage"))),
+        other => Err(ApiError::internal(format!(
+            "unknown organisation kind `{other}` in storage"
+        ))),
     }
 }
 
@@ -23,7 +25,9 @@ pub fn role(text: &str) -> Result<Role, ApiError> {
     match text {
         "admin" => Ok(Role::Admin),
         "member" => Ok(Role::Member),
-        other => Err(ApiError::internal(format!("unknown role `{other}` in storage"))),
+        other => Err(ApiError::internal(format!(
+            "unknown role `{other}` in storage"
+        ))),
     }
 }
 

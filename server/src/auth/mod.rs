@@ -79,7 +79,9 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         .to_str()
         .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
     match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim().to_owned())
         }
         _ => Err(ApiError::Unauthorized(
@@ -137,23 +139,44 @@ mod tests {
     fn other_organisations_private_data_is_not_found_not_forbidden() {
         let member = principal("a", OrganizationKind::Sponsor, Role::Admin);
         assert!(member.require_visible("a").is_ok());
-        assert!(matches!(member.require_visible("b"), Err(ApiError::NotFound)));
-        assert!(matches!(member.require_admin_of("b"), Err(ApiError::NotFound)));
+        assert!(matches!(
+            member.require_visible("b"),
+            Err(ApiError::NotFound)
+        ));
+        assert!(matches!(
+            member.require_admin_of("b"),
+            Err(ApiError::NotFound)
+        ));
     }
 
     #[test]
     fn members_cannot_administer_and_only_platform_admins_operate() {
         let member = principal("a", OrganizationKind::Cdmo, Role::Member);
-        assert!(matches!(member.require_admin_of("a"), Err(ApiError::Forbidden(_))));
-        assert!(matches!(member.require_platform_admin(), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            member.require_admin_of("a"),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            member.require_platform_admin(),
+            Err(ApiError::Forbidden(_))
+        ));
         let cdmo_admin = principal("a", OrganizationKind::Cdmo, Role::Admin);
-        assert!(matches!(cdmo_admin.require_platform_admin(), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            cdmo_admin.require_platform_admin(),
+            Err(ApiError::Forbidden(_))
+        ));
         let platform_member = principal("p", OrganizationKind::Platform, Role::Member);
         assert!(platform_member.require_visible("a").is_ok());
-        assert!(matches!(platform_member.require_platform_admin(), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            platform_member.require_platform_admin(),
+            Err(ApiError::Forbidden(_))
+        ));
         let platform_admin = principal("p", OrganizationKind::Platform, Role::Admin);
         assert!(platform_admin.require_platform_admin().is_ok());
         // Operators see organisations but do not manage their members or keys.
-        assert!(matches!(platform_admin.require_admin_of("a"), Err(ApiError::NotFound)));
+        assert!(matches!(
+            platform_admin.require_admin_of("a"),
+            Err(ApiError::NotFound)
+        ));
     }
 }

@@ -135,7 +135,10 @@ mod tests {
             .issue(&principal())
             .unwrap();
         let other = service("fedcba9876543210fedcba9876543210");
-        assert!(matches!(other.verify(&issued.access_token), Err(ApiError::Unauthorized(_))));
+        assert!(matches!(
+            other.verify(&issued.access_token),
+            Err(ApiError::Unauthorized(_))
+        ));
     }
 
     #[test]
@@ -169,6 +172,9 @@ mod tests {
         assert!(tokens.verify(&token).is_err(), "iat is required");
 
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
-        assert!(tokens.verify(&token).is_ok(), "the well-formed control token passes");
+        assert!(
+            tokens.verify(&token).is_ok(),
+            "the well-formed control token passes"
+        );
     }
 }

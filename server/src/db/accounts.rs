@@ -250,11 +250,7 @@ pub fn touch_api_key(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
 
 /// Revokes a key of `organization_id`. Revoking a revoked key changes nothing; a key
 /// of another organisation is not found.
-pub fn revoke_api_key(
-    conn: &mut DbConnection,
-    organization_id: &str,
-    id: &str,
-) -> StoreResult<()> {
+pub fn revoke_api_key(conn: &mut DbConnection, organization_id: &str, id: &str) -> StoreResult<()> {
     let key = find_api_key(conn, id)?;
     if key.organization_id != organization_id {
         return Err(StoreError::NotFound);

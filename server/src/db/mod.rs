@@ -46,7 +46,9 @@ pub enum DatabaseUrlError {
     UnsupportedScheme(String),
     #[error("the sqlite URL names no file: expected sqlite://path/to/file.db")]
     EmptySqlitePath,
-    #[error("in-memory SQLite is not supported (each pooled connection would get its own database); use a file")]
+    #[error(
+        "in-memory SQLite is not supported (each pooled connection would get its own database); use a file"
+    )]
     InMemorySqlite,
 }
 
@@ -113,7 +115,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
@@ -272,9 +275,7 @@ where
 
 fn run_migrations(conn: &mut DbConnection) -> StoreResult<()> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         DbConnection::Postgresql(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
             let result = c
@@ -324,8 +325,14 @@ mod tests {
             DatabaseUrl::parse("sqlite:///var/lib/cdmx/cdmx.db"),
             Ok(DatabaseUrl::Sqlite("/var/lib/cdmx/cdmx.db".into()))
         );
-        for url in ["postgres://u@h/db", "postgresql://u@h:5432/db?sslmode=disable"] {
-            assert_eq!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(url.into())));
+        for url in [
+            "postgres://u@h/db",
+            "postgresql://u@h:5432/db?sslmode=disable",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                Ok(DatabaseUrl::Postgres(url.into()))
+            );
         }
     }
 
@@ -335,9 +342,18 @@ mod tests {
             DatabaseUrl::parse("mysql://x/y"),
             Err(DatabaseUrlError::UnsupportedScheme("mysql".into()))
         );
-        assert!(matches!(DatabaseUrl::parse("cdmx.db"), Err(DatabaseUrlError::MissingScheme(_))));
-        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::EmptySqlitePath));
-        assert_eq!(DatabaseUrl::parse("sqlite::memory:"), Err(DatabaseUrlError::InMemorySqlite));
+        assert!(matches!(
+            DatabaseUrl::parse("cdmx.db"),
+            Err(DatabaseUrlError::MissingScheme(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://"),
+            Err(DatabaseUrlError::EmptySqlitePath)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite::memory:"),
+            Err(DatabaseUrlError::InMemorySqlite)
+        );
     }
 
     #[test]

@@ -97,7 +97,10 @@ pub struct NewAccount {
 
 fn check_new_user(v: &mut Violations, prefix: &str, user: &NewUser) -> Option<NewAccount> {
     let email = v.check(&format!("{prefix}email"), EmailAddress::parse(&user.email));
-    let password = v.check(&format!("{prefix}password"), Password::parse(&user.password));
+    let password = v.check(
+        &format!("{prefix}password"),
+        Password::parse(&user.password),
+    );
     Some(NewAccount {
         email: email?,
         password: password?,
@@ -206,7 +209,17 @@ mod tests {
             EmailAddress::parse("  Ada@Example.COM ").unwrap().as_str(),
             "ada@example.com"
         );
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com", "ada@example..com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+            "ada@example..com",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -218,13 +231,16 @@ mod tests {
         // 12 multi-byte characters are 12 characters, not 24+ bytes.
         assert!(Password::parse("ééééééééééé").is_err());
         assert!(Password::parse(&"x".repeat(257)).is_err());
-        assert_eq!(format!("{:?}", Password::parse("twelve chars").unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("twelve chars").unwrap()),
+            "Password(***)"
+        );
     }
 
     #[test]
     fn sign_up_reports_every_bad_field_at_once() {
-        let err = SignUp::parse(&sign_up(" ", OrganizationKind::Platform, "nope", "short"))
-            .unwrap_err();
+        let err =
+            SignUp::parse(&sign_up(" ", OrganizationKind::Platform, "nope", "short")).unwrap_err();
         let fields: Vec<String> = err.into_iter().map(|v| v.field).collect();
         assert_eq!(fields, ["name", "kind", "admin.email", "admin.password"]);
     }
@@ -245,8 +261,18 @@ mod tests {
 
     #[test]
     fn api_keys_default_to_member_role() {
-        let key = NewApiKey::parse(&CreateApiKeyRequest { name: "ERP sync".into(), role: None }).unwrap();
+        let key = NewApiKey::parse(&CreateApiKeyRequest {
+            name: "ERP sync".into(),
+            role: None,
+        })
+        .unwrap();
         assert_eq!(key.role, Role::Member);
-        assert!(NewApiKey::parse(&CreateApiKeyRequest { name: "".into(), role: None }).is_err());
+        assert!(
+            NewApiKey::parse(&CreateApiKeyRequest {
+                name: "".into(),
+                role: None
+            })
+            .is_err()
+        );
     }
 }

@@ -47,7 +47,10 @@ async fn main() -> Result<(), cdmx_sdk::Error> {
             },
         )
         .await?;
-    println!("API key {} (store the secret now: it is shown once)", key.api_key.prefix);
+    println!(
+        "API key {} (store the secret now: it is shown once)",
+        key.api_key.prefix
+    );
 
     // A partner tool only needs the key: the client exchanges it for tokens.
     let partner = Client::builder(&base_url).api_key(key.secret).build()?;
@@ -58,7 +61,13 @@ async fn main() -> Result<(), cdmx_sdk::Error> {
         let (client, org_id) = (admin.clone(), org_id.clone());
         async move {
             client
-                .list_users(&org_id, &PageParams { limit: Some(100), cursor })
+                .list_users(
+                    &org_id,
+                    &PageParams {
+                        limit: Some(100),
+                        cursor,
+                    },
+                )
                 .await
         }
     })

@@ -7,10 +7,12 @@ mod auth;
 mod organizations;
 mod pagination;
 mod problem;
+mod profiles;
 mod system;
 
 pub use auth::*;
 pub use organizations::*;
 pub use pagination::*;
 pub use problem::*;
+pub use profiles::*;
 pub use system::*;

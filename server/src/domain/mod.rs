@@ -2,6 +2,9 @@
 //! No actix, no diesel here.
 
 pub mod accounts;
+pub mod demo;
+pub mod geo;
+pub mod profiles;
 
 /// One rule a request broke, naming the field by its path in the request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,1 @@
+//! Demo and benchmark data (being written).

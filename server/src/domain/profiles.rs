@@ -1,0 +1,933 @@
+//! Capability profiles: what a valid one is, what search indexes of it, how trustworthy
+//! each section is, and how revisions differ.
+
+use cdmx_sdk::types::{
+    CapabilityProfile, Confidence, DonorSource, EvidenceStatus, FieldChange, NewEvidence, Phase,
+    Platform, ProfileSection, SectionConfidence,
+};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::Violations;
+use super::geo;
+
+/// A profile that passed validation, normalised (trimmed text, upper-case countries,
+/// lower-case languages).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidProfile(CapabilityProfile);
+
+fn check_text(v: &mut Violations, field: &str, text: &str, max: usize, required: bool) {
+    let trimmed = text.trim();
+    if required && trimmed.is_empty() {
+        v.add(field, "is required");
+    } else if trimmed.chars().count() > max {
+        v.add(field, format!("must be at most {max} characters"));
+    } else if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+        v.add(field, "must not contain control characters");
+    }
+}
+
+fn check_range<T: PartialOrd + std::fmt::Display>(
+    v: &mut Violations,
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+) {
+    if value < min || value > max {
+        v.add(field, format!("must be between {min} and {max}"));
+    }
+}
+
+fn check_finite_range(v: &mut Violations, field: &str, value: f64, min: f64, max: f64) {
+    if !value.is_finite() || value < min || value > max {
+        v.add(field, format!("must be a number between {min} and {max}"));
+    }
+}
+
+fn check_unique<T: PartialEq + Copy + std::fmt::Debug>(
+    v: &mut Violations,
+    field: &str,
+    items: &[T],
+) {
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            v.add(format!("{field}[{i}]"), "is listed twice");
+        }
+    }
+}
+
+fn check_url(v: &mut Violations, field: &str, url: &str) {
+    let url = url.trim();
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 500
+        && !url.chars().any(char::is_whitespace)
+        && url.split("://").nth(1).is_some_and(|rest| !rest.is_empty());
+    if !ok {
+        v.add(field, "must be an http(s) URL of at most 500 characters");
+    }
+}
+
+fn check_country(v: &mut Violations, field: &str, country: &str) {
+    if !geo::is_country(&country.trim().to_uppercase()) {
+        v.add(
+            field,
+            format!("`{country}` is not an ISO 3166-1 alpha-2 country code"),
+        );
+    }
+}
+
+impl ValidProfile {
+    /// Validates every field, reporting each violation by its path (`sites[0].country`).
+    /// `today` bounds dates that cannot lie in the future.
+    pub fn parse(mut p: CapabilityProfile, today: NaiveDate) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        let o = &mut p.organization;
+        o.name = o.name.trim().to_owned();
+        check_text(&mut v, "organization.name", &o.name, 200, true);
+        if let Some(years) = o.years_in_operation {
+            check_range(&mut v, "organization.years_in_operation", years, 0, 200);
+        }
+        if let Some(url) = &o.website {
+            check_url(&mut v, "organization.website", url);
+        }
+        if let Some(d) = &o.description {
+            check_text(&mut v, "organization.description", d, 2000, false);
+        }
+
+        if p.sites.is_empty() {
+            v.add("sites", "at least one site is required");
+        }
+        for (i, site) in p.sites.iter_mut().enumerate() {
+            let at = |f: &str| format!("sites[{i}].{f}");
+            site.country = site.country.trim().to_uppercase();
+            site.key = site.key.trim().to_owned();
+            let key_ok = !site.key.is_empty()
+                && site.key.len() <= 50
+                && site
+                    .key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !key_ok {
+                v.add(at("key"), "must be 1 to 50 characters of a-z, 0-9 and -");
+            }
+            check_text(&mut v, &at("name"), &site.name, 200, true);
+            check_country(&mut v, &at("country"), &site.country);
+            check_text(&mut v, &at("city"), &site.city, 100, true);
+            check_finite_range(&mut v, &at("latitude"), site.latitude, -90.0, 90.0);
+            check_finite_range(&mut v, &at("longitude"), site.longitude, -180.0, 180.0);
+            for (j, suite) in site.cleanrooms.iter().enumerate() {
+                check_range(
+                    &mut v,
+                    &at(&format!("cleanrooms[{j}].count")),
+                    suite.count,
+                    1,
+                    500,
+                );
+                check_finite_range(
+                    &mut v,
+                    &at(&format!("cleanrooms[{j}].area_m2")),
+                    suite.area_m2,
+                    1.0,
+                    100_000.0,
+                );
+            }
+            let grades: Vec<_> = site.cleanrooms.iter().map(|c| c.grade).collect();
+            check_unique(&mut v, &at("cleanrooms"), &grades);
+            for (j, licence) in site.licences.iter().enumerate() {
+                let lf = |f: &str| at(&format!("licences[{j}].{f}"));
+                check_text(&mut v, &lf("scope"), &licence.scope, 500, true);
+                if licence.granted_on > today {
+                    v.add(lf("granted_on"), "must not be in the future");
+                }
+                if licence.expires_on.is_some_and(|e| e <= licence.granted_on) {
+                    v.add(lf("expires_on"), "must be after granted_on");
+                }
+            }
+            for (j, inspection) in site.inspections.iter().enumerate() {
+                if inspection.date > today {
+                    v.add(
+                        at(&format!("inspections[{j}].date")),
+                        "must not be in the future",
+                    );
+                }
+            }
+        }
+        for (i, site) in p.sites.iter().enumerate() {
+            if p.sites[..i].iter().any(|s| s.key == site.key) {
+                v.add(format!("sites[{i}].key"), "is used by another site");
+            }
+        }
+
+        let donors = &p.donor_sources;
+        if donors.autologous.is_none() && donors.allogeneic.is_none() {
+            v.add(
+                "donor_sources",
+                "declare autologous or allogeneic experience (or both)",
+            );
+        }
+        if let Some(a) = &donors.autologous {
+            check_range(
+                &mut v,
+                "donor_sources.autologous.batches_per_year",
+                a.batches_per_year,
+                0,
+                100_000,
+            );
+        }
+        if let Some(a) = &donors.allogeneic {
+            check_finite_range(
+                &mut v,
+                "donor_sources.allogeneic.max_bioreactor_volume_l",
+                a.max_bioreactor_volume_l,
+                0.0,
+                5_000.0,
+            );
+            check_range(
+                &mut v,
+                "donor_sources.allogeneic.doses_per_batch",
+                a.doses_per_batch,
+                0,
+                1_000_000,
+            );
+        }
+        if p.modalities.is_empty() {
+            v.add("modalities", "at least one modality is required");
+        }
+        check_unique(&mut v, "modalities", &p.modalities);
+        check_unique(
+            &mut v,
+            "gene_modification.methods",
+            &p.gene_modification.methods,
+        );
+        check_unique(
+            &mut v,
+            "gene_modification.vector_supply",
+            &p.gene_modification.vector_supply,
+        );
+
+        let phases: Vec<Phase> = p.phases.iter().map(|e| e.phase).collect();
+        check_unique(&mut v, "phases", &phases);
+        for (i, e) in p.phases.iter().enumerate() {
+            check_range(
+                &mut v,
+                &format!("phases[{i}].programmes"),
+                e.programmes,
+                0,
+                10_000,
+            );
+            check_range(
+                &mut v,
+                &format!("phases[{i}].gmp_batches"),
+                e.gmp_batches,
+                0,
+                1_000_000,
+            );
+        }
+        for (i, platform) in p.platforms.iter_mut().enumerate() {
+            let at = |f: &str| format!("platforms[{i}].{f}");
+            check_range(&mut v, &at("units"), platform.units, 1, 10_000);
+            check_range(
+                &mut v,
+                &at("parallel_batches"),
+                platform.parallel_batches,
+                1,
+                10_000,
+            );
+            if let Some(name) = &mut platform.name {
+                *name = name.trim().to_owned();
+                check_text(&mut v, &at("name"), name, 100, true);
+            } else if platform.platform == Platform::Other {
+                v.add(at("name"), "is required for platform `other`");
+            }
+        }
+        check_range(
+            &mut v,
+            "automation.controlled_rate_freezers",
+            p.automation.controlled_rate_freezers,
+            0,
+            1_000,
+        );
+        check_unique(&mut v, "qc.in_house_assays", &p.qc.in_house_assays);
+        if let Some(days) = p.qc.release_turnaround_days {
+            check_range(&mut v, "qc.release_turnaround_days", days, 0, 365);
+        }
+        if let Some(t) = p.cryo.min_storage_temp_c {
+            check_range(&mut v, "cryo.min_storage_temp_c", t, -273, 25);
+        }
+        if let Some(h) = p.logistics.shipping_lead_time_hours {
+            check_range(&mut v, "logistics.shipping_lead_time_hours", h, 0, 24 * 60);
+        }
+        for (i, hub) in p.logistics.hubs.iter_mut().enumerate() {
+            hub.country = hub.country.trim().to_uppercase();
+            check_country(
+                &mut v,
+                &format!("logistics.hubs[{i}].country"),
+                &hub.country,
+            );
+        }
+        check_unique(
+            &mut v,
+            "logistics.regions_served",
+            &p.logistics.regions_served,
+        );
+        let perf = &p.performance;
+        if let Some(d) = perf.process_duration_days {
+            check_range(&mut v, "performance.process_duration_days", d, 0, 365);
+        }
+        if let Some(d) = perf.median_turnaround_days {
+            check_range(&mut v, "performance.median_turnaround_days", d, 0, 365);
+        }
+        if let Some(rate) = perf.success_rate_percent {
+            check_finite_range(&mut v, "performance.success_rate_percent", rate, 0.0, 100.0);
+        }
+        let tt = &p.tech_transfer;
+        for (field, value) in [
+            ("tech_transfer.duration_months_min", tt.duration_months_min),
+            ("tech_transfer.duration_months_max", tt.duration_months_max),
+        ] {
+            if let Some(months) = value {
+                check_range(&mut v, field, months, 0, 120);
+            }
+        }
+        if let (Some(min), Some(max)) = (tt.duration_months_min, tt.duration_months_max)
+            && min > max
+        {
+            v.add(
+                "tech_transfer.duration_months_max",
+                "must not be below duration_months_min",
+            );
+        }
+        if let (Some(min), Some(max)) = (tt.cost_usd_min, tt.cost_usd_max)
+            && min > max
+        {
+            v.add(
+                "tech_transfer.cost_usd_max",
+                "must not be below cost_usd_min",
+            );
+        }
+        if let Some(runs) = tt.engineering_runs {
+            check_range(&mut v, "tech_transfer.engineering_runs", runs, 0, 100);
+        }
+        let soft = &mut p.soft_factors;
+        for (i, language) in soft.languages.iter_mut().enumerate() {
+            *language = language.trim().to_lowercase();
+            if language.len() != 2 || !language.bytes().all(|b| b.is_ascii_lowercase()) {
+                v.add(
+                    format!("soft_factors.languages[{i}]"),
+                    "must be an ISO 639-1 code such as `en`",
+                );
+            }
+        }
+        for (field, text) in [
+            (
+                "soft_factors.small_batch_flexibility",
+                &soft.small_batch_flexibility,
+            ),
+            ("soft_factors.communication", &soft.communication),
+        ] {
+            if let Some(text) = text {
+                check_text(&mut v, field, text, 2000, false);
+            }
+        }
+        v.into_result(|| Some(Self(p)))
+    }
+
+    pub fn profile(&self) -> &CapabilityProfile {
+        &self.0
+    }
+
+    pub fn into_profile(self) -> CapabilityProfile {
+        self.0
+    }
+}
+
+/// The order of phases, for "at least phase X" questions.
+pub fn phase_rank(phase: Phase) -> i32 {
+    match phase {
+        Phase::ProcessDevelopment => 0,
+        Phase::Phase1 => 1,
+        Phase::Phase1_2 => 2,
+        Phase::Phase2 => 3,
+        Phase::Phase3 => 4,
+        Phase::Commercial => 5,
+    }
+}
+
+/// The latest phase in which the CDMO supported at least one programme.
+pub fn max_phase(profile: &CapabilityProfile) -> Option<Phase> {
+    profile
+        .phases
+        .iter()
+        .filter(|e| e.programmes > 0)
+        .map(|e| e.phase)
+        .max_by_key(|p| phase_rank(*p))
+}
+
+pub fn donor_sources(profile: &CapabilityProfile) -> Vec<DonorSource> {
+    let mut sources = Vec::new();
+    if profile.donor_sources.autologous.is_some() {
+        sources.push(DonorSource::Autologous);
+    }
+    if profile.donor_sources.allogeneic.is_some() {
+        sources.push(DonorSource::Allogeneic);
+    }
+    sources
+}
+
+/// Distinct site countries, in site order.
+pub fn countries(profile: &CapabilityProfile) -> Vec<String> {
+    let mut countries: Vec<String> = Vec::new();
+    for site in &profile.sites {
+        if !countries.contains(&site.country) {
+            countries.push(site.country.clone());
+        }
+    }
+    countries
+}
+
+/// Search facet names: each is a column of values a filter matches with OR.
+pub mod facet {
+    pub const DONOR_SOURCE: &str = "donor_source";
+    pub const MODALITY: &str = "modality";
+    pub const GENE_MODIFICATION: &str = "gene_modification";
+    pub const COUNTRY: &str = "country";
+    pub const REGION: &str = "region";
+    pub const CLEANROOM_GRADE: &str = "cleanroom_grade";
+    pub const AUTHORITY: &str = "authority";
+    pub const LICENCE_KIND: &str = "licence_kind";
+    pub const PLATFORM: &str = "platform";
+}
+
+/// What search indexes of a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchIndex {
+    pub name: String,
+    pub max_phase_rank: Option<i32>,
+    pub min_cryo_temp_c: Option<i32>,
+    pub closed_processing: bool,
+    /// (facet, value) pairs, without duplicates.
+    pub facets: Vec<(&'static str, String)>,
+}
+
+pub fn search_index(profile: &CapabilityProfile) -> SearchIndex {
+    let mut facets: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |name: &'static str, value: &str| {
+        if !facets.iter().any(|(n, v)| *n == name && v == value) {
+            facets.push((name, value.to_owned()));
+        }
+    };
+    for source in donor_sources(profile) {
+        add(facet::DONOR_SOURCE, source.as_str());
+    }
+    for modality in &profile.modalities {
+        add(facet::MODALITY, modality.as_str());
+    }
+    for method in &profile.gene_modification.methods {
+        add(facet::GENE_MODIFICATION, method.as_str());
+    }
+    for site in &profile.sites {
+        add(facet::COUNTRY, &site.country);
+        if let Some(region) = geo::region_of(&site.country) {
+            add(facet::REGION, region.as_str());
+        }
+        for suite in &site.cleanrooms {
+            add(facet::CLEANROOM_GRADE, suite.grade.as_str());
+        }
+        for licence in &site.licences {
+            add(facet::AUTHORITY, licence.authority.as_str());
+            add(facet::LICENCE_KIND, licence.kind.as_str());
+        }
+    }
+    for platform in &profile.platforms {
+        add(facet::PLATFORM, platform.platform.as_str());
+    }
+    SearchIndex {
+        name: profile.organization.name.clone(),
+        max_phase_rank: max_phase(profile).map(phase_rank),
+        min_cryo_temp_c: profile.cryo.min_storage_temp_c,
+        closed_processing: profile.sites.iter().any(|s| s.closed_processing),
+        facets,
+    }
+}
+
+/// The section a JSON pointer falls in: its first segment.
+pub fn section_of(pointer: &str) -> Option<ProfileSection> {
+    let first = pointer.strip_prefix('/')?.split('/').next()?;
+    ProfileSection::parse(first)
+}
+
+/// Checks new evidence against the current profile document.
+pub fn check_evidence(
+    evidence: &NewEvidence,
+    document: &Value,
+) -> Result<ProfileSection, Violations> {
+    let mut v = Violations::new();
+    let section = section_of(&evidence.subject);
+    match section {
+        None => v.add(
+            "subject",
+            "must be a JSON pointer starting with a profile section, e.g. /qc or /sites/0/licences/1",
+        ),
+        Some(ProfileSection::SoftFactors) => {
+            v.add("subject", "soft factors are self-declared and cannot carry evidence")
+        }
+        Some(_) if document.pointer(&evidence.subject).is_none() => {
+            v.add("subject", "does not exist in the current revision")
+        }
+        Some(_) => {}
+    }
+    check_text(&mut v, "reference", &evidence.reference, 500, true);
+    if let Some(url) = &evidence.url {
+        check_url(&mut v, "url", url);
+    }
+    v.into_result(|| section)
+}
+
+/// An evidence item's state on `today`.
+pub fn evidence_status(
+    verified: bool,
+    expires_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> EvidenceStatus {
+    if expires_on.is_some_and(|e| e < today) {
+        EvidenceStatus::Expired
+    } else if verified {
+        EvidenceStatus::Verified
+    } else {
+        EvidenceStatus::Unverified
+    }
+}
+
+/// Per-section confidence from the evidence items' (section, was verified, expires on):
+/// verified when current verified evidence covers the section, expired when verified
+/// evidence exists but all of it has expired, self-declared otherwise.
+pub fn section_confidence(
+    evidence: &[(ProfileSection, bool, Option<NaiveDate>)],
+    today: NaiveDate,
+) -> Vec<SectionConfidence> {
+    ProfileSection::ALL
+        .iter()
+        .map(|&section| {
+            let verified: Vec<EvidenceStatus> = evidence
+                .iter()
+                .filter(|(s, was_verified, _)| *s == section && *was_verified)
+                .map(|(_, _, expires)| evidence_status(true, *expires, today))
+                .collect();
+            let confidence = if verified.contains(&EvidenceStatus::Verified) {
+                Confidence::Verified
+            } else if !verified.is_empty() {
+                Confidence::Expired
+            } else {
+                Confidence::SelfDeclared
+            };
+            SectionConfidence {
+                section,
+                confidence,
+            }
+        })
+        .collect()
+}
+
+/// Whether an edit changed the fact a verified evidence item vouches for.
+pub fn fact_changed(before: &Value, after: &Value, subject: &str) -> bool {
+    before.pointer(subject) != after.pointer(subject)
+}
+
+fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Field-level changes from `before` to `after`, as JSON pointers. Arrays are compared
+/// by position.
+pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    diff_into(String::new(), Some(before), Some(after), &mut changes);
+    changes
+}
+
+fn diff_into(
+    path: String,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    out: &mut Vec<FieldChange>,
+) {
+    match (before, after) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                diff_into(
+                    format!("{path}/{}", escape_pointer(key)),
+                    a.get(key),
+                    b.get(key),
+                    out,
+                );
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) => {
+            for i in 0..a.len().max(b.len()) {
+                diff_into(format!("{path}/{i}"), a.get(i), b.get(i), out);
+            }
+        }
+        (a, b) if a != b => out.push(FieldChange {
+            path: if path.is_empty() { "/".into() } else { path },
+            before: a.cloned(),
+            after: b.cloned(),
+        }),
+        _ => {}
+    }
+}
+
+/// Applies an RFC 7396 JSON merge patch to `target`.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                merge_patch(map.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use cdmx_sdk::types::*;
+    use serde_json::json;
+
+    pub fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+    }
+
+    /// A complete, valid profile to start tests from.
+    pub fn sample() -> CapabilityProfile {
+        CapabilityProfile {
+            organization: OrganizationFacts {
+                name: "Helix Cell Works".into(),
+                cdmo_type: CdmoType::CommercialCdmo,
+                years_in_operation: Some(12),
+                website: Some("https://helix.example".into()),
+                description: None,
+            },
+            sites: vec![Site {
+                key: "lyon-1".into(),
+                name: "Lyon Gerland".into(),
+                country: "FR".into(),
+                city: "Lyon".into(),
+                latitude: 45.73,
+                longitude: 4.83,
+                cleanrooms: vec![CleanroomSuite {
+                    grade: CleanroomGrade::B,
+                    count: 4,
+                    area_m2: 320.0,
+                }],
+                closed_processing: true,
+                isolators: false,
+                licences: vec![Licence {
+                    authority: Authority::EuMemberState,
+                    kind: LicenceKind::ManufacturingAuthorisation,
+                    scope: "ATMP manufacture".into(),
+                    granted_on: NaiveDate::from_ymd_opt(2019, 3, 1).unwrap(),
+                    expires_on: None,
+                }],
+                inspections: vec![],
+            }],
+            donor_sources: DonorSourceExperience {
+                autologous: Some(AutologousExperience {
+                    batches_per_year: 300,
+                }),
+                allogeneic: None,
+            },
+            modalities: vec![Modality::CarT],
+            gene_modification: GeneModification {
+                methods: vec![GeneModificationMethod::Lentiviral],
+                vector_supply: vec![VectorSupply::Partner],
+            },
+            phases: vec![
+                PhaseExperience {
+                    phase: Phase::Phase1,
+                    programmes: 5,
+                    gmp_batches: 60,
+                },
+                PhaseExperience {
+                    phase: Phase::Phase3,
+                    programmes: 1,
+                    gmp_batches: 40,
+                },
+            ],
+            platforms: vec![PlatformCapability {
+                platform: Platform::ClinimacsProdigy,
+                name: None,
+                units: 6,
+                parallel_batches: 6,
+            }],
+            automation: Automation {
+                automated_wash_concentration: true,
+                automated_formulation: true,
+                fill: FillAutomation::SemiAutomated,
+                controlled_rate_freezers: 3,
+            },
+            quality: QualitySystem {
+                qms: true,
+                gmp_warehouse: true,
+                validation_programme: true,
+                calibration_programme: true,
+            },
+            qc: QualityControl {
+                in_house_assays: vec![QcAssay::Mycoplasma, QcAssay::Endotoxin],
+                release_turnaround_days: Some(7),
+                qp_release: true,
+            },
+            cryo: CryoStorage {
+                min_storage_temp_c: Some(-180),
+                storage_positions: Some(2000),
+                controlled_rate_freezing: true,
+            },
+            logistics: Logistics {
+                shipping_lead_time_hours: Some(24),
+                hubs: vec![],
+                regions_served: vec![Region::Europe],
+                chain_of_custody: true,
+            },
+            performance: Performance {
+                process_duration_days: Some(10),
+                median_turnaround_days: Some(17),
+                success_rate_percent: Some(96.5),
+            },
+            tech_transfer: TechTransfer {
+                duration_months_min: Some(6),
+                duration_months_max: Some(12),
+                cost_usd_min: Some(500_000),
+                cost_usd_max: Some(1_500_000),
+                engineering_runs: Some(2),
+                comparability_support: true,
+                process_development_services: true,
+            },
+            soft_factors: SoftFactors {
+                languages: vec!["fr".into(), "EN".into()],
+                small_batch_flexibility: None,
+                communication: None,
+            },
+        }
+    }
+
+    fn fields(result: Result<ValidProfile, Violations>) -> Vec<String> {
+        result.unwrap_err().into_iter().map(|v| v.field).collect()
+    }
+
+    #[test]
+    fn a_complete_profile_is_valid_and_normalised() {
+        let mut p = sample();
+        p.sites[0].country = " fr ".into();
+        let valid = ValidProfile::parse(p, today()).unwrap();
+        assert_eq!(valid.profile().sites[0].country, "FR");
+        assert_eq!(valid.profile().soft_factors.languages, ["fr", "en"]);
+    }
+
+    #[test]
+    fn each_bad_field_is_named_by_its_path() {
+        let mut p = sample();
+        p.organization.name = " ".into();
+        p.sites[0].country = "XX".into();
+        p.sites[0].latitude = 91.0;
+        p.sites[0].cleanrooms[0].count = 0;
+        p.sites[0].licences[0].granted_on = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        p.modalities = vec![Modality::CarT, Modality::CarT];
+        p.platforms[0].platform = Platform::Other;
+        p.performance.success_rate_percent = Some(101.0);
+        p.tech_transfer.duration_months_min = Some(18);
+        p.cryo.min_storage_temp_c = Some(-300);
+        p.soft_factors.languages = vec!["english".into()];
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            [
+                "organization.name",
+                "sites[0].country",
+                "sites[0].latitude",
+                "sites[0].cleanrooms[0].count",
+                "sites[0].licences[0].granted_on",
+                "modalities[1]",
+                "platforms[0].name",
+                "cryo.min_storage_temp_c",
+                "performance.success_rate_percent",
+                "tech_transfer.duration_months_max",
+                "soft_factors.languages[0]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_profile_needs_a_site_a_modality_and_a_donor_source() {
+        let mut p = sample();
+        p.sites.clear();
+        p.modalities.clear();
+        p.donor_sources = DonorSourceExperience::default();
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            ["sites", "donor_sources", "modalities"]
+        );
+    }
+
+    #[test]
+    fn site_keys_are_unique() {
+        let mut p = sample();
+        p.sites.push(p.sites[0].clone());
+        assert_eq!(fields(ValidProfile::parse(p, today())), ["sites[1].key"]);
+    }
+
+    #[test]
+    fn search_index_lists_every_facet_once() {
+        let mut p = sample();
+        p.sites.push(Site {
+            key: "boston".into(),
+            country: "US".into(),
+            ..p.sites[0].clone()
+        });
+        let index = search_index(&p);
+        assert_eq!(index.max_phase_rank, Some(phase_rank(Phase::Phase3)));
+        assert_eq!(index.min_cryo_temp_c, Some(-180));
+        assert!(index.closed_processing);
+        let values = |name: &str| -> Vec<String> {
+            index
+                .facets
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        assert_eq!(values(facet::COUNTRY), ["FR", "US"]);
+        assert_eq!(values(facet::REGION), ["europe", "north_america"]);
+        assert_eq!(values(facet::CLEANROOM_GRADE), ["b"]);
+        assert_eq!(values(facet::AUTHORITY), ["eu_member_state"]);
+        assert_eq!(values(facet::DONOR_SOURCE), ["autologous"]);
+    }
+
+    #[test]
+    fn max_phase_ignores_phases_without_programmes() {
+        let mut p = sample();
+        p.phases.push(PhaseExperience {
+            phase: Phase::Commercial,
+            programmes: 0,
+            gmp_batches: 0,
+        });
+        assert_eq!(max_phase(&p), Some(Phase::Phase3));
+        p.phases.clear();
+        assert_eq!(max_phase(&p), None);
+    }
+
+    #[test]
+    fn confidence_is_verified_expired_or_self_declared_per_section() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let evidence = [
+            (ProfileSection::Sites, true, d(2027, 1, 1)),
+            (ProfileSection::Qc, true, d(2026, 1, 1)),
+            (ProfileSection::Cryo, false, None),
+        ];
+        let confidence = section_confidence(&evidence, today());
+        let of = |s| {
+            confidence
+                .iter()
+                .find(|c| c.section == s)
+                .unwrap()
+                .confidence
+        };
+        assert_eq!(of(ProfileSection::Sites), Confidence::Verified);
+        assert_eq!(of(ProfileSection::Qc), Confidence::Expired);
+        assert_eq!(
+            of(ProfileSection::Cryo),
+            Confidence::SelfDeclared,
+            "unverified evidence is not verification"
+        );
+        assert_eq!(of(ProfileSection::Phases), Confidence::SelfDeclared);
+        assert_eq!(confidence.len(), ProfileSection::ALL.len());
+    }
+
+    #[test]
+    fn evidence_subjects_must_exist_and_soft_factors_take_none() {
+        let doc = serde_json::to_value(sample()).unwrap();
+        let evidence = |subject: &str| NewEvidence {
+            subject: subject.into(),
+            kind: EvidenceKind::Certificate,
+            reference: "GMP-123".into(),
+            url: None,
+            expires_on: None,
+        };
+        assert_eq!(
+            check_evidence(&evidence("/sites/0/licences/0"), &doc).unwrap(),
+            ProfileSection::Sites
+        );
+        assert_eq!(
+            check_evidence(&evidence("/qc"), &doc).unwrap(),
+            ProfileSection::Qc
+        );
+        for bad in ["/sites/3", "qc", "/nothing", "/soft_factors"] {
+            assert!(check_evidence(&evidence(bad), &doc).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_edit_changes_a_fact_only_where_its_value_changed() {
+        let before = serde_json::to_value(sample()).unwrap();
+        let mut edited = sample();
+        edited.qc.release_turnaround_days = Some(5);
+        let after = serde_json::to_value(edited).unwrap();
+        assert!(fact_changed(&before, &after, "/qc"));
+        assert!(fact_changed(&before, &after, "/qc/release_turnaround_days"));
+        assert!(!fact_changed(&before, &after, "/sites/0/licences/0"));
+    }
+
+    #[test]
+    fn diff_lists_changed_added_and_removed_values() {
+        let before = json!({"a": 1, "b": {"c": [1, 2]}, "gone": true, "x/y": 1});
+        let after = json!({"a": 2, "b": {"c": [1, 3, 4]}, "new": "n", "x/y": 1});
+        let paths: Vec<String> = diff(&before, &after).into_iter().map(|c| c.path).collect();
+        assert_eq!(paths, ["/a", "/b/c/1", "/b/c/2", "/gone", "/new"]);
+        assert!(diff(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        // The examples of RFC 7396, appendix A (a selection).
+        let cases = [
+            (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
+            (json!({"a": "b"}), json!({"a": null}), json!({})),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
+            (json!({"a": "foo"}), json!("bar"), json!("bar")),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
+        ];
+        for (mut target, patch, expected) in cases {
+            merge_patch(&mut target, &patch);
+            assert_eq!(target, expected, "patch {patch}");
+        }
+    }
+}

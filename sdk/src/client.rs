@@ -254,7 +254,24 @@ impl Client {
         B: Serialize + ?Sized,
         T: DeserializeOwned,
     {
-        let response = self.send(method, path, query, body).await?;
+        self.call_with(method, path, query, body, &[]).await
+    }
+
+    /// [`Client::call`] with extra headers (`If-Match`, `Content-Type` overrides).
+    async fn call_with<Q, B, T>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&Q>,
+        body: Option<&B>,
+        headers: &[(&str, String)],
+    ) -> Result<T, Error>
+    where
+        Q: Serialize + ?Sized,
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+    {
+        let response = self.send(method, path, query, body, headers).await?;
         let status = response.status();
         let bytes = response.bytes().await?;
         let body = if status == StatusCode::NO_CONTENT && bytes.is_empty() {
@@ -274,6 +291,7 @@ impl Client {
         path: &str,
         query: Option<&Q>,
         body: Option<&B>,
+        headers: &[(&str, String)],
     ) -> Result<reqwest::Response, Error>
     where
         Q: Serialize + ?Sized,
@@ -297,6 +315,9 @@ impl Client {
             }
             if let Some(body) = body {
                 request = request.json(body);
+            }
+            for (name, value) in headers {
+                request = request.header(*name, value);
             }
             let backoff = self.inner.initial_backoff * 2u32.saturating_pow(attempt);
             match request.send().await {
@@ -447,7 +468,143 @@ impl Client {
             segment(organization_id),
             segment(key_id)
         );
-        self.send::<Nothing, Nothing>(Method::DELETE, &path, None, None)
+        self.send::<Nothing, Nothing>(Method::DELETE, &path, None, None, &[])
+            .await
+            .map(drop)
+    }
+}
+
+impl Client {
+    // --- CDMO capability profiles ---
+
+    /// `POST /v1/cdmos` (CDMO organisation admins)
+    pub async fn create_cdmo_profile(
+        &self,
+        profile: &CapabilityProfile,
+    ) -> Result<CdmoProfile, Error> {
+        self.call::<Nothing, _, _>(Method::POST, "/v1/cdmos", None, Some(profile))
+            .await
+    }
+
+    /// `GET /v1/cdmos`
+    pub async fn search_cdmos(&self, search: &CdmoSearch) -> Result<Page<CdmoSummary>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/cdmos", Some(search), None)
+            .await
+    }
+
+    /// `GET /v1/cdmos/{id}`
+    pub async fn get_cdmo_profile(&self, id: &str) -> Result<CdmoProfile, Error> {
+        let path = format!("/v1/cdmos/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `PUT /v1/cdmos/{id}`: replaces the profile if it is still at `revision`
+    /// (`If-Match`); otherwise the error's status is 412.
+    pub async fn replace_cdmo_profile(
+        &self,
+        id: &str,
+        revision: u32,
+        profile: &CapabilityProfile,
+    ) -> Result<CdmoProfile, Error> {
+        let path = format!("/v1/cdmos/{}", segment(id));
+        let headers = [("If-Match", format!("\"{revision}\""))];
+        self.call_with::<Nothing, _, _>(Method::PUT, &path, None, Some(profile), &headers)
+            .await
+    }
+
+    /// `PATCH /v1/cdmos/{id}` with a JSON merge patch, if the profile is still at
+    /// `revision` (`If-Match`).
+    pub async fn patch_cdmo_profile(
+        &self,
+        id: &str,
+        revision: u32,
+        patch: &serde_json::Value,
+    ) -> Result<CdmoProfile, Error> {
+        let path = format!("/v1/cdmos/{}", segment(id));
+        let headers = [
+            ("If-Match", format!("\"{revision}\"")),
+            ("Content-Type", "application/merge-patch+json".to_owned()),
+        ];
+        self.call_with::<Nothing, _, _>(Method::PATCH, &path, None, Some(patch), &headers)
+            .await
+    }
+
+    /// `GET /v1/cdmos/{id}/revisions`
+    pub async fn list_cdmo_revisions(
+        &self,
+        id: &str,
+        page: &PageParams,
+    ) -> Result<Page<ProfileRevisionSummary>, Error> {
+        let path = format!("/v1/cdmos/{}/revisions", segment(id));
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(page), None)
+            .await
+    }
+
+    /// `GET /v1/cdmos/{id}/revisions/{revision}`
+    pub async fn get_cdmo_revision(
+        &self,
+        id: &str,
+        revision: u32,
+    ) -> Result<ProfileRevision, Error> {
+        let path = format!("/v1/cdmos/{}/revisions/{revision}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `GET /v1/cdmos/{id}/revisions/{revision}/diff`
+    pub async fn diff_cdmo_revisions(
+        &self,
+        id: &str,
+        revision: u32,
+        params: &DiffParams,
+    ) -> Result<RevisionDiff, Error> {
+        let path = format!("/v1/cdmos/{}/revisions/{revision}/diff", segment(id));
+        self.call::<_, Nothing, _>(Method::GET, &path, Some(params), None)
+            .await
+    }
+
+    /// `POST /v1/cdmos/{id}/evidence` (the owning CDMO)
+    pub async fn add_cdmo_evidence(
+        &self,
+        id: &str,
+        evidence: &NewEvidence,
+    ) -> Result<Evidence, Error> {
+        let path = format!("/v1/cdmos/{}/evidence", segment(id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(evidence))
+            .await
+    }
+
+    /// `GET /v1/cdmos/{id}/evidence`
+    pub async fn list_cdmo_evidence(&self, id: &str) -> Result<Page<Evidence>, Error> {
+        let path = format!("/v1/cdmos/{}/evidence", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `POST /v1/cdmos/{id}/evidence/{evidence_id}/verify` (platform admins)
+    pub async fn verify_cdmo_evidence(
+        &self,
+        id: &str,
+        evidence_id: &str,
+    ) -> Result<Evidence, Error> {
+        let path = format!(
+            "/v1/cdmos/{}/evidence/{}/verify",
+            segment(id),
+            segment(evidence_id)
+        );
+        self.call::<Nothing, Nothing, _>(Method::POST, &path, None, None)
+            .await
+    }
+
+    /// `DELETE /v1/cdmos/{id}/evidence/{evidence_id}` (the owning CDMO)
+    pub async fn delete_cdmo_evidence(&self, id: &str, evidence_id: &str) -> Result<(), Error> {
+        let path = format!(
+            "/v1/cdmos/{}/evidence/{}",
+            segment(id),
+            segment(evidence_id)
+        );
+        self.send::<Nothing, Nothing>(Method::DELETE, &path, None, None, &[])
             .await
             .map(drop)
     }

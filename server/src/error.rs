@@ -191,6 +191,8 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::PreconditionFailed(message) => Self::PreconditionFailed(message),
+            StoreError::Forbidden(message) => Self::Forbidden(message),
             StoreError::Unavailable(message) => Self::Unavailable(message),
             other => Self::Internal(other.to_string()),
         }

@@ -181,6 +181,124 @@ async fn organisations_cannot_see_or_touch_each_other() {
         403,
     );
 
+    // CDMO profiles are public to read; only their owner changes them.
+    let mut profile = cdmx_e2e::base_profile("Helix");
+    let created = a.admin.create_cdmo_profile(&profile).await.unwrap();
+    profile.qc.release_turnaround_days = Some(3);
+    a.admin
+        .replace_cdmo_profile(&created.id, 1, &profile)
+        .await
+        .unwrap();
+    let evidence = cdmx_sdk::types::NewEvidence {
+        subject: "/qc".into(),
+        kind: cdmx_sdk::types::EvidenceKind::Document,
+        reference: "SOP".into(),
+        url: None,
+        expires_on: None,
+    };
+    let a_evidence = a
+        .admin
+        .add_cdmo_evidence(&created.id, &evidence)
+        .await
+        .unwrap();
+    let ok = |r: bool| if r { 200 } else { 0 };
+    check(
+        "create_cdmo_profile",
+        status(b.admin.create_cdmo_profile(&profile).await),
+        403,
+    );
+    let hits = b.admin.search_cdmos(&Default::default()).await.unwrap();
+    check(
+        "search_cdmos",
+        ok(hits.items.iter().any(|h| h.id == created.id)),
+        200,
+    );
+    check(
+        "get_cdmo_profile",
+        ok(b.admin.get_cdmo_profile(&created.id).await.is_ok()),
+        200,
+    );
+    check(
+        "list_cdmo_revisions",
+        ok(b.admin
+            .list_cdmo_revisions(&created.id, &PageParams::default())
+            .await
+            .is_ok()),
+        200,
+    );
+    check(
+        "get_cdmo_revision",
+        ok(b.admin.get_cdmo_revision(&created.id, 1).await.is_ok()),
+        200,
+    );
+    check(
+        "diff_cdmo_revisions",
+        ok(b.admin
+            .diff_cdmo_revisions(&created.id, 2, &Default::default())
+            .await
+            .is_ok()),
+        200,
+    );
+    check(
+        "list_cdmo_evidence",
+        ok(b.admin.list_cdmo_evidence(&created.id).await.is_ok()),
+        200,
+    );
+    check(
+        "replace_cdmo_profile",
+        status(b.admin.replace_cdmo_profile(&created.id, 2, &profile).await),
+        403,
+    );
+    check(
+        "patch_cdmo_profile",
+        status(
+            b.admin
+                .patch_cdmo_profile(&created.id, 2, &serde_json::json!({"modalities": ["nk"]}))
+                .await,
+        ),
+        403,
+    );
+    check(
+        "add_cdmo_evidence",
+        status(b.admin.add_cdmo_evidence(&created.id, &evidence).await),
+        403,
+    );
+    check(
+        "verify_cdmo_evidence",
+        status(
+            b.admin
+                .verify_cdmo_evidence(&created.id, &a_evidence.id)
+                .await,
+        ),
+        403,
+    );
+    check(
+        "delete_cdmo_evidence",
+        status(
+            b.admin
+                .delete_cdmo_evidence(&created.id, &a_evidence.id)
+                .await,
+        ),
+        403,
+    );
+    assert_eq!(
+        a.admin
+            .get_cdmo_profile(&created.id)
+            .await
+            .unwrap()
+            .revision,
+        2
+    );
+    assert_eq!(
+        a.admin
+            .list_cdmo_evidence(&created.id)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
     // A's data is intact: its key still works and no user was added.
     assert!(
         app.client

@@ -6,4 +6,6 @@ mod accounts;
 mod authorization;
 mod errors;
 mod pagination;
+mod profiles;
+mod search;
 mod system;

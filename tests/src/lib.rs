@@ -200,3 +200,42 @@ impl OrgFixture {
         &self.organization.id
     }
 }
+
+/// A complete, valid capability profile named `name`, for tests to adjust.
+pub fn base_profile(name: &str) -> cdmx_sdk::types::CapabilityProfile {
+    serde_json::from_value(serde_json::json!({
+        "organization": {"name": name, "type": "commercial_cdmo", "years_in_operation": 10,
+                         "website": "https://cdmo.example"},
+        "sites": [{
+            "key": "main", "name": "Main site", "country": "FR", "city": "Lyon",
+            "latitude": 45.76, "longitude": 4.84,
+            "cleanrooms": [{"grade": "b", "count": 4, "area_m2": 300.0}],
+            "closed_processing": true, "isolators": false,
+            "licences": [{"authority": "eu_member_state", "kind": "manufacturing_authorisation",
+                          "scope": "ATMP manufacture", "granted_on": "2020-01-15"}],
+            "inspections": [{"authority": "eu_member_state", "date": "2024-05-01", "outcome": "no_findings"}]
+        }],
+        "donor_sources": {"autologous": {"batches_per_year": 200}},
+        "modalities": ["car_t"],
+        "gene_modification": {"methods": ["lentiviral"], "vector_supply": ["partner"]},
+        "phases": [{"phase": "phase_1", "programmes": 4, "gmp_batches": 40},
+                   {"phase": "phase_3", "programmes": 1, "gmp_batches": 30}],
+        "platforms": [{"platform": "clinimacs_prodigy", "units": 4, "parallel_batches": 4}],
+        "automation": {"automated_wash_concentration": true, "automated_formulation": true,
+                       "fill": "semi_automated", "controlled_rate_freezers": 2},
+        "quality": {"qms": true, "gmp_warehouse": true, "validation_programme": true,
+                    "calibration_programme": true},
+        "qc": {"in_house_assays": ["mycoplasma", "endotoxin"], "release_turnaround_days": 7,
+               "qp_release": true},
+        "cryo": {"min_storage_temp_c": -180, "storage_positions": 1500, "controlled_rate_freezing": true},
+        "logistics": {"shipping_lead_time_hours": 24, "hubs": [], "regions_served": ["europe"],
+                      "chain_of_custody": true},
+        "performance": {"process_duration_days": 10, "median_turnaround_days": 16,
+                        "success_rate_percent": 95.0},
+        "tech_transfer": {"duration_months_min": 6, "duration_months_max": 12,
+                          "cost_usd_min": 500000, "cost_usd_max": 1500000, "engineering_runs": 2,
+                          "comparability_support": true, "process_development_services": true},
+        "soft_factors": {"languages": ["fr", "en"]}
+    }))
+    .expect("the base profile matches the API types")
+}

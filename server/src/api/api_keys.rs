@@ -72,7 +72,7 @@ pub async fn list_api_keys(
 ) -> Result<HttpResponse, ApiError> {
     principal.require_admin_of(&id)?;
     let page = PageRequest::parse(query.0.limit, query.0.cursor.as_deref())?;
-    let keyset = page.keyset();
+    let keyset = page.keyset()?;
     let id = id.into_inner();
     let rows = state
         .db

@@ -8,10 +8,17 @@ pub mod views;
 
 mod api_keys;
 mod auth;
+mod evidence;
 mod organizations;
+mod profiles;
 mod system;
 
 use utoipa_actix_web::scope;
+
+/// Today's date in UTC: what validation and evidence expiry are judged against.
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every route. Only `service(...)` registrations reach the OpenAPI document,
@@ -32,6 +39,18 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(api_keys::list_api_keys)
                 .service(api_keys::revoke_api_key)
                 .service(auth::issue_token)
-                .service(auth::me),
+                .service(auth::me)
+                .service(profiles::create_cdmo_profile)
+                .service(profiles::search_cdmos)
+                .service(profiles::get_cdmo_profile)
+                .service(profiles::replace_cdmo_profile)
+                .service(profiles::patch_cdmo_profile)
+                .service(profiles::list_cdmo_revisions)
+                .service(profiles::get_cdmo_revision)
+                .service(profiles::diff_cdmo_revisions)
+                .service(evidence::add_cdmo_evidence)
+                .service(evidence::list_cdmo_evidence)
+                .service(evidence::verify_cdmo_evidence)
+                .service(evidence::delete_cdmo_evidence),
         );
 }

@@ -83,7 +83,7 @@ pub async fn list_organizations(
         kind: filter.kind.map(|k| k.as_str().to_owned()),
         verified: filter.verified,
     };
-    let keyset = page.keyset();
+    let keyset = page.keyset()?;
     let rows = state
         .db
         .run(move |c| accounts::list_organizations(c, &query, &keyset))
@@ -202,7 +202,7 @@ pub async fn list_users(
         return Err(ApiError::NotFound);
     }
     let page = PageRequest::parse(query.0.limit, query.0.cursor.as_deref())?;
-    let keyset = page.keyset();
+    let keyset = page.keyset()?;
     let id = id.into_inner();
     let rows = state
         .db

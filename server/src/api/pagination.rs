@@ -1,4 +1,5 @@
-//! Cursor pagination: keyset on the (time-ordered) id, opaque cursors.
+//! Cursor pagination. Cursors are opaque to clients: base64url of `kind:position`, so a
+//! list can tell its own cursors from forged or foreign ones.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +12,12 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct PageRequest {
     pub limit: usize,
-    pub after: Option<String>,
+    /// The decoded cursor, `kind:position`.
+    cursor: Option<String>,
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::bad_request_field("cursor", "is not a cursor this list returned")
 }
 
 impl PageRequest {
@@ -23,41 +29,75 @@ impl PageRequest {
                 format!("must be between 1 and {MAX_PAGE_LIMIT}"),
             ));
         }
-        let after = cursor
+        let cursor = cursor
             .map(|c| {
                 URL_SAFE_NO_PAD
                     .decode(c)
                     .ok()
                     .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .filter(|id| uuid::Uuid::parse_str(id).is_ok())
-                    .ok_or_else(|| {
-                        ApiError::bad_request_field("cursor", "is not a cursor this API returned")
-                    })
+                    .ok_or_else(bad_cursor)
             })
             .transpose()?;
         Ok(Self {
             limit: limit as usize,
-            after,
+            cursor,
         })
     }
 
-    pub fn keyset(&self) -> Keyset {
-        Keyset {
-            after: self.after.clone(),
-            fetch: self.limit as i64 + 1,
-        }
+    /// The position after which this page starts, for cursors of `kind`.
+    pub fn after(&self, kind: &str) -> Result<Option<&str>, ApiError> {
+        self.cursor
+            .as_deref()
+            .map(|c| {
+                c.strip_prefix(kind)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .ok_or_else(bad_cursor)
+            })
+            .transpose()
     }
 
-    /// Turns the fetched rows (one more than the limit, when there are more) into a page.
+    /// Rows to fetch: one more than the page, to know whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit as i64 + 1
+    }
+
+    /// A keyset over time-ordered ids (cursor kind `id`).
+    pub fn keyset(&self) -> Result<Keyset, ApiError> {
+        let after = self
+            .after("id")?
+            .map(|id| {
+                uuid::Uuid::parse_str(id)
+                    .map(|_| id.to_owned())
+                    .map_err(|_| bad_cursor())
+            })
+            .transpose()?;
+        Ok(Keyset {
+            after,
+            fetch: self.fetch(),
+        })
+    }
+
+    /// A page of rows listed by id.
     pub fn page<R, T>(
         &self,
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         id: impl Fn(&R) -> &str,
+        view: impl Fn(R) -> Result<T, ApiError>,
+    ) -> Result<Page<T>, ApiError> {
+        self.page_by(rows, |r| format!("id:{}", id(r)), view)
+    }
+
+    /// A page of rows; `position` gives the tagged cursor (`kind:position`) of a row.
+    pub fn page_by<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        position: impl Fn(&R) -> String,
         view: impl Fn(R) -> Result<T, ApiError>,
     ) -> Result<Page<T>, ApiError> {
         let next_cursor = if rows.len() > self.limit {
             rows.truncate(self.limit);
-            rows.last().map(|last| URL_SAFE_NO_PAD.encode(id(last)))
+            rows.last()
+                .map(|last| URL_SAFE_NO_PAD.encode(position(last)))
         } else {
             None
         };
@@ -94,8 +134,25 @@ mod tests {
             .unwrap();
         assert_eq!(page.items, ids[..2]);
         let next = PageRequest::parse(Some(2), page.next_cursor.as_deref()).unwrap();
-        assert_eq!(next.after.as_deref(), Some(ids[1].as_str()));
-        assert!(PageRequest::parse(None, Some("not-a-cursor")).is_err());
+        assert_eq!(
+            next.keyset().unwrap().after.as_deref(),
+            Some(ids[1].as_str())
+        );
+        assert!(PageRequest::parse(None, Some("%%%")).is_err());
+        let forged = URL_SAFE_NO_PAD.encode("id:not-a-uuid");
+        assert!(
+            PageRequest::parse(None, Some(&forged))
+                .unwrap()
+                .keyset()
+                .is_err()
+        );
+        let foreign = URL_SAFE_NO_PAD.encode("rev:3");
+        assert!(
+            PageRequest::parse(None, Some(&foreign))
+                .unwrap()
+                .keyset()
+                .is_err()
+        );
         let last = next
             .page(ids[2..].to_vec(), |s| s.as_str(), Ok::<_, ApiError>)
             .unwrap();

@@ -1,9 +1,16 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
-use cdmx_sdk::types::{ApiKey, Organization, OrganizationKind, Role, User};
-use chrono::NaiveDateTime;
+use cdmx_sdk::types::{
+    ApiKey, CapabilityProfile, CdmoProfile, CdmoSummary, Evidence, EvidenceKind, Organization,
+    OrganizationKind, ProfileRevision, ProfileSection, Role, User,
+};
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
+use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
+use crate::domain::profiles::{
+    countries, donor_sources, evidence_status, max_phase, section_confidence,
+};
 use crate::error::ApiError;
 
 fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
@@ -63,5 +70,97 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
         created_at: utc(row.created_at),
         last_used_at: row.last_used_at.map(utc),
         revoked_at: row.revoked_at.map(utc),
+    })
+}
+
+pub fn profile_document(json: &str) -> Result<CapabilityProfile, ApiError> {
+    serde_json::from_str(json)
+        .map_err(|e| ApiError::internal(format!("stored profile unreadable: {e}")))
+}
+
+/// Parses a closed-set value stored as text.
+fn stored<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, ApiError> {
+    parse(text).ok_or_else(|| ApiError::internal(format!("unknown {what} `{text}` in storage")))
+}
+
+fn evidence_expiry(row: &EvidenceRow) -> Option<NaiveDate> {
+    row.expires_on.as_deref().and_then(|d| d.parse().ok())
+}
+
+pub fn profile(
+    row: ProfileRow,
+    organization_verified: bool,
+    evidence: &[EvidenceRow],
+    today: NaiveDate,
+) -> Result<CdmoProfile, ApiError> {
+    let facts = evidence
+        .iter()
+        .map(|e| {
+            Ok((
+                stored(&e.section, ProfileSection::parse, "section")?,
+                e.verified_at.is_some(),
+                evidence_expiry(e),
+            ))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(CdmoProfile {
+        profile: profile_document(&row.document)?,
+        id: row.id,
+        organization_id: row.organization_id,
+        organization_verified,
+        revision: row.current_revision as u32,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        confidence: section_confidence(&facts, today),
+    })
+}
+
+pub fn profile_summary(
+    row: ProfileRow,
+    organization_verified: bool,
+) -> Result<CdmoSummary, ApiError> {
+    let document = profile_document(&row.document)?;
+    Ok(CdmoSummary {
+        name: document.organization.name.clone(),
+        cdmo_type: document.organization.cdmo_type,
+        countries: countries(&document),
+        donor_sources: donor_sources(&document),
+        max_phase: max_phase(&document),
+        modalities: document.modalities,
+        id: row.id,
+        organization_id: row.organization_id,
+        organization_verified,
+        revision: row.current_revision as u32,
+        updated_at: utc(row.updated_at),
+    })
+}
+
+pub fn revision(row: RevisionRow) -> Result<ProfileRevision, ApiError> {
+    Ok(ProfileRevision {
+        profile: profile_document(&row.document)?,
+        profile_id: row.profile_id,
+        revision: row.revision as u32,
+        created_by: row.created_by,
+        created_at: utc(row.created_at),
+    })
+}
+
+pub fn evidence(row: EvidenceRow, today: NaiveDate) -> Result<Evidence, ApiError> {
+    let expires_on = evidence_expiry(&row);
+    Ok(Evidence {
+        section: stored(&row.section, ProfileSection::parse, "section")?,
+        kind: stored(&row.kind, EvidenceKind::parse, "evidence kind")?,
+        status: evidence_status(row.verified_at.is_some(), expires_on, today),
+        expires_on,
+        id: row.id,
+        profile_id: row.profile_id,
+        subject: row.subject,
+        reference: row.reference,
+        url: row.url,
+        verified_by: row.verified_by,
+        verified_at: row.verified_at.map(utc),
+        verification_reset_at: row.verification_reset_at.map(utc),
+        created_by: row.created_by,
+        created_at: utc(row.created_at),
     })
 }

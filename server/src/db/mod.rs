@@ -5,6 +5,7 @@
 //! diesel's derived `establish`, so that a mistyped URL is a clear error.
 
 pub mod accounts;
+pub mod profiles;
 pub mod schema;
 
 use std::time::Duration;
@@ -148,6 +149,12 @@ pub enum StoreError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller may see the object but not change it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// An update was based on a version that is no longer current.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

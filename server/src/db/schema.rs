@@ -43,4 +43,69 @@ diesel::table! {
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
-diesel::allow_tables_to_appear_in_same_query!(organizations, users, api_keys);
+
+diesel::table! {
+    cdmo_profiles (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        name_lower -> Text,
+        current_revision -> Integer,
+        document -> Text,
+        max_phase_rank -> Nullable<Integer>,
+        min_cryo_temp_c -> Nullable<Integer>,
+        closed_processing -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cdmo_profile_revisions (profile_id, revision) {
+        profile_id -> Text,
+        revision -> Integer,
+        document -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cdmo_profile_facets (profile_id, facet, value) {
+        profile_id -> Text,
+        facet -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    profile_evidence (id) {
+        id -> Text,
+        profile_id -> Text,
+        subject -> Text,
+        section -> Text,
+        kind -> Text,
+        reference -> Text,
+        url -> Nullable<Text>,
+        expires_on -> Nullable<Text>,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        verification_reset_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cdmo_profiles -> organizations (organization_id));
+diesel::joinable!(cdmo_profile_revisions -> cdmo_profiles (profile_id));
+diesel::joinable!(cdmo_profile_facets -> cdmo_profiles (profile_id));
+diesel::joinable!(profile_evidence -> cdmo_profiles (profile_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    api_keys,
+    cdmo_profiles,
+    cdmo_profile_revisions,
+    cdmo_profile_facets,
+    profile_evidence
+);

@@ -1,0 +1,596 @@
+//! CDMO capability profiles: create, read, replace, merge-patch, revisions, search.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use cdmx_sdk::types::{
+    Authority, CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary, CleanroomGrade, DiffParams,
+    DonorSource, GeneModificationMethod, LicenceKind, Modality, OrganizationKind, Page, PageParams,
+    Platform, Problem, ProfileRevision, ProfileRevisionSummary, ProfileSort, Region, RevisionDiff,
+};
+use serde_json::Value;
+
+use super::extract::{ApiJson, ApiQuery};
+use super::pagination::PageRequest;
+use super::{today, views};
+use crate::auth::Principal;
+use crate::db::profiles::{self, ProfileQuery, ProfileWrite, SearchAfter, SearchOrder};
+use crate::domain::geo;
+use crate::domain::profiles::{ValidProfile, diff, facet, merge_patch, phase_rank, search_index};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Validates a submitted document into what storage needs.
+fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
+    let valid = ValidProfile::parse(profile, today())?;
+    let index = search_index(valid.profile());
+    Ok(ProfileWrite {
+        document: serde_json::to_value(valid.into_profile()).map_err(ApiError::internal)?,
+        index,
+    })
+}
+
+/// The revision an update is based on, from `If-Match: "<revision>"`.
+fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
+    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the revision you edited, e.g. If-Match: \"3\"".into(),
+        )
+    })?;
+    let text = value.to_str().unwrap_or_default().trim();
+    text.trim_matches('"')
+        .parse::<i32>()
+        .ok()
+        .filter(|r| *r >= 1 && !text.starts_with("W/"))
+        .ok_or_else(|| {
+            ApiError::bad_request_field("If-Match", "must be the profile's ETag, e.g. \"3\"")
+        })
+}
+
+fn with_etag(mut response: actix_web::HttpResponseBuilder, profile: &CdmoProfile) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, format!("\"{}\"", profile.revision)))
+        .json(profile)
+}
+
+/// Loads the profile with what its view needs.
+async fn load_view(state: &AppState, id: String) -> Result<CdmoProfile, ApiError> {
+    let (row, verified, evidence) = state
+        .db
+        .run(move |c| {
+            let (row, verified) = profiles::find_profile(c, &id)?;
+            let evidence = profiles::list_evidence(c, &id)?;
+            Ok((row, verified, evidence))
+        })
+        .await?;
+    views::profile(row, verified, &evidence, today())
+}
+
+/// Only the owning organisation changes a profile; it is public, so others are told so.
+fn require_owner(principal: &Principal, organization_id: &str) -> Result<(), ApiError> {
+    if principal.organization_id == organization_id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the CDMO that owns this profile can change it".into(),
+        ))
+    }
+}
+
+/// Create your organisation's profile (CDMO organisation admins; one per organisation).
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "create_cdmo_profile",
+    request_body = CapabilityProfile,
+    responses(
+        (status = 201, description = "Profile created at revision 1; `ETag` carries the revision", body = CdmoProfile),
+        (status = 409, description = "The organisation already has a profile", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cdmos")]
+pub async fn create_cdmo_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CapabilityProfile>,
+) -> Result<HttpResponse, ApiError> {
+    if principal.organization_kind != OrganizationKind::Cdmo {
+        return Err(ApiError::Forbidden(
+            "only CDMO organisations have capability profiles".into(),
+        ));
+    }
+    principal.require_admin_of(&principal.organization_id)?;
+    let write = prepare(body.0)?;
+    let organization_id = principal.organization_id.clone();
+    let author = principal.id.clone();
+    let row = state
+        .db
+        .write(move |c| profiles::create_profile(c, &organization_id, &write, &author))
+        .await?;
+    let view = load_view(&state, row.id).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
+    Ok(with_etag(response, &view))
+}
+
+/// Read a profile at its current revision (any authenticated caller: profiles are public).
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "get_cdmo_profile",
+    params(("id" = String, Path, description = "Profile id")),
+    responses((status = 200, description = "The profile; `ETag` carries the revision", body = CdmoProfile))
+)]
+#[get("/cdmos/{id}")]
+pub async fn get_cdmo_profile(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = load_view(&state, id.into_inner()).await?;
+    Ok(with_etag(HttpResponse::Ok(), &view))
+}
+
+async fn store_update(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: i32,
+    write: ProfileWrite,
+) -> Result<HttpResponse, ApiError> {
+    let author = principal.id.clone();
+    let profile_id = id.clone();
+    state
+        .db
+        .write(move |c| profiles::update_profile(c, &profile_id, expected, &write, &author))
+        .await?;
+    let view = load_view(state, id).await?;
+    Ok(with_etag(HttpResponse::Ok(), &view))
+}
+
+/// Replace the profile (the owning CDMO). Requires `If-Match` with the current revision.
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "replace_cdmo_profile",
+    params(
+        ("id" = String, Path, description = "Profile id"),
+        ("If-Match" = String, Header, description = "ETag of the revision you edited, e.g. \"3\"")
+    ),
+    request_body = CapabilityProfile,
+    responses(
+        (status = 200, description = "The new revision", body = CdmoProfile),
+        (status = 412, description = "The profile changed since the revision you edited", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[put("/cdmos/{id}")]
+pub async fn replace_cdmo_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: ApiJson<CapabilityProfile>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let (current, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    require_owner(&principal, &current.organization_id)?;
+    let expected = if_match(&req)?;
+    let write = prepare(body.0)?;
+    store_update(&state, &principal, id, expected, write).await
+}
+
+/// Change part of the profile with a JSON merge patch (RFC 7396; the owning CDMO).
+/// Requires `If-Match` with the current revision.
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "patch_cdmo_profile",
+    params(
+        ("id" = String, Path, description = "Profile id"),
+        ("If-Match" = String, Header, description = "ETag of the revision you edited, e.g. \"3\"")
+    ),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch of the capability profile"),
+    responses(
+        (status = 200, description = "The new revision", body = CdmoProfile),
+        (status = 412, description = "The profile changed since the revision you edited", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/cdmos/{id}")]
+pub async fn patch_cdmo_profile(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: ApiJson<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let (current, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    require_owner(&principal, &current.organization_id)?;
+    let expected = if_match(&req)?;
+    if expected != current.current_revision {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the profile is at revision {}; you edited revision {expected}",
+            current.current_revision
+        )));
+    }
+    if !body.0.is_object() {
+        return Err(ApiError::bad_request_field(
+            "body",
+            "a merge patch must be a JSON object",
+        ));
+    }
+    let mut document: Value =
+        serde_json::from_str(&current.document).map_err(ApiError::internal)?;
+    merge_patch(&mut document, &body.0);
+    let patched: CapabilityProfile = serde_path_to_error::deserialize(&document)
+        .map_err(|e| ApiError::invalid_field(e.path().to_string(), e.into_inner().to_string()))?;
+    let write = prepare(patched)?;
+    store_update(&state, &principal, id, expected, write).await
+}
+
+/// A profile's revisions, newest first.
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "list_cdmo_revisions",
+    params(("id" = String, Path, description = "Profile id"), PageParams),
+    responses((status = 200, description = "A page of revisions", body = Page<ProfileRevisionSummary>))
+)]
+#[get("/cdmos/{id}/revisions")]
+pub async fn list_cdmo_revisions(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    id: web::Path<String>,
+    query: ApiQuery<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::parse(query.0.limit, query.0.cursor.as_deref())?;
+    let before = page
+        .after("rev")?
+        .map(|r| {
+            r.parse::<i32>().map_err(|_| {
+                ApiError::bad_request_field("cursor", "is not a cursor this list returned")
+            })
+        })
+        .transpose()?;
+    let fetch = page.fetch();
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .run(move |c| {
+            profiles::find_profile(c, &id)?;
+            profiles::list_revisions(c, &id, before, fetch)
+        })
+        .await?;
+    let page = page.page_by(
+        rows,
+        |(revision, _, _)| format!("rev:{revision}"),
+        |(revision, created_by, created_at)| {
+            Ok(ProfileRevisionSummary {
+                revision: revision as u32,
+                created_by,
+                created_at: created_at.and_utc(),
+            })
+        },
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+fn revision_number(text: &str) -> Result<i32, ApiError> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or(ApiError::NotFound)
+}
+
+/// One immutable revision of a profile.
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "get_cdmo_revision",
+    params(
+        ("id" = String, Path, description = "Profile id"),
+        ("revision" = u32, Path, description = "Revision number")
+    ),
+    responses((status = 200, description = "The revision", body = ProfileRevision))
+)]
+#[get("/cdmos/{id}/revisions/{revision}")]
+pub async fn get_cdmo_revision(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, revision) = path.into_inner();
+    let revision = revision_number(&revision)?;
+    let row = state
+        .db
+        .run(move |c| profiles::find_revision(c, &id, revision))
+        .await?;
+    Ok(HttpResponse::Ok().json(views::revision(row)?))
+}
+
+/// Field-level differences between two revisions (default: against the one before).
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "diff_cdmo_revisions",
+    params(
+        ("id" = String, Path, description = "Profile id"),
+        ("revision" = u32, Path, description = "Revision number"),
+        DiffParams
+    ),
+    responses((status = 200, description = "The changes from `against` to `revision`", body = RevisionDiff))
+)]
+#[get("/cdmos/{id}/revisions/{revision}/diff")]
+pub async fn diff_cdmo_revisions(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    path: web::Path<(String, String)>,
+    query: ApiQuery<DiffParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, revision) = path.into_inner();
+    let revision = revision_number(&revision)?;
+    let against = match query.0.against {
+        Some(n) => {
+            i32::try_from(n).map_err(|_| ApiError::invalid_field("against", "is too large"))?
+        }
+        None if revision > 1 => revision - 1,
+        None => {
+            return Err(ApiError::invalid_field(
+                "against",
+                "revision 1 has no earlier revision; name one",
+            ));
+        }
+    };
+    let (newer, older) = state
+        .db
+        .run(move |c| {
+            let newer = profiles::find_revision(c, &id, revision)?;
+            let older = profiles::find_revision(c, &id, against)?;
+            Ok((newer, older))
+        })
+        .await?;
+    let parse = |doc: &str| serde_json::from_str::<Value>(doc).map_err(ApiError::internal);
+    Ok(HttpResponse::Ok().json(RevisionDiff {
+        revision: revision as u32,
+        against: against as u32,
+        changes: diff(&parse(&older.document)?, &parse(&newer.document)?),
+    }))
+}
+
+/// Parses a comma-separated list of closed-set values, naming the parameter on error.
+fn parse_list<T: Copy>(
+    param: &str,
+    text: &Option<String>,
+    all: &[T],
+    parse: impl Fn(&str) -> Option<T>,
+    name: impl Fn(T) -> &'static str,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    let mut values = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let value = parse(item).ok_or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            ApiError::bad_request_field(
+                param,
+                format!(
+                    "unknown value `{item}`; expected one of {}",
+                    allowed.join(", ")
+                ),
+            )
+        })?;
+        values.push(name(value).to_owned());
+    }
+    if values.is_empty() {
+        return Err(ApiError::bad_request_field(
+            param,
+            "must list at least one value",
+        ));
+    }
+    Ok(Some(values))
+}
+
+fn search_query(params: &CdmoSearch, page: &PageRequest) -> Result<ProfileQuery, ApiError> {
+    let mut facets = Vec::new();
+    let mut add = |facet: &'static str, values: Option<Vec<String>>| {
+        if let Some(values) = values {
+            facets.push((facet, values));
+        }
+    };
+    add(
+        facet::DONOR_SOURCE,
+        parse_list(
+            "donor_source",
+            &params.donor_source,
+            DonorSource::ALL,
+            DonorSource::parse,
+            DonorSource::as_str,
+        )?,
+    );
+    add(
+        facet::MODALITY,
+        parse_list(
+            "modality",
+            &params.modality,
+            Modality::ALL,
+            Modality::parse,
+            Modality::as_str,
+        )?,
+    );
+    add(
+        facet::GENE_MODIFICATION,
+        parse_list(
+            "gene_modification",
+            &params.gene_modification,
+            GeneModificationMethod::ALL,
+            GeneModificationMethod::parse,
+            GeneModificationMethod::as_str,
+        )?,
+    );
+    add(
+        facet::REGION,
+        parse_list(
+            "region",
+            &params.region,
+            Region::ALL,
+            Region::parse,
+            Region::as_str,
+        )?,
+    );
+    add(
+        facet::CLEANROOM_GRADE,
+        parse_list(
+            "cleanroom_grade",
+            &params.cleanroom_grade,
+            CleanroomGrade::ALL,
+            CleanroomGrade::parse,
+            CleanroomGrade::as_str,
+        )?,
+    );
+    add(
+        facet::AUTHORITY,
+        parse_list(
+            "authority",
+            &params.authority,
+            Authority::ALL,
+            Authority::parse,
+            Authority::as_str,
+        )?,
+    );
+    add(
+        facet::LICENCE_KIND,
+        parse_list(
+            "licence_kind",
+            &params.licence_kind,
+            LicenceKind::ALL,
+            LicenceKind::parse,
+            LicenceKind::as_str,
+        )?,
+    );
+    add(
+        facet::PLATFORM,
+        parse_list(
+            "platform",
+            &params.platform,
+            Platform::ALL,
+            Platform::parse,
+            Platform::as_str,
+        )?,
+    );
+    if let Some(text) = &params.country {
+        let countries: Vec<String> = text
+            .split(',')
+            .map(|c| c.trim().to_uppercase())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if let Some(bad) = countries.iter().find(|c| !geo::is_country(c)) {
+            return Err(ApiError::bad_request_field(
+                "country",
+                format!("`{bad}` is not an ISO 3166-1 alpha-2 code"),
+            ));
+        }
+        if countries.is_empty() {
+            return Err(ApiError::bad_request_field(
+                "country",
+                "must list at least one value",
+            ));
+        }
+        add(facet::COUNTRY, Some(countries));
+    }
+    let order = match params.sort.unwrap_or(ProfileSort::Name) {
+        ProfileSort::Name => SearchOrder::Name,
+        ProfileSort::Updated => SearchOrder::Updated,
+    };
+    let bad_cursor = || {
+        ApiError::bad_request_field(
+            "cursor",
+            "is not a cursor this search returned (cursors are tied to the sort)",
+        )
+    };
+    let after = match order {
+        SearchOrder::Name => page
+            .after("name")?
+            .map(|p| {
+                p.split_once('\u{1f}')
+                    .map(|(n, id)| SearchAfter::Name(n.to_owned(), id.to_owned()))
+                    .ok_or_else(bad_cursor)
+            })
+            .transpose()?,
+        SearchOrder::Updated => page
+            .after("updated")?
+            .map(|p| {
+                p.split_once('\u{1f}')
+                    .and_then(|(at, id)| {
+                        chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f")
+                            .ok()
+                            .map(|at| SearchAfter::Updated(at, id.to_owned()))
+                    })
+                    .ok_or_else(bad_cursor)
+            })
+            .transpose()?,
+    };
+    let name_contains = params
+        .q
+        .as_ref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
+    if name_contains
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 100)
+    {
+        return Err(ApiError::invalid_field(
+            "q",
+            "must be at most 100 characters",
+        ));
+    }
+    Ok(ProfileQuery {
+        facets,
+        min_phase_rank: params.min_phase.map(phase_rank),
+        max_cryo_temp_c: params.cryo_max_temp_c,
+        closed_processing: params.closed_processing,
+        verified_only: params.verified_only.unwrap_or(false),
+        name_contains,
+        order,
+        after,
+        fetch: page.fetch(),
+    })
+}
+
+/// Search public CDMO profiles. Filters combine with AND across parameters and OR within
+/// a comma-separated list. Unverified CDMOs are included but flagged
+/// (`organization_verified: false`) unless `verified_only=true`.
+#[utoipa::path(
+    tag = "cdmos",
+    operation_id = "search_cdmos",
+    params(CdmoSearch),
+    responses((status = 200, description = "A page of matching CDMOs", body = Page<CdmoSummary>))
+)]
+#[get("/cdmos")]
+pub async fn search_cdmos(
+    state: web::Data<AppState>,
+    _principal: Principal,
+    query: ApiQuery<CdmoSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let params = query.0;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let search = search_query(&params, &page)?;
+    let order = search.order;
+    let rows = state
+        .db
+        .run(move |c| profiles::search_profiles(c, &search))
+        .await?;
+    let page = page.page_by(
+        rows,
+        |(row, _)| match order {
+            SearchOrder::Name => format!("name:{}\u{1f}{}", row.name_lower, row.id),
+            SearchOrder::Updated => format!(
+                "updated:{}\u{1f}{}",
+                row.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f"),
+                row.id
+            ),
+        },
+        |(row, verified)| views::profile_summary(row, verified),
+    )?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::{Database, accounts, write_transaction};
 use crate::domain::accounts::{EmailAddress, Password};
 use crate::startup::Application;
-use crate::{auth, openapi, telemetry};
+use crate::{auth, demo, openapi, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "cdmx", version, about = "cdmx: the CDMO exchange backend")]
@@ -34,6 +34,20 @@ pub enum Command {
     Openapi {
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+    /// Load the demo data set into an empty database and print the demo logins.
+    Demo,
+    /// Add synthetic CDMOs with realistic profiles, for benchmarks.
+    Seed {
+        /// How many profiles to add.
+        #[arg(long, default_value_t = 10_000)]
+        profiles: u64,
+        /// The generator's seed: the same seed gives the same profiles.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Index of the first profile in the seed's stream (to add more later).
+        #[arg(long, default_value_t = 0)]
+        first_index: u64,
     },
 }
 
@@ -63,13 +77,62 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => {
             let settings = load(cli.config)?;
             telemetry::init(&settings);
+            let demo = settings.demo_data_enabled();
             let app = Application::build(settings)
                 .await
                 .map_err(|e| e.to_string())?;
+            let demo_login = if demo {
+                let db = app.database().clone();
+                tokio::task::spawn_blocking(move || load_demo(&db))
+                    .await
+                    .map_err(|e| e.to_string())??
+            } else {
+                None
+            };
             let address = app.address().to_owned();
             println!("cdmx listening on http://{address}");
             println!("Swagger UI: http://{address}/docs/");
+            if let Some(login) = demo_login {
+                println!("{login}");
+            }
             app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Demo => {
+            let settings = load(cli.config)?;
+            telemetry::init(&settings);
+            let url = settings.database_url.clone();
+            tokio::task::spawn_blocking(move || {
+                let db = Database::connect(&url, 1).map_err(|e| e.to_string())?;
+                match load_demo(&db)? {
+                    Some(login) => println!("{login}"),
+                    None => println!("the database is not empty: demo data not loaded"),
+                }
+                Ok::<_, String>(())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+        Command::Seed {
+            profiles,
+            seed,
+            first_index,
+        } => {
+            let settings = load(cli.config)?;
+            telemetry::init(&settings);
+            let url = settings.database_url.clone();
+            tokio::task::spawn_blocking(move || {
+                let db = Database::connect(&url, 1).map_err(|e| e.to_string())?;
+                let started = std::time::Instant::now();
+                demo::seed_profiles(&db, profiles, seed, first_index)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "added {profiles} synthetic CDMOs (seed {seed}, from index {first_index}) in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok::<_, String>(())
+            })
+            .await
+            .map_err(|e| e.to_string())?
         }
         Command::Admin {
             command: AdminCommand::Create { email },
@@ -108,6 +171,33 @@ pub fn create_platform_admin(
         Ok(user.id)
     })
     .map_err(|e| e.to_string())
+}
+
+/// Loads the demo data if the database is empty; returns how to sign in to it. The
+/// password is CDMX_DEMO_PASSWORD, or a fresh random one.
+fn load_demo(db: &Database) -> Result<Option<String>, String> {
+    let password = match std::env::var("CDMX_DEMO_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut bytes = [0u8; 12];
+            getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    let password = Password::parse(&password).map_err(|e| format!("CDMX_DEMO_PASSWORD {e}"))?;
+    let hash = auth::passwords::hash(&password).map_err(|e| e.to_string())?;
+    let loaded = demo::load_if_empty(db, &hash).map_err(|e| e.to_string())?;
+    Ok(loaded.map(|loaded| {
+        format!(
+            "Demo data loaded: {} CDMOs, {} sponsors. Sign in (POST /v1/auth/token) as {} or {} \
+             with password {}",
+            loaded.cdmos,
+            loaded.sponsors,
+            demo::DEMO_SPONSOR_EMAIL,
+            demo::DEMO_CDMO_EMAIL,
+            password.expose()
+        )
+    }))
 }
 
 fn load(file: Option<PathBuf>) -> Result<Settings, String> {

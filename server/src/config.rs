@@ -41,6 +41,10 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// HTTP worker threads; 0 means one per core (`CDMX_WORKERS`).
     pub workers: usize,
+    /// Load the demo data set on first start of an empty database (`CDMX_DEMO_DATA`:
+    /// `true`, `false` or `auto`). Absent (auto): on for SQLite, off for PostgreSQL, so
+    /// a production database never fills with fictional CDMOs by accident.
+    pub demo_data: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -66,6 +70,7 @@ impl Default for Settings {
             body_limit_bytes: 1024 * 1024,
             shutdown_timeout_seconds: 30,
             workers: 0,
+            demo_data: None,
         }
     }
 }
@@ -186,7 +191,23 @@ impl Settings {
         if let Some(v) = env("CDMX_WORKERS") {
             self.workers = parse("CDMX_WORKERS", &v)?;
         }
+        if let Some(v) = env("CDMX_DEMO_DATA") {
+            self.demo_data = match v.trim() {
+                "auto" => None,
+                other => Some(parse("CDMX_DEMO_DATA", other)?),
+            };
+        }
         Ok(())
+    }
+
+    /// Whether to load demo data into an empty database.
+    pub fn demo_data_enabled(&self) -> bool {
+        self.demo_data.unwrap_or_else(|| {
+            matches!(
+                DatabaseUrl::parse(&self.database_url),
+                Ok(DatabaseUrl::Sqlite(_))
+            )
+        })
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -274,6 +295,26 @@ mod tests {
         assert!(Settings::load(None, env_of(&[("CDMX_JWT_SECRET", "short")])).is_err());
         let err = Settings::load(None, env_of(&[("CDMX_DATABASE_POOL_SIZE", "many")])).unwrap_err();
         assert!(err.to_string().contains("CDMX_DATABASE_POOL_SIZE"));
+    }
+
+    #[test]
+    fn demo_data_defaults_to_sqlite_only_and_can_be_forced() {
+        let sqlite = Settings::load(None, env_of(&[])).unwrap();
+        assert!(sqlite.demo_data_enabled());
+        let pg = Settings::load(None, env_of(&[("CDMX_DATABASE_URL", "postgres://h/db")])).unwrap();
+        assert!(!pg.demo_data_enabled());
+        let forced = Settings::load(
+            None,
+            env_of(&[
+                ("CDMX_DATABASE_URL", "postgres://h/db"),
+                ("CDMX_DEMO_DATA", "true"),
+            ]),
+        )
+        .unwrap();
+        assert!(forced.demo_data_enabled());
+        let off = Settings::load(None, env_of(&[("CDMX_DEMO_DATA", "false")])).unwrap();
+        assert!(!off.demo_data_enabled());
+        assert!(Settings::load(None, env_of(&[("CDMX_DEMO_DATA", "maybe")])).is_err());
     }
 
     #[test]

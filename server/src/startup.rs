@@ -42,6 +42,7 @@ pub struct Application {
     port: u16,
     address: String,
     server: Server,
+    db: Database,
 }
 
 impl Application {
@@ -66,7 +67,10 @@ impl Application {
             .map_err(|e| StartupError::Other(e.to_string()))?;
         let tokens =
             TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
-        let state = web::Data::new(AppState { db, tokens });
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            tokens,
+        });
         let document = Arc::new(openapi::document());
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));
         let body_limit = settings.body_limit_bytes;
@@ -101,7 +105,13 @@ impl Application {
             port: local.port(),
             address: local.to_string(),
             server: server.run(),
+            db,
         })
+    }
+
+    /// The database the server uses.
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
     pub fn port(&self) -> u16 {

@@ -21,22 +21,35 @@ fn cdmx(db: &std::path::Path) -> Command {
 
 /// Starts the server and returns it with the address it printed.
 fn start(db: &std::path::Path) -> (Child, String) {
+    let (child, address, _) = start_reading(db, 1);
+    (child, address)
+}
+
+/// Starts the server, returns it with its address and the first `lines` lines it printed.
+fn start_reading(db: &std::path::Path, lines: usize) -> (Child, String, Vec<String>) {
     let mut child = cdmx(db)
         .arg("serve")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let printed: Vec<String> = (0..lines)
+        .map(|_| {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            line
+        })
+        .collect();
+    let line = printed[0].clone();
     let address = line
         .trim()
         .strip_prefix("cdmx listening on http://")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (child, address)
+    // Keep the pipe open (and drained) so the server never blocks writing to it.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    (child, address, printed)
 }
 
 fn http(address: &str, request: &str) -> String {
@@ -62,19 +75,55 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus
 }
 
 #[test]
-fn first_start_creates_and_migrates_the_database_and_serves() {
+fn first_start_creates_the_database_loads_the_demo_and_prints_its_login() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fresh.db");
-    let (mut child, address) = start(&db);
+    let (mut child, address, printed) = start_reading(&db, 3);
     assert!(db.exists(), "the SQLite file is created on first start");
+    assert!(printed[1].contains("/docs/"), "{printed:?}");
+    let demo = &printed[2];
+    assert!(demo.starts_with("Demo data loaded: "), "{printed:?}");
+    let password = demo.trim().rsplit(' ').next().unwrap();
     let response = http(
         &address,
         "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"database\":\"sqlite\""), "{response}");
+    let body = format!(
+        r#"{{"grant_type":"password","email":"sponsor@demo.cdmx.example","password":"{password}"}}"#
+    );
+    let login = http(
+        &address,
+        &format!(
+            "POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(
+        login.starts_with("HTTP/1.1 200"),
+        "the printed demo login works: {login}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn seed_adds_synthetic_cdmos() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cdmx(&dir.path().join("bench.db"))
+        .args(["seed", "--profiles", "25", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("added 25 synthetic CDMOs (seed 3")
+    );
 }
 
 #[test]

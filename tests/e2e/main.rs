@@ -4,6 +4,7 @@
 
 mod accounts;
 mod authorization;
+mod demo;
 mod errors;
 mod pagination;
 mod profiles;

@@ -84,6 +84,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     pub base_url: String,
     pub client: Client,
+    /// The server's own database handle, for loading data the way commands do.
+    pub db: cdmx::db::Database,
     pub database: TestDatabase,
     handle: actix_web::dev::ServerHandle,
 }
@@ -117,6 +119,7 @@ impl TestApp {
             .await
             .expect("the server starts");
         let base_url = format!("http://{}", app.address());
+        let db = app.database().clone();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         let client = Client::builder(&base_url)
@@ -126,6 +129,7 @@ impl TestApp {
         Self {
             base_url,
             client,
+            db,
             database,
             handle,
         }

@@ -4,6 +4,7 @@
 //! server's OpenAPI document describes them: the document and this crate cannot drift.
 
 mod auth;
+mod matching;
 mod organizations;
 mod pagination;
 mod problem;
@@ -11,6 +12,7 @@ mod profiles;
 mod system;
 
 pub use auth::*;
+pub use matching::*;
 pub use organizations::*;
 pub use pagination::*;
 pub use problem::*;

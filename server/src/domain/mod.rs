@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod geo;
+pub mod matching;
 pub mod profiles;
 
 /// One rule a request broke, naming the field by its path in the request.

@@ -1,0 +1,885 @@
+//! The matching engine: filter CDMOs by hard constraints, rank the rest by weighted
+//! criteria on fixed scales, explain every number.
+//!
+//! Pure functions over precomputed [`CdmoFeatures`]. Properties the tests prove:
+//! - deterministic: the same features and requirements give the same result;
+//! - normalisation uses fixed (or the sponsor's own) scales, never the candidate set, so
+//!   adding or removing a CDMO never reorders two others;
+//! - improving a profile attribute never lowers its score;
+//! - each candidate's contributions sum to its total, which lies in 0..=100.
+
+use cdmx_sdk::types::{
+    Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence, Criterion, CriterionScore,
+    DonorSource, Exclusion, FailedConstraint, GeneModificationMethod, InspectionOutcome,
+    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, QcAssay, RequirementSet,
+    Robustness, Scale, SectionConfidence, WeightSensitivity,
+};
+use chrono::NaiveDate;
+
+use super::Violations;
+use super::geo;
+use super::profiles::{countries, phase_rank};
+
+/// Default number of candidates and exclusions returned, and the most a caller may ask.
+pub const DEFAULT_LIMIT: usize = 25;
+pub const MAX_LIMIT: usize = 100;
+
+fn bit<T: PartialEq>(all: &[T], value: &T) -> u32 {
+    all.iter().position(|v| v == value).map_or(0, |i| 1 << i)
+}
+
+/// Everything matching needs to know about one CDMO at one revision, precomputed once
+/// when the profile is indexed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdmoFeatures {
+    pub profile_id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub revision: u32,
+    pub verified: bool,
+    pub countries: Vec<String>,
+    donor_sources: u32,
+    modalities: u32,
+    gene_modification: u32,
+    /// Programmes per phase, by phase rank.
+    programmes: [u32; 6],
+    licences: Vec<(Authority, LicenceKind, Option<NaiveDate>)>,
+    /// Rank of the best cleanroom grade: A = 4 ... D = 1, none = 0.
+    best_grade: u8,
+    closed_processing: bool,
+    min_cryo_temp_c: Option<i32>,
+    site_coordinates: Vec<(f64, f64)>,
+    qc_assays: u32,
+    shipping_hours: Option<u32>,
+    tech_transfer_months: Option<f64>,
+    tech_transfer_cost_usd: Option<f64>,
+    success_rate_percent: Option<f64>,
+    turnaround_days: Option<f64>,
+    inspection_score: Option<f64>,
+    /// Share of (evidence-capable) sections with verified evidence.
+    pub evidence_confidence: f64,
+    pub confidence: Vec<SectionConfidence>,
+}
+
+fn grade_rank(grade: CleanroomGrade) -> u8 {
+    match grade {
+        CleanroomGrade::A => 4,
+        CleanroomGrade::B => 3,
+        CleanroomGrade::C => 2,
+        CleanroomGrade::D => 1,
+    }
+}
+
+fn inspection_value(outcome: InspectionOutcome) -> f64 {
+    match outcome {
+        InspectionOutcome::NoFindings => 1.0,
+        InspectionOutcome::MinorFindings => 0.75,
+        InspectionOutcome::MajorFindings => 0.35,
+        InspectionOutcome::CriticalFindings => 0.1,
+        InspectionOutcome::Enforcement => 0.0,
+    }
+}
+
+/// Identity of an indexed profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileIdentity {
+    pub profile_id: String,
+    pub organization_id: String,
+    pub revision: u32,
+    pub verified: bool,
+}
+
+impl CdmoFeatures {
+    /// Extracts the features of `profile`; `confidence` is its per-section confidence.
+    pub fn new(
+        identity: ProfileIdentity,
+        profile: &CapabilityProfile,
+        confidence: Vec<SectionConfidence>,
+    ) -> Self {
+        let mut programmes = [0u32; 6];
+        for e in &profile.phases {
+            programmes[phase_rank(e.phase) as usize] += e.programmes;
+        }
+        let mut donor_sources = 0;
+        if profile.donor_sources.autologous.is_some() {
+            donor_sources |= bit(DonorSource::ALL, &DonorSource::Autologous);
+        }
+        if profile.donor_sources.allogeneic.is_some() {
+            donor_sources |= bit(DonorSource::ALL, &DonorSource::Allogeneic);
+        }
+        let inspections: Vec<f64> = profile
+            .sites
+            .iter()
+            .flat_map(|s| &s.inspections)
+            .map(|i| inspection_value(i.outcome))
+            .collect();
+        let tt = &profile.tech_transfer;
+        let tech_transfer_cost_usd = match (tt.cost_usd_min, tt.cost_usd_max) {
+            (Some(a), Some(b)) => Some((a as f64 + b as f64) / 2.0),
+            (a, b) => a.or(b).map(|v| v as f64),
+        };
+        // Soft factors never carry evidence, so they do not count against confidence.
+        let capable = confidence
+            .iter()
+            .filter(|c| c.section.as_str() != "soft_factors");
+        let (verified_sections, sections) = capable.fold((0, 0), |(v, n), c| {
+            (v + usize::from(c.confidence == Confidence::Verified), n + 1)
+        });
+        Self {
+            profile_id: identity.profile_id,
+            organization_id: identity.organization_id,
+            name: profile.organization.name.clone(),
+            revision: identity.revision,
+            verified: identity.verified,
+            countries: countries(profile),
+            donor_sources,
+            modalities: profile
+                .modalities
+                .iter()
+                .fold(0, |m, v| m | bit(Modality::ALL, v)),
+            gene_modification: profile
+                .gene_modification
+                .methods
+                .iter()
+                .fold(0, |m, v| m | bit(GeneModificationMethod::ALL, v)),
+            programmes,
+            licences: profile
+                .sites
+                .iter()
+                .flat_map(|s| &s.licences)
+                .map(|l| (l.authority, l.kind, l.expires_on))
+                .collect(),
+            best_grade: profile
+                .sites
+                .iter()
+                .flat_map(|s| &s.cleanrooms)
+                .map(|c| grade_rank(c.grade))
+                .max()
+                .unwrap_or(0),
+            closed_processing: profile.sites.iter().any(|s| s.closed_processing),
+            min_cryo_temp_c: profile.cryo.min_storage_temp_c,
+            site_coordinates: profile
+                .sites
+                .iter()
+                .map(|s| (s.latitude, s.longitude))
+                .collect(),
+            qc_assays: profile
+                .qc
+                .in_house_assays
+                .iter()
+                .fold(0, |m, v| m | bit(QcAssay::ALL, v)),
+            shipping_hours: profile.logistics.shipping_lead_time_hours,
+            tech_transfer_months: tt
+                .duration_months_max
+                .or(tt.duration_months_min)
+                .map(f64::from),
+            tech_transfer_cost_usd,
+            success_rate_percent: profile.performance.success_rate_percent,
+            turnaround_days: profile.performance.median_turnaround_days.map(f64::from),
+            inspection_score: (!inspections.is_empty())
+                .then(|| inspections.iter().sum::<f64>() / inspections.len() as f64),
+            evidence_confidence: if sections == 0 {
+                0.0
+            } else {
+                verified_sections as f64 / sections as f64
+            },
+            confidence,
+        }
+    }
+
+    fn programmes_from(&self, phase: Phase) -> u32 {
+        self.programmes[phase_rank(phase) as usize..].iter().sum()
+    }
+}
+
+/// A criterion ready to score: weight normalised, scale and policy settled.
+#[derive(Debug, Clone, PartialEq)]
+struct ReadyCriterion {
+    criterion: Criterion,
+    weight: f64,
+    scale: Scale,
+    missing: MissingDataPolicy,
+    origin: Option<(f64, f64)>,
+}
+
+/// A requirement set that passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRequirements {
+    set: RequirementSet,
+    criteria: Vec<ReadyCriterion>,
+    penalty_factor: f64,
+    /// Phase from which programmes count towards track record depth.
+    depth_from: Phase,
+}
+
+/// The fixed default scale of each criterion (worst, best).
+pub fn default_scale(criterion: Criterion) -> Scale {
+    let (worst, best) = match criterion {
+        Criterion::TrackRecordDepth => (0.0, 10.0),
+        Criterion::TechTransferTime => (24.0, 6.0),
+        Criterion::TechTransferCost => (5_000_000.0, 300_000.0),
+        Criterion::QcCoverage => (0.0, QcAssay::ALL.len() as f64),
+        Criterion::SuccessRate => (85.0, 99.0),
+        Criterion::Turnaround => (25.0, 7.0),
+        Criterion::Distance => (10_000.0, 0.0),
+        Criterion::InspectionHistory => (0.0, 1.0),
+        Criterion::EvidenceConfidence => (0.0, 1.0),
+    };
+    Scale { worst, best }
+}
+
+impl ValidRequirements {
+    /// Validates a requirement set; `target_phase` (a programme's) sets where track
+    /// record depth counts from, else the phase constraint's phase, else all phases.
+    pub fn parse(set: RequirementSet, target_phase: Option<Phase>) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        let c = &set.constraints;
+        if let Some(t) = &c.phase_track_record
+            && t.min_programmes == 0
+        {
+            v.add(
+                "constraints.phase_track_record.min_programmes",
+                "must be at least 1",
+            );
+        }
+        for (i, l) in c.licences.iter().enumerate() {
+            if l.authority.is_none() && l.kind.is_none() {
+                v.add(
+                    format!("constraints.licences[{i}]"),
+                    "give an authority, a kind, or both",
+                );
+            }
+        }
+        if let Some(t) = c.max_cryo_temp_c
+            && !(-273..=25).contains(&t)
+        {
+            v.add("constraints.max_cryo_temp_c", "must be between -273 and 25");
+        }
+        if c.max_shipping_lead_time_hours.is_some_and(|h| h > 24 * 60) {
+            v.add(
+                "constraints.max_shipping_lead_time_hours",
+                "must be at most 1440",
+            );
+        }
+        for (field, list) in [
+            ("countries_allowed", &c.countries_allowed),
+            ("countries_excluded", &c.countries_excluded),
+        ] {
+            for (i, country) in list.iter().enumerate() {
+                if !geo::is_country(country) {
+                    v.add(
+                        format!("constraints.{field}[{i}]"),
+                        format!("`{country}` is not an ISO 3166-1 alpha-2 code (upper case)"),
+                    );
+                }
+            }
+        }
+        if set.criteria.is_empty() {
+            v.add("criteria", "give at least one weighted criterion");
+        }
+        let mut total_weight = 0.0;
+        for (i, wc) in set.criteria.iter().enumerate() {
+            let at = |f: &str| format!("criteria[{i}].{f}");
+            if !wc.weight.is_finite() || wc.weight < 0.0 {
+                v.add(at("weight"), "must be a non-negative number");
+            } else {
+                total_weight += wc.weight;
+            }
+            if set.criteria[..i]
+                .iter()
+                .any(|o| o.criterion == wc.criterion)
+            {
+                v.add(at("criterion"), "is listed twice");
+            }
+            if let Some(s) = wc.scale
+                && (!s.worst.is_finite() || !s.best.is_finite() || s.worst == s.best)
+            {
+                v.add(at("scale"), "worst and best must be different numbers");
+            }
+            match (wc.criterion, wc.origin) {
+                (Criterion::Distance, None) => v.add(at("origin"), "is required for `distance`"),
+                (Criterion::Distance, Some(o))
+                    if !(-90.0..=90.0).contains(&o.latitude)
+                        || !(-180.0..=180.0).contains(&o.longitude) =>
+                {
+                    v.add(
+                        at("origin"),
+                        "latitude must be within ±90 and longitude within ±180",
+                    )
+                }
+                (Criterion::Distance, Some(_)) => {}
+                (_, Some(_)) => v.add(at("origin"), "is only used by `distance`"),
+                (_, None) => {}
+            }
+        }
+        if !set.criteria.is_empty() && total_weight <= 0.0 && v.is_empty() {
+            v.add("criteria", "at least one weight must be positive");
+        }
+        let penalty = set.missing_data_penalty_percent.unwrap_or(10.0);
+        if !penalty.is_finite() || !(0.0..=50.0).contains(&penalty) {
+            v.add("missing_data_penalty_percent", "must be between 0 and 50");
+        }
+        if !v.is_empty() {
+            return Err(v);
+        }
+        let criteria = set
+            .criteria
+            .iter()
+            .map(|wc| ReadyCriterion {
+                criterion: wc.criterion,
+                weight: wc.weight / total_weight,
+                scale: wc.scale.unwrap_or_else(|| default_scale(wc.criterion)),
+                missing: wc.missing.unwrap_or(MissingDataPolicy::Zero),
+                origin: wc.origin.map(|o| (o.latitude, o.longitude)),
+            })
+            .collect();
+        let depth_from = target_phase
+            .or(c.phase_track_record.as_ref().map(|t| t.phase))
+            .unwrap_or(Phase::ProcessDevelopment);
+        Ok(Self {
+            penalty_factor: 1.0 - penalty / 100.0,
+            criteria,
+            depth_from,
+            set,
+        })
+    }
+
+    pub fn requirement_set(&self) -> &RequirementSet {
+        &self.set
+    }
+}
+
+/// Maps a raw value onto 0..=1 along a fixed scale (either direction), clamped.
+pub fn normalise(raw: f64, scale: Scale) -> f64 {
+    ((raw - scale.worst) / (scale.best - scale.worst)).clamp(0.0, 1.0)
+}
+
+fn raw_value(criterion: &ReadyCriterion, f: &CdmoFeatures, depth_from: Phase) -> Option<f64> {
+    match criterion.criterion {
+        Criterion::TrackRecordDepth => Some(f64::from(f.programmes_from(depth_from))),
+        Criterion::TechTransferTime => f.tech_transfer_months,
+        Criterion::TechTransferCost => f.tech_transfer_cost_usd,
+        Criterion::QcCoverage => Some(f64::from(f.qc_assays.count_ones())),
+        Criterion::SuccessRate => f.success_rate_percent,
+        Criterion::Turnaround => f.turnaround_days,
+        Criterion::Distance => {
+            let origin = criterion.origin?;
+            f.site_coordinates
+                .iter()
+                .map(|site| geo::distance_km(origin, *site))
+                .min_by(f64::total_cmp)
+        }
+        Criterion::InspectionHistory => f.inspection_score,
+        Criterion::EvidenceConfidence => Some(f.evidence_confidence),
+    }
+}
+
+/// Why a CDMO fails, in compact form: strings are only made for the exclusions shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    DonorSource,
+    Modality,
+    GeneModification,
+    PhaseTrackRecord,
+    Licence(usize),
+    Cleanroom,
+    ClosedProcessing,
+    Cryo,
+    CountryAllowed,
+    CountryExcluded,
+    QcAssays,
+    Shipping,
+    Verified,
+    MissingCriterion(usize),
+}
+
+fn names<T: Copy>(all: &[T], mask: u32, name: impl Fn(T) -> &'static str) -> String {
+    let listed: Vec<&str> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, v)| name(*v))
+        .collect();
+    if listed.is_empty() {
+        "none".into()
+    } else {
+        listed.join(", ")
+    }
+}
+
+fn grade_name(rank: u8) -> &'static str {
+    match rank {
+        4 => "grade A",
+        3 => "grade B",
+        2 => "grade C",
+        1 => "grade D",
+        _ => "no cleanroom",
+    }
+}
+
+fn licence_name(authority: Option<Authority>, kind: Option<LicenceKind>) -> String {
+    match (authority, kind) {
+        (Some(a), Some(k)) => format!("{} {}", a.as_str(), k.as_str()),
+        (Some(a), None) => format!("a licence from {}", a.as_str()),
+        (None, Some(k)) => k.as_str().to_owned(),
+        (None, None) => "any licence".into(),
+    }
+}
+
+impl Failure {
+    fn explain(self, req: &ValidRequirements, f: &CdmoFeatures) -> FailedConstraint {
+        let c = &req.set.constraints;
+        let (constraint, required, actual): (&str, String, String) = match self {
+            Self::DonorSource => (
+                "donor_source",
+                c.donor_source
+                    .map_or_else(String::new, |d| d.as_str().to_owned()),
+                names(DonorSource::ALL, f.donor_sources, DonorSource::as_str),
+            ),
+            Self::Modality => (
+                "modalities",
+                format!(
+                    "any of {}",
+                    c.modalities
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                names(Modality::ALL, f.modalities, Modality::as_str),
+            ),
+            Self::GeneModification => (
+                "gene_modification",
+                format!(
+                    "any of {}",
+                    c.gene_modification
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                names(
+                    GeneModificationMethod::ALL,
+                    f.gene_modification,
+                    GeneModificationMethod::as_str,
+                ),
+            ),
+            Self::PhaseTrackRecord => {
+                let t = c.phase_track_record.as_ref();
+                let phase = t.map_or(Phase::ProcessDevelopment, |t| t.phase);
+                (
+                    "phase_track_record",
+                    format!(
+                        "at least {} programme(s) in {} or later",
+                        t.map_or(0, |t| t.min_programmes),
+                        phase.as_str()
+                    ),
+                    format!(
+                        "{} programme(s) in {} or later",
+                        f.programmes_from(phase),
+                        phase.as_str()
+                    ),
+                )
+            }
+            Self::Licence(i) => {
+                let l = &c.licences[i];
+                let held: Vec<String> = f
+                    .licences
+                    .iter()
+                    .map(|(a, k, _)| format!("{} {}", a.as_str(), k.as_str()))
+                    .collect();
+                (
+                    "licences",
+                    format!("{} (unexpired)", licence_name(l.authority, l.kind)),
+                    if held.is_empty() {
+                        "no licences".into()
+                    } else {
+                        held.join(", ")
+                    },
+                )
+            }
+            Self::Cleanroom => (
+                "min_cleanroom_grade",
+                format!(
+                    "{} or better{}",
+                    c.min_cleanroom_grade
+                        .map_or("", |g| grade_name(grade_rank(g))),
+                    if c.closed_processing_accepted {
+                        ", or closed processing"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "{}{}",
+                    grade_name(f.best_grade),
+                    if f.closed_processing {
+                        ", closed processing"
+                    } else {
+                        ", open processing"
+                    }
+                ),
+            ),
+            Self::ClosedProcessing => (
+                "closed_processing_required",
+                "closed-system processing".into(),
+                "open processing only".into(),
+            ),
+            Self::Cryo => (
+                "max_cryo_temp_c",
+                format!(
+                    "storage at or below {} C",
+                    c.max_cryo_temp_c.unwrap_or_default()
+                ),
+                f.min_cryo_temp_c
+                    .map_or("no cryogenic storage declared".into(), |t| format!("{t} C")),
+            ),
+            Self::CountryAllowed => (
+                "countries_allowed",
+                format!("a site in {}", c.countries_allowed.join(", ")),
+                format!("sites in {}", f.countries.join(", ")),
+            ),
+            Self::CountryExcluded => (
+                "countries_excluded",
+                format!("a site outside {}", c.countries_excluded.join(", ")),
+                format!("sites in {}", f.countries.join(", ")),
+            ),
+            Self::QcAssays => {
+                let required = c
+                    .qc_assays_in_house
+                    .iter()
+                    .fold(0, |m, v| m | bit(QcAssay::ALL, v));
+                (
+                    "qc_assays_in_house",
+                    names(QcAssay::ALL, required, QcAssay::as_str),
+                    format!(
+                        "missing {}",
+                        names(QcAssay::ALL, required & !f.qc_assays, QcAssay::as_str)
+                    ),
+                )
+            }
+            Self::Shipping => (
+                "max_shipping_lead_time_hours",
+                format!(
+                    "within {} h",
+                    c.max_shipping_lead_time_hours.unwrap_or_default()
+                ),
+                f.shipping_hours
+                    .map_or("not declared".into(), |h| format!("{h} h")),
+            ),
+            Self::Verified => (
+                "verified_only",
+                "a verified organisation".into(),
+                "not verified".into(),
+            ),
+            Self::MissingCriterion(i) => (
+                "criteria",
+                format!(
+                    "a value for {} (missing-data policy: exclude)",
+                    req.criteria[i].criterion.as_str()
+                ),
+                "missing".into(),
+            ),
+        };
+        FailedConstraint {
+            constraint: constraint.to_owned(),
+            required,
+            actual,
+        }
+    }
+}
+
+fn check_constraints(
+    req: &ValidRequirements,
+    f: &CdmoFeatures,
+    today: NaiveDate,
+    out: &mut Vec<Failure>,
+) {
+    let c = &req.set.constraints;
+    if let Some(d) = c.donor_source
+        && f.donor_sources & bit(DonorSource::ALL, &d) == 0
+    {
+        out.push(Failure::DonorSource);
+    }
+    if !c.modalities.is_empty()
+        && !c
+            .modalities
+            .iter()
+            .any(|m| f.modalities & bit(Modality::ALL, m) != 0)
+    {
+        out.push(Failure::Modality);
+    }
+    if !c.gene_modification.is_empty()
+        && !c
+            .gene_modification
+            .iter()
+            .any(|m| f.gene_modification & bit(GeneModificationMethod::ALL, m) != 0)
+    {
+        out.push(Failure::GeneModification);
+    }
+    if let Some(t) = &c.phase_track_record
+        && f.programmes_from(t.phase) < t.min_programmes
+    {
+        out.push(Failure::PhaseTrackRecord);
+    }
+    for (i, l) in c.licences.iter().enumerate() {
+        let held = f.licences.iter().any(|(a, k, expires)| {
+            l.authority.is_none_or(|want| want == *a)
+                && l.kind.is_none_or(|want| want == *k)
+                && expires.is_none_or(|e| e >= today)
+        });
+        if !held {
+            out.push(Failure::Licence(i));
+        }
+    }
+    if let Some(g) = c.min_cleanroom_grade
+        && f.best_grade < grade_rank(g)
+        && !(c.closed_processing_accepted && f.closed_processing)
+    {
+        out.push(Failure::Cleanroom);
+    }
+    if c.closed_processing_required && !f.closed_processing {
+        out.push(Failure::ClosedProcessing);
+    }
+    if let Some(t) = c.max_cryo_temp_c
+        && f.min_cryo_temp_c.is_none_or(|have| have > t)
+    {
+        out.push(Failure::Cryo);
+    }
+    if !c.countries_allowed.is_empty()
+        && !f.countries.iter().any(|s| c.countries_allowed.contains(s))
+    {
+        out.push(Failure::CountryAllowed);
+    }
+    if !c.countries_excluded.is_empty()
+        && f.countries.iter().all(|s| c.countries_excluded.contains(s))
+    {
+        out.push(Failure::CountryExcluded);
+    }
+    if !c.qc_assays_in_house.is_empty() {
+        let required = c
+            .qc_assays_in_house
+            .iter()
+            .fold(0, |m, v| m | bit(QcAssay::ALL, v));
+        if required & !f.qc_assays != 0 {
+            out.push(Failure::QcAssays);
+        }
+    }
+    if let Some(h) = c.max_shipping_lead_time_hours
+        && f.shipping_hours.is_none_or(|have| have > h)
+    {
+        out.push(Failure::Shipping);
+    }
+    if c.verified_only && !f.verified {
+        out.push(Failure::Verified);
+    }
+}
+
+/// Per-criterion normalised values and the penalty factor of one feasible CDMO, or the
+/// criteria whose missing value excludes it.
+fn evaluate(
+    req: &ValidRequirements,
+    f: &CdmoFeatures,
+    out: &mut Vec<Failure>,
+) -> Option<(Vec<(Option<f64>, f64)>, f64)> {
+    let mut values = Vec::with_capacity(req.criteria.len());
+    let mut factor = 1.0;
+    for (i, c) in req.criteria.iter().enumerate() {
+        match raw_value(c, f, req.depth_from) {
+            Some(raw) => values.push((Some(raw), normalise(raw, c.scale))),
+            None => {
+                match c.missing {
+                    MissingDataPolicy::Exclude => out.push(Failure::MissingCriterion(i)),
+                    MissingDataPolicy::Zero => {}
+                    MissingDataPolicy::Penalise => factor *= req.penalty_factor,
+                }
+                values.push((None, 0.0));
+            }
+        }
+    }
+    out.is_empty().then_some((values, factor))
+}
+
+fn total(req: &ValidRequirements, values: &[(Option<f64>, f64)], factor: f64) -> f64 {
+    req.criteria
+        .iter()
+        .zip(values)
+        .map(|(c, (_, n))| 100.0 * c.weight * n * factor)
+        .sum()
+}
+
+struct Scored<'a> {
+    features: &'a CdmoFeatures,
+    values: Vec<(Option<f64>, f64)>,
+    factor: f64,
+    total: f64,
+}
+
+struct Excluded<'a> {
+    features: &'a CdmoFeatures,
+    failures: Vec<Failure>,
+}
+
+/// Best first; equal totals by profile id.
+fn by_rank(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.total
+        .total_cmp(&a.total)
+        .then_with(|| a.features.profile_id.cmp(&b.features.profile_id))
+}
+
+/// Near misses first, then fewest failures, then profile id.
+fn by_closeness(a: &Excluded, b: &Excluded) -> std::cmp::Ordering {
+    a.failures
+        .len()
+        .cmp(&b.failures.len())
+        .then_with(|| a.features.profile_id.cmp(&b.features.profile_id))
+}
+
+/// Keeps the first `limit` of `items` in `order`, sorted.
+fn top<T>(mut items: Vec<T>, limit: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > limit && limit > 0 {
+        items.select_nth_unstable_by(limit - 1, &order);
+        items.truncate(limit);
+    }
+    items.truncate(limit);
+    items.sort_by(order);
+    items
+}
+
+/// How far each weight must move before the first two candidates swap.
+fn robustness(req: &ValidRequirements, first: &Scored, second: &Scored) -> Robustness {
+    // Each criterion's share of the gap, per unit of weight.
+    let gaps: Vec<f64> = first
+        .values
+        .iter()
+        .zip(&second.values)
+        .map(|((_, a), (_, b))| 100.0 * (a * first.factor - b * second.factor))
+        .collect();
+    let margin = first.total - second.total;
+    let sensitivities: Vec<WeightSensitivity> = req
+        .criteria
+        .iter()
+        .zip(&gaps)
+        .map(|(c, d)| {
+            let w = c.weight;
+            // With weight w' for this criterion and the others rescaled by (1-w')/(1-w):
+            // gap(w') = w'·d + (1-w')·rest/(1-w), where rest = margin - w·d.
+            let swaps_at = if w < 1.0 {
+                let rest = (margin - w * d) / (1.0 - w);
+                let denominator = rest - d;
+                (denominator != 0.0)
+                    .then(|| rest / denominator)
+                    .filter(|x| x.is_finite() && (0.0..=1.0).contains(x) && (*x - w).abs() > 1e-12)
+            } else {
+                None
+            };
+            WeightSensitivity {
+                criterion: c.criterion,
+                weight: w,
+                swaps_at,
+            }
+        })
+        .collect();
+    let smallest_swap_change = sensitivities
+        .iter()
+        .filter_map(|s| s.swaps_at.map(|x| (x - s.weight).abs()))
+        .min_by(f64::total_cmp);
+    Robustness {
+        first: first.features.profile_id.clone(),
+        second: second.features.profile_id.clone(),
+        margin,
+        sensitivities,
+        smallest_swap_change,
+    }
+}
+
+/// Filters and ranks `cdmos` against `req` on `today` (licence expiry), returning at most
+/// `limit` candidates and `limit` exclusions.
+pub fn run_match<'a>(
+    cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
+    req: &ValidRequirements,
+    today: NaiveDate,
+    limit: usize,
+) -> MatchResult {
+    let mut feasible = Vec::new();
+    let mut excluded = Vec::new();
+    for features in cdmos {
+        let mut failures = Vec::new();
+        check_constraints(req, features, today, &mut failures);
+        if failures.is_empty()
+            && let Some((values, factor)) = evaluate(req, features, &mut failures)
+        {
+            let total = total(req, &values, factor);
+            feasible.push(Scored {
+                features,
+                values,
+                factor,
+                total,
+            });
+        } else {
+            excluded.push(Excluded { features, failures });
+        }
+    }
+    let feasible_count = feasible.len() as u32;
+    let excluded_count = excluded.len() as u32;
+    let ranked = top(feasible, limit, by_rank);
+    let robustness = match ranked.as_slice() {
+        [first, second, ..] => Some(robustness(req, first, second)),
+        _ => None,
+    };
+    let closest = top(excluded, limit, by_closeness);
+    MatchResult {
+        feasible_count,
+        excluded_count,
+        robustness,
+        candidates: ranked
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Candidate {
+                rank: i as u32 + 1,
+                profile_id: s.features.profile_id.clone(),
+                organization_id: s.features.organization_id.clone(),
+                name: s.features.name.clone(),
+                countries: s.features.countries.clone(),
+                revision: s.features.revision,
+                organization_verified: s.features.verified,
+                total: s.total,
+                penalty_factor: s.factor,
+                criteria: req
+                    .criteria
+                    .iter()
+                    .zip(&s.values)
+                    .map(|(c, (raw, n))| CriterionScore {
+                        criterion: c.criterion,
+                        raw: *raw,
+                        scale: c.scale,
+                        normalised: *n,
+                        weight: c.weight,
+                        contribution: 100.0 * c.weight * n * s.factor,
+                        missing: raw.is_none().then_some(c.missing),
+                    })
+                    .collect(),
+                evidence_confidence: s.features.evidence_confidence,
+                confidence: s.features.confidence.clone(),
+            })
+            .collect(),
+        excluded: closest
+            .into_iter()
+            .map(|e| Exclusion {
+                profile_id: e.features.profile_id.clone(),
+                organization_id: e.features.organization_id.clone(),
+                name: e.features.name.clone(),
+                revision: e.features.revision,
+                near_miss: e.failures.len() == 1,
+                failed: e
+                    .failures
+                    .iter()
+                    .map(|x| x.explain(req, e.features))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

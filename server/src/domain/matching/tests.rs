@@ -1,0 +1,723 @@
+use cdmx_sdk::types::*;
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use super::*;
+use crate::domain::demo::synthetic_profile;
+use crate::domain::profiles::section_confidence;
+use crate::domain::profiles::tests::sample;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+}
+
+fn features_of(id: &str, profile: &CapabilityProfile, verified: bool) -> CdmoFeatures {
+    CdmoFeatures::new(
+        ProfileIdentity {
+            profile_id: id.into(),
+            organization_id: format!("org-{id}"),
+            revision: 1,
+            verified,
+        },
+        profile,
+        section_confidence(&[], today()),
+    )
+}
+
+fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
+    WeightedCriterion {
+        criterion,
+        weight,
+        scale: None,
+        missing: None,
+        origin: None,
+    }
+}
+
+fn requirements(
+    constraints: HardConstraints,
+    criteria: Vec<WeightedCriterion>,
+) -> ValidRequirements {
+    ValidRequirements::parse(
+        RequirementSet {
+            constraints,
+            criteria,
+            missing_data_penalty_percent: None,
+        },
+        None,
+    )
+    .unwrap()
+}
+
+fn failed_constraints(profile: &CapabilityProfile, constraints: HardConstraints) -> Vec<String> {
+    let req = requirements(constraints, vec![criterion(Criterion::QcCoverage, 1.0)]);
+    let f = features_of("x", profile, false);
+    let result = run_match([&f], &req, today(), 10);
+    result
+        .excluded
+        .first()
+        .map(|e| e.failed.iter().map(|c| c.constraint.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
+    let p = sample(); // autologous CAR-T, lentiviral, FR, grade B closed, -180 C, Phase 3 x1, 24 h, EU licence.
+    let cases: Vec<(HardConstraints, HardConstraints, &str)> = vec![
+        (
+            HardConstraints {
+                donor_source: Some(DonorSource::Allogeneic),
+                ..Default::default()
+            },
+            HardConstraints {
+                donor_source: Some(DonorSource::Autologous),
+                ..Default::default()
+            },
+            "donor_source",
+        ),
+        (
+            HardConstraints {
+                modalities: vec![Modality::Nk, Modality::Msc],
+                ..Default::default()
+            },
+            HardConstraints {
+                modalities: vec![Modality::Nk, Modality::CarT],
+                ..Default::default()
+            },
+            "modalities",
+        ),
+        (
+            HardConstraints {
+                gene_modification: vec![GeneModificationMethod::Transposon],
+                ..Default::default()
+            },
+            HardConstraints {
+                gene_modification: vec![GeneModificationMethod::Lentiviral],
+                ..Default::default()
+            },
+            "gene_modification",
+        ),
+        (
+            HardConstraints {
+                phase_track_record: Some(PhaseTrackRecord {
+                    phase: Phase::Phase3,
+                    min_programmes: 2,
+                }),
+                ..Default::default()
+            },
+            HardConstraints {
+                phase_track_record: Some(PhaseTrackRecord {
+                    phase: Phase::Phase3,
+                    min_programmes: 1,
+                }),
+                ..Default::default()
+            },
+            "phase_track_record",
+        ),
+        (
+            HardConstraints {
+                licences: vec![LicenceRequirement {
+                    authority: Some(Authority::Fda),
+                    kind: None,
+                }],
+                ..Default::default()
+            },
+            HardConstraints {
+                licences: vec![LicenceRequirement {
+                    authority: None,
+                    kind: Some(LicenceKind::ManufacturingAuthorisation),
+                }],
+                ..Default::default()
+            },
+            "licences",
+        ),
+        (
+            HardConstraints {
+                min_cleanroom_grade: Some(CleanroomGrade::A),
+                ..Default::default()
+            },
+            HardConstraints {
+                min_cleanroom_grade: Some(CleanroomGrade::A),
+                closed_processing_accepted: true,
+                ..Default::default()
+            },
+            "min_cleanroom_grade",
+        ),
+        (
+            HardConstraints {
+                max_cryo_temp_c: Some(-190),
+                ..Default::default()
+            },
+            HardConstraints {
+                max_cryo_temp_c: Some(-150),
+                ..Default::default()
+            },
+            "max_cryo_temp_c",
+        ),
+        (
+            HardConstraints {
+                countries_allowed: vec!["DE".into(), "US".into()],
+                ..Default::default()
+            },
+            HardConstraints {
+                countries_allowed: vec!["FR".into()],
+                ..Default::default()
+            },
+            "countries_allowed",
+        ),
+        (
+            HardConstraints {
+                countries_excluded: vec!["FR".into()],
+                ..Default::default()
+            },
+            HardConstraints {
+                countries_excluded: vec!["US".into()],
+                ..Default::default()
+            },
+            "countries_excluded",
+        ),
+        (
+            HardConstraints {
+                qc_assays_in_house: vec![QcAssay::Potency, QcAssay::Mycoplasma],
+                ..Default::default()
+            },
+            HardConstraints {
+                qc_assays_in_house: vec![QcAssay::Mycoplasma],
+                ..Default::default()
+            },
+            "qc_assays_in_house",
+        ),
+        (
+            HardConstraints {
+                max_shipping_lead_time_hours: Some(12),
+                ..Default::default()
+            },
+            HardConstraints {
+                max_shipping_lead_time_hours: Some(24),
+                ..Default::default()
+            },
+            "max_shipping_lead_time_hours",
+        ),
+        (
+            HardConstraints {
+                verified_only: true,
+                ..Default::default()
+            },
+            HardConstraints::default(),
+            "verified_only",
+        ),
+    ];
+    for (failing, passing, name) in cases {
+        assert_eq!(
+            failed_constraints(&p, failing),
+            [name],
+            "{name} should exclude"
+        );
+        assert!(
+            failed_constraints(&p, passing).is_empty(),
+            "{name} should pass"
+        );
+    }
+    let mut open = sample();
+    open.sites[0].closed_processing = false;
+    assert_eq!(
+        failed_constraints(
+            &open,
+            HardConstraints {
+                closed_processing_required: true,
+                ..Default::default()
+            }
+        ),
+        ["closed_processing_required"]
+    );
+}
+
+#[test]
+fn expired_licences_do_not_count() {
+    let mut p = sample();
+    p.sites[0].licences[0].expires_on = NaiveDate::from_ymd_opt(2025, 1, 1);
+    let need = HardConstraints {
+        licences: vec![LicenceRequirement {
+            authority: Some(Authority::EuMemberState),
+            kind: None,
+        }],
+        ..Default::default()
+    };
+    assert_eq!(failed_constraints(&p, need), ["licences"]);
+}
+
+#[test]
+fn every_failed_constraint_is_listed_with_required_and_actual() {
+    let req = requirements(
+        HardConstraints {
+            donor_source: Some(DonorSource::Allogeneic),
+            max_cryo_temp_c: Some(-190),
+            phase_track_record: Some(PhaseTrackRecord {
+                phase: Phase::Commercial,
+                min_programmes: 1,
+            }),
+            ..Default::default()
+        },
+        vec![criterion(Criterion::SuccessRate, 1.0)],
+    );
+    let f = features_of("x", &sample(), true);
+    let result = run_match([&f], &req, today(), 10);
+    assert_eq!(result.excluded_count, 1);
+    let e = &result.excluded[0];
+    assert!(!e.near_miss);
+    let failed: Vec<(&str, &str, &str)> = e
+        .failed
+        .iter()
+        .map(|c| {
+            (
+                c.constraint.as_str(),
+                c.required.as_str(),
+                c.actual.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            ("donor_source", "allogeneic", "autologous"),
+            (
+                "phase_track_record",
+                "at least 1 programme(s) in commercial or later",
+                "0 programme(s) in commercial or later"
+            ),
+            ("max_cryo_temp_c", "storage at or below -190 C", "-180 C"),
+        ]
+    );
+}
+
+#[test]
+fn near_misses_come_first_among_the_excluded() {
+    let mut far = sample();
+    far.donor_sources = DonorSourceExperience {
+        autologous: None,
+        allogeneic: Some(AllogeneicExperience {
+            max_bioreactor_volume_l: 10.0,
+            doses_per_batch: 5,
+        }),
+    };
+    far.cryo.min_storage_temp_c = Some(-80);
+    let mut near = sample();
+    near.cryo.min_storage_temp_c = Some(-80);
+    let (a, b) = (
+        features_of("a-far", &far, true),
+        features_of("z-near", &near, true),
+    );
+    let req = requirements(
+        HardConstraints {
+            donor_source: Some(DonorSource::Autologous),
+            max_cryo_temp_c: Some(-150),
+            ..Default::default()
+        },
+        vec![criterion(Criterion::SuccessRate, 1.0)],
+    );
+    let result = run_match([&a, &b], &req, today(), 10);
+    assert_eq!(
+        result
+            .excluded
+            .iter()
+            .map(|e| (e.profile_id.as_str(), e.near_miss))
+            .collect::<Vec<_>>(),
+        [("z-near", true), ("a-far", false)]
+    );
+}
+
+#[test]
+fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
+    let p = sample();
+    let paris = GeoPoint {
+        latitude: 48.8566,
+        longitude: 2.3522,
+    };
+    let cases: Vec<(Criterion, f64, f64)> = vec![
+        (Criterion::TrackRecordDepth, 6.0, 0.6), // 5 Phase 1 + 1 Phase 3 programmes, of 10
+        (Criterion::TechTransferTime, 12.0, 12.0 / 18.0), // (24 - 12) / (24 - 6)
+        (
+            Criterion::TechTransferCost,
+            1_000_000.0,
+            4_000_000.0 / 4_700_000.0,
+        ),
+        (Criterion::QcCoverage, 2.0, 0.25),
+        (Criterion::SuccessRate, 96.5, 11.5 / 14.0),
+        (Criterion::Turnaround, 17.0, 8.0 / 18.0),
+        (Criterion::EvidenceConfidence, 0.0, 0.0),
+    ];
+    let f = features_of("x", &p, true);
+    for (c, raw, normalised) in cases {
+        let req = requirements(HardConstraints::default(), vec![criterion(c, 1.0)]);
+        let score = &run_match([&f], &req, today(), 1).candidates[0].criteria[0];
+        assert_eq!(score.raw, Some(raw), "{c:?}");
+        assert!(
+            (score.normalised - normalised).abs() < 1e-12,
+            "{c:?}: {}",
+            score.normalised
+        );
+    }
+    let mut distance = criterion(Criterion::Distance, 1.0);
+    distance.origin = Some(paris);
+    let req = requirements(HardConstraints::default(), vec![distance]);
+    let score = &run_match([&f], &req, today(), 1).candidates[0].criteria[0];
+    let km = score.raw.unwrap();
+    assert!((380.0..400.0).contains(&km), "Paris to Lyon: {km}");
+    assert!((score.normalised - (1.0 - km / 10_000.0)).abs() < 1e-12);
+}
+
+#[test]
+fn inspection_history_averages_outcomes_and_is_missing_without_inspections() {
+    let mut p = sample();
+    let req = requirements(
+        HardConstraints::default(),
+        vec![criterion(Criterion::InspectionHistory, 1.0)],
+    );
+    let missing = run_match([&features_of("x", &p, true)], &req, today(), 1);
+    assert_eq!(missing.candidates[0].criteria[0].raw, None);
+    assert_eq!(
+        missing.candidates[0].criteria[0].missing,
+        Some(MissingDataPolicy::Zero)
+    );
+    for outcome in [
+        InspectionOutcome::NoFindings,
+        InspectionOutcome::MajorFindings,
+    ] {
+        p.sites[0].inspections.push(Inspection {
+            authority: Authority::Fda,
+            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            outcome,
+        });
+    }
+    let scored = run_match([&features_of("x", &p, true)], &req, today(), 1);
+    assert!((scored.candidates[0].criteria[0].raw.unwrap() - 0.675).abs() < 1e-12);
+}
+
+#[test]
+fn a_sponsors_own_scale_replaces_the_default() {
+    let mut c = criterion(Criterion::Turnaround, 1.0);
+    c.scale = Some(Scale {
+        worst: 20.0,
+        best: 10.0,
+    });
+    let req = requirements(HardConstraints::default(), vec![c]);
+    let score = &run_match([&features_of("x", &sample(), true)], &req, today(), 1).candidates[0]
+        .criteria[0];
+    assert!((score.normalised - 0.3).abs() < 1e-12); // 17 days on 20 -> 10
+}
+
+#[test]
+fn missing_data_policies_exclude_zero_or_penalise() {
+    let mut p = sample();
+    p.performance.success_rate_percent = None;
+    let f = features_of("x", &p, true);
+    let with = |missing| {
+        let mut rate = criterion(Criterion::SuccessRate, 1.0);
+        rate.missing = Some(missing);
+        ValidRequirements::parse(
+            RequirementSet {
+                constraints: HardConstraints::default(),
+                criteria: vec![rate, criterion(Criterion::QcCoverage, 1.0)],
+                missing_data_penalty_percent: Some(20.0),
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let excluded = run_match([&f], &with(MissingDataPolicy::Exclude), today(), 5);
+    assert_eq!(excluded.feasible_count, 0);
+    assert_eq!(excluded.excluded[0].failed[0].constraint, "criteria");
+    let zero = run_match([&f], &with(MissingDataPolicy::Zero), today(), 5);
+    assert!((zero.candidates[0].total - 12.5).abs() < 1e-9); // 0.5 x 0 + 0.5 x 0.25, x 100
+    let penalised = run_match([&f], &with(MissingDataPolicy::Penalise), today(), 5);
+    assert!((penalised.candidates[0].total - 10.0).abs() < 1e-9); // 12.5 x 0.8
+    assert!((penalised.candidates[0].penalty_factor - 0.8).abs() < 1e-12);
+}
+
+#[test]
+fn invalid_requirement_sets_name_each_field() {
+    let mut distance = criterion(Criterion::Distance, 1.0);
+    distance.origin = None;
+    let mut bad_scale = criterion(Criterion::Turnaround, 1.0);
+    bad_scale.scale = Some(Scale {
+        worst: 5.0,
+        best: 5.0,
+    });
+    let set = RequirementSet {
+        constraints: HardConstraints {
+            licences: vec![LicenceRequirement {
+                authority: None,
+                kind: None,
+            }],
+            countries_allowed: vec!["fr".into()],
+            phase_track_record: Some(PhaseTrackRecord {
+                phase: Phase::Phase3,
+                min_programmes: 0,
+            }),
+            ..Default::default()
+        },
+        criteria: vec![
+            criterion(Criterion::SuccessRate, -1.0),
+            distance,
+            bad_scale,
+            criterion(Criterion::SuccessRate, 1.0),
+        ],
+        missing_data_penalty_percent: Some(80.0),
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "constraints.phase_track_record.min_programmes",
+            "constraints.licences[0]",
+            "constraints.countries_allowed[0]",
+            "criteria[0].weight",
+            "criteria[1].origin",
+            "criteria[2].scale",
+            "criteria[3].criterion",
+            "missing_data_penalty_percent",
+        ]
+    );
+    let zero = RequirementSet {
+        criteria: vec![criterion(Criterion::QcCoverage, 0.0)],
+        ..Default::default()
+    };
+    assert_eq!(
+        ValidRequirements::parse(zero, None)
+            .unwrap_err()
+            .into_iter()
+            .next()
+            .unwrap()
+            .field,
+        "criteria"
+    );
+}
+
+#[test]
+fn weights_are_normalised_and_ties_break_by_profile_id() {
+    let req = requirements(
+        HardConstraints::default(),
+        vec![
+            criterion(Criterion::QcCoverage, 3.0),
+            criterion(Criterion::SuccessRate, 1.0),
+        ],
+    );
+    let (a, b) = (
+        features_of("b-second", &sample(), true),
+        features_of("a-first", &sample(), true),
+    );
+    let result = run_match([&a, &b], &req, today(), 5);
+    assert_eq!(result.candidates[0].criteria[0].weight, 0.75);
+    assert_eq!(
+        result
+            .candidates
+            .iter()
+            .map(|c| c.profile_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a-first", "b-second"]
+    );
+    assert_eq!(result.candidates[0].total, result.candidates[1].total);
+    assert_eq!(
+        result.candidates.iter().map(|c| c.rank).collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+#[test]
+fn lists_are_bounded_by_the_limit_but_counts_are_complete() {
+    let all: Vec<CdmoFeatures> = (0..40)
+        .map(|i| features_of(&format!("p{i:02}"), &synthetic_profile(1, i), i % 2 == 0))
+        .collect();
+    let req = requirements(
+        HardConstraints {
+            verified_only: true,
+            ..Default::default()
+        },
+        vec![criterion(Criterion::SuccessRate, 1.0)],
+    );
+    let result = run_match(&all, &req, today(), 5);
+    assert_eq!((result.feasible_count, result.excluded_count), (20, 20));
+    assert_eq!((result.candidates.len(), result.excluded.len()), (5, 5));
+}
+
+// --- properties ---
+
+fn any_features() -> impl Strategy<Value = Vec<CdmoFeatures>> {
+    (any::<u64>(), 2usize..25).prop_map(|(seed, n)| {
+        (0..n as u64)
+            .map(|i| {
+                let profile = synthetic_profile(seed, i);
+                let evidence: Vec<(ProfileSection, bool, Option<NaiveDate>)> = ProfileSection::ALL
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| (seed >> ((i as usize + j) % 60)) & 1 == 1)
+                    .map(|(_, s)| (*s, true, None))
+                    .collect();
+                CdmoFeatures::new(
+                    ProfileIdentity {
+                        profile_id: format!("p{i:03}"),
+                        organization_id: format!("o{i}"),
+                        revision: 1,
+                        verified: i % 3 != 0,
+                    },
+                    &profile,
+                    section_confidence(&evidence, today()),
+                )
+            })
+            .collect()
+    })
+}
+
+fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
+    let criteria = proptest::collection::vec(
+        (0usize..Criterion::ALL.len(), 0.0f64..10.0, 0usize..3),
+        1..6,
+    );
+    let constraints = (
+        proptest::option::of(0usize..2),
+        any::<bool>(),
+        proptest::option::of(-196i32..-60),
+        proptest::option::of(0usize..6),
+    );
+    (criteria, constraints).prop_filter_map(
+        "valid requirement set",
+        |(criteria, (donor, verified_only, cryo, phase))| {
+            let mut seen = Vec::new();
+            let criteria: Vec<WeightedCriterion> = criteria
+                .into_iter()
+                .filter(|(c, _, _)| {
+                    let fresh = !seen.contains(c);
+                    seen.push(*c);
+                    fresh
+                })
+                .map(|(c, weight, missing)| WeightedCriterion {
+                    criterion: Criterion::ALL[c],
+                    weight,
+                    scale: None,
+                    missing: Some(
+                        [
+                            MissingDataPolicy::Zero,
+                            MissingDataPolicy::Penalise,
+                            MissingDataPolicy::Exclude,
+                        ][missing],
+                    ),
+                    origin: (Criterion::ALL[c] == Criterion::Distance).then_some(GeoPoint {
+                        latitude: 40.0,
+                        longitude: -3.0,
+                    }),
+                })
+                .collect();
+            let constraints = HardConstraints {
+                donor_source: donor.map(|d| DonorSource::ALL[d]),
+                verified_only,
+                max_cryo_temp_c: cryo,
+                phase_track_record: phase.map(|p| PhaseTrackRecord {
+                    phase: Phase::ALL[p],
+                    min_programmes: 1,
+                }),
+                ..Default::default()
+            };
+            ValidRequirements::parse(
+                RequirementSet {
+                    constraints,
+                    criteria,
+                    missing_data_penalty_percent: None,
+                },
+                None,
+            )
+            .ok()
+        },
+    )
+}
+
+fn ranking(result: &MatchResult) -> Vec<String> {
+    result
+        .candidates
+        .iter()
+        .map(|c| c.profile_id.clone())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn matching_is_deterministic(cdmos in any_features(), req in any_requirements()) {
+        let a = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        let b = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn contributions_sum_to_totals_within_0_and_100(cdmos in any_features(), req in any_requirements()) {
+        let result = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        for c in &result.candidates {
+            let sum: f64 = c.criteria.iter().map(|s| s.contribution).sum();
+            prop_assert!((sum - c.total).abs() < 1e-9, "{} vs {}", sum, c.total);
+            prop_assert!((0.0..=100.0 + 1e-9).contains(&c.total));
+            let weights: f64 = c.criteria.iter().map(|s| s.weight).sum();
+            prop_assert!((weights - 1.0).abs() < 1e-9);
+        }
+        prop_assert_eq!(result.feasible_count + result.excluded_count, cdmos.len() as u32);
+    }
+
+    #[test]
+    fn removing_a_cdmo_never_reorders_the_others(cdmos in any_features(), req in any_requirements(), drop in any::<prop::sample::Index>()) {
+        let full = ranking(&run_match(&cdmos, &req, today(), MAX_LIMIT));
+        let dropped = drop.index(cdmos.len());
+        let gone = cdmos[dropped].profile_id.clone();
+        let rest: Vec<&CdmoFeatures> = cdmos.iter().enumerate().filter(|(i, _)| *i != dropped).map(|(_, f)| f).collect();
+        let without = ranking(&run_match(rest, &req, today(), MAX_LIMIT));
+        let expected: Vec<String> = full.into_iter().filter(|id| *id != gone).collect();
+        prop_assert_eq!(without, expected);
+    }
+
+    #[test]
+    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, req in any_requirements(), which in 0usize..8) {
+        let before = synthetic_profile(seed, index);
+        let mut after = before.clone();
+        match which {
+            0 => after.performance.success_rate_percent = Some(after.performance.success_rate_percent.map_or(90.0, |r| (r + 3.0).min(100.0))),
+            1 => after.performance.median_turnaround_days = Some(after.performance.median_turnaround_days.map_or(10, |d| d.saturating_sub(3))),
+            2 => after.qc.in_house_assays = QcAssay::ALL.to_vec(),
+            3 => after.phases.push(PhaseExperience { phase: Phase::Commercial, programmes: 2, gmp_batches: 50 }),
+            4 => after.tech_transfer.duration_months_max = Some(after.tech_transfer.duration_months_max.map_or(6, |m| m.saturating_sub(4).max(after.tech_transfer.duration_months_min.unwrap_or(0)))),
+            5 => { after.tech_transfer.cost_usd_min = Some(100_000); after.tech_transfer.cost_usd_max = Some(200_000); }
+            6 => after.cryo.min_storage_temp_c = Some(-196),
+            _ => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
+        }
+        let identity = |p: &CapabilityProfile| features_of("x", p, true);
+        let (b, a) = (identity(&before), identity(&after));
+        let score = |f: &CdmoFeatures| run_match([f], &req, today(), 1).candidates.first().map(|c| c.total);
+        match (score(&b), score(&a)) {
+            (Some(old), Some(new)) => prop_assert!(new >= old - 1e-9, "{} -> {}", old, new),
+            (Some(_), None) => prop_assert!(false, "an improvement excluded the CDMO"),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn robustness_names_the_weight_at_which_the_top_two_tie(cdmos in any_features(), req in any_requirements()) {
+        let result = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        let Some(r) = &result.robustness else { return Ok(()) };
+        let first = &result.candidates[0];
+        let second = &result.candidates[1];
+        prop_assert!((r.margin - (first.total - second.total)).abs() < 1e-9);
+        for (i, s) in r.sensitivities.iter().enumerate() {
+            let Some(w_new) = s.swaps_at else { continue };
+            // Re-weight: criterion i at w_new, the others rescaled in proportion.
+            let scale = (1.0 - w_new) / (1.0 - s.weight);
+            let rescored = |c: &Candidate| -> f64 {
+                c.criteria.iter().enumerate().map(|(j, x)| {
+                    let w = if j == i { w_new } else { x.weight * scale };
+                    100.0 * w * x.normalised * c.penalty_factor
+                }).sum()
+            };
+            prop_assert!((rescored(first) - rescored(second)).abs() < 1e-6, "no tie at {}", w_new);
+        }
+    }
+}

@@ -11,7 +11,7 @@ use crate::db::profiles::{self, ProfileWrite};
 use crate::db::schema::organizations;
 use crate::db::{Database, DbConnection, StoreError, StoreResult, new_id, now, write_transaction};
 use crate::domain::demo::{demo_cdmos, demo_sponsors, synthetic_profile};
-use crate::domain::profiles::{ValidProfile, search_index};
+use crate::domain::profiles::ValidProfile;
 
 /// Serialises demo loading when several processes start on one empty PostgreSQL.
 const DEMO_LOCK_KEY: i64 = 0x0c0d_0e0f_6d79;
@@ -33,10 +33,7 @@ fn prepare(profile: CapabilityProfile) -> StoreResult<ProfileWrite> {
         let first = violations.into_iter().next();
         StoreError::Task(format!("generated profile is invalid: {first:?}"))
     })?;
-    let index = search_index(valid.profile());
-    let document =
-        serde_json::to_value(valid.into_profile()).map_err(|e| StoreError::Task(e.to_string()))?;
-    Ok(ProfileWrite { document, index })
+    ProfileWrite::new(valid)
 }
 
 fn organization(name: &str, kind: &str, verified: bool) -> OrganizationRow {

@@ -12,5 +12,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod profile_index;
 pub mod startup;
 pub mod telemetry;

@@ -17,12 +17,15 @@ use crate::auth::tokens::TokenService;
 use crate::config::Settings;
 use crate::db::{Database, StoreError};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::profile_index::ProfileIndex;
 use crate::{openapi, telemetry};
 
 /// What every handler can reach.
 pub struct AppState {
     pub db: Database,
     pub tokens: TokenService,
+    /// Current profiles, for search and matching; refreshed from the change counter.
+    pub profiles: ProfileIndex,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens,
+            profiles: ProfileIndex::new(),
         });
         let document = Arc::new(openapi::document());
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));

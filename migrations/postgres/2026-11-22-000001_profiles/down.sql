@@ -1,4 +1,4 @@
+DROP TABLE change_counters;
 DROP TABLE profile_evidence;
-DROP TABLE cdmo_profile_facets;
 DROP TABLE cdmo_profile_revisions;
 DROP TABLE cdmo_profiles;

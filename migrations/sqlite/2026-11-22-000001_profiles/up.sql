@@ -1,21 +1,18 @@
 -- One capability profile per CDMO organisation. `document` is the current revision's
--- JSON, copied here so reads need no join; the search columns and facets are derived
--- from it on every write.
+-- JSON, copied here so reads need no join.
 CREATE TABLE cdmo_profiles (
-    id                TEXT PRIMARY KEY NOT NULL,
-    organization_id   TEXT NOT NULL UNIQUE REFERENCES organizations (id),
-    name              TEXT NOT NULL,
-    name_lower        TEXT NOT NULL,
-    current_revision  INTEGER NOT NULL CHECK (current_revision >= 1),
-    document          TEXT NOT NULL,
-    max_phase_rank    INTEGER,
-    min_cryo_temp_c   INTEGER,
-    closed_processing BOOLEAN NOT NULL,
-    created_at        TIMESTAMP NOT NULL,
-    updated_at        TIMESTAMP NOT NULL
+    id               TEXT PRIMARY KEY NOT NULL,
+    organization_id  TEXT NOT NULL UNIQUE REFERENCES organizations (id),
+    name             TEXT NOT NULL,
+    current_revision INTEGER NOT NULL CHECK (current_revision >= 1),
+    document         TEXT NOT NULL,
+    -- The value of change_counters('profiles') when this profile (or its evidence, or its
+    -- organisation's verification) last changed: what in-process indexes refresh from.
+    change_seq       BIGINT NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    updated_at       TIMESTAMP NOT NULL
 );
-CREATE INDEX cdmo_profiles_name ON cdmo_profiles (name_lower, id);
-CREATE INDEX cdmo_profiles_updated ON cdmo_profiles (updated_at, id);
+CREATE INDEX cdmo_profiles_change_seq ON cdmo_profiles (change_seq);
 
 -- Immutable: rows are only ever inserted.
 CREATE TABLE cdmo_profile_revisions (
@@ -26,14 +23,6 @@ CREATE TABLE cdmo_profile_revisions (
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (profile_id, revision)
 );
-
-CREATE TABLE cdmo_profile_facets (
-    profile_id TEXT NOT NULL REFERENCES cdmo_profiles (id),
-    facet      TEXT NOT NULL,
-    value      TEXT NOT NULL,
-    PRIMARY KEY (profile_id, facet, value)
-);
-CREATE INDEX cdmo_profile_facets_lookup ON cdmo_profile_facets (facet, value, profile_id);
 
 CREATE TABLE profile_evidence (
     id                    TEXT PRIMARY KEY NOT NULL,
@@ -51,3 +40,12 @@ CREATE TABLE profile_evidence (
     created_at            TIMESTAMP NOT NULL
 );
 CREATE INDEX profile_evidence_profile ON profile_evidence (profile_id, id);
+
+-- Monotonic counters. Writers increment one in the same transaction as their change;
+-- the row lock orders the increments as the commits, so a reader that sees value V
+-- has seen every change numbered V or less.
+CREATE TABLE change_counters (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BIGINT NOT NULL
+);
+INSERT INTO change_counters (name, value) VALUES ('profiles', 0);

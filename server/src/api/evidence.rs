@@ -132,7 +132,7 @@ pub async fn verify_cdmo_evidence(
                     "the evidence has expired; ask the CDMO for a current one".into(),
                 ));
             }
-            profiles::mark_evidence_verified(c, &evidence_id, &verifier)?;
+            profiles::mark_evidence_verified(c, &profile_id, &evidence_id, &verifier)?;
             profiles::find_evidence(c, &profile_id, &evidence_id)
         })
         .await?;

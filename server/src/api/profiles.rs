@@ -3,9 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use cdmx_sdk::types::{
-    Authority, CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary, CleanroomGrade, DiffParams,
-    DonorSource, GeneModificationMethod, LicenceKind, Modality, OrganizationKind, Page, PageParams,
-    Platform, Problem, ProfileRevision, ProfileRevisionSummary, ProfileSort, Region, RevisionDiff,
+    CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary, DiffParams, OrganizationKind, Page,
+    PageParams, Problem, ProfileRevision, ProfileRevisionSummary, ProfileSort, RevisionDiff,
 };
 use serde_json::Value;
 
@@ -13,20 +12,15 @@ use super::extract::{ApiJson, ApiQuery};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
-use crate::db::profiles::{self, ProfileQuery, ProfileWrite, SearchAfter, SearchOrder};
-use crate::domain::geo;
-use crate::domain::profiles::{ValidProfile, diff, facet, merge_patch, phase_rank, search_index};
+use crate::db::profiles::{self, ProfileWrite};
+use crate::domain::profiles::{SearchFilter, ValidProfile, diff, merge_patch};
 use crate::error::ApiError;
+use crate::profile_index::IndexedProfile;
 use crate::startup::AppState;
 
 /// Validates a submitted document into what storage needs.
 fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
-    let valid = ValidProfile::parse(profile, today())?;
-    let index = search_index(valid.profile());
-    Ok(ProfileWrite {
-        document: serde_json::to_value(valid.into_profile()).map_err(ApiError::internal)?,
-        index,
-    })
+    Ok(ProfileWrite::new(ValidProfile::parse(profile, today())?)?)
 }
 
 /// The revision an update is based on, from `If-Match: "<revision>"`.
@@ -359,202 +353,49 @@ pub async fn diff_cdmo_revisions(
     }))
 }
 
-/// Parses a comma-separated list of closed-set values, naming the parameter on error.
-fn parse_list<T: Copy>(
-    param: &str,
-    text: &Option<String>,
-    all: &[T],
-    parse: impl Fn(&str) -> Option<T>,
-    name: impl Fn(T) -> &'static str,
-) -> Result<Option<Vec<String>>, ApiError> {
-    let Some(text) = text else { return Ok(None) };
-    let mut values = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let value = parse(item).ok_or_else(|| {
-            let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-            ApiError::bad_request_field(
-                param,
-                format!(
-                    "unknown value `{item}`; expected one of {}",
-                    allowed.join(", ")
-                ),
-            )
-        })?;
-        values.push(name(value).to_owned());
-    }
-    if values.is_empty() {
-        return Err(ApiError::bad_request_field(
-            param,
-            "must list at least one value",
-        ));
-    }
-    Ok(Some(values))
-}
+const CURSOR_SEPARATOR: char = '\u{1f}';
 
-fn search_query(params: &CdmoSearch, page: &PageRequest) -> Result<ProfileQuery, ApiError> {
-    let mut facets = Vec::new();
-    let mut add = |facet: &'static str, values: Option<Vec<String>>| {
-        if let Some(values) = values {
-            facets.push((facet, values));
-        }
-    };
-    add(
-        facet::DONOR_SOURCE,
-        parse_list(
-            "donor_source",
-            &params.donor_source,
-            DonorSource::ALL,
-            DonorSource::parse,
-            DonorSource::as_str,
-        )?,
-    );
-    add(
-        facet::MODALITY,
-        parse_list(
-            "modality",
-            &params.modality,
-            Modality::ALL,
-            Modality::parse,
-            Modality::as_str,
-        )?,
-    );
-    add(
-        facet::GENE_MODIFICATION,
-        parse_list(
-            "gene_modification",
-            &params.gene_modification,
-            GeneModificationMethod::ALL,
-            GeneModificationMethod::parse,
-            GeneModificationMethod::as_str,
-        )?,
-    );
-    add(
-        facet::REGION,
-        parse_list(
-            "region",
-            &params.region,
-            Region::ALL,
-            Region::parse,
-            Region::as_str,
-        )?,
-    );
-    add(
-        facet::CLEANROOM_GRADE,
-        parse_list(
-            "cleanroom_grade",
-            &params.cleanroom_grade,
-            CleanroomGrade::ALL,
-            CleanroomGrade::parse,
-            CleanroomGrade::as_str,
-        )?,
-    );
-    add(
-        facet::AUTHORITY,
-        parse_list(
-            "authority",
-            &params.authority,
-            Authority::ALL,
-            Authority::parse,
-            Authority::as_str,
-        )?,
-    );
-    add(
-        facet::LICENCE_KIND,
-        parse_list(
-            "licence_kind",
-            &params.licence_kind,
-            LicenceKind::ALL,
-            LicenceKind::parse,
-            LicenceKind::as_str,
-        )?,
-    );
-    add(
-        facet::PLATFORM,
-        parse_list(
-            "platform",
-            &params.platform,
-            Platform::ALL,
-            Platform::parse,
-            Platform::as_str,
-        )?,
-    );
-    if let Some(text) = &params.country {
-        let countries: Vec<String> = text
-            .split(',')
-            .map(|c| c.trim().to_uppercase())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if let Some(bad) = countries.iter().find(|c| !geo::is_country(c)) {
-            return Err(ApiError::bad_request_field(
-                "country",
-                format!("`{bad}` is not an ISO 3166-1 alpha-2 code"),
-            ));
-        }
-        if countries.is_empty() {
-            return Err(ApiError::bad_request_field(
-                "country",
-                "must list at least one value",
-            ));
-        }
-        add(facet::COUNTRY, Some(countries));
-    }
-    let order = match params.sort.unwrap_or(ProfileSort::Name) {
-        ProfileSort::Name => SearchOrder::Name,
-        ProfileSort::Updated => SearchOrder::Updated,
-    };
-    let bad_cursor = || {
+/// Where a search page starts in `order`, from the cursor of the previous page.
+fn search_start(
+    order: &[std::sync::Arc<IndexedProfile>],
+    sort: ProfileSort,
+    page: &PageRequest,
+) -> Result<usize, ApiError> {
+    let bad = || {
         ApiError::bad_request_field(
             "cursor",
             "is not a cursor this search returned (cursors are tied to the sort)",
         )
     };
-    let after = match order {
-        SearchOrder::Name => page
-            .after("name")?
-            .map(|p| {
-                p.split_once('\u{1f}')
-                    .map(|(n, id)| SearchAfter::Name(n.to_owned(), id.to_owned()))
-                    .ok_or_else(bad_cursor)
-            })
-            .transpose()?,
-        SearchOrder::Updated => page
-            .after("updated")?
-            .map(|p| {
-                p.split_once('\u{1f}')
-                    .and_then(|(at, id)| {
-                        chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f")
-                            .ok()
-                            .map(|at| SearchAfter::Updated(at, id.to_owned()))
-                    })
-                    .ok_or_else(bad_cursor)
-            })
-            .transpose()?,
+    let kind = match sort {
+        ProfileSort::Name => "name",
+        ProfileSort::Updated => "updated",
     };
-    let name_contains = params
-        .q
-        .as_ref()
-        .map(|q| q.trim().to_lowercase())
-        .filter(|q| !q.is_empty());
-    if name_contains
-        .as_ref()
-        .is_some_and(|q| q.chars().count() > 100)
-    {
-        return Err(ApiError::invalid_field(
-            "q",
-            "must be at most 100 characters",
-        ));
-    }
-    Ok(ProfileQuery {
-        facets,
-        min_phase_rank: params.min_phase.map(phase_rank),
-        max_cryo_temp_c: params.cryo_max_temp_c,
-        closed_processing: params.closed_processing,
-        verified_only: params.verified_only.unwrap_or(false),
-        name_contains,
-        order,
-        after,
-        fetch: page.fetch(),
+    let Some(position) = page.after(kind)? else {
+        return Ok(0);
+    };
+    let (key, id) = position.split_once(CURSOR_SEPARATOR).ok_or_else(bad)?;
+    Ok(match sort {
+        ProfileSort::Name => {
+            order.partition_point(|p| (p.name_lower.as_str(), p.summary.id.as_str()) <= (key, id))
+        }
+        ProfileSort::Updated => {
+            let at = chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
+                .map_err(|_| bad())?;
+            order.partition_point(|p| (p.updated_at, p.summary.id.as_str()) >= (at, id))
+        }
     })
+}
+
+fn search_cursor(p: &IndexedProfile, sort: ProfileSort) -> String {
+    match sort {
+        ProfileSort::Name => format!("name:{}{CURSOR_SEPARATOR}{}", p.name_lower, p.summary.id),
+        ProfileSort::Updated => format!(
+            "updated:{}{CURSOR_SEPARATOR}{}",
+            p.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f"),
+            p.summary.id
+        ),
+    }
 }
 
 /// Search public CDMO profiles. Filters combine with AND across parameters and OR within
@@ -574,23 +415,20 @@ pub async fn search_cdmos(
 ) -> Result<HttpResponse, ApiError> {
     let params = query.0;
     let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let search = search_query(&params, &page)?;
-    let order = search.order;
-    let rows = state
-        .db
-        .run(move |c| profiles::search_profiles(c, &search))
-        .await?;
-    let page = page.page_by(
-        rows,
-        |(row, _)| match order {
-            SearchOrder::Name => format!("name:{}\u{1f}{}", row.name_lower, row.id),
-            SearchOrder::Updated => format!(
-                "updated:{}\u{1f}{}",
-                row.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f"),
-                row.id
-            ),
-        },
-        |(row, verified)| views::profile_summary(row, verified),
-    )?;
+    let filter = SearchFilter::parse(&params)
+        .map_err(|(field, message)| ApiError::bad_request_field(field, message))?;
+    let sort = params.sort.unwrap_or(ProfileSort::Name);
+    let snapshot = state.profiles.current(&state.db).await?;
+    let order = match sort {
+        ProfileSort::Name => &snapshot.by_name,
+        ProfileSort::Updated => &snapshot.by_update,
+    };
+    let start = search_start(order, sort, &page)?;
+    let hits: Vec<&std::sync::Arc<IndexedProfile>> = order[start..]
+        .iter()
+        .filter(|p| filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower))
+        .take(page.limit + 1)
+        .collect();
+    let page = page.page_by(hits, |p| search_cursor(p, sort), |p| Ok(p.summary.clone()))?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -169,6 +169,8 @@ pub fn verify_organization(
             organizations::verified_by.eq(Some(verified_by)),
         ))
         .execute(conn)?;
+    // The organisation's profile is now shown as verified: indexes must refresh it.
+    super::profiles::touch_organization_profile(conn, id)?;
     find_organization(conn, id)
 }
 

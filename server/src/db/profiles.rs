@@ -1,14 +1,15 @@
-//! Capability profiles: rows, revisions, search facets and evidence.
+//! Capability profiles: rows, revisions, evidence, and the change counter that keeps
+//! in-process indexes current.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
 use super::schema::{
-    cdmo_profile_facets, cdmo_profile_revisions, cdmo_profiles, organizations, profile_evidence,
+    cdmo_profile_revisions, cdmo_profiles, change_counters, organizations, profile_evidence,
 };
 use super::{DbConnection, StoreError, StoreResult, new_id, now};
-use crate::domain::profiles::{SearchIndex, fact_changed};
+use crate::domain::profiles::{ValidProfile, fact_changed};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = cdmo_profiles)]
@@ -16,12 +17,9 @@ pub struct ProfileRow {
     pub id: String,
     pub organization_id: String,
     pub name: String,
-    pub name_lower: String,
     pub current_revision: i32,
     pub document: String,
-    pub max_phase_rank: Option<i32>,
-    pub min_cryo_temp_c: Option<i32>,
-    pub closed_processing: bool,
+    pub change_seq: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -55,37 +53,108 @@ pub struct EvidenceRow {
     pub created_at: NaiveDateTime,
 }
 
-/// A profile document ready to store: its JSON and what search indexes of it.
+/// A profile document ready to store. Only a validated profile can become one.
 #[derive(Debug, Clone)]
 pub struct ProfileWrite {
-    pub document: Value,
-    pub index: SearchIndex,
+    name: String,
+    document: Value,
+}
+
+impl ProfileWrite {
+    pub fn new(profile: ValidProfile) -> StoreResult<Self> {
+        let profile = profile.into_profile();
+        Ok(Self {
+            name: profile.organization.name.clone(),
+            document: serde_json::to_value(profile).map_err(|e| StoreError::Task(e.to_string()))?,
+        })
+    }
 }
 
 /// A profile with its organisation's verification flag.
 pub type ProfileWithVerification = (ProfileRow, bool);
 
-fn replace_facets(
-    conn: &mut DbConnection,
-    profile_id: &str,
-    index: &SearchIndex,
-) -> StoreResult<()> {
-    diesel::delete(
-        cdmo_profile_facets::table.filter(cdmo_profile_facets::profile_id.eq(profile_id)),
-    )
-    .execute(conn)?;
-    // One row at a time: diesel's multi-backend connection has no batch insert, and a
-    // profile has a few dozen facets at most.
-    for (facet, value) in &index.facets {
-        diesel::insert_into(cdmo_profile_facets::table)
-            .values((
-                cdmo_profile_facets::profile_id.eq(profile_id),
-                cdmo_profile_facets::facet.eq(*facet),
-                cdmo_profile_facets::value.eq(value.as_str()),
-            ))
-            .execute(conn)?;
-    }
+/// Takes the next number of the profiles change counter. The counter's row stays locked
+/// until the transaction ends, so numbers are handed out in commit order.
+fn next_change_seq(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(diesel::update(change_counters::table.find("profiles"))
+        .set(change_counters::value.eq(change_counters::value + 1))
+        .returning(change_counters::value)
+        .get_result(conn)?)
+}
+
+/// The profiles change counter: every profile change numbered at or below it is visible.
+pub fn change_counter(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(change_counters::table
+        .find("profiles")
+        .select(change_counters::value)
+        .first(conn)?)
+}
+
+/// Marks a profile changed (its evidence or its organisation's verification changed).
+pub fn touch_profile(conn: &mut DbConnection, profile_id: &str) -> StoreResult<()> {
+    let seq = next_change_seq(conn)?;
+    diesel::update(cdmo_profiles::table.find(profile_id))
+        .set(cdmo_profiles::change_seq.eq(seq))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Marks an organisation's profile (if any) changed.
+pub fn touch_organization_profile(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> StoreResult<()> {
+    let profile: Option<String> = cdmo_profiles::table
+        .filter(cdmo_profiles::organization_id.eq(organization_id))
+        .select(cdmo_profiles::id)
+        .first(conn)
+        .optional()?;
+    match profile {
+        Some(id) => touch_profile(conn, &id),
+        None => Ok(()),
+    }
+}
+
+/// Profiles changed after `seq`, with their organisations' verification and evidence.
+pub fn changed_since(
+    conn: &mut DbConnection,
+    seq: i64,
+) -> StoreResult<Vec<(ProfileRow, bool, Vec<EvidenceRow>)>> {
+    let rows: Vec<ProfileWithVerification> = cdmo_profiles::table
+        .inner_join(organizations::table)
+        .filter(cdmo_profiles::change_seq.gt(seq))
+        .select((cdmo_profiles::all_columns, organizations::verified))
+        .load(conn)?;
+    let mut evidence: Vec<EvidenceRow> = if seq == 0 {
+        profile_evidence::table
+            .order(profile_evidence::id)
+            .load(conn)?
+    } else {
+        let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+        let mut found = Vec::new();
+        // Bounded IN lists: SQLite limits the number of bound parameters.
+        for chunk in ids.chunks(500) {
+            found.extend(
+                profile_evidence::table
+                    .filter(profile_evidence::profile_id.eq_any(chunk.to_vec()))
+                    .order(profile_evidence::id)
+                    .load::<EvidenceRow>(conn)?,
+            );
+        }
+        found
+    };
+    let mut by_profile: std::collections::HashMap<String, Vec<EvidenceRow>> =
+        std::collections::HashMap::new();
+    for e in evidence.drain(..) {
+        by_profile.entry(e.profile_id.clone()).or_default().push(e);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, verified)| {
+            let evidence = by_profile.remove(&row.id).unwrap_or_default();
+            (row, verified, evidence)
+        })
+        .collect())
 }
 
 /// Creates an organisation's profile at revision 1. One profile per organisation.
@@ -100,13 +169,10 @@ pub fn create_profile(
     let row = ProfileRow {
         id: new_id(),
         organization_id: organization_id.to_owned(),
-        name: write.index.name.clone(),
-        name_lower: write.index.name.to_lowercase(),
+        name: write.name.clone(),
         current_revision: 1,
         document: document.clone(),
-        max_phase_rank: write.index.max_phase_rank,
-        min_cryo_temp_c: write.index.min_cryo_temp_c,
-        closed_processing: write.index.closed_processing,
+        change_seq: next_change_seq(conn)?,
         created_at: at,
         updated_at: at,
     };
@@ -128,7 +194,6 @@ pub fn create_profile(
             created_at: at,
         })
         .execute(conn)?;
-    replace_facets(conn, &row.id, &write.index)?;
     Ok(row)
 }
 
@@ -146,6 +211,7 @@ pub fn update_profile(
     let at = now();
     let document = write.document.to_string();
     let next = expected_revision + 1;
+    let seq = next_change_seq(conn)?;
     let updated = diesel::update(
         cdmo_profiles::table
             .filter(cdmo_profiles::id.eq(profile_id))
@@ -154,11 +220,8 @@ pub fn update_profile(
     .set((
         cdmo_profiles::current_revision.eq(next),
         cdmo_profiles::document.eq(&document),
-        cdmo_profiles::name.eq(&write.index.name),
-        cdmo_profiles::name_lower.eq(write.index.name.to_lowercase()),
-        cdmo_profiles::max_phase_rank.eq(write.index.max_phase_rank),
-        cdmo_profiles::min_cryo_temp_c.eq(write.index.min_cryo_temp_c),
-        cdmo_profiles::closed_processing.eq(write.index.closed_processing),
+        cdmo_profiles::name.eq(&write.name),
+        cdmo_profiles::change_seq.eq(seq),
         cdmo_profiles::updated_at.eq(at),
     ))
     .execute(conn)?;
@@ -178,7 +241,6 @@ pub fn update_profile(
             created_at: at,
         })
         .execute(conn)?;
-    replace_facets(conn, profile_id, &write.index)?;
 
     let before: Value = serde_json::from_str(&current.document).unwrap_or(Value::Null);
     let verified: Vec<EvidenceRow> = profile_evidence::table
@@ -245,111 +307,11 @@ pub fn list_revisions(
         .load(conn)?)
 }
 
-/// Search order and position.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SearchAfter {
-    /// By lower-case name, then id.
-    Name(String, String),
-    /// By update time descending, then id descending.
-    Updated(NaiveDateTime, String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SearchOrder {
-    Name,
-    Updated,
-}
-
-/// A profile search: AND across conditions, OR within each facet's values.
-#[derive(Debug, Clone)]
-pub struct ProfileQuery {
-    pub facets: Vec<(&'static str, Vec<String>)>,
-    pub min_phase_rank: Option<i32>,
-    pub max_cryo_temp_c: Option<i32>,
-    pub closed_processing: Option<bool>,
-    pub verified_only: bool,
-    /// Lower-case text the name must contain.
-    pub name_contains: Option<String>,
-    pub order: SearchOrder,
-    pub after: Option<SearchAfter>,
-    pub fetch: i64,
-}
-
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-pub fn search_profiles(
-    conn: &mut DbConnection,
-    query: &ProfileQuery,
-) -> StoreResult<Vec<ProfileWithVerification>> {
-    let mut select = cdmo_profiles::table
-        .inner_join(organizations::table)
-        .select((cdmo_profiles::all_columns, organizations::verified))
-        .into_boxed();
-    for (facet, values) in &query.facets {
-        let matching = cdmo_profile_facets::table
-            .filter(cdmo_profile_facets::facet.eq(*facet))
-            .filter(cdmo_profile_facets::value.eq_any(values.clone()))
-            .select(cdmo_profile_facets::profile_id);
-        select = select.filter(cdmo_profiles::id.eq_any(matching));
-    }
-    if let Some(rank) = query.min_phase_rank {
-        select = select.filter(cdmo_profiles::max_phase_rank.ge(rank));
-    }
-    if let Some(temp) = query.max_cryo_temp_c {
-        select = select.filter(cdmo_profiles::min_cryo_temp_c.le(temp));
-    }
-    if let Some(closed) = query.closed_processing {
-        select = select.filter(cdmo_profiles::closed_processing.eq(closed));
-    }
-    if query.verified_only {
-        select = select.filter(organizations::verified.eq(true));
-    }
-    if let Some(text) = &query.name_contains {
-        select = select.filter(
-            cdmo_profiles::name_lower
-                .like(like_pattern(text))
-                .escape('\\'),
-        );
-    }
-    select = match (&query.order, &query.after) {
-        (SearchOrder::Name, Some(SearchAfter::Name(name, id))) => select.filter(
-            cdmo_profiles::name_lower
-                .gt(name.clone())
-                .or(cdmo_profiles::name_lower
-                    .eq(name.clone())
-                    .and(cdmo_profiles::id.gt(id.clone()))),
-        ),
-        (SearchOrder::Updated, Some(SearchAfter::Updated(at, id))) => select.filter(
-            cdmo_profiles::updated_at
-                .lt(*at)
-                .or(cdmo_profiles::updated_at
-                    .eq(*at)
-                    .and(cdmo_profiles::id.lt(id.clone()))),
-        ),
-        _ => select,
-    };
-    select = match query.order {
-        SearchOrder::Name => {
-            select.order((cdmo_profiles::name_lower.asc(), cdmo_profiles::id.asc()))
-        }
-        SearchOrder::Updated => {
-            select.order((cdmo_profiles::updated_at.desc(), cdmo_profiles::id.desc()))
-        }
-    };
-    Ok(select.limit(query.fetch).load(conn)?)
-}
-
 pub fn insert_evidence(conn: &mut DbConnection, row: &EvidenceRow) -> StoreResult<()> {
     diesel::insert_into(profile_evidence::table)
         .values(row)
         .execute(conn)?;
-    Ok(())
+    touch_profile(conn, &row.profile_id)
 }
 
 pub fn find_evidence(
@@ -374,6 +336,7 @@ pub fn list_evidence(conn: &mut DbConnection, profile_id: &str) -> StoreResult<V
 
 pub fn mark_evidence_verified(
     conn: &mut DbConnection,
+    profile_id: &str,
     id: &str,
     verified_by: &str,
 ) -> StoreResult<()> {
@@ -383,7 +346,7 @@ pub fn mark_evidence_verified(
             profile_evidence::verified_by.eq(Some(verified_by)),
         ))
         .execute(conn)?;
-    Ok(())
+    touch_profile(conn, profile_id)
 }
 
 pub fn delete_evidence(conn: &mut DbConnection, profile_id: &str, id: &str) -> StoreResult<()> {
@@ -396,5 +359,5 @@ pub fn delete_evidence(conn: &mut DbConnection, profile_id: &str, id: &str) -> S
     if deleted == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    touch_profile(conn, profile_id)
 }

@@ -49,12 +49,9 @@ diesel::table! {
         id -> Text,
         organization_id -> Text,
         name -> Text,
-        name_lower -> Text,
         current_revision -> Integer,
         document -> Text,
-        max_phase_rank -> Nullable<Integer>,
-        min_cryo_temp_c -> Nullable<Integer>,
-        closed_processing -> Bool,
+        change_seq -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -71,10 +68,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    cdmo_profile_facets (profile_id, facet, value) {
-        profile_id -> Text,
-        facet -> Text,
-        value -> Text,
+    change_counters (name) {
+        name -> Text,
+        value -> BigInt,
     }
 }
 
@@ -98,7 +94,6 @@ diesel::table! {
 
 diesel::joinable!(cdmo_profiles -> organizations (organization_id));
 diesel::joinable!(cdmo_profile_revisions -> cdmo_profiles (profile_id));
-diesel::joinable!(cdmo_profile_facets -> cdmo_profiles (profile_id));
 diesel::joinable!(profile_evidence -> cdmo_profiles (profile_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -106,6 +101,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     cdmo_profiles,
     cdmo_profile_revisions,
-    cdmo_profile_facets,
+    change_counters,
     profile_evidence
 );

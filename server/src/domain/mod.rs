@@ -7,6 +7,13 @@ pub mod geo;
 pub mod matching;
 pub mod profiles;
 
+/// The bit set of `values` among `all` (closed sets have fewer than 32 members).
+pub fn mask_of<'a, T: PartialEq + 'a>(all: &[T], values: impl IntoIterator<Item = &'a T>) -> u32 {
+    values.into_iter().fold(0, |mask, value| {
+        mask | all.iter().position(|v| v == value).map_or(0, |i| 1 << i)
+    })
+}
+
 /// One rule a request broke, naming the field by its path in the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

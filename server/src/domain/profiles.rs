@@ -2,14 +2,14 @@
 //! each section is, and how revisions differ.
 
 use cdmx_sdk::types::{
-    CapabilityProfile, Confidence, DonorSource, EvidenceStatus, FieldChange, NewEvidence, Phase,
-    Platform, ProfileSection, SectionConfidence,
+    Authority, CapabilityProfile, CdmoSearch, CleanroomGrade, Confidence, DonorSource,
+    EvidenceStatus, FieldChange, GeneModificationMethod, LicenceKind, Modality, NewEvidence, Phase,
+    Platform, ProfileSection, Region, SectionConfidence,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::Violations;
-use super::geo;
+use super::{Violations, geo, mask_of};
 
 /// A profile that passed validation, normalised (trimmed text, upper-case countries,
 /// lower-case languages).
@@ -386,68 +386,227 @@ pub fn countries(profile: &CapabilityProfile) -> Vec<String> {
     countries
 }
 
-/// Search facet names: each is a column of values a filter matches with OR.
-pub mod facet {
-    pub const DONOR_SOURCE: &str = "donor_source";
-    pub const MODALITY: &str = "modality";
-    pub const GENE_MODIFICATION: &str = "gene_modification";
-    pub const COUNTRY: &str = "country";
-    pub const REGION: &str = "region";
-    pub const CLEANROOM_GRADE: &str = "cleanroom_grade";
-    pub const AUTHORITY: &str = "authority";
-    pub const LICENCE_KIND: &str = "licence_kind";
-    pub const PLATFORM: &str = "platform";
+/// What search filters on, precomputed per profile as bit sets of closed-set values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchFacets {
+    donor_sources: u32,
+    modalities: u32,
+    gene_modification: u32,
+    regions: u32,
+    cleanroom_grades: u32,
+    authorities: u32,
+    licence_kinds: u32,
+    platforms: u32,
+    countries: Vec<String>,
+    max_phase_rank: Option<i32>,
+    min_cryo_temp_c: Option<i32>,
+    closed_processing: bool,
 }
 
-/// What search indexes of a profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchIndex {
-    pub name: String,
-    pub max_phase_rank: Option<i32>,
-    pub min_cryo_temp_c: Option<i32>,
-    pub closed_processing: bool,
-    /// (facet, value) pairs, without duplicates.
-    pub facets: Vec<(&'static str, String)>,
-}
-
-pub fn search_index(profile: &CapabilityProfile) -> SearchIndex {
-    let mut facets: Vec<(&'static str, String)> = Vec::new();
-    let mut add = |name: &'static str, value: &str| {
-        if !facets.iter().any(|(n, v)| *n == name && v == value) {
-            facets.push((name, value.to_owned()));
-        }
-    };
-    for source in donor_sources(profile) {
-        add(facet::DONOR_SOURCE, source.as_str());
-    }
-    for modality in &profile.modalities {
-        add(facet::MODALITY, modality.as_str());
-    }
-    for method in &profile.gene_modification.methods {
-        add(facet::GENE_MODIFICATION, method.as_str());
-    }
-    for site in &profile.sites {
-        add(facet::COUNTRY, &site.country);
-        if let Some(region) = geo::region_of(&site.country) {
-            add(facet::REGION, region.as_str());
-        }
-        for suite in &site.cleanrooms {
-            add(facet::CLEANROOM_GRADE, suite.grade.as_str());
-        }
-        for licence in &site.licences {
-            add(facet::AUTHORITY, licence.authority.as_str());
-            add(facet::LICENCE_KIND, licence.kind.as_str());
-        }
-    }
-    for platform in &profile.platforms {
-        add(facet::PLATFORM, platform.platform.as_str());
-    }
-    SearchIndex {
-        name: profile.organization.name.clone(),
+pub fn search_facets(profile: &CapabilityProfile) -> SearchFacets {
+    let sites = &profile.sites;
+    let licences = || sites.iter().flat_map(|s| &s.licences);
+    let regions: Vec<Region> = sites
+        .iter()
+        .filter_map(|s| geo::region_of(&s.country))
+        .collect();
+    SearchFacets {
+        donor_sources: mask_of(DonorSource::ALL, &donor_sources(profile)),
+        modalities: mask_of(Modality::ALL, &profile.modalities),
+        gene_modification: mask_of(
+            GeneModificationMethod::ALL,
+            &profile.gene_modification.methods,
+        ),
+        regions: mask_of(Region::ALL, &regions),
+        cleanroom_grades: mask_of(
+            CleanroomGrade::ALL,
+            sites.iter().flat_map(|s| &s.cleanrooms).map(|c| &c.grade),
+        ),
+        authorities: mask_of(Authority::ALL, licences().map(|l| &l.authority)),
+        licence_kinds: mask_of(LicenceKind::ALL, licences().map(|l| &l.kind)),
+        platforms: mask_of(Platform::ALL, profile.platforms.iter().map(|p| &p.platform)),
+        countries: countries(profile),
         max_phase_rank: max_phase(profile).map(phase_rank),
         min_cryo_temp_c: profile.cryo.min_storage_temp_c,
-        closed_processing: profile.sites.iter().any(|s| s.closed_processing),
-        facets,
+        closed_processing: sites.iter().any(|s| s.closed_processing),
+    }
+}
+
+/// A parsed search: AND across fields, OR within each list (an empty mask matches all).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchFilter {
+    donor_sources: u32,
+    modalities: u32,
+    gene_modification: u32,
+    regions: u32,
+    cleanroom_grades: u32,
+    authorities: u32,
+    licence_kinds: u32,
+    platforms: u32,
+    countries: Vec<String>,
+    min_phase_rank: Option<i32>,
+    max_cryo_temp_c: Option<i32>,
+    closed_processing: Option<bool>,
+    verified_only: bool,
+    /// Lower case.
+    name_contains: Option<String>,
+}
+
+/// A query parameter that could not be read: (parameter, message).
+pub type BadParameter = (&'static str, String);
+
+/// Parses a comma-separated list of closed-set values into a bit set.
+fn parse_mask<T: Copy + PartialEq>(
+    param: &'static str,
+    text: &Option<String>,
+    all: &[T],
+    parse: impl Fn(&str) -> Option<T>,
+    name: impl Fn(T) -> &'static str,
+) -> Result<u32, BadParameter> {
+    let Some(text) = text else { return Ok(0) };
+    let mut values = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        values.push(parse(item).ok_or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            (
+                param,
+                format!(
+                    "unknown value `{item}`; expected one of {}",
+                    allowed.join(", ")
+                ),
+            )
+        })?);
+    }
+    if values.is_empty() {
+        return Err((param, "must list at least one value".into()));
+    }
+    Ok(mask_of(all, &values))
+}
+
+impl SearchFilter {
+    pub fn parse(p: &CdmoSearch) -> Result<Self, BadParameter> {
+        let countries = match &p.country {
+            None => Vec::new(),
+            Some(text) => {
+                let list: Vec<String> = text
+                    .split(',')
+                    .map(|c| c.trim().to_uppercase())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                if let Some(bad) = list.iter().find(|c| !geo::is_country(c)) {
+                    return Err((
+                        "country",
+                        format!("`{bad}` is not an ISO 3166-1 alpha-2 code"),
+                    ));
+                }
+                if list.is_empty() {
+                    return Err(("country", "must list at least one value".into()));
+                }
+                list
+            }
+        };
+        let name_contains =
+            p.q.as_ref()
+                .map(|q| q.trim().to_lowercase())
+                .filter(|q| !q.is_empty());
+        if name_contains
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > 100)
+        {
+            return Err(("q", "must be at most 100 characters".into()));
+        }
+        Ok(Self {
+            donor_sources: parse_mask(
+                "donor_source",
+                &p.donor_source,
+                DonorSource::ALL,
+                DonorSource::parse,
+                DonorSource::as_str,
+            )?,
+            modalities: parse_mask(
+                "modality",
+                &p.modality,
+                Modality::ALL,
+                Modality::parse,
+                Modality::as_str,
+            )?,
+            gene_modification: parse_mask(
+                "gene_modification",
+                &p.gene_modification,
+                GeneModificationMethod::ALL,
+                GeneModificationMethod::parse,
+                GeneModificationMethod::as_str,
+            )?,
+            regions: parse_mask(
+                "region",
+                &p.region,
+                Region::ALL,
+                Region::parse,
+                Region::as_str,
+            )?,
+            cleanroom_grades: parse_mask(
+                "cleanroom_grade",
+                &p.cleanroom_grade,
+                CleanroomGrade::ALL,
+                CleanroomGrade::parse,
+                CleanroomGrade::as_str,
+            )?,
+            authorities: parse_mask(
+                "authority",
+                &p.authority,
+                Authority::ALL,
+                Authority::parse,
+                Authority::as_str,
+            )?,
+            licence_kinds: parse_mask(
+                "licence_kind",
+                &p.licence_kind,
+                LicenceKind::ALL,
+                LicenceKind::parse,
+                LicenceKind::as_str,
+            )?,
+            platforms: parse_mask(
+                "platform",
+                &p.platform,
+                Platform::ALL,
+                Platform::parse,
+                Platform::as_str,
+            )?,
+            countries,
+            min_phase_rank: p.min_phase.map(phase_rank),
+            max_cryo_temp_c: p.cryo_max_temp_c,
+            closed_processing: p.closed_processing,
+            verified_only: p.verified_only.unwrap_or(false),
+            name_contains,
+        })
+    }
+
+    /// Whether a profile with these facets, verification and lower-case name matches.
+    pub fn matches(&self, f: &SearchFacets, verified: bool, name_lower: &str) -> bool {
+        let any = |wanted: u32, have: u32| wanted == 0 || wanted & have != 0;
+        any(self.donor_sources, f.donor_sources)
+            && any(self.modalities, f.modalities)
+            && any(self.gene_modification, f.gene_modification)
+            && any(self.regions, f.regions)
+            && any(self.cleanroom_grades, f.cleanroom_grades)
+            && any(self.authorities, f.authorities)
+            && any(self.licence_kinds, f.licence_kinds)
+            && any(self.platforms, f.platforms)
+            && (self.countries.is_empty() || f.countries.iter().any(|c| self.countries.contains(c)))
+            && self
+                .min_phase_rank
+                .is_none_or(|min| f.max_phase_rank.is_some_and(|have| have >= min))
+            && self
+                .max_cryo_temp_c
+                .is_none_or(|max| f.min_cryo_temp_c.is_some_and(|have| have <= max))
+            && self
+                .closed_processing
+                .is_none_or(|want| f.closed_processing == want)
+            && (!self.verified_only || verified)
+            && self
+                .name_contains
+                .as_deref()
+                .is_none_or(|q| name_lower.contains(q))
     }
 }
 
@@ -786,31 +945,101 @@ pub mod tests {
         assert_eq!(fields(ValidProfile::parse(p, today())), ["sites[1].key"]);
     }
 
+    fn search(p: CdmoSearch) -> SearchFilter {
+        SearchFilter::parse(&p).unwrap()
+    }
+
     #[test]
-    fn search_index_lists_every_facet_once() {
+    fn search_filters_match_or_within_and_across() {
         let mut p = sample();
         p.sites.push(Site {
             key: "boston".into(),
             country: "US".into(),
             ..p.sites[0].clone()
         });
-        let index = search_index(&p);
-        assert_eq!(index.max_phase_rank, Some(phase_rank(Phase::Phase3)));
-        assert_eq!(index.min_cryo_temp_c, Some(-180));
-        assert!(index.closed_processing);
-        let values = |name: &str| -> Vec<String> {
-            index
-                .facets
-                .iter()
-                .filter(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        assert_eq!(values(facet::COUNTRY), ["FR", "US"]);
-        assert_eq!(values(facet::REGION), ["europe", "north_america"]);
-        assert_eq!(values(facet::CLEANROOM_GRADE), ["b"]);
-        assert_eq!(values(facet::AUTHORITY), ["eu_member_state"]);
-        assert_eq!(values(facet::DONOR_SOURCE), ["autologous"]);
+        let f = search_facets(&p);
+        let yes = |s: CdmoSearch| search(s).matches(&f, true, "helix cell works");
+        assert!(yes(CdmoSearch::default()));
+        assert!(yes(CdmoSearch {
+            country: Some("de,us".into()),
+            ..Default::default()
+        }));
+        assert!(!yes(CdmoSearch {
+            country: Some("de".into()),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            region: Some("north_america".into()),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            modality: Some("nk,car_t".into()),
+            ..Default::default()
+        }));
+        assert!(!yes(CdmoSearch {
+            modality: Some("nk".into()),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            min_phase: Some(Phase::Phase3),
+            ..Default::default()
+        }));
+        assert!(!yes(CdmoSearch {
+            min_phase: Some(Phase::Commercial),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            cryo_max_temp_c: Some(-180),
+            ..Default::default()
+        }));
+        assert!(!yes(CdmoSearch {
+            cryo_max_temp_c: Some(-190),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            authority: Some("eu_member_state".into()),
+            cleanroom_grade: Some("b".into()),
+            ..Default::default()
+        }));
+        assert!(!yes(CdmoSearch {
+            authority: Some("eu_member_state".into()),
+            cleanroom_grade: Some("a".into()),
+            ..Default::default()
+        }));
+        assert!(yes(CdmoSearch {
+            q: Some("CELL".into()),
+            ..Default::default()
+        }));
+        assert!(
+            !search(CdmoSearch {
+                verified_only: Some(true),
+                ..Default::default()
+            })
+            .matches(&f, false, "helix")
+        );
+    }
+
+    #[test]
+    fn unknown_search_values_name_their_parameter() {
+        let err = SearchFilter::parse(&CdmoSearch {
+            platform: Some("prodigy".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.0, "platform");
+        assert!(
+            err.1.contains("clinimacs_prodigy"),
+            "the message lists the allowed values"
+        );
+        assert_eq!(
+            SearchFilter::parse(&CdmoSearch {
+                country: Some("ZZ".into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .0,
+            "country"
+        );
     }
 
     #[test]

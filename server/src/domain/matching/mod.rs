@@ -16,16 +16,16 @@ use cdmx_sdk::types::{
 };
 use chrono::NaiveDate;
 
-use super::Violations;
 use super::geo;
 use super::profiles::{countries, phase_rank};
+use super::{Violations, mask_of};
 
 /// Default number of candidates and exclusions returned, and the most a caller may ask.
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
 
 fn bit<T: PartialEq>(all: &[T], value: &T) -> u32 {
-    all.iter().position(|v| v == value).map_or(0, |i| 1 << i)
+    mask_of(all, [value])
 }
 
 /// Everything matching needs to know about one CDMO at one revision, precomputed once

@@ -610,6 +610,84 @@ impl Client {
     }
 }
 
+impl Client {
+    // --- programmes, matching, shortlists ---
+
+    /// `POST /v1/programs` (sponsor organisations)
+    pub async fn create_program(&self, program: &ProgramRequest) -> Result<Program, Error> {
+        self.call::<Nothing, _, _>(Method::POST, "/v1/programs", None, Some(program))
+            .await
+    }
+
+    /// `GET /v1/programs`
+    pub async fn list_programs(&self, page: &PageParams) -> Result<Page<Program>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/programs", Some(page), None)
+            .await
+    }
+
+    /// `GET /v1/programs/{id}`
+    pub async fn get_program(&self, id: &str) -> Result<Program, Error> {
+        let path = format!("/v1/programs/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `PUT /v1/programs/{id}`: replaces the programme if it is still at `version`.
+    pub async fn replace_program(
+        &self,
+        id: &str,
+        version: u32,
+        program: &ProgramRequest,
+    ) -> Result<Program, Error> {
+        let path = format!("/v1/programs/{}", segment(id));
+        let headers = [("If-Match", format!("\"{version}\""))];
+        self.call_with::<Nothing, _, _>(Method::PUT, &path, None, Some(program), &headers)
+            .await
+    }
+
+    /// `POST /v1/programs/{id}/matches`
+    pub async fn match_program(
+        &self,
+        id: &str,
+        request: &ProgramMatchRequest,
+    ) -> Result<MatchResult, Error> {
+        let path = format!("/v1/programs/{}/matches", segment(id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request))
+            .await
+    }
+
+    /// `POST /v1/matches` (ad-hoc requirements)
+    pub async fn create_match(&self, request: &MatchRequest) -> Result<MatchResult, Error> {
+        self.call::<Nothing, _, _>(Method::POST, "/v1/matches", None, Some(request))
+            .await
+    }
+
+    /// `POST /v1/shortlists`
+    pub async fn create_shortlist(
+        &self,
+        request: &CreateShortlistRequest,
+    ) -> Result<Shortlist, Error> {
+        self.call::<Nothing, _, _>(Method::POST, "/v1/shortlists", None, Some(request))
+            .await
+    }
+
+    /// `GET /v1/shortlists`
+    pub async fn list_shortlists(
+        &self,
+        page: &PageParams,
+    ) -> Result<Page<ShortlistSummary>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/shortlists", Some(page), None)
+            .await
+    }
+
+    /// `GET /v1/shortlists/{id}`
+    pub async fn get_shortlist(&self, id: &str) -> Result<Shortlist, Error> {
+        let path = format!("/v1/shortlists/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+}
+
 async fn problem_of(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     match response.bytes().await {

@@ -8,5 +8,6 @@ mod demo;
 mod errors;
 mod pagination;
 mod profiles;
+mod replicas;
 mod search;
 mod system;

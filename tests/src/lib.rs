@@ -187,9 +187,33 @@ impl TestApp {
             .expect("platform admin login")
     }
 
+    /// Another server process on the same database (its own pool, index and caches),
+    /// as a second replica behind a load balancer would be.
+    pub async fn second_server(&self) -> SecondServer {
+        let app = Application::build(test_settings(self.database.url()))
+            .await
+            .expect("the second server starts");
+        let base_url = format!("http://{}", app.address());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        SecondServer {
+            client: Client::builder(&base_url)
+                .retries(0, std::time::Duration::ZERO)
+                .build()
+                .unwrap(),
+            handle,
+        }
+    }
+
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
+}
+
+pub struct SecondServer {
+    /// An anonymous client of the second server.
+    pub client: Client,
+    pub handle: actix_web::dev::ServerHandle,
 }
 
 pub struct OrgFixture {

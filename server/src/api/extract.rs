@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::error::PayloadError;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -76,6 +76,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             parse_json(&bytes).map(ApiJson)
         })
     }
+}
+
+/// The version an update is based on, from `If-Match: "<n>"` (the ETag the client
+/// read): 428 when absent, so that no client overwrites a version it never saw.
+pub fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
+    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the version you edited, e.g. If-Match: \"3\"".into(),
+        )
+    })?;
+    let text = value.to_str().unwrap_or_default().trim();
+    text.trim_matches('"')
+        .parse::<i32>()
+        .ok()
+        .filter(|n| *n >= 1 && !text.starts_with("W/"))
+        .ok_or_else(|| {
+            ApiError::bad_request_field("If-Match", "must be the ETag you read, e.g. \"3\"")
+        })
+}
+
+/// A JSON response carrying `version` as its ETag.
+pub fn with_etag<T: serde::Serialize>(
+    mut response: HttpResponseBuilder,
+    version: u32,
+    body: &T,
+) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, format!("\"{version}\"")))
+        .json(body)
 }
 
 /// Query parameters, with failures naming the parameter.

@@ -9,6 +9,7 @@ pub mod views;
 mod api_keys;
 mod auth;
 mod evidence;
+mod matching;
 mod organizations;
 mod profiles;
 mod system;
@@ -51,6 +52,15 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(evidence::add_cdmo_evidence)
                 .service(evidence::list_cdmo_evidence)
                 .service(evidence::verify_cdmo_evidence)
-                .service(evidence::delete_cdmo_evidence),
+                .service(evidence::delete_cdmo_evidence)
+                .service(matching::create_program)
+                .service(matching::list_programs)
+                .service(matching::get_program)
+                .service(matching::replace_program)
+                .service(matching::match_program)
+                .service(matching::create_match)
+                .service(matching::create_shortlist)
+                .service(matching::list_shortlists)
+                .service(matching::get_shortlist),
         );
 }

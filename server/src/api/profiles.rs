@@ -8,7 +8,7 @@ use cdmx_sdk::types::{
 };
 use serde_json::Value;
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
@@ -21,29 +21,6 @@ use crate::startup::AppState;
 /// Validates a submitted document into what storage needs.
 fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
     Ok(ProfileWrite::new(ValidProfile::parse(profile, today())?)?)
-}
-
-/// The revision an update is based on, from `If-Match: "<revision>"`.
-fn if_match(req: &HttpRequest) -> Result<i32, ApiError> {
-    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the revision you edited, e.g. If-Match: \"3\"".into(),
-        )
-    })?;
-    let text = value.to_str().unwrap_or_default().trim();
-    text.trim_matches('"')
-        .parse::<i32>()
-        .ok()
-        .filter(|r| *r >= 1 && !text.starts_with("W/"))
-        .ok_or_else(|| {
-            ApiError::bad_request_field("If-Match", "must be the profile's ETag, e.g. \"3\"")
-        })
-}
-
-fn with_etag(mut response: actix_web::HttpResponseBuilder, profile: &CdmoProfile) -> HttpResponse {
-    response
-        .insert_header((header::ETAG, format!("\"{}\"", profile.revision)))
-        .json(profile)
 }
 
 /// Loads the profile with what its view needs.
@@ -102,7 +79,7 @@ pub async fn create_cdmo_profile(
     let view = load_view(&state, row.id).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
-    Ok(with_etag(response, &view))
+    Ok(with_etag(response, view.revision, &view))
 }
 
 /// Read a profile at its current revision (any authenticated caller: profiles are public).
@@ -119,7 +96,7 @@ pub async fn get_cdmo_profile(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = load_view(&state, id.into_inner()).await?;
-    Ok(with_etag(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.revision, &view))
 }
 
 async fn store_update(
@@ -136,7 +113,7 @@ async fn store_update(
         .write(move |c| profiles::update_profile(c, &profile_id, expected, &write, &author))
         .await?;
     let view = load_view(state, id).await?;
-    Ok(with_etag(HttpResponse::Ok(), &view))
+    Ok(with_etag(HttpResponse::Ok(), view.revision, &view))
 }
 
 /// Replace the profile (the owning CDMO). Requires `If-Match` with the current revision.

@@ -1,13 +1,15 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, CapabilityProfile, CdmoProfile, CdmoSummary, Evidence, EvidenceKind, Organization,
-    OrganizationKind, ProfileRevision, ProfileSection, Role, User,
+    ApiKey, CapabilityProfile, CdmoProfile, CdmoSummary, Evidence, EvidenceKind, MatchResult,
+    Organization, OrganizationKind, ProfileRevision, ProfileSection, Program, Role, Shortlist,
+    ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
+use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
@@ -162,5 +164,47 @@ pub fn evidence(row: EvidenceRow, today: NaiveDate) -> Result<Evidence, ApiError
         verification_reset_at: row.verification_reset_at.map(utc),
         created_by: row.created_by,
         created_at: utc(row.created_at),
+    })
+}
+
+fn stored_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(json)
+        .map_err(|e| ApiError::internal(format!("stored {what} unreadable: {e}")))
+}
+
+pub fn program(row: ProgramRow) -> Result<Program, ApiError> {
+    Ok(Program {
+        program: stored_json(&row.document, "programme")?,
+        id: row.id,
+        organization_id: row.organization_id,
+        version: u32::try_from(row.version).unwrap_or_default(),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+pub fn shortlist(row: ShortlistRow) -> Result<Shortlist, ApiError> {
+    Ok(Shortlist {
+        program: stored_json(&row.program, "programme")?,
+        result: stored_json(&row.result, "match result")?,
+        id: row.id,
+        organization_id: row.organization_id,
+        program_id: row.program_id,
+        program_version: u32::try_from(row.program_version).unwrap_or_default(),
+        name: row.name,
+        created_by: row.created_by,
+        created_at: utc(row.created_at),
+    })
+}
+
+pub fn shortlist_summary(row: ShortlistRow) -> Result<ShortlistSummary, ApiError> {
+    let result: MatchResult = stored_json(&row.result, "match result")?;
+    Ok(ShortlistSummary {
+        id: row.id,
+        program_id: row.program_id,
+        name: row.name,
+        created_at: utc(row.created_at),
+        candidates: result.candidates.len() as u32,
+        top_candidate: result.candidates.first().map(|c| c.name.clone()),
     })
 }

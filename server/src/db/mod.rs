@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod profiles;
+pub mod programs;
 pub mod schema;
 
 use std::time::Duration;

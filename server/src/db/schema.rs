@@ -102,5 +102,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     cdmo_profiles,
     cdmo_profile_revisions,
     change_counters,
-    profile_evidence
+    profile_evidence,
+    programs,
+    shortlists
 );
+
+diesel::table! {
+    programs (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        version -> Integer,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shortlists (id) {
+        id -> Text,
+        organization_id -> Text,
+        program_id -> Text,
+        program_version -> Integer,
+        name -> Text,
+        program -> Text,
+        result -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(programs -> organizations (organization_id));
+diesel::joinable!(shortlists -> programs (program_id));

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod geo;
 pub mod matching;
 pub mod profiles;
+pub mod programs;
 
 /// The bit set of `values` among `all` (closed sets have fewer than 32 members).
 pub fn mask_of<'a, T: PartialEq + 'a>(all: &[T], values: impl IntoIterator<Item = &'a T>) -> u32 {
@@ -50,6 +51,24 @@ impl Violations {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The same violations, with field paths nested under `prefix` (e.g. `requirements`).
+    pub fn within(self, prefix: &str) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .map(|v| Violation {
+                    field: format!("{prefix}.{}", v.field),
+                    message: v.message,
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds all of `other`.
+    pub fn extend(&mut self, other: Violations) {
+        self.0.extend(other.0);
     }
 
     /// `Ok(value)` when nothing was violated.

@@ -1,0 +1,2 @@
+DROP TABLE shortlists;
+DROP TABLE programs;

@@ -1,0 +1,135 @@
+//! Sponsor programmes and their saved shortlists.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::accounts::Keyset;
+use super::schema::{programs, shortlists};
+use super::{DbConnection, StoreError, StoreResult};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = programs)]
+pub struct ProgramRow {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub version: i32,
+    pub document: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = shortlists)]
+pub struct ShortlistRow {
+    pub id: String,
+    pub organization_id: String,
+    pub program_id: String,
+    pub program_version: i32,
+    pub name: String,
+    pub program: String,
+    pub result: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_program(conn: &mut DbConnection, row: &ProgramRow) -> StoreResult<()> {
+    diesel::insert_into(programs::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A programme of `organization_id`; another organisation's is not found.
+pub fn find_program(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<ProgramRow> {
+    programs::table
+        .filter(programs::id.eq(id))
+        .filter(programs::organization_id.eq(organization_id))
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub fn list_programs(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    keyset: &Keyset,
+) -> StoreResult<Vec<ProgramRow>> {
+    let mut query = programs::table
+        .filter(programs::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if let Some(after) = &keyset.after {
+        query = query.filter(programs::id.gt(after.clone()));
+    }
+    Ok(query.order(programs::id).limit(keyset.fetch).load(conn)?)
+}
+
+/// Replaces a programme if it is still at `expected_version` (compare-and-swap).
+pub fn replace_program(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+    expected_version: i32,
+    name: &str,
+    document: &str,
+    at: NaiveDateTime,
+) -> StoreResult<ProgramRow> {
+    let current = find_program(conn, organization_id, id)?;
+    let updated = diesel::update(
+        programs::table
+            .filter(programs::id.eq(id))
+            .filter(programs::version.eq(expected_version)),
+    )
+    .set((
+        programs::version.eq(expected_version + 1),
+        programs::name.eq(name),
+        programs::document.eq(document),
+        programs::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(StoreError::PreconditionFailed(format!(
+            "the programme is at version {}; you edited version {expected_version}",
+            current.version
+        )));
+    }
+    find_program(conn, organization_id, id)
+}
+
+pub fn insert_shortlist(conn: &mut DbConnection, row: &ShortlistRow) -> StoreResult<()> {
+    diesel::insert_into(shortlists::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_shortlist(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<ShortlistRow> {
+    shortlists::table
+        .filter(shortlists::id.eq(id))
+        .filter(shortlists::organization_id.eq(organization_id))
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub fn list_shortlists(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    keyset: &Keyset,
+) -> StoreResult<Vec<ShortlistRow>> {
+    let mut query = shortlists::table
+        .filter(shortlists::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if let Some(after) = &keyset.after {
+        query = query.filter(shortlists::id.gt(after.clone()));
+    }
+    Ok(query.order(shortlists::id).limit(keyset.fetch).load(conn)?)
+}

@@ -299,6 +299,101 @@ async fn organisations_cannot_see_or_touch_each_other() {
         1
     );
 
+    // Programmes and shortlists are the sponsor's alone.
+    let c = app.sign_up(OrganizationKind::Sponsor, "Cobalt").await;
+    let program = cdmx_sdk::types::ProgramRequest {
+        name: "Allo CAR-T".into(),
+        product: cdmx_sdk::types::Product {
+            modality: cdmx_sdk::types::Modality::CarT,
+            donor_source: cdmx_sdk::types::DonorSource::Autologous,
+            gene_modification: cdmx_sdk::types::GeneModificationMethod::Lentiviral,
+        },
+        target_phase: cdmx_sdk::types::Phase::Phase1,
+        target_markets: vec![],
+        timeline: Default::default(),
+        requirements: cdmx_sdk::types::RequirementSet {
+            criteria: vec![cdmx_sdk::types::WeightedCriterion {
+                criterion: cdmx_sdk::types::Criterion::SuccessRate,
+                weight: 1.0,
+                scale: None,
+                missing: None,
+                origin: None,
+            }],
+            ..Default::default()
+        },
+    };
+    let c_program = c.admin.create_program(&program).await.unwrap();
+    let shortlist_request = cdmx_sdk::types::CreateShortlistRequest {
+        program_id: c_program.id.clone(),
+        name: None,
+        limit: None,
+    };
+    let c_shortlist = c.admin.create_shortlist(&shortlist_request).await.unwrap();
+    check(
+        "create_program",
+        status(a.admin.create_program(&program).await),
+        403,
+    );
+    check(
+        "list_programs",
+        ok(b.admin
+            .list_programs(&PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()),
+        200,
+    );
+    check(
+        "get_program",
+        status(b.admin.get_program(&c_program.id).await),
+        404,
+    );
+    check(
+        "replace_program",
+        status(b.admin.replace_program(&c_program.id, 1, &program).await),
+        404,
+    );
+    check(
+        "match_program",
+        status(
+            b.admin
+                .match_program(&c_program.id, &Default::default())
+                .await,
+        ),
+        404,
+    );
+    let adhoc = cdmx_sdk::types::MatchRequest {
+        requirements: program.requirements.clone(),
+        limit: None,
+    };
+    check(
+        "create_match",
+        ok(b.admin.create_match(&adhoc).await.is_ok()),
+        200,
+    );
+    check(
+        "create_shortlist",
+        status(b.admin.create_shortlist(&shortlist_request).await),
+        422,
+    );
+    check(
+        "list_shortlists",
+        ok(b.admin
+            .list_shortlists(&PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()),
+        200,
+    );
+    check(
+        "get_shortlist",
+        status(b.admin.get_shortlist(&c_shortlist.id).await),
+        404,
+    );
+    assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
+
     // A's data is intact: its key still works and no user was added.
     assert!(
         app.client

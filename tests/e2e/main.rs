@@ -6,6 +6,7 @@ mod accounts;
 mod authorization;
 mod demo;
 mod errors;
+mod matching;
 mod pagination;
 mod profiles;
 mod replicas;

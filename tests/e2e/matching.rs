@@ -1,0 +1,401 @@
+//! Programmes, matches and shortlists through the SDK.
+
+use cdmx_e2e::{OrgFixture, TestApp, base_profile};
+use cdmx_sdk::types::*;
+
+fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
+    result.unwrap_err().status().expect("the server answered")
+}
+
+fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
+    WeightedCriterion {
+        criterion,
+        weight,
+        scale: None,
+        missing: None,
+        origin: None,
+    }
+}
+
+fn program(name: &str) -> ProgramRequest {
+    ProgramRequest {
+        name: name.into(),
+        product: Product {
+            modality: Modality::CarT,
+            donor_source: DonorSource::Autologous,
+            gene_modification: GeneModificationMethod::Lentiviral,
+        },
+        target_phase: Phase::Phase1,
+        target_markets: vec!["FR".into()],
+        timeline: Timeline::default(),
+        requirements: RequirementSet {
+            constraints: HardConstraints {
+                max_cryo_temp_c: Some(-150),
+                ..Default::default()
+            },
+            criteria: vec![
+                criterion(Criterion::SuccessRate, 2.0),
+                criterion(Criterion::Turnaround, 1.0),
+            ],
+            missing_data_penalty_percent: None,
+        },
+    }
+}
+
+/// Three CDMOs: two that fit an autologous CAR-T programme (one better), one that fails
+/// only on cryo (a near miss).
+async fn market(app: &TestApp) -> Vec<(OrgFixture, CdmoProfile)> {
+    let mut out = Vec::new();
+    for (name, success, turnaround, cryo) in [
+        ("Best Cells", 99.0, 9, -190),
+        ("Good Cells", 92.0, 20, -160),
+        ("Warm Cells", 99.0, 7, -80),
+    ] {
+        let org = app.sign_up(OrganizationKind::Cdmo, name).await;
+        let mut p = base_profile(name);
+        p.performance.success_rate_percent = Some(success);
+        p.performance.median_turnaround_days = Some(turnaround);
+        p.cryo.min_storage_temp_c = Some(cryo);
+        let profile = org.admin.create_cdmo_profile(&p).await.unwrap();
+        out.push((org, profile));
+    }
+    out
+}
+
+#[tokio::test]
+async fn programmes_are_private_versioned_and_validated() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let b = app.sign_up(OrganizationKind::Sponsor, "Bolt").await;
+    let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
+
+    let created = a
+        .admin
+        .create_program(&program("CAR-T Phase I"))
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert_eq!(created.program, program("CAR-T Phase I"));
+    assert_eq!(
+        status(cdmo.admin.create_program(&program("Not mine")).await),
+        403
+    );
+    assert_eq!(status(b.admin.get_program(&created.id).await), 404);
+    assert_eq!(
+        status(
+            b.admin
+                .replace_program(&created.id, 1, &program("Hijack"))
+                .await
+        ),
+        404
+    );
+    assert_eq!(
+        status(
+            b.admin
+                .match_program(&created.id, &ProgramMatchRequest::default())
+                .await
+        ),
+        404
+    );
+    assert!(
+        b.admin
+            .list_programs(&PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        a.admin
+            .list_programs(&PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
+    let v2 = a
+        .admin
+        .replace_program(&created.id, 1, &program("CAR-T Phase I/II"))
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(
+        status(
+            a.admin
+                .replace_program(&created.id, 1, &program("Stale"))
+                .await
+        ),
+        412
+    );
+    assert_eq!(
+        a.admin.get_program(&created.id).await.unwrap().program.name,
+        "CAR-T Phase I/II"
+    );
+
+    let mut bad = program("Bad");
+    bad.requirements.criteria = vec![
+        criterion(Criterion::SuccessRate, -1.0),
+        criterion(Criterion::Distance, 1.0),
+    ];
+    bad.target_markets = vec!["EU".into()];
+    let err = a.admin.create_program(&bad).await.unwrap_err();
+    assert_eq!(err.status(), Some(422));
+    let fields: Vec<&str> = err
+        .problem()
+        .unwrap()
+        .errors
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "target_markets[0]",
+            "requirements.criteria[0].weight",
+            "requirements.criteria[1].origin"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_match_ranks_explains_and_lists_every_failed_constraint() {
+    let app = TestApp::spawn().await;
+    let cdmos = market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let created = sponsor
+        .admin
+        .create_program(&program("CAR-T"))
+        .await
+        .unwrap();
+    let result = sponsor
+        .admin
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+
+    assert_eq!((result.feasible_count, result.excluded_count), (2, 1));
+    let names: Vec<&str> = result.candidates.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Best Cells", "Good Cells"]);
+    let best = &result.candidates[0];
+    assert_eq!(best.rank, 1);
+    assert_eq!(best.revision, 1);
+    assert_eq!(best.profile_id, cdmos[0].1.id);
+    let rate = best
+        .criteria
+        .iter()
+        .find(|c| c.criterion == Criterion::SuccessRate)
+        .unwrap();
+    assert_eq!(rate.raw, Some(99.0));
+    assert_eq!(rate.normalised, 1.0);
+    assert!((rate.weight - 2.0 / 3.0).abs() < 1e-12);
+    for c in &result.candidates {
+        let sum: f64 = c.criteria.iter().map(|x| x.contribution).sum();
+        assert!((sum - c.total).abs() < 1e-9);
+    }
+    // Best Cells: 100 x (2/3 x 1 + 1/3 x (25 - 9) / 18).
+    assert!((best.total - 100.0 * (2.0 / 3.0 + (16.0 / 18.0) / 3.0)).abs() < 1e-9);
+
+    let warm = &result.excluded[0];
+    assert_eq!(warm.name, "Warm Cells");
+    assert!(warm.near_miss);
+    assert_eq!(
+        warm.failed,
+        [FailedConstraint {
+            constraint: "max_cryo_temp_c".into(),
+            required: "storage at or below -150 C".into(),
+            actual: "-80 C".into()
+        }]
+    );
+
+    let robustness = result.robustness.as_ref().unwrap();
+    assert_eq!(robustness.first, cdmos[0].1.id);
+    assert!(robustness.margin > 0.0);
+    // Good Cells is worse on both criteria: no re-weighting can put it first.
+    assert!(robustness.smallest_swap_change.is_none());
+
+    // Same inputs, same output.
+    let again = sponsor
+        .admin
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(again, result);
+}
+
+#[tokio::test]
+async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
+    let app = TestApp::spawn().await;
+    market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let request = MatchRequest {
+        requirements: RequirementSet {
+            criteria: vec![criterion(Criterion::Turnaround, 1.0)],
+            ..Default::default()
+        },
+        limit: Some(1),
+    };
+    let result = sponsor.admin.create_match(&request).await.unwrap();
+    assert_eq!(result.feasible_count, 3);
+    assert_eq!(
+        result.candidates.len(),
+        1,
+        "the limit bounds the list, not the count"
+    );
+    assert_eq!(result.candidates[0].name, "Warm Cells");
+
+    let err = sponsor
+        .admin
+        .create_match(&MatchRequest {
+            requirements: RequirementSet::default(),
+            limit: Some(500),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(422));
+    let err = sponsor
+        .admin
+        .create_match(&MatchRequest {
+            requirements: RequirementSet::default(),
+            limit: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.problem().unwrap().errors[0].field,
+        "requirements.criteria"
+    );
+}
+
+#[tokio::test]
+async fn shortlists_keep_their_ranking_after_profiles_change() {
+    let app = TestApp::spawn().await;
+    let cdmos = market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let rival = app.sign_up(OrganizationKind::Sponsor, "Rival").await;
+    let created = sponsor
+        .admin
+        .create_program(&program("CAR-T"))
+        .await
+        .unwrap();
+    let saved = sponsor
+        .admin
+        .create_shortlist(&CreateShortlistRequest {
+            program_id: created.id.clone(),
+            name: Some("Board pack".into()),
+            limit: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(saved.name, "Board pack");
+    assert_eq!(saved.program_version, 1);
+    assert_eq!(saved.result.candidates[0].name, "Best Cells");
+
+    // Best Cells slips; a fresh match reorders, the shortlist does not.
+    let (best_org, best_profile) = &cdmos[0];
+    best_org
+        .admin
+        .patch_cdmo_profile(&best_profile.id, 1, &serde_json::json!({"performance": {"success_rate_percent": 86.0, "median_turnaround_days": 24}}))
+        .await
+        .unwrap();
+    let fresh = sponsor
+        .admin
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(fresh.candidates[0].name, "Good Cells");
+    let reread = sponsor.admin.get_shortlist(&saved.id).await.unwrap();
+    assert_eq!(reread, saved);
+    assert_eq!(
+        reread.result.candidates[0].revision, 1,
+        "pinned to the revision it ranked"
+    );
+
+    let listed = sponsor
+        .admin
+        .list_shortlists(&PageParams::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(listed[0].top_candidate.as_deref(), Some("Best Cells"));
+    assert_eq!(status(rival.admin.get_shortlist(&saved.id).await), 404);
+    assert!(
+        rival
+            .admin
+            .list_shortlists(&PageParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let err = rival
+        .admin
+        .create_shortlist(&CreateShortlistRequest {
+            program_id: created.id.clone(),
+            name: None,
+            limit: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(422),
+        "another sponsor's programme cannot be shortlisted"
+    );
+}
+
+#[tokio::test]
+async fn a_replica_matches_on_profiles_changed_through_another_server() {
+    let app = TestApp::spawn().await;
+    let replica = app.second_server().await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let token = sponsor
+        .admin
+        .issue_token(&TokenRequest::Password {
+            email: sponsor.admin_user.email.clone(),
+            password: cdmx_e2e::PASSWORD.into(),
+        })
+        .await
+        .unwrap()
+        .access_token;
+    let on_replica = replica.client.with_token(token);
+    let created = sponsor
+        .admin
+        .create_program(&program("CAR-T"))
+        .await
+        .unwrap();
+    let empty = on_replica
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(empty.feasible_count + empty.excluded_count, 0);
+
+    let cdmos = market(&app).await;
+    let result = on_replica
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(result.candidates[0].name, "Best Cells");
+
+    let (org, profile) = &cdmos[2];
+    org.admin
+        .patch_cdmo_profile(
+            &profile.id,
+            1,
+            &serde_json::json!({"cryo": {"min_storage_temp_c": -196}}),
+        )
+        .await
+        .unwrap();
+    let result = on_replica
+        .match_program(&created.id, &ProgramMatchRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        result.excluded_count, 0,
+        "the near miss fixed on the first server is feasible on the replica"
+    );
+    assert_eq!(result.candidates[0].name, "Warm Cells");
+    assert_eq!(result.candidates[0].revision, 2);
+    replica.handle.stop(true).await;
+}

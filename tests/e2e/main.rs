@@ -10,5 +10,6 @@ mod matching;
 mod pagination;
 mod profiles;
 mod replicas;
+mod scenarios;
 mod search;
 mod system;

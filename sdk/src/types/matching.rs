@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind, Modality, Phase,
-    QcAssay,
+    QcAssay, Region,
 };
 
 /// The product a programme develops.
@@ -120,6 +120,12 @@ pub struct HardConstraints {
     /// Shipping within this many hours of release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_shipping_lead_time_hours: Option<u32>,
+    /// Ships to every one of these regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions_served: Vec<Region>,
+    /// Allogeneic scale-up: a bioreactor of at least this working volume, litres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_bioreactor_volume_l: Option<f64>,
     /// Only CDMOs whose organisation the platform verified.
     #[serde(default)]
     pub verified_only: bool,
@@ -144,21 +150,7 @@ pub struct LicenceRequirement {
     pub kind: Option<LicenceKind>,
 }
 
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub enum $name { $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
-        }
-    };
-}
-
-wire_enum! {
+closed_set! {
     /// A ranking criterion. Each has a fixed default scale (worst, best), documented in
     /// the API reference; a requirement set may give its own.
     Criterion {
@@ -181,10 +173,12 @@ wire_enum! {
         InspectionHistory = "inspection_history",
         /// Share of profile sections backed by current verified evidence. Scale 0 to 1.
         EvidenceConfidence = "evidence_confidence",
+        /// Largest allogeneic bioreactor working volume, litres. Scale 0 to 2,000.
+        ScaleUp = "scale_up",
     }
 }
 
-wire_enum! {
+closed_set! {
     /// What to do when a CDMO's profile lacks a criterion's value.
     MissingDataPolicy {
         /// Exclude the CDMO (listed among the excluded, with the reason).

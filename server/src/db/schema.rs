@@ -104,7 +104,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_counters,
     profile_evidence,
     programs,
-    shortlists
+    shortlists,
+    capacity_blocks,
+    reservations,
+    reservation_events,
+    idempotency_keys
 );
 
 diesel::table! {
@@ -135,3 +139,71 @@ diesel::table! {
 
 diesel::joinable!(programs -> organizations (organization_id));
 diesel::joinable!(shortlists -> programs (program_id));
+
+diesel::table! {
+    capacity_blocks (id) {
+        id -> Text,
+        profile_id -> Text,
+        organization_id -> Text,
+        site_key -> Text,
+        country -> Text,
+        suite -> Text,
+        slot_kind -> Text,
+        donor_sources -> Text,
+        modalities -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        slots_total -> Integer,
+        slots_held -> Integer,
+        slots_confirmed -> Integer,
+        lead_time_days -> Integer,
+        price_min_usd -> Nullable<BigInt>,
+        price_max_usd -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reservations (id) {
+        id -> Text,
+        capacity_id -> Text,
+        sponsor_organization_id -> Text,
+        cdmo_organization_id -> Text,
+        program_id -> Nullable<Text>,
+        slots -> Integer,
+        state -> Text,
+        expires_at -> Timestamp,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reservation_events (id) {
+        id -> Text,
+        reservation_id -> Text,
+        event -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organization_id, idempotency_key) {
+        organization_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(capacity_blocks -> cdmo_profiles (profile_id));
+diesel::joinable!(reservations -> capacity_blocks (capacity_id));
+diesel::joinable!(reservation_events -> reservations (reservation_id));

@@ -2502,6 +2502,47 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
     }
 }
 
+/// The requirement set the matching benchmarks use: a late-stage autologous CAR-T
+/// programme with four hard constraints and every criterion (missing data penalised).
+pub fn benchmark_requirements() -> RequirementSet {
+    let weighted = |criterion, weight| WeightedCriterion {
+        criterion,
+        weight,
+        scale: None,
+        missing: Some(MissingDataPolicy::Penalise),
+        origin: None,
+    };
+    let mut distance = weighted(Criterion::Distance, 1.0);
+    distance.origin = Some(GeoPoint {
+        latitude: 48.85,
+        longitude: 2.35,
+    });
+    RequirementSet {
+        constraints: HardConstraints {
+            donor_source: Some(DonorSource::Autologous),
+            modalities: vec![Modality::CarT],
+            phase_track_record: Some(PhaseTrackRecord {
+                phase: Phase::Phase2,
+                min_programmes: 1,
+            }),
+            max_cryo_temp_c: Some(-150),
+            ..Default::default()
+        },
+        criteria: vec![
+            weighted(Criterion::TrackRecordDepth, 3.0),
+            weighted(Criterion::TechTransferTime, 1.0),
+            weighted(Criterion::TechTransferCost, 1.0),
+            weighted(Criterion::QcCoverage, 1.0),
+            weighted(Criterion::SuccessRate, 2.0),
+            weighted(Criterion::Turnaround, 2.0),
+            distance,
+            weighted(Criterion::InspectionHistory, 1.0),
+            weighted(Criterion::EvidenceConfidence, 1.0),
+        ],
+        missing_data_penalty_percent: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

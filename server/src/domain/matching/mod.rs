@@ -11,7 +11,7 @@
 use cdmx_sdk::types::{
     Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence, Criterion, CriterionScore,
     DonorSource, Exclusion, FailedConstraint, GeneModificationMethod, InspectionOutcome,
-    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, QcAssay, RequirementSet,
+    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, QcAssay, Region, RequirementSet,
     Robustness, Scale, SectionConfidence, WeightSensitivity,
 };
 use chrono::NaiveDate;
@@ -51,6 +51,8 @@ pub struct CdmoFeatures {
     site_coordinates: Vec<(f64, f64)>,
     qc_assays: u32,
     shipping_hours: Option<u32>,
+    regions_served: u32,
+    bioreactor_volume_l: Option<f64>,
     tech_transfer_months: Option<f64>,
     tech_transfer_cost_usd: Option<f64>,
     success_rate_percent: Option<f64>,
@@ -169,6 +171,12 @@ impl CdmoFeatures {
                 .iter()
                 .fold(0, |m, v| m | bit(QcAssay::ALL, v)),
             shipping_hours: profile.logistics.shipping_lead_time_hours,
+            regions_served: mask_of(Region::ALL, &profile.logistics.regions_served),
+            bioreactor_volume_l: profile
+                .donor_sources
+                .allogeneic
+                .as_ref()
+                .map(|a| a.max_bioreactor_volume_l),
             tech_transfer_months: tt
                 .duration_months_max
                 .or(tt.duration_months_min)
@@ -224,6 +232,7 @@ pub fn default_scale(criterion: Criterion) -> Scale {
         Criterion::Distance => (10_000.0, 0.0),
         Criterion::InspectionHistory => (0.0, 1.0),
         Criterion::EvidenceConfidence => (0.0, 1.0),
+        Criterion::ScaleUp => (0.0, 2_000.0),
     };
     Scale { worst, best }
 }
@@ -254,6 +263,14 @@ impl ValidRequirements {
             && !(-273..=25).contains(&t)
         {
             v.add("constraints.max_cryo_temp_c", "must be between -273 and 25");
+        }
+        if c.min_bioreactor_volume_l
+            .is_some_and(|v| !v.is_finite() || v < 0.0)
+        {
+            v.add(
+                "constraints.min_bioreactor_volume_l",
+                "must be a non-negative number",
+            );
         }
         if c.max_shipping_lead_time_hours.is_some_and(|h| h > 24 * 60) {
             v.add(
@@ -371,6 +388,7 @@ fn raw_value(criterion: &ReadyCriterion, f: &CdmoFeatures, depth_from: Phase) ->
         }
         Criterion::InspectionHistory => f.inspection_score,
         Criterion::EvidenceConfidence => Some(f.evidence_confidence),
+        Criterion::ScaleUp => f.bioreactor_volume_l,
     }
 }
 
@@ -389,6 +407,8 @@ enum Failure {
     CountryExcluded,
     QcAssays,
     Shipping,
+    Regions,
+    BioreactorVolume,
     Verified,
     MissingCriterion(usize),
 }
@@ -567,6 +587,28 @@ impl Failure {
                 f.shipping_hours
                     .map_or("not declared".into(), |h| format!("{h} h")),
             ),
+            Self::Regions => {
+                let required = mask_of(Region::ALL, &c.regions_served);
+                (
+                    "regions_served",
+                    format!("ships to {}", names(Region::ALL, required, Region::as_str)),
+                    format!(
+                        "ships to {}",
+                        names(Region::ALL, f.regions_served, Region::as_str)
+                    ),
+                )
+            }
+            Self::BioreactorVolume => (
+                "min_bioreactor_volume_l",
+                format!(
+                    "a bioreactor of at least {} L",
+                    c.min_bioreactor_volume_l.unwrap_or_default()
+                ),
+                f.bioreactor_volume_l
+                    .map_or("no allogeneic scale-up declared".into(), |v| {
+                        format!("{v} L")
+                    }),
+            ),
             Self::Verified => (
                 "verified_only",
                 "a verified organisation".into(),
@@ -670,6 +712,17 @@ fn check_constraints(
     {
         out.push(Failure::Shipping);
     }
+    if !c.regions_served.is_empty() {
+        let required = mask_of(Region::ALL, &c.regions_served);
+        if required & !f.regions_served != 0 {
+            out.push(Failure::Regions);
+        }
+    }
+    if let Some(volume) = c.min_bioreactor_volume_l
+        && f.bioreactor_volume_l.is_none_or(|have| have < volume)
+    {
+        out.push(Failure::BioreactorVolume);
+    }
     if c.verified_only && !f.verified {
         out.push(Failure::Verified);
     }
@@ -677,11 +730,14 @@ fn check_constraints(
 
 /// Per-criterion normalised values and the penalty factor of one feasible CDMO, or the
 /// criteria whose missing value excludes it.
+/// Each criterion's raw value (if the profile has it) and normalised value.
+type CriterionValues = Vec<(Option<f64>, f64)>;
+
 fn evaluate(
     req: &ValidRequirements,
     f: &CdmoFeatures,
     out: &mut Vec<Failure>,
-) -> Option<(Vec<(Option<f64>, f64)>, f64)> {
+) -> Option<(CriterionValues, f64)> {
     let mut values = Vec::with_capacity(req.criteria.len());
     let mut factor = 1.0;
     for (i, c) in req.criteria.iter().enumerate() {

@@ -200,6 +200,17 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
         ),
         (
             HardConstraints {
+                regions_served: vec![Region::Europe, Region::AsiaPacific],
+                ..Default::default()
+            },
+            HardConstraints {
+                regions_served: vec![Region::Europe],
+                ..Default::default()
+            },
+            "regions_served",
+        ),
+        (
+            HardConstraints {
                 verified_only: true,
                 ..Default::default()
             },
@@ -218,6 +229,33 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
             "{name} should pass"
         );
     }
+    let mut allogeneic = sample();
+    allogeneic.donor_sources.allogeneic = Some(AllogeneicExperience {
+        max_bioreactor_volume_l: 200.0,
+        doses_per_batch: 100,
+    });
+    for p in [&sample(), &allogeneic] {
+        assert_eq!(
+            failed_constraints(
+                p,
+                HardConstraints {
+                    min_bioreactor_volume_l: Some(500.0),
+                    ..Default::default()
+                }
+            ),
+            ["min_bioreactor_volume_l"]
+        );
+    }
+    assert!(
+        failed_constraints(
+            &allogeneic,
+            HardConstraints {
+                min_bioreactor_volume_l: Some(200.0),
+                ..Default::default()
+            }
+        )
+        .is_empty()
+    );
     let mut open = sample();
     open.sites[0].closed_processing = false;
     assert_eq!(
@@ -346,6 +384,25 @@ fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
         (Criterion::Turnaround, 17.0, 8.0 / 18.0),
         (Criterion::EvidenceConfidence, 0.0, 0.0),
     ];
+    let mut allogeneic = p.clone();
+    allogeneic.donor_sources.allogeneic = Some(AllogeneicExperience {
+        max_bioreactor_volume_l: 500.0,
+        doses_per_batch: 100,
+    });
+    let req = requirements(
+        HardConstraints::default(),
+        vec![criterion(Criterion::ScaleUp, 1.0)],
+    );
+    let scale_up = &run_match([&features_of("x", &allogeneic, true)], &req, today(), 1).candidates
+        [0]
+    .criteria[0];
+    assert_eq!((scale_up.raw, scale_up.normalised), (Some(500.0), 0.25));
+    let autologous_only =
+        &run_match([&features_of("x", &p, true)], &req, today(), 1).candidates[0].criteria[0];
+    assert_eq!(
+        autologous_only.raw, None,
+        "no allogeneic experience: no scale-up value"
+    );
     let f = features_of("x", &p, true);
     for (c, raw, normalised) in cases {
         let req = requirements(HardConstraints::default(), vec![criterion(c, 1.0)]);
@@ -687,7 +744,12 @@ proptest! {
             3 => after.phases.push(PhaseExperience { phase: Phase::Commercial, programmes: 2, gmp_batches: 50 }),
             4 => after.tech_transfer.duration_months_max = Some(after.tech_transfer.duration_months_max.map_or(6, |m| m.saturating_sub(4).max(after.tech_transfer.duration_months_min.unwrap_or(0)))),
             5 => { after.tech_transfer.cost_usd_min = Some(100_000); after.tech_transfer.cost_usd_max = Some(200_000); }
-            6 => after.cryo.min_storage_temp_c = Some(-196),
+            6 => {
+                after.cryo.min_storage_temp_c = Some(-196);
+                if let Some(a) = &mut after.donor_sources.allogeneic {
+                    a.max_bioreactor_volume_l += 100.0;
+                }
+            }
             _ => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
         }
         let identity = |p: &CapabilityProfile| features_of("x", p, true);

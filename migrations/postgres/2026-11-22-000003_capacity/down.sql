@@ -1,0 +1,4 @@
+DROP TABLE idempotency_keys;
+DROP TABLE reservation_events;
+DROP TABLE reservations;
+DROP TABLE capacity_blocks;

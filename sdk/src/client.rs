@@ -298,7 +298,11 @@ impl Client {
         B: Serialize + ?Sized,
     {
         let url = format!("{}{}", self.inner.base_url, path);
-        let retries = if is_idempotent(&method) {
+        // A POST that carries an Idempotency-Key is safe to repeat: the server replays.
+        let keyed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("Idempotency-Key"));
+        let retries = if is_idempotent(&method) || keyed {
             self.inner.max_retries
         } else {
             0
@@ -684,6 +688,129 @@ impl Client {
     pub async fn get_shortlist(&self, id: &str) -> Result<Shortlist, Error> {
         let path = format!("/v1/shortlists/{}", segment(id));
         self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+}
+
+impl Client {
+    // --- capacity and reservations ---
+
+    /// `POST /v1/cdmos/{id}/capacity` (the owning CDMO)
+    pub async fn create_capacity_block(
+        &self,
+        profile_id: &str,
+        block: &NewCapacityBlock,
+    ) -> Result<CapacityBlock, Error> {
+        let path = format!("/v1/cdmos/{}/capacity", segment(profile_id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(block))
+            .await
+    }
+
+    /// `GET /v1/capacity`
+    pub async fn search_capacity(
+        &self,
+        search: &CapacitySearch,
+    ) -> Result<Page<CapacityBlock>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/capacity", Some(search), None)
+            .await
+    }
+
+    /// `GET /v1/capacity/{id}`
+    pub async fn get_capacity_block(&self, id: &str) -> Result<CapacityBlock, Error> {
+        let path = format!("/v1/capacity/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `PATCH /v1/capacity/{id}` (the owning CDMO)
+    pub async fn change_capacity_block(
+        &self,
+        id: &str,
+        change: &CapacityBlockChange,
+    ) -> Result<CapacityBlock, Error> {
+        let path = format!("/v1/capacity/{}", segment(id));
+        self.call::<Nothing, _, _>(Method::PATCH, &path, None, Some(change))
+            .await
+    }
+
+    /// `DELETE /v1/capacity/{id}` (the owning CDMO)
+    pub async fn delete_capacity_block(&self, id: &str) -> Result<(), Error> {
+        let path = format!("/v1/capacity/{}", segment(id));
+        self.send::<Nothing, Nothing>(Method::DELETE, &path, None, None, &[])
+            .await
+            .map(drop)
+    }
+
+    /// `POST /v1/reservations` with `Idempotency-Key: key`. Retried on transient failures
+    /// with the same key, so a retry never holds twice.
+    pub async fn create_reservation(
+        &self,
+        reservation: &NewReservation,
+        key: &str,
+    ) -> Result<Reservation, Error> {
+        let headers = [("Idempotency-Key", key.to_owned())];
+        self.call_with::<Nothing, _, _>(
+            Method::POST,
+            "/v1/reservations",
+            None,
+            Some(reservation),
+            &headers,
+        )
+        .await
+    }
+
+    /// `GET /v1/reservations`
+    pub async fn list_reservations(
+        &self,
+        filter: &ReservationFilter,
+    ) -> Result<Page<Reservation>, Error> {
+        self.call::<_, Nothing, _>(Method::GET, "/v1/reservations", Some(filter), None)
+            .await
+    }
+
+    /// `GET /v1/reservations/{id}`
+    pub async fn get_reservation(&self, id: &str) -> Result<Reservation, Error> {
+        let path = format!("/v1/reservations/{}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    /// `GET /v1/reservations/{id}/events`
+    pub async fn list_reservation_events(&self, id: &str) -> Result<Page<ReservationEvent>, Error> {
+        let path = format!("/v1/reservations/{}/events", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::GET, &path, None, None)
+            .await
+    }
+
+    async fn transition(&self, id: &str, action: &str) -> Result<Reservation, Error> {
+        let path = format!("/v1/reservations/{}/{action}", segment(id));
+        self.call::<Nothing, Nothing, _>(Method::POST, &path, None, None)
+            .await
+    }
+
+    /// `POST /v1/reservations/{id}/confirm` (the CDMO)
+    pub async fn confirm_reservation(&self, id: &str) -> Result<Reservation, Error> {
+        self.transition(id, "confirm").await
+    }
+
+    /// `POST /v1/reservations/{id}/decline` (the CDMO)
+    pub async fn decline_reservation(&self, id: &str) -> Result<Reservation, Error> {
+        self.transition(id, "decline").await
+    }
+
+    /// `POST /v1/reservations/{id}/cancel` (the sponsor)
+    pub async fn cancel_reservation(&self, id: &str) -> Result<Reservation, Error> {
+        self.transition(id, "cancel").await
+    }
+
+    /// `POST /v1/reservations/{id}/reschedule` (either party)
+    pub async fn reschedule_reservation(
+        &self,
+        id: &str,
+        request: &RescheduleRequest,
+    ) -> Result<Reservation, Error> {
+        let path = format!("/v1/reservations/{}/reschedule", segment(id));
+        self.call::<Nothing, _, _>(Method::POST, &path, None, Some(request))
             .await
     }
 }

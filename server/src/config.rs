@@ -45,6 +45,16 @@ pub struct Settings {
     /// `true`, `false` or `auto`). Absent (auto): on for SQLite, off for PostgreSQL, so
     /// a production database never fills with fictional CDMOs by accident.
     pub demo_data: Option<bool>,
+    /// How long a hold lasts unless the CDMO confirms it (`CDMX_HOLD_TTL_SECONDS`).
+    pub hold_ttl_seconds: u64,
+    /// Most slots one sponsor may hold on one capacity block (`CDMX_MAX_HELD_SLOTS_PER_BLOCK`).
+    pub max_held_slots_per_block: u32,
+    /// Most slots one sponsor may hold in total (`CDMX_MAX_HELD_SLOTS_TOTAL`).
+    pub max_held_slots_total: u32,
+    /// Seconds between sweeps that expire lapsed holds and old idempotency keys
+    /// (`CDMX_SWEEP_INTERVAL_SECONDS`). Availability never waits for it: a lapsed hold
+    /// stops counting at its expiry.
+    pub sweep_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -71,6 +81,10 @@ impl Default for Settings {
             shutdown_timeout_seconds: 30,
             workers: 0,
             demo_data: None,
+            hold_ttl_seconds: 72 * 3600,
+            max_held_slots_per_block: 10,
+            max_held_slots_total: 40,
+            sweep_interval_seconds: 60,
         }
     }
 }
@@ -191,6 +205,18 @@ impl Settings {
         if let Some(v) = env("CDMX_WORKERS") {
             self.workers = parse("CDMX_WORKERS", &v)?;
         }
+        if let Some(v) = env("CDMX_HOLD_TTL_SECONDS") {
+            self.hold_ttl_seconds = parse("CDMX_HOLD_TTL_SECONDS", &v)?;
+        }
+        if let Some(v) = env("CDMX_MAX_HELD_SLOTS_PER_BLOCK") {
+            self.max_held_slots_per_block = parse("CDMX_MAX_HELD_SLOTS_PER_BLOCK", &v)?;
+        }
+        if let Some(v) = env("CDMX_MAX_HELD_SLOTS_TOTAL") {
+            self.max_held_slots_total = parse("CDMX_MAX_HELD_SLOTS_TOTAL", &v)?;
+        }
+        if let Some(v) = env("CDMX_SWEEP_INTERVAL_SECONDS") {
+            self.sweep_interval_seconds = parse("CDMX_SWEEP_INTERVAL_SECONDS", &v)?;
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -226,6 +252,20 @@ impl Settings {
         }
         if self.token_ttl_seconds < 60 || self.token_ttl_seconds > 86_400 {
             return Err(invalid("token_ttl_seconds", "must be between 60 and 86400"));
+        }
+        if self.hold_ttl_seconds == 0 || self.sweep_interval_seconds == 0 {
+            return Err(invalid(
+                "hold_ttl_seconds / sweep_interval_seconds",
+                "must be at least 1",
+            ));
+        }
+        if self.max_held_slots_per_block == 0
+            || self.max_held_slots_total < self.max_held_slots_per_block
+        {
+            return Err(invalid(
+                "max_held_slots_per_block / max_held_slots_total",
+                "per block must be at least 1 and not above the total",
+            ));
         }
         if self.body_limit_bytes < 1024 {
             return Err(invalid("body_limit_bytes", "must be at least 1024"));

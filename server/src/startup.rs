@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, EitherBody};
@@ -15,7 +16,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, extract::BodyLimit, fallback};
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
-use crate::db::{Database, StoreError};
+use crate::db::capacity::{self, HoldLimits};
+use crate::db::{Database, StoreError, now, write_transaction};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::profile_index::ProfileIndex;
 use crate::{openapi, telemetry};
@@ -26,6 +28,7 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Current profiles, for search and matching; refreshed from the change counter.
     pub profiles: ProfileIndex,
+    pub hold_limits: HoldLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +49,7 @@ pub struct Application {
     address: String,
     server: Server,
     db: Database,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -74,7 +78,18 @@ impl Application {
             db: db.clone(),
             tokens,
             profiles: ProfileIndex::new(),
+            hold_limits: HoldLimits {
+                per_block: i64::from(settings.max_held_slots_per_block),
+                total: i64::from(settings.max_held_slots_total),
+                ttl: chrono::Duration::seconds(
+                    i64::try_from(settings.hold_ttl_seconds).unwrap_or(i64::MAX),
+                ),
+            },
         });
+        let sweeper = tokio::spawn(sweep_forever(
+            db.clone(),
+            Duration::from_secs(settings.sweep_interval_seconds),
+        ));
         let document = Arc::new(openapi::document());
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));
         let body_limit = settings.body_limit_bytes;
@@ -110,6 +125,7 @@ impl Application {
             address: local.to_string(),
             server: server.run(),
             db,
+            sweeper,
         })
     }
 
@@ -135,7 +151,36 @@ impl Application {
     /// Serves until stopped. SIGTERM and SIGINT stop it gracefully: in-flight requests
     /// finish (within the shutdown timeout), new connections are refused.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.sweeper.abort();
+        served
+    }
+}
+
+/// Expires lapsed holds and purges old idempotency keys, every `interval`. Correctness
+/// never depends on it (availability ignores lapsed holds at once); it keeps stored
+/// states and counters tidy, and records the expiries as events.
+async fn sweep_forever(db: Database, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let swept = db
+            .run(move |c| {
+                let at = now();
+                let due = capacity::blocks_with_due_holds(c, at, 500)?;
+                for block in &due {
+                    write_transaction(c, |c| capacity::release_expired(c, block, at))?;
+                }
+                write_transaction(c, |c| capacity::purge_keys(c, at))?;
+                Ok(due.len())
+            })
+            .await;
+        match swept {
+            Ok(0) => {}
+            Ok(blocks) => tracing::info!(blocks, "expired lapsed holds"),
+            Err(error) => tracing::warn!(%error, "hold sweep failed"),
+        }
     }
 }
 

@@ -394,6 +394,147 @@ async fn organisations_cannot_see_or_touch_each_other() {
     );
     assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
 
+    // Capacity is public to read; only its CDMO changes it. Reservations are private to
+    // their two parties.
+    let mut capacity = cdmx_sdk::types::NewCapacityBlock {
+        site_key: "main".into(),
+        suite: "Suite 1".into(),
+        slot_kind: cdmx_sdk::types::SlotKind::ClinicalGmpBatch,
+        donor_sources: vec![cdmx_sdk::types::DonorSource::Autologous],
+        modalities: vec![cdmx_sdk::types::Modality::CarT],
+        period_start: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        period_end: chrono::NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+        slots: 4,
+        lead_time_days: 10,
+        price_band: None,
+    };
+    let a_block = a
+        .admin
+        .create_capacity_block(&created.id, &capacity)
+        .await
+        .unwrap();
+    capacity.suite = "Suite 2".into();
+    let a_block_2 = a
+        .admin
+        .create_capacity_block(&created.id, &capacity)
+        .await
+        .unwrap();
+    let c_hold = cdmx_sdk::types::NewReservation {
+        capacity_id: a_block.id.clone(),
+        slots: 1,
+        program_id: None,
+        note: None,
+    };
+    let c_reservation = c
+        .admin
+        .create_reservation(&c_hold, "c-key-1")
+        .await
+        .unwrap();
+    check(
+        "create_capacity_block",
+        status(b.admin.create_capacity_block(&created.id, &capacity).await),
+        403,
+    );
+    check(
+        "search_capacity",
+        ok(b.admin
+            .search_capacity(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .len()
+            == 2),
+        200,
+    );
+    check(
+        "get_capacity_block",
+        ok(b.admin.get_capacity_block(&a_block.id).await.is_ok()),
+        200,
+    );
+    let grow = cdmx_sdk::types::CapacityBlockChange {
+        slots: Some(9),
+        ..Default::default()
+    };
+    check(
+        "change_capacity_block",
+        status(b.admin.change_capacity_block(&a_block.id, &grow).await),
+        403,
+    );
+    check(
+        "delete_capacity_block",
+        status(b.admin.delete_capacity_block(&a_block_2.id).await),
+        403,
+    );
+    check(
+        "create_reservation",
+        status(a.admin.create_reservation(&c_hold, "a-key-1").await),
+        403,
+    );
+    check(
+        "list_reservations",
+        ok(b.admin
+            .list_reservations(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()),
+        200,
+    );
+    check(
+        "get_reservation",
+        status(b.admin.get_reservation(&c_reservation.id).await),
+        404,
+    );
+    check(
+        "list_reservation_events",
+        status(b.admin.list_reservation_events(&c_reservation.id).await),
+        404,
+    );
+    check(
+        "confirm_reservation",
+        status(b.admin.confirm_reservation(&c_reservation.id).await),
+        404,
+    );
+    check(
+        "decline_reservation",
+        status(b.admin.decline_reservation(&c_reservation.id).await),
+        404,
+    );
+    check(
+        "cancel_reservation",
+        status(b.admin.cancel_reservation(&c_reservation.id).await),
+        404,
+    );
+    let elsewhere = cdmx_sdk::types::RescheduleRequest {
+        capacity_id: a_block_2.id.clone(),
+    };
+    check(
+        "reschedule_reservation",
+        status(
+            b.admin
+                .reschedule_reservation(&c_reservation.id, &elsewhere)
+                .await,
+        ),
+        404,
+    );
+    assert_eq!(
+        c.admin
+            .get_reservation(&c_reservation.id)
+            .await
+            .unwrap()
+            .capacity_id,
+        a_block.id
+    );
+    assert_eq!(
+        a.admin
+            .get_capacity_block(&a_block.id)
+            .await
+            .unwrap()
+            .block
+            .slots,
+        4
+    );
+
     // A's data is intact: its key still works and no user was added.
     assert!(
         app.client

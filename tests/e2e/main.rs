@@ -4,6 +4,7 @@
 
 mod accounts;
 mod authorization;
+mod capacity;
 mod demo;
 mod errors;
 mod matching;

@@ -8,10 +8,12 @@ pub mod views;
 
 mod api_keys;
 mod auth;
+mod capacity;
 mod evidence;
 mod matching;
 mod organizations;
 mod profiles;
+mod reservations;
 mod system;
 
 use utoipa_actix_web::scope;
@@ -61,6 +63,19 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(matching::create_match)
                 .service(matching::create_shortlist)
                 .service(matching::list_shortlists)
-                .service(matching::get_shortlist),
+                .service(matching::get_shortlist)
+                .service(capacity::create_capacity_block)
+                .service(capacity::search_capacity)
+                .service(capacity::get_capacity_block)
+                .service(capacity::change_capacity_block)
+                .service(capacity::delete_capacity_block)
+                .service(reservations::create_reservation)
+                .service(reservations::list_reservations)
+                .service(reservations::get_reservation)
+                .service(reservations::list_reservation_events)
+                .service(reservations::confirm_reservation)
+                .service(reservations::decline_reservation)
+                .service(reservations::cancel_reservation)
+                .service(reservations::reschedule_reservation),
         );
 }

@@ -1,15 +1,18 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, CapabilityProfile, CdmoProfile, CdmoSummary, Evidence, EvidenceKind, MatchResult,
-    Organization, OrganizationKind, ProfileRevision, ProfileSection, Program, Role, Shortlist,
-    ShortlistSummary, User,
+    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, EvidenceKind,
+    MatchResult, NewCapacityBlock, Organization, OrganizationKind, PriceBand, ProfileRevision,
+    ProfileSection, Program, Reservation, ReservationEvent, ReservationState, Role, Shortlist,
+    ShortlistSummary, SlotKind, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
+use crate::db::capacity::{BlockRow, EventRow, ReservationRow};
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
+use crate::domain::capacity::state_at;
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
@@ -206,5 +209,90 @@ pub fn shortlist_summary(row: ShortlistRow) -> Result<ShortlistSummary, ApiError
         created_at: utc(row.created_at),
         candidates: result.candidates.len() as u32,
         top_candidate: result.candidates.first().map(|c| c.name.clone()),
+    })
+}
+
+fn closed_list<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, ApiError> {
+    stored_json(json, "list")
+}
+
+fn stored_date(text: &str) -> Result<NaiveDate, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::internal(format!("stored date `{text}` unreadable")))
+}
+
+/// A block and its live availability; `active_held` counts unexpired holds only.
+pub fn capacity_block(
+    row: BlockRow,
+    cdmo_name: String,
+    active_held: i64,
+) -> Result<CapacityBlock, ApiError> {
+    let held = u32::try_from(active_held).unwrap_or(0);
+    let confirmed = u32::try_from(row.slots_confirmed).unwrap_or(0);
+    let total = u32::try_from(row.slots_total).unwrap_or(0);
+    Ok(CapacityBlock {
+        block: NewCapacityBlock {
+            site_key: row.site_key,
+            suite: row.suite,
+            slot_kind: stored(&row.slot_kind, SlotKind::parse, "slot kind")?,
+            donor_sources: closed_list(&row.donor_sources)?,
+            modalities: closed_list(&row.modalities)?,
+            period_start: stored_date(&row.period_start)?,
+            period_end: stored_date(&row.period_end)?,
+            slots: total,
+            lead_time_days: u32::try_from(row.lead_time_days).unwrap_or(0),
+            price_band: match (row.price_min_usd, row.price_max_usd) {
+                (Some(min), Some(max)) => Some(PriceBand {
+                    min_usd: min.max(0) as u64,
+                    max_usd: max.max(0) as u64,
+                }),
+                _ => None,
+            },
+        },
+        id: row.id,
+        profile_id: row.profile_id,
+        organization_id: row.organization_id,
+        cdmo_name,
+        country: row.country,
+        held,
+        confirmed,
+        free: total.saturating_sub(held).saturating_sub(confirmed),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+pub fn reservation(row: ReservationRow, now: NaiveDateTime) -> Result<Reservation, ApiError> {
+    Ok(Reservation {
+        state: state_at(&row.state, row.expires_at, now).ok_or_else(|| {
+            ApiError::internal(format!("unknown reservation state `{}`", row.state))
+        })?,
+        id: row.id,
+        capacity_id: row.capacity_id,
+        sponsor_organization_id: row.sponsor_organization_id,
+        cdmo_organization_id: row.cdmo_organization_id,
+        program_id: row.program_id,
+        slots: u32::try_from(row.slots).unwrap_or(0),
+        expires_at: utc(row.expires_at),
+        note: row.note,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+pub fn reservation_event(row: EventRow) -> Result<ReservationEvent, ApiError> {
+    Ok(ReservationEvent {
+        from_state: row
+            .from_state
+            .as_deref()
+            .map(|s| stored(s, ReservationState::parse, "state"))
+            .transpose()?,
+        to_state: stored(&row.to_state, ReservationState::parse, "state")?,
+        id: row.id,
+        reservation_id: row.reservation_id,
+        event: row.event,
+        actor: row.actor,
+        at: utc(row.at),
+        detail: row.detail,
     })
 }

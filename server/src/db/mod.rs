@@ -5,6 +5,7 @@
 //! diesel's derived `establish`, so that a mistyped URL is a clear error.
 
 pub mod accounts;
+pub mod capacity;
 pub mod profiles;
 pub mod programs;
 pub mod schema;

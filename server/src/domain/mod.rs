@@ -2,6 +2,7 @@
 //! No actix, no diesel here.
 
 pub mod accounts;
+pub mod capacity;
 pub mod demo;
 pub mod geo;
 pub mod matching;

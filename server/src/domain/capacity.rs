@@ -1,0 +1,167 @@
+//! Capacity blocks and reservations: what a valid block is, and how a reservation's
+//! state reads at a given moment.
+
+use cdmx_sdk::types::{CapabilityProfile, NewCapacityBlock, ReservationState};
+use chrono::NaiveDateTime;
+
+use super::Violations;
+
+/// A block that passed validation, with the country of its site.
+#[derive(Debug, Clone)]
+pub struct ValidBlock {
+    pub block: NewCapacityBlock,
+    pub country: String,
+}
+
+fn unique<T: PartialEq + Copy>(v: &mut Violations, field: &str, items: &[T]) {
+    if items.is_empty() {
+        v.add(field, "list at least one");
+    }
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            v.add(format!("{field}[{i}]"), "is listed twice");
+        }
+    }
+}
+
+impl ValidBlock {
+    /// Validates a block against the CDMO's profile (its site must exist there).
+    pub fn parse(
+        mut block: NewCapacityBlock,
+        profile: &CapabilityProfile,
+    ) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        block.site_key = block.site_key.trim().to_owned();
+        let country = profile
+            .sites
+            .iter()
+            .find(|s| s.key == block.site_key)
+            .map(|s| s.country.clone());
+        if country.is_none() {
+            let keys: Vec<&str> = profile.sites.iter().map(|s| s.key.as_str()).collect();
+            v.add(
+                "site_key",
+                format!(
+                    "no site `{}` in the profile; sites: {}",
+                    block.site_key,
+                    keys.join(", ")
+                ),
+            );
+        }
+        block.suite = block.suite.trim().to_owned();
+        if block.suite.is_empty() || block.suite.chars().count() > 100 {
+            v.add("suite", "must be 1 to 100 characters");
+        }
+        unique(&mut v, "donor_sources", &block.donor_sources);
+        unique(&mut v, "modalities", &block.modalities);
+        if block.period_end < block.period_start {
+            v.add("period_end", "must not be before period_start");
+        }
+        if block.period_end - block.period_start > chrono::Duration::days(3 * 366) {
+            v.add("period_end", "a block spans at most three years");
+        }
+        if !(1..=10_000).contains(&block.slots) {
+            v.add("slots", "must be between 1 and 10000");
+        }
+        if block.lead_time_days > 730 {
+            v.add("lead_time_days", "must be at most 730");
+        }
+        if let Some(band) = block.price_band
+            && band.min_usd > band.max_usd
+        {
+            v.add("price_band.max_usd", "must not be below min_usd");
+        }
+        v.into_result(|| {
+            Some(Self {
+                country: country?,
+                block,
+            })
+        })
+    }
+}
+
+/// A stored reservation state as of `now`: a hold past its expiry is expired, whether
+/// or not a sweep has recorded it yet.
+pub fn state_at(
+    stored: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Option<ReservationState> {
+    let state = ReservationState::parse(stored)?;
+    Some(if state == ReservationState::Held && expires_at <= now {
+        ReservationState::Expired
+    } else {
+        state
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::profiles::tests::sample;
+    use cdmx_sdk::types::*;
+    use chrono::NaiveDate;
+
+    fn block() -> NewCapacityBlock {
+        NewCapacityBlock {
+            site_key: "lyon-1".into(),
+            suite: "Suite 3".into(),
+            slot_kind: SlotKind::ClinicalGmpBatch,
+            donor_sources: vec![DonorSource::Autologous],
+            modalities: vec![Modality::CarT],
+            period_start: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            period_end: NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+            slots: 6,
+            lead_time_days: 30,
+            price_band: None,
+        }
+    }
+
+    #[test]
+    fn blocks_take_their_country_from_the_profile_site() {
+        assert_eq!(ValidBlock::parse(block(), &sample()).unwrap().country, "FR");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut b = block();
+        b.site_key = "boston".into();
+        b.donor_sources.clear();
+        b.period_end = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        b.slots = 0;
+        b.price_band = Some(PriceBand {
+            min_usd: 10,
+            max_usd: 5,
+        });
+        let fields: Vec<String> = ValidBlock::parse(b, &sample())
+            .unwrap_err()
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "site_key",
+                "donor_sources",
+                "period_end",
+                "slots",
+                "price_band.max_usd"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lapsed_hold_reads_as_expired_before_any_sweep() {
+        let t = NaiveDate::from_ymd_opt(2027, 1, 1)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        let later = t + chrono::Duration::seconds(1);
+        assert_eq!(state_at("held", later, t), Some(ReservationState::Held));
+        assert_eq!(state_at("held", t, t), Some(ReservationState::Expired));
+        assert_eq!(
+            state_at("confirmed", t, later),
+            Some(ReservationState::Confirmed)
+        );
+    }
+}

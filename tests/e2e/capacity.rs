@@ -1,0 +1,872 @@
+//! Capacity and reservations: publication, search, the hold lifecycle, expiry,
+//! reschedules, hold limits, idempotency, and the invariant under concurrency.
+
+use std::collections::BTreeSet;
+
+use cdmx_e2e::{OrgFixture, TestApp, base_profile};
+use cdmx_sdk::types::*;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
+    result.unwrap_err().status().expect("the server answered")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn block(slots: u32) -> NewCapacityBlock {
+    NewCapacityBlock {
+        site_key: "main".into(),
+        suite: "Suite 2".into(),
+        slot_kind: SlotKind::ClinicalGmpBatch,
+        donor_sources: vec![DonorSource::Autologous],
+        modalities: vec![Modality::CarT],
+        period_start: day(2027, 1, 1),
+        period_end: day(2027, 3, 31),
+        slots,
+        lead_time_days: 30,
+        price_band: Some(PriceBand {
+            min_usd: 150_000,
+            max_usd: 250_000,
+        }),
+    }
+}
+
+async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
+    let org = app.sign_up(OrganizationKind::Cdmo, name).await;
+    let profile = org
+        .admin
+        .create_cdmo_profile(&base_profile(name))
+        .await
+        .unwrap();
+    (org, profile)
+}
+
+fn hold(capacity_id: &str, slots: u32) -> NewReservation {
+    NewReservation {
+        capacity_id: capacity_id.into(),
+        slots,
+        program_id: None,
+        note: None,
+    }
+}
+
+fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Held + confirmed slots of a block, counted in SQL from the reservations themselves.
+fn booked_in_sql(app: &TestApp, block_id: &str) -> (i64, i64) {
+    use cdmx::db::schema::{capacity_blocks, reservations};
+    let mut conn = app.db.blocking_connection().unwrap();
+    let active: Vec<i32> = reservations::table
+        .filter(reservations::capacity_id.eq(block_id))
+        .filter(reservations::state.eq_any(["held", "confirmed"]))
+        .select(reservations::slots)
+        .load(&mut *conn)
+        .unwrap();
+    let total: i32 = capacity_blocks::table
+        .find(block_id)
+        .select(capacity_blocks::slots_total)
+        .first(&mut *conn)
+        .unwrap();
+    (active.into_iter().map(i64::from).sum(), i64::from(total))
+}
+
+#[tokio::test]
+async fn cdmos_publish_capacity_that_everyone_can_search() {
+    let app = TestApp::spawn().await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let (rival, _) = cdmo(&app, "Rival").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+
+    let clinical = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(4))
+        .await
+        .unwrap();
+    assert_eq!(
+        (clinical.free, clinical.held, clinical.confirmed),
+        (4, 0, 0)
+    );
+    assert_eq!(clinical.country, "FR");
+    assert_eq!(clinical.cdmo_name, "Helix");
+    let mut commercial = block(2);
+    commercial.slot_kind = SlotKind::CommercialBatch;
+    commercial.donor_sources = vec![DonorSource::Allogeneic];
+    commercial.modalities = vec![Modality::Nk];
+    commercial.period_start = day(2027, 6, 1);
+    commercial.period_end = day(2027, 6, 30);
+    let commercial = helix
+        .admin
+        .create_capacity_block(&profile.id, &commercial)
+        .await
+        .unwrap();
+
+    let ids = |page: Page<CapacityBlock>| {
+        page.items
+            .into_iter()
+            .map(|b| b.id)
+            .collect::<BTreeSet<_>>()
+    };
+    let both: BTreeSet<String> = [clinical.id.clone(), commercial.id.clone()].into();
+    let only = |b: &CapacityBlock| BTreeSet::from([b.id.clone()]);
+    let search = |s: CapacitySearch| {
+        let client = sponsor.admin.clone();
+        async move { ids(client.search_capacity(&s).await.unwrap()) }
+    };
+    assert_eq!(search(CapacitySearch::default()).await, both);
+    assert_eq!(
+        search(CapacitySearch {
+            window_start: Some(day(2027, 5, 1)),
+            window_end: Some(day(2027, 12, 31)),
+            ..Default::default()
+        })
+        .await,
+        only(&commercial)
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            window_start: Some(day(2027, 3, 31)),
+            window_end: Some(day(2027, 3, 31)),
+            ..Default::default()
+        })
+        .await,
+        only(&clinical)
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            slot_kind: Some(SlotKind::CommercialBatch),
+            ..Default::default()
+        })
+        .await,
+        only(&commercial)
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            donor_source: Some(DonorSource::Autologous),
+            ..Default::default()
+        })
+        .await,
+        only(&clinical)
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            modality: Some(Modality::Nk),
+            ..Default::default()
+        })
+        .await,
+        only(&commercial)
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            min_free_slots: Some(3),
+            ..Default::default()
+        })
+        .await,
+        only(&clinical)
+    );
+    assert!(
+        search(CapacitySearch {
+            country: Some("US".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        search(CapacitySearch {
+            country: Some("fr".into()),
+            profile_id: Some(profile.id.clone()),
+            ..Default::default()
+        })
+        .await,
+        both
+    );
+
+    // Validation names the field; only the owner publishes or changes.
+    let mut bad = block(0);
+    bad.site_key = "nowhere".into();
+    let err = helix
+        .admin
+        .create_capacity_block(&profile.id, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(422));
+    let fields: Vec<&str> = err
+        .problem()
+        .unwrap()
+        .errors
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(fields, ["site_key", "slots"]);
+    assert_eq!(
+        status(
+            rival
+                .admin
+                .create_capacity_block(&profile.id, &block(1))
+                .await
+        ),
+        403
+    );
+    assert_eq!(
+        status(
+            sponsor
+                .admin
+                .change_capacity_block(
+                    &clinical.id,
+                    &CapacityBlockChange {
+                        slots: Some(9),
+                        ..Default::default()
+                    }
+                )
+                .await
+        ),
+        403
+    );
+    assert_eq!(
+        status(rival.admin.delete_capacity_block(&clinical.id).await),
+        403
+    );
+
+    let changed = helix
+        .admin
+        .change_capacity_block(
+            &clinical.id,
+            &CapacityBlockChange {
+                slots: Some(6),
+                lead_time_days: Some(14),
+                price_band: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            changed.block.slots,
+            changed.free,
+            changed.block.lead_time_days
+        ),
+        (6, 6, 14)
+    );
+    helix
+        .admin
+        .delete_capacity_block(&commercial.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        status(sponsor.admin.get_capacity_block(&commercial.id).await),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_hold_is_confirmed_or_declined_by_the_cdmo_and_cancelled_by_the_sponsor() {
+    let app = TestApp::spawn().await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let stranger = app.sign_up(OrganizationKind::Sponsor, "Nosy").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(3))
+        .await
+        .unwrap();
+
+    let r = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 2), &key())
+        .await
+        .unwrap();
+    assert_eq!(r.state, ReservationState::Held);
+    assert_eq!(r.cdmo_organization_id, helix.organization.id);
+    let now_block = sponsor.admin.get_capacity_block(&b.id).await.unwrap();
+    assert_eq!((now_block.free, now_block.held), (1, 2));
+
+    assert_eq!(
+        status(sponsor.admin.confirm_reservation(&r.id).await),
+        403,
+        "a sponsor cannot confirm its own hold"
+    );
+    assert_eq!(status(helix.admin.cancel_reservation(&r.id).await), 403);
+    assert_eq!(status(stranger.admin.get_reservation(&r.id).await), 404);
+    assert_eq!(status(stranger.admin.cancel_reservation(&r.id).await), 404);
+
+    let confirmed = helix.admin.confirm_reservation(&r.id).await.unwrap();
+    assert_eq!(confirmed.state, ReservationState::Confirmed);
+    let now_block = helix.admin.get_capacity_block(&b.id).await.unwrap();
+    assert_eq!(
+        (now_block.free, now_block.held, now_block.confirmed),
+        (1, 0, 2)
+    );
+    // Shrinking below what is taken is refused with the numbers.
+    let err = helix
+        .admin
+        .change_capacity_block(
+            &b.id,
+            &CapacityBlockChange {
+                slots: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("0 are held and 2 confirmed")
+    );
+    assert_eq!(status(helix.admin.delete_capacity_block(&b.id).await), 409);
+
+    let cancelled = sponsor.admin.cancel_reservation(&r.id).await.unwrap();
+    assert_eq!(cancelled.state, ReservationState::Cancelled);
+    assert_eq!(
+        sponsor.admin.get_capacity_block(&b.id).await.unwrap().free,
+        3
+    );
+    let err = helix.admin.confirm_reservation(&r.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("cancelled"),
+        "409 names the current state"
+    );
+
+    let declined = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 1), &key())
+        .await
+        .unwrap();
+    assert_eq!(
+        helix
+            .admin
+            .decline_reservation(&declined.id)
+            .await
+            .unwrap()
+            .state,
+        ReservationState::Declined
+    );
+
+    let events = sponsor
+        .admin
+        .list_reservation_events(&r.id)
+        .await
+        .unwrap()
+        .items;
+    let trail: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.event.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("held", sponsor.admin_user.id.as_str()),
+            ("confirmed", helix.admin_user.id.as_str()),
+            ("cancelled", sponsor.admin_user.id.as_str())
+        ]
+    );
+
+    let mine = sponsor
+        .admin
+        .list_reservations(&ReservationFilter::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(mine.len(), 2);
+    let theirs = helix
+        .admin
+        .list_reservations(&ReservationFilter {
+            state: Some(ReservationState::Declined),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        theirs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [declined.id.as_str()]
+    );
+    assert!(
+        stranger
+            .admin
+            .list_reservations(&ReservationFilter::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn racing_clients_on_two_servers_get_exactly_the_free_slots() {
+    let app = TestApp::spawn_with(|s| {
+        s.max_held_slots_per_block = 1000;
+        s.max_held_slots_total = 1000;
+    })
+    .await;
+    let replica = app.second_server().await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(5))
+        .await
+        .unwrap();
+    let mut clients = Vec::new();
+    for i in 0..8 {
+        let sponsor = app
+            .sign_up(OrganizationKind::Sponsor, &format!("Sponsor {i}"))
+            .await;
+        let token = sponsor
+            .admin
+            .issue_token(&TokenRequest::Password {
+                email: sponsor.admin_user.email.clone(),
+                password: cdmx_e2e::PASSWORD.into(),
+            })
+            .await
+            .unwrap()
+            .access_token;
+        clients.push(sponsor.admin.clone());
+        clients.push(replica.client.with_token(token));
+    }
+    let mut racers = Vec::new();
+    for i in 0..64 {
+        let client = clients[i % clients.len()].clone();
+        let block_id = b.id.clone();
+        racers.push(tokio::spawn(async move {
+            client.create_reservation(&hold(&block_id, 1), &key()).await
+        }));
+    }
+    let (mut won, mut refused) = (0, 0);
+    for racer in racers {
+        match racer.await.unwrap() {
+            Ok(r) => {
+                assert_eq!(r.state, ReservationState::Held);
+                won += 1;
+            }
+            Err(err) => {
+                assert_eq!(err.status(), Some(409), "{err}");
+                assert!(
+                    err.problem()
+                        .unwrap()
+                        .detail
+                        .as_deref()
+                        .unwrap()
+                        .contains("free")
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((won, refused), (5, 59));
+    assert_eq!(
+        booked_in_sql(&app, &b.id),
+        (5, 5),
+        "held + confirmed in SQL equals the published slots"
+    );
+    assert_eq!(helix.admin.get_capacity_block(&b.id).await.unwrap().free, 0);
+    replica.handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_refuse_mismatches_and_never_hold_twice() {
+    let app = TestApp::spawn().await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let other = app.sign_up(OrganizationKind::Sponsor, "Other").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(10))
+        .await
+        .unwrap();
+
+    let k = key();
+    let first = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 2), &k)
+        .await
+        .unwrap();
+    let again = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 2), &k)
+        .await
+        .unwrap();
+    assert_eq!(
+        again, first,
+        "same key, same body: the first answer replayed"
+    );
+    let err = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 3), &k)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(422));
+    assert_eq!(err.problem().unwrap().errors[0].field, "Idempotency-Key");
+    // Keys are per organisation: another sponsor's same key is a new request.
+    let theirs = other
+        .admin
+        .create_reservation(&hold(&b.id, 2), &k)
+        .await
+        .unwrap();
+    assert_ne!(theirs.id, first.id);
+
+    // Concurrent duplicates: one reservation, the rest replays or 409s.
+    let k = key();
+    let mut dupes = Vec::new();
+    for _ in 0..10 {
+        let (client, block_id, k) = (sponsor.admin.clone(), b.id.clone(), k.clone());
+        dupes.push(tokio::spawn(async move {
+            client.create_reservation(&hold(&block_id, 1), &k).await
+        }));
+    }
+    let mut ids = BTreeSet::new();
+    for d in dupes {
+        match d.await.unwrap() {
+            Ok(r) => {
+                ids.insert(r.id);
+            }
+            Err(err) => assert_eq!(err.status(), Some(409), "{err}"),
+        }
+    }
+    assert_eq!(ids.len(), 1, "exactly one reservation for one key");
+    assert_eq!(booked_in_sql(&app, &b.id).0, 2 + 2 + 1);
+
+    // A refusal is replayed too: no second attempt sneaks through later.
+    let k = key();
+    assert_eq!(
+        status(sponsor.admin.create_reservation(&hold(&b.id, 50), &k).await),
+        409
+    );
+    assert_eq!(
+        status(sponsor.admin.create_reservation(&hold(&b.id, 50), &k).await),
+        409
+    );
+
+    // The key is required.
+    let token = sponsor
+        .admin
+        .issue_token(&TokenRequest::Password {
+            email: sponsor.admin_user.email.clone(),
+            password: cdmx_e2e::PASSWORD.into(),
+        })
+        .await
+        .unwrap()
+        .access_token;
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/reservations"))
+        .bearer_auth(token)
+        .json(&hold(&b.id, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let problem: Problem = response.json().await.unwrap();
+    assert_eq!(problem.errors[0].field, "Idempotency-Key");
+}
+
+#[tokio::test]
+async fn a_lapsed_hold_stops_counting_at_once_without_waiting_for_the_sweep() {
+    let app = TestApp::spawn_with(|s| {
+        s.hold_ttl_seconds = 1;
+        s.sweep_interval_seconds = 3600;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let first = app.sign_up(OrganizationKind::Sponsor, "First").await;
+    let second = app.sign_up(OrganizationKind::Sponsor, "Second").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(2))
+        .await
+        .unwrap();
+    let r = first
+        .admin
+        .create_reservation(&hold(&b.id, 2), &key())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(
+            second
+                .admin
+                .create_reservation(&hold(&b.id, 1), &key())
+                .await
+        ),
+        409
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert_eq!(
+        first.admin.get_capacity_block(&b.id).await.unwrap().free,
+        2,
+        "no sweep ran, yet the slots are free"
+    );
+    assert_eq!(
+        first.admin.get_reservation(&r.id).await.unwrap().state,
+        ReservationState::Expired
+    );
+    let err = helix.admin.confirm_reservation(&r.id).await.unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("expired")
+    );
+    let taken = second
+        .admin
+        .create_reservation(&hold(&b.id, 2), &key())
+        .await
+        .unwrap();
+    assert_eq!(taken.state, ReservationState::Held);
+    let events = first
+        .admin
+        .list_reservation_events(&r.id)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        events.last().map(|e| (e.event.as_str(), e.actor.as_str())),
+        Some(("expired", "system"))
+    );
+    assert_eq!(booked_in_sql(&app, &b.id), (2, 2));
+}
+
+#[tokio::test]
+async fn the_sweep_records_expiries_on_its_own() {
+    let app = TestApp::spawn_with(|s| {
+        s.hold_ttl_seconds = 1;
+        s.sweep_interval_seconds = 1;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(2))
+        .await
+        .unwrap();
+    let r = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 1), &key())
+        .await
+        .unwrap();
+    let mut swept = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let events = sponsor
+            .admin
+            .list_reservation_events(&r.id)
+            .await
+            .unwrap()
+            .items;
+        if events
+            .iter()
+            .any(|e| e.event == "expired" && e.actor == "system")
+        {
+            swept = true;
+            break;
+        }
+    }
+    assert!(
+        swept,
+        "the sweep expired the hold without any request touching the block"
+    );
+    assert_eq!(booked_in_sql(&app, &b.id).0, 0);
+}
+
+#[tokio::test]
+async fn rescheduling_is_atomic_and_stays_with_the_same_cdmo() {
+    let app = TestApp::spawn().await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let (rival, rival_profile) = cdmo(&app, "Rival").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let a = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(2))
+        .await
+        .unwrap();
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(1))
+        .await
+        .unwrap();
+    let elsewhere = rival
+        .admin
+        .create_capacity_block(&rival_profile.id, &block(5))
+        .await
+        .unwrap();
+    let r = sponsor
+        .admin
+        .create_reservation(&hold(&a.id, 2), &key())
+        .await
+        .unwrap();
+
+    // The target is too small: nothing changes, the first hold is not lost.
+    let err = sponsor
+        .admin
+        .reschedule_reservation(
+            &r.id,
+            &RescheduleRequest {
+                capacity_id: b.id.clone(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert_eq!(
+        sponsor
+            .admin
+            .get_reservation(&r.id)
+            .await
+            .unwrap()
+            .capacity_id,
+        a.id
+    );
+    assert_eq!(booked_in_sql(&app, &a.id).0, 2);
+    assert_eq!(
+        status(
+            sponsor
+                .admin
+                .reschedule_reservation(
+                    &r.id,
+                    &RescheduleRequest {
+                        capacity_id: elsewhere.id.clone()
+                    }
+                )
+                .await
+        ),
+        409
+    );
+
+    helix
+        .admin
+        .change_capacity_block(
+            &b.id,
+            &CapacityBlockChange {
+                slots: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let moved = helix
+        .admin
+        .reschedule_reservation(
+            &r.id,
+            &RescheduleRequest {
+                capacity_id: b.id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved.capacity_id.as_str(), moved.state),
+        (b.id.as_str(), ReservationState::Held)
+    );
+    assert_eq!(
+        sponsor.admin.get_capacity_block(&a.id).await.unwrap().free,
+        2
+    );
+    assert_eq!(
+        sponsor.admin.get_capacity_block(&b.id).await.unwrap().free,
+        1
+    );
+    let events = helix
+        .admin
+        .list_reservation_events(&r.id)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.last().unwrap().event, "rescheduled");
+    assert!(
+        events
+            .last()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains(&a.id)
+    );
+}
+
+#[tokio::test]
+async fn sponsors_cannot_hoard_slots() {
+    let app = TestApp::spawn_with(|s| {
+        s.max_held_slots_per_block = 2;
+        s.max_held_slots_total = 3;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let mut blocks: Vec<CapacityBlock> = Vec::new();
+    for _ in 0..3 {
+        blocks.push(
+            helix
+                .admin
+                .create_capacity_block(&profile.id, &block(10))
+                .await
+                .unwrap(),
+        );
+    }
+    sponsor
+        .admin
+        .create_reservation(&hold(&blocks[0].id, 2), &key())
+        .await
+        .unwrap();
+    let err = sponsor
+        .admin
+        .create_reservation(&hold(&blocks[0].id, 1), &key())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(409));
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("per block")
+    );
+    sponsor
+        .admin
+        .create_reservation(&hold(&blocks[1].id, 1), &key())
+        .await
+        .unwrap();
+    let err = sponsor
+        .admin
+        .create_reservation(&hold(&blocks[2].id, 1), &key())
+        .await
+        .unwrap_err();
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("in total")
+    );
+    // Confirmed slots no longer count as held.
+    let held = sponsor
+        .admin
+        .list_reservations(&ReservationFilter::default())
+        .await
+        .unwrap()
+        .items;
+    helix.admin.confirm_reservation(&held[0].id).await.unwrap();
+    sponsor
+        .admin
+        .create_reservation(&hold(&blocks[2].id, 1), &key())
+        .await
+        .unwrap();
+}

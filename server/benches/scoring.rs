@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use cdmx::domain::demo::{benchmark_requirements, synthetic_profile};
-use cdmx::domain::matching::{CdmoFeatures, ProfileIdentity, ValidRequirements, run_match};
+use cdmx::domain::matching::{
+    Availability, CdmoFeatures, ProfileIdentity, ValidRequirements, run_match,
+};
 use cdmx::domain::profiles::section_confidence;
 use cdmx_sdk::types::*;
 use chrono::NaiveDate;
@@ -33,13 +35,21 @@ fn scoring(c: &mut Bench) {
     let all = features(10_000);
     let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
     let req = ValidRequirements::parse(benchmark_requirements(), None).unwrap();
-    let result = run_match(&all, &req, today, 25);
+    let result = run_match(&all, &req, today, &Availability::default(), 25);
     eprintln!(
         "late-stage over 10,000: {} feasible, {} excluded",
         result.feasible_count, result.excluded_count
     );
     c.bench_function("run_match 10k profiles, 4 constraints, 9 criteria", |b| {
-        b.iter(|| run_match(std::hint::black_box(&all), &req, today, 25))
+        b.iter(|| {
+            run_match(
+                std::hint::black_box(&all),
+                &req,
+                today,
+                &Availability::default(),
+                25,
+            )
+        })
     });
     let open = ValidRequirements::parse(
         RequirementSet {
@@ -56,7 +66,15 @@ fn scoring(c: &mut Bench) {
     )
     .unwrap();
     c.bench_function("run_match 10k profiles, no constraint, 1 criterion", |b| {
-        b.iter(|| run_match(std::hint::black_box(&all), &open, today, 25))
+        b.iter(|| {
+            run_match(
+                std::hint::black_box(&all),
+                &open,
+                today,
+                &Availability::default(),
+                25,
+            )
+        })
     });
 }
 

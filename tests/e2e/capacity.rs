@@ -870,3 +870,64 @@ async fn sponsors_cannot_hoard_slots() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn matching_sees_live_capacity() {
+    let app = TestApp::spawn().await;
+    let (helix, helix_profile) = cdmo(&app, "Helix").await;
+    let (_busy, _) = cdmo(&app, "Busy").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let other = app.sign_up(OrganizationKind::Sponsor, "Other").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&helix_profile.id, &block(3))
+        .await
+        .unwrap();
+    let request = MatchRequest {
+        requirements: RequirementSet {
+            constraints: HardConstraints {
+                donor_source: Some(DonorSource::Autologous),
+                modalities: vec![Modality::CarT],
+                ..Default::default()
+            },
+            criteria: vec![WeightedCriterion {
+                criterion: Criterion::CapacityFit,
+                weight: 1.0,
+                scale: None,
+                missing: None,
+                origin: None,
+            }],
+            missing_data_penalty_percent: None,
+            capacity: Some(CapacityNeed {
+                slot_kind: SlotKind::ClinicalGmpBatch,
+                slots: 2,
+                window_start: day(2027, 2, 1),
+                window_end: day(2027, 5, 31),
+                required: true,
+            }),
+        },
+        limit: None,
+    };
+    let result = sponsor.admin.create_match(&request).await.unwrap();
+    assert_eq!(
+        result
+            .candidates
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Helix"]
+    );
+    assert_eq!(result.excluded[0].name, "Busy");
+    assert_eq!(result.excluded[0].failed[0].constraint, "capacity");
+
+    // Another sponsor holds two of the three slots: Helix no longer has two free.
+    other
+        .admin
+        .create_reservation(&hold(&b.id, 2), &key())
+        .await
+        .unwrap();
+    let result = sponsor.admin.create_match(&request).await.unwrap();
+    assert_eq!(result.feasible_count, 0);
+    let helix_exclusion = result.excluded.iter().find(|e| e.name == "Helix").unwrap();
+    assert_eq!(helix_exclusion.failed[0].actual, "1 free");
+}

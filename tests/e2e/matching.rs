@@ -38,6 +38,7 @@ fn program(name: &str) -> ProgramRequest {
                 criterion(Criterion::Turnaround, 1.0),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     }
 }

@@ -202,6 +202,7 @@ fn allogeneic_industrial_partner() -> ProgramRequest {
                 criterion(Criterion::TechTransferTime, 0.1),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     }
 }
@@ -279,6 +280,7 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
                 criterion(Criterion::Turnaround, 0.15),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -365,6 +367,7 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
                 criterion(Criterion::TechTransferTime, 0.15),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -429,6 +432,7 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
                 criterion(Criterion::TechTransferTime, 0.15),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -503,6 +507,7 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
                 criterion(Criterion::TrackRecordDepth, 0.2),
             ],
             missing_data_penalty_percent: None,
+            capacity: None,
         },
     };
     let (_, result) = run(&sponsor, &program).await;

@@ -74,6 +74,26 @@ pub struct RequirementSet {
     /// (0 to 50, default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_data_penalty_percent: Option<f64>,
+    /// Manufacturing slots needed: a hard constraint when `required`, and what the
+    /// `capacity_fit` and `earliest_start` criteria measure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<CapacityNeed>,
+}
+
+/// Slots of one kind needed within a window, from published capacity (unexpired holds
+/// and confirmations subtracted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CapacityNeed {
+    pub slot_kind: super::SlotKind,
+    /// At least 1.
+    pub slots: u32,
+    pub window_start: NaiveDate,
+    pub window_end: NaiveDate,
+    /// Exclude CDMOs without that many free slots in the window.
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// Hard constraints: a CDMO failing any of them is excluded, with the reason.
@@ -175,6 +195,10 @@ closed_set! {
         EvidenceConfidence = "evidence_confidence",
         /// Largest allogeneic bioreactor working volume, litres. Scale 0 to 2,000.
         ScaleUp = "scale_up",
+        /// Share of the `capacity` need free in its window. Scale 0 to 1.
+        CapacityFit = "capacity_fit",
+        /// Days from the window's start to the first free slot in it. Scale 180 to 0.
+        EarliestStart = "earliest_start",
     }
 }
 

@@ -11,9 +11,12 @@ use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
+use crate::db::capacity;
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{new_id, now};
-use crate::domain::matching::{DEFAULT_LIMIT, MAX_LIMIT, ValidRequirements, run_match};
+use crate::domain::matching::{
+    Availability, DEFAULT_LIMIT, MAX_LIMIT, SlotsAvailable, ValidRequirements, run_match,
+};
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -47,7 +50,35 @@ async fn match_now(
     limit: usize,
 ) -> Result<MatchResult, ApiError> {
     let snapshot = state.profiles.current(&state.db).await?;
-    Ok(run_match(snapshot.features(), requirements, today(), limit))
+    let availability = match &requirements.requirement_set().capacity {
+        None => Availability::default(),
+        Some(need) => {
+            let constraints = &requirements.requirement_set().constraints;
+            let kind = need.slot_kind.as_str();
+            let window = (need.window_start, need.window_end);
+            let donor = constraints.donor_source.map(|d| d.as_str());
+            let modalities: Vec<&'static str> =
+                constraints.modalities.iter().map(|m| m.as_str()).collect();
+            let at = now();
+            let per_profile = state
+                .db
+                .run(move |c| capacity::availability(c, kind, window, donor, &modalities, at))
+                .await?;
+            Availability(
+                per_profile
+                    .into_iter()
+                    .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
+                    .collect(),
+            )
+        }
+    };
+    Ok(run_match(
+        snapshot.features(),
+        requirements,
+        today(),
+        &availability,
+        limit,
+    ))
 }
 
 /// Create a programme (sponsor organisations). Private to your organisation.

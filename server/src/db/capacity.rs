@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{
@@ -790,4 +790,51 @@ pub fn purge_keys(conn: &mut DbConnection, now: NaiveDateTime) -> StoreResult<us
             .filter(idempotency_keys::created_at.le(now - chrono::Duration::hours(24))),
     )
     .execute(conn)?)
+}
+
+/// Free slots per profile in blocks of `slot_kind` overlapping the window (optionally
+/// only blocks serving a donor source and one of some modalities), with, per profile,
+/// the first day in the window of a block that has a free slot.
+pub fn availability(
+    conn: &mut DbConnection,
+    slot_kind: &str,
+    window: (NaiveDate, NaiveDate),
+    donor_source: Option<&str>,
+    modalities: &[&str],
+    now: NaiveDateTime,
+) -> StoreResult<HashMap<String, (u32, Option<NaiveDate>)>> {
+    let mut query = capacity_blocks::table
+        .filter(capacity_blocks::slot_kind.eq(slot_kind.to_owned()))
+        .filter(capacity_blocks::period_end.ge(window.0.to_string()))
+        .filter(capacity_blocks::period_start.le(window.1.to_string()))
+        .into_boxed();
+    if let Some(source) = donor_source {
+        query = query.filter(capacity_blocks::donor_sources.like(format!("%\"{source}\"%")));
+    }
+    let blocks: Vec<BlockRow> = query.load(conn)?;
+    let blocks: Vec<BlockRow> = blocks
+        .into_iter()
+        .filter(|b| {
+            modalities.is_empty()
+                || modalities
+                    .iter()
+                    .any(|m| b.modalities.contains(&format!("\"{m}\"")))
+        })
+        .collect();
+    let ids: Vec<String> = blocks.iter().map(|b| b.id.clone()).collect();
+    let held = active_holds(conn, &ids, now)?;
+    let mut per_profile: HashMap<String, (u32, Option<NaiveDate>)> = HashMap::new();
+    for b in blocks {
+        let taken = held.get(&b.id).copied().unwrap_or(0) + i64::from(b.slots_confirmed);
+        let free = u32::try_from((i64::from(b.slots_total) - taken).max(0)).unwrap_or(0);
+        let entry = per_profile.entry(b.profile_id.clone()).or_insert((0, None));
+        entry.0 += free;
+        if free > 0
+            && let Ok(start) = b.period_start.parse::<NaiveDate>()
+        {
+            let start = start.max(window.0);
+            entry.1 = Some(entry.1.map_or(start, |e: NaiveDate| e.min(start)));
+        }
+    }
+    Ok(per_profile)
 }

@@ -2540,6 +2540,7 @@ pub fn benchmark_requirements() -> RequirementSet {
             weighted(Criterion::EvidenceConfidence, 1.0),
         ],
         missing_data_penalty_percent: None,
+        capacity: None,
     }
 }
 

@@ -200,6 +200,27 @@ impl CdmoFeatures {
     }
 }
 
+/// Free slots of the requested kind in the requested window, per profile id, at the
+/// time of the match. Profiles absent from it have none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Availability(pub std::collections::HashMap<String, SlotsAvailable>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotsAvailable {
+    pub free: u32,
+    /// The first day in the window with a free slot.
+    pub earliest: Option<NaiveDate>,
+}
+
+impl Availability {
+    fn of(&self, profile_id: &str) -> SlotsAvailable {
+        self.0.get(profile_id).copied().unwrap_or(SlotsAvailable {
+            free: 0,
+            earliest: None,
+        })
+    }
+}
+
 /// A criterion ready to score: weight normalised, scale and policy settled.
 #[derive(Debug, Clone, PartialEq)]
 struct ReadyCriterion {
@@ -233,6 +254,8 @@ pub fn default_scale(criterion: Criterion) -> Scale {
         Criterion::InspectionHistory => (0.0, 1.0),
         Criterion::EvidenceConfidence => (0.0, 1.0),
         Criterion::ScaleUp => (0.0, 2_000.0),
+        Criterion::CapacityFit => (0.0, 1.0),
+        Criterion::EarliestStart => (180.0, 0.0),
     };
     Scale { worst, best }
 }
@@ -332,6 +355,26 @@ impl ValidRequirements {
         if !set.criteria.is_empty() && total_weight <= 0.0 && v.is_empty() {
             v.add("criteria", "at least one weight must be positive");
         }
+        if let Some(need) = &set.capacity {
+            if need.slots == 0 {
+                v.add("capacity.slots", "must be at least 1");
+            }
+            if need.window_end < need.window_start {
+                v.add("capacity.window_end", "must not be before window_start");
+            }
+        }
+        for (i, wc) in set.criteria.iter().enumerate() {
+            if matches!(
+                wc.criterion,
+                Criterion::CapacityFit | Criterion::EarliestStart
+            ) && set.capacity.is_none()
+            {
+                v.add(
+                    format!("criteria[{i}].criterion"),
+                    "needs a `capacity` need in the requirement set",
+                );
+            }
+        }
         let penalty = set.missing_data_penalty_percent.unwrap_or(10.0);
         if !penalty.is_finite() || !(0.0..=50.0).contains(&penalty) {
             v.add("missing_data_penalty_percent", "must be between 0 and 50");
@@ -371,7 +414,13 @@ pub fn normalise(raw: f64, scale: Scale) -> f64 {
     ((raw - scale.worst) / (scale.best - scale.worst)).clamp(0.0, 1.0)
 }
 
-fn raw_value(criterion: &ReadyCriterion, f: &CdmoFeatures, depth_from: Phase) -> Option<f64> {
+fn raw_value(
+    criterion: &ReadyCriterion,
+    f: &CdmoFeatures,
+    req: &ValidRequirements,
+    slots: SlotsAvailable,
+) -> Option<f64> {
+    let depth_from = req.depth_from;
     match criterion.criterion {
         Criterion::TrackRecordDepth => Some(f64::from(f.programmes_from(depth_from))),
         Criterion::TechTransferTime => f.tech_transfer_months,
@@ -389,6 +438,16 @@ fn raw_value(criterion: &ReadyCriterion, f: &CdmoFeatures, depth_from: Phase) ->
         Criterion::InspectionHistory => f.inspection_score,
         Criterion::EvidenceConfidence => Some(f.evidence_confidence),
         Criterion::ScaleUp => f.bioreactor_volume_l,
+        Criterion::CapacityFit => {
+            let need = req.set.capacity.as_ref()?;
+            Some(f64::from(slots.free.min(need.slots)) / f64::from(need.slots.max(1)))
+        }
+        Criterion::EarliestStart => {
+            let need = req.set.capacity.as_ref()?;
+            slots
+                .earliest
+                .map(|day| (day - need.window_start).num_days().max(0) as f64)
+        }
     }
 }
 
@@ -410,6 +469,7 @@ enum Failure {
     Regions,
     BioreactorVolume,
     Verified,
+    Capacity,
     MissingCriterion(usize),
 }
 
@@ -447,7 +507,12 @@ fn licence_name(authority: Option<Authority>, kind: Option<LicenceKind>) -> Stri
 }
 
 impl Failure {
-    fn explain(self, req: &ValidRequirements, f: &CdmoFeatures) -> FailedConstraint {
+    fn explain(
+        self,
+        req: &ValidRequirements,
+        f: &CdmoFeatures,
+        slots: SlotsAvailable,
+    ) -> FailedConstraint {
         let c = &req.set.constraints;
         let (constraint, required, actual): (&str, String, String) = match self {
             Self::DonorSource => (
@@ -609,6 +674,22 @@ impl Failure {
                         format!("{v} L")
                     }),
             ),
+            Self::Capacity => {
+                let need = req.set.capacity.as_ref();
+                (
+                    "capacity",
+                    need.map_or_else(String::new, |n| {
+                        format!(
+                            "{} free {} slot(s) between {} and {}",
+                            n.slots,
+                            n.slot_kind.as_str(),
+                            n.window_start,
+                            n.window_end
+                        )
+                    }),
+                    format!("{} free", slots.free),
+                )
+            }
             Self::Verified => (
                 "verified_only",
                 "a verified organisation".into(),
@@ -635,6 +716,7 @@ fn check_constraints(
     req: &ValidRequirements,
     f: &CdmoFeatures,
     today: NaiveDate,
+    slots: SlotsAvailable,
     out: &mut Vec<Failure>,
 ) {
     let c = &req.set.constraints;
@@ -726,22 +808,29 @@ fn check_constraints(
     if c.verified_only && !f.verified {
         out.push(Failure::Verified);
     }
+    if let Some(need) = &req.set.capacity
+        && need.required
+        && slots.free < need.slots
+    {
+        out.push(Failure::Capacity);
+    }
 }
 
-/// Per-criterion normalised values and the penalty factor of one feasible CDMO, or the
-/// criteria whose missing value excludes it.
 /// Each criterion's raw value (if the profile has it) and normalised value.
 type CriterionValues = Vec<(Option<f64>, f64)>;
 
+/// Per-criterion normalised values and the penalty factor of one feasible CDMO, or the
+/// criteria whose missing value excludes it.
 fn evaluate(
     req: &ValidRequirements,
     f: &CdmoFeatures,
+    slots: SlotsAvailable,
     out: &mut Vec<Failure>,
 ) -> Option<(CriterionValues, f64)> {
     let mut values = Vec::with_capacity(req.criteria.len());
     let mut factor = 1.0;
     for (i, c) in req.criteria.iter().enumerate() {
-        match raw_value(c, f, req.depth_from) {
+        match raw_value(c, f, req, slots) {
             Some(raw) => values.push((Some(raw), normalise(raw, c.scale))),
             None => {
                 match c.missing {
@@ -855,15 +944,17 @@ pub fn run_match<'a>(
     cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
     req: &ValidRequirements,
     today: NaiveDate,
+    availability: &Availability,
     limit: usize,
 ) -> MatchResult {
     let mut feasible = Vec::new();
     let mut excluded = Vec::new();
     for features in cdmos {
         let mut failures = Vec::new();
-        check_constraints(req, features, today, &mut failures);
+        let slots = availability.of(&features.profile_id);
+        check_constraints(req, features, today, slots, &mut failures);
         if failures.is_empty()
-            && let Some((values, factor)) = evaluate(req, features, &mut failures)
+            && let Some((values, factor)) = evaluate(req, features, slots, &mut failures)
         {
             let total = total(req, &values, factor);
             feasible.push(Scored {
@@ -930,7 +1021,7 @@ pub fn run_match<'a>(
                 failed: e
                     .failures
                     .iter()
-                    .map(|x| x.explain(req, e.features))
+                    .map(|x| x.explain(req, e.features, availability.of(&e.features.profile_id)))
                     .collect(),
             })
             .collect(),

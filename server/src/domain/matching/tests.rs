@@ -43,6 +43,7 @@ fn requirements(
             constraints,
             criteria,
             missing_data_penalty_percent: None,
+            capacity: None,
         },
         None,
     )
@@ -52,7 +53,7 @@ fn requirements(
 fn failed_constraints(profile: &CapabilityProfile, constraints: HardConstraints) -> Vec<String> {
     let req = requirements(constraints, vec![criterion(Criterion::QcCoverage, 1.0)]);
     let f = features_of("x", profile, false);
-    let result = run_match([&f], &req, today(), 10);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
     result
         .excluded
         .first()
@@ -299,7 +300,7 @@ fn every_failed_constraint_is_listed_with_required_and_actual() {
         vec![criterion(Criterion::SuccessRate, 1.0)],
     );
     let f = features_of("x", &sample(), true);
-    let result = run_match([&f], &req, today(), 10);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
     assert_eq!(result.excluded_count, 1);
     let e = &result.excluded[0];
     assert!(!e.near_miss);
@@ -353,7 +354,7 @@ fn near_misses_come_first_among_the_excluded() {
         },
         vec![criterion(Criterion::SuccessRate, 1.0)],
     );
-    let result = run_match([&a, &b], &req, today(), 10);
+    let result = run_match([&a, &b], &req, today(), &Availability::default(), 10);
     assert_eq!(
         result
             .excluded
@@ -393,12 +394,25 @@ fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
         HardConstraints::default(),
         vec![criterion(Criterion::ScaleUp, 1.0)],
     );
-    let scale_up = &run_match([&features_of("x", &allogeneic, true)], &req, today(), 1).candidates
-        [0]
-    .criteria[0];
+    let scale_up = &run_match(
+        [&features_of("x", &allogeneic, true)],
+        &req,
+        today(),
+        &Availability::default(),
+        1,
+    )
+    .candidates[0]
+        .criteria[0];
     assert_eq!((scale_up.raw, scale_up.normalised), (Some(500.0), 0.25));
-    let autologous_only =
-        &run_match([&features_of("x", &p, true)], &req, today(), 1).candidates[0].criteria[0];
+    let autologous_only = &run_match(
+        [&features_of("x", &p, true)],
+        &req,
+        today(),
+        &Availability::default(),
+        1,
+    )
+    .candidates[0]
+        .criteria[0];
     assert_eq!(
         autologous_only.raw, None,
         "no allogeneic experience: no scale-up value"
@@ -406,7 +420,8 @@ fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
     let f = features_of("x", &p, true);
     for (c, raw, normalised) in cases {
         let req = requirements(HardConstraints::default(), vec![criterion(c, 1.0)]);
-        let score = &run_match([&f], &req, today(), 1).candidates[0].criteria[0];
+        let score =
+            &run_match([&f], &req, today(), &Availability::default(), 1).candidates[0].criteria[0];
         assert_eq!(score.raw, Some(raw), "{c:?}");
         assert!(
             (score.normalised - normalised).abs() < 1e-12,
@@ -417,7 +432,8 @@ fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
     let mut distance = criterion(Criterion::Distance, 1.0);
     distance.origin = Some(paris);
     let req = requirements(HardConstraints::default(), vec![distance]);
-    let score = &run_match([&f], &req, today(), 1).candidates[0].criteria[0];
+    let score =
+        &run_match([&f], &req, today(), &Availability::default(), 1).candidates[0].criteria[0];
     let km = score.raw.unwrap();
     assert!((380.0..400.0).contains(&km), "Paris to Lyon: {km}");
     assert!((score.normalised - (1.0 - km / 10_000.0)).abs() < 1e-12);
@@ -430,7 +446,13 @@ fn inspection_history_averages_outcomes_and_is_missing_without_inspections() {
         HardConstraints::default(),
         vec![criterion(Criterion::InspectionHistory, 1.0)],
     );
-    let missing = run_match([&features_of("x", &p, true)], &req, today(), 1);
+    let missing = run_match(
+        [&features_of("x", &p, true)],
+        &req,
+        today(),
+        &Availability::default(),
+        1,
+    );
     assert_eq!(missing.candidates[0].criteria[0].raw, None);
     assert_eq!(
         missing.candidates[0].criteria[0].missing,
@@ -446,7 +468,13 @@ fn inspection_history_averages_outcomes_and_is_missing_without_inspections() {
             outcome,
         });
     }
-    let scored = run_match([&features_of("x", &p, true)], &req, today(), 1);
+    let scored = run_match(
+        [&features_of("x", &p, true)],
+        &req,
+        today(),
+        &Availability::default(),
+        1,
+    );
     assert!((scored.candidates[0].criteria[0].raw.unwrap() - 0.675).abs() < 1e-12);
 }
 
@@ -458,7 +486,14 @@ fn a_sponsors_own_scale_replaces_the_default() {
         best: 10.0,
     });
     let req = requirements(HardConstraints::default(), vec![c]);
-    let score = &run_match([&features_of("x", &sample(), true)], &req, today(), 1).candidates[0]
+    let score = &run_match(
+        [&features_of("x", &sample(), true)],
+        &req,
+        today(),
+        &Availability::default(),
+        1,
+    )
+    .candidates[0]
         .criteria[0];
     assert!((score.normalised - 0.3).abs() < 1e-12); // 17 days on 20 -> 10
 }
@@ -476,17 +511,36 @@ fn missing_data_policies_exclude_zero_or_penalise() {
                 constraints: HardConstraints::default(),
                 criteria: vec![rate, criterion(Criterion::QcCoverage, 1.0)],
                 missing_data_penalty_percent: Some(20.0),
+                capacity: None,
             },
             None,
         )
         .unwrap()
     };
-    let excluded = run_match([&f], &with(MissingDataPolicy::Exclude), today(), 5);
+    let excluded = run_match(
+        [&f],
+        &with(MissingDataPolicy::Exclude),
+        today(),
+        &Availability::default(),
+        5,
+    );
     assert_eq!(excluded.feasible_count, 0);
     assert_eq!(excluded.excluded[0].failed[0].constraint, "criteria");
-    let zero = run_match([&f], &with(MissingDataPolicy::Zero), today(), 5);
+    let zero = run_match(
+        [&f],
+        &with(MissingDataPolicy::Zero),
+        today(),
+        &Availability::default(),
+        5,
+    );
     assert!((zero.candidates[0].total - 12.5).abs() < 1e-9); // 0.5 x 0 + 0.5 x 0.25, x 100
-    let penalised = run_match([&f], &with(MissingDataPolicy::Penalise), today(), 5);
+    let penalised = run_match(
+        [&f],
+        &with(MissingDataPolicy::Penalise),
+        today(),
+        &Availability::default(),
+        5,
+    );
     assert!((penalised.candidates[0].total - 10.0).abs() < 1e-9); // 12.5 x 0.8
     assert!((penalised.candidates[0].penalty_factor - 0.8).abs() < 1e-12);
 }
@@ -520,6 +574,7 @@ fn invalid_requirement_sets_name_each_field() {
             criterion(Criterion::SuccessRate, 1.0),
         ],
         missing_data_penalty_percent: Some(80.0),
+        capacity: None,
     };
     let fields: Vec<String> = ValidRequirements::parse(set, None)
         .unwrap_err()
@@ -567,7 +622,7 @@ fn weights_are_normalised_and_ties_break_by_profile_id() {
         features_of("b-second", &sample(), true),
         features_of("a-first", &sample(), true),
     );
-    let result = run_match([&a, &b], &req, today(), 5);
+    let result = run_match([&a, &b], &req, today(), &Availability::default(), 5);
     assert_eq!(result.candidates[0].criteria[0].weight, 0.75);
     assert_eq!(
         result
@@ -596,7 +651,7 @@ fn lists_are_bounded_by_the_limit_but_counts_are_complete() {
         },
         vec![criterion(Criterion::SuccessRate, 1.0)],
     );
-    let result = run_match(&all, &req, today(), 5);
+    let result = run_match(&all, &req, today(), &Availability::default(), 5);
     assert_eq!((result.feasible_count, result.excluded_count), (20, 20));
     assert_eq!((result.candidates.len(), result.excluded.len()), (5, 5));
 }
@@ -683,6 +738,7 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                     constraints,
                     criteria,
                     missing_data_penalty_percent: None,
+                    capacity: None,
                 },
                 None,
             )
@@ -704,14 +760,14 @@ proptest! {
 
     #[test]
     fn matching_is_deterministic(cdmos in any_features(), req in any_requirements()) {
-        let a = run_match(&cdmos, &req, today(), MAX_LIMIT);
-        let b = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        let a = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
+        let b = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
         prop_assert_eq!(a, b);
     }
 
     #[test]
     fn contributions_sum_to_totals_within_0_and_100(cdmos in any_features(), req in any_requirements()) {
-        let result = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        let result = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
         for c in &result.candidates {
             let sum: f64 = c.criteria.iter().map(|s| s.contribution).sum();
             prop_assert!((sum - c.total).abs() < 1e-9, "{} vs {}", sum, c.total);
@@ -724,11 +780,11 @@ proptest! {
 
     #[test]
     fn removing_a_cdmo_never_reorders_the_others(cdmos in any_features(), req in any_requirements(), drop in any::<prop::sample::Index>()) {
-        let full = ranking(&run_match(&cdmos, &req, today(), MAX_LIMIT));
+        let full = ranking(&run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT));
         let dropped = drop.index(cdmos.len());
         let gone = cdmos[dropped].profile_id.clone();
         let rest: Vec<&CdmoFeatures> = cdmos.iter().enumerate().filter(|(i, _)| *i != dropped).map(|(_, f)| f).collect();
-        let without = ranking(&run_match(rest, &req, today(), MAX_LIMIT));
+        let without = ranking(&run_match(rest, &req, today(), &Availability::default(), MAX_LIMIT));
         let expected: Vec<String> = full.into_iter().filter(|id| *id != gone).collect();
         prop_assert_eq!(without, expected);
     }
@@ -754,7 +810,7 @@ proptest! {
         }
         let identity = |p: &CapabilityProfile| features_of("x", p, true);
         let (b, a) = (identity(&before), identity(&after));
-        let score = |f: &CdmoFeatures| run_match([f], &req, today(), 1).candidates.first().map(|c| c.total);
+        let score = |f: &CdmoFeatures| run_match([f], &req, today(), &Availability::default(), 1).candidates.first().map(|c| c.total);
         match (score(&b), score(&a)) {
             (Some(old), Some(new)) => prop_assert!(new >= old - 1e-9, "{} -> {}", old, new),
             (Some(_), None) => prop_assert!(false, "an improvement excluded the CDMO"),
@@ -764,7 +820,7 @@ proptest! {
 
     #[test]
     fn robustness_names_the_weight_at_which_the_top_two_tie(cdmos in any_features(), req in any_requirements()) {
-        let result = run_match(&cdmos, &req, today(), MAX_LIMIT);
+        let result = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
         let Some(r) = &result.robustness else { return Ok(()) };
         let first = &result.candidates[0];
         let second = &result.candidates[1];
@@ -782,4 +838,135 @@ proptest! {
             prop_assert!((rescored(first) - rescored(second)).abs() < 1e-6, "no tie at {}", w_new);
         }
     }
+}
+
+fn capacity_need(slots: u32, required: bool) -> CapacityNeed {
+    CapacityNeed {
+        slot_kind: SlotKind::ClinicalGmpBatch,
+        slots,
+        window_start: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        window_end: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+        required,
+    }
+}
+
+#[test]
+fn required_capacity_excludes_cdmos_without_enough_free_slots_and_says_so() {
+    let (a, b) = (
+        features_of("a", &sample(), true),
+        features_of("b", &sample(), true),
+    );
+    let req = ValidRequirements::parse(
+        RequirementSet {
+            criteria: vec![
+                criterion(Criterion::CapacityFit, 1.0),
+                criterion(Criterion::EarliestStart, 1.0),
+            ],
+            capacity: Some(capacity_need(4, true)),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let mut availability = Availability::default();
+    availability.0.insert(
+        "a".into(),
+        SlotsAvailable {
+            free: 5,
+            earliest: NaiveDate::from_ymd_opt(2027, 1, 31),
+        },
+    );
+    availability.0.insert(
+        "b".into(),
+        SlotsAvailable {
+            free: 3,
+            earliest: NaiveDate::from_ymd_opt(2027, 1, 1),
+        },
+    );
+    let result = run_match([&a, &b], &req, today(), &availability, 10);
+    assert_eq!(
+        result
+            .candidates
+            .iter()
+            .map(|c| c.profile_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+    let fit = &result.candidates[0].criteria[0];
+    assert_eq!(
+        (fit.raw, fit.normalised),
+        (Some(1.0), 1.0),
+        "5 free of 4 needed: a full fit"
+    );
+    let start = &result.candidates[0].criteria[1];
+    assert_eq!(start.raw, Some(30.0), "30 days after the window opens");
+    assert!((start.normalised - 150.0 / 180.0).abs() < 1e-12);
+    let e = &result.excluded[0];
+    assert_eq!((e.profile_id.as_str(), e.near_miss), ("b", true));
+    assert_eq!(e.failed[0].constraint, "capacity");
+    assert_eq!(e.failed[0].actual, "3 free");
+    assert!(
+        e.failed[0]
+            .required
+            .contains("4 free clinical_gmp_batch slot(s)")
+    );
+}
+
+#[test]
+fn capacity_criteria_rank_partial_availability_when_not_required() {
+    let (a, b) = (
+        features_of("a", &sample(), true),
+        features_of("b", &sample(), true),
+    );
+    let req = ValidRequirements::parse(
+        RequirementSet {
+            criteria: vec![criterion(Criterion::CapacityFit, 1.0)],
+            capacity: Some(capacity_need(4, false)),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let mut availability = Availability::default();
+    availability.0.insert(
+        "b".into(),
+        SlotsAvailable {
+            free: 2,
+            earliest: NaiveDate::from_ymd_opt(2027, 2, 1),
+        },
+    );
+    let result = run_match([&a, &b], &req, today(), &availability, 10);
+    let totals: Vec<(&str, f64)> = result
+        .candidates
+        .iter()
+        .map(|c| (c.profile_id.as_str(), c.total))
+        .collect();
+    assert_eq!(totals, [("b", 50.0), ("a", 0.0)]);
+}
+
+#[test]
+fn capacity_criteria_need_a_capacity_need() {
+    let set = RequirementSet {
+        criteria: vec![criterion(Criterion::EarliestStart, 1.0)],
+        ..Default::default()
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(fields, ["criteria[0].criterion"]);
+    let mut need = capacity_need(0, true);
+    need.window_end = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let set = RequirementSet {
+        criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
+        capacity: Some(need),
+        ..Default::default()
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(fields, ["capacity.slots", "capacity.window_end"]);
 }

@@ -7,17 +7,12 @@
 //! on PostgreSQL instead of SQLite.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use cdmx_e2e::TestApp;
+use cdmx_e2e::{TestApp, percentile_ms};
 use cdmx_sdk::types::{MatchRequest, OrganizationKind};
 
 const REQUESTS: usize = 500;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank].as_secs_f64() * 1e3
-}
 
 #[tokio::main]
 async fn main() {
@@ -84,9 +79,9 @@ async fn main() {
             "POST /v1/matches, {concurrency} client(s): {} requests, {:.0} req/s, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             timings.len(),
             timings.len() as f64 / elapsed,
-            percentile(&timings, 0.5),
-            percentile(&timings, 0.9),
-            percentile(&timings, 0.99),
+            percentile_ms(&timings, 0.5),
+            percentile_ms(&timings, 0.9),
+            percentile_ms(&timings, 0.99),
             timings.last().unwrap().as_secs_f64() * 1e3
         );
     }

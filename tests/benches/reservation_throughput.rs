@@ -8,9 +8,9 @@
 //! Without `CDMX_TEST_DATABASE_URL` it runs on SQLite.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use cdmx_e2e::{TestApp, base_profile};
+use cdmx_e2e::{TestApp, base_profile, percentile_ms};
 use cdmx_sdk::types::*;
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -19,10 +19,6 @@ const CLIENTS: usize = 32;
 const REQUESTS_PER_CLIENT: usize = 100;
 const BLOCKS: usize = 40;
 const SLOTS_PER_BLOCK: u32 = 50;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
-}
 
 #[tokio::main]
 async fn main() {
@@ -70,15 +66,7 @@ async fn main() {
         let client = if i % 2 == 0 {
             sponsor.admin.clone()
         } else {
-            let token = sponsor
-                .admin
-                .issue_token(&TokenRequest::Password {
-                    email: sponsor.admin_user.email.clone(),
-                    password: cdmx_e2e::PASSWORD.into(),
-                })
-                .await
-                .unwrap()
-                .access_token;
+            let token = sponsor.token().await;
             replica.client.with_token(token)
         };
         clients.push(client);
@@ -161,9 +149,9 @@ async fn main() {
     );
     println!(
         "latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&timings, 0.5),
-        percentile(&timings, 0.9),
-        percentile(&timings, 0.99),
+        percentile_ms(&timings, 0.5),
+        percentile_ms(&timings, 0.9),
+        percentile_ms(&timings, 0.99),
         timings.last().unwrap().as_secs_f64() * 1e3
     );
     println!(

@@ -7,17 +7,12 @@
 //! on PostgreSQL instead of SQLite.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use cdmx_e2e::TestApp;
+use cdmx_e2e::{TestApp, percentile_ms};
 use cdmx_sdk::types::{CdmoSearch, OrganizationKind, Phase, ProfileSort};
 
 const ROUNDS: usize = 200;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank]
-}
 
 #[tokio::main]
 async fn main() {
@@ -121,8 +116,8 @@ async fn main() {
         timings.sort();
         println!(
             "{label:<55} {hits:>6} {:>8.2}ms {:>8.2}ms",
-            percentile(&timings, 0.5).as_secs_f64() * 1e3,
-            percentile(&timings, 0.99).as_secs_f64() * 1e3
+            percentile_ms(&timings, 0.5),
+            percentile_ms(&timings, 0.99)
         );
         everything.extend(timings);
     }
@@ -131,7 +126,7 @@ async fn main() {
         "{:<55} {:>6} {:>8.2}ms {:>8.2}ms",
         "all shapes",
         everything.len(),
-        percentile(&everything, 0.5).as_secs_f64() * 1e3,
-        percentile(&everything, 0.99).as_secs_f64() * 1e3
+        percentile_ms(&everything, 0.5),
+        percentile_ms(&everything, 0.99)
     );
 }

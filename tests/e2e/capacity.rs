@@ -426,15 +426,7 @@ async fn racing_clients_on_two_servers_get_exactly_the_free_slots() {
         let sponsor = app
             .sign_up(OrganizationKind::Sponsor, &format!("Sponsor {i}"))
             .await;
-        let token = sponsor
-            .admin
-            .issue_token(&TokenRequest::Password {
-                email: sponsor.admin_user.email.clone(),
-                password: cdmx_e2e::PASSWORD.into(),
-            })
-            .await
-            .unwrap()
-            .access_token;
+        let token = sponsor.token().await;
         clients.push(sponsor.admin.clone());
         clients.push(replica.client.with_token(token));
     }
@@ -552,15 +544,7 @@ async fn idempotency_keys_replay_refuse_mismatches_and_never_hold_twice() {
     );
 
     // The key is required.
-    let token = sponsor
-        .admin
-        .issue_token(&TokenRequest::Password {
-            email: sponsor.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = sponsor.token().await;
     let response = reqwest::Client::new()
         .post(app.url("/v1/reservations"))
         .bearer_auth(token)

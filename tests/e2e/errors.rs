@@ -184,15 +184,7 @@ async fn validation_is_422_listing_every_invalid_field_and_writes_nothing() {
 async fn bad_query_parameters_are_named() {
     let app = TestApp::spawn().await;
     let org = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let token = org
-        .admin
-        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
-            email: org.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = org.token().await;
     let http = reqwest::Client::new();
     let p = problem(
         http.get(app.url("/v1/organizations?limit=lots"))

@@ -351,15 +351,7 @@ async fn a_replica_matches_on_profiles_changed_through_another_server() {
     let app = TestApp::spawn().await;
     let replica = app.second_server().await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let token = sponsor
-        .admin
-        .issue_token(&TokenRequest::Password {
-            email: sponsor.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = sponsor.token().await;
     let on_replica = replica.client.with_token(token);
     let created = sponsor
         .admin

@@ -57,15 +57,7 @@ async fn a_cdmo_admin_creates_one_profile_at_revision_1() {
     );
 
     // The ETag header carries the revision.
-    let token = org
-        .admin
-        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
-            email: org.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = org.token().await;
     let response = reqwest::Client::new()
         .get(app.url(&format!("/v1/cdmos/{}", profile.id)))
         .bearer_auth(token)
@@ -152,15 +144,7 @@ async fn invalid_profiles_are_422_naming_every_bad_field() {
     let mut raw = serde_json::to_value(base_profile("X")).unwrap();
     raw["sites"][0]["grade"] = json!("a");
     let other = app.sign_up(OrganizationKind::Cdmo, "Other").await;
-    let token = other
-        .admin
-        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
-            email: other.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = other.token().await;
     let problem: cdmx_sdk::types::Problem = reqwest::Client::new()
         .post(app.url("/v1/cdmos"))
         .bearer_auth(&token)
@@ -183,15 +167,7 @@ async fn invalid_profiles_are_422_naming_every_bad_field() {
 async fn updates_need_if_match_and_stale_revisions_are_refused() {
     let app = TestApp::spawn().await;
     let (org, profile) = cdmo_with_profile(&app, "Helix").await;
-    let token = org
-        .admin
-        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
-            email: org.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = org.token().await;
     let url = app.url(&format!("/v1/cdmos/{}", profile.id));
     let http = reqwest::Client::new();
     let without = http

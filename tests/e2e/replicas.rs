@@ -12,15 +12,7 @@ async fn search_on_one_server_sees_changes_made_through_the_other_at_once() {
     let replica = app.second_server().await;
     let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let token = sponsor
-        .admin
-        .issue_token(&cdmx_sdk::types::TokenRequest::Password {
-            email: sponsor.admin_user.email.clone(),
-            password: cdmx_e2e::PASSWORD.into(),
-        })
-        .await
-        .unwrap()
-        .access_token;
+    let token = sponsor.token().await;
     let on_replica = replica.client.with_token(token);
 
     // The replica builds its index before the profile exists.

@@ -227,6 +227,24 @@ impl OrgFixture {
     pub fn id(&self) -> &str {
         &self.organization.id
     }
+
+    /// A fresh bearer token for the first admin (for raw HTTP, or another server).
+    pub async fn token(&self) -> String {
+        self.admin
+            .issue_token(&cdmx_sdk::types::TokenRequest::Password {
+                email: self.admin_user.email.clone(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .expect("the admin signs in")
+            .access_token
+    }
+}
+
+/// The `p` quantile (0..=1) of sorted durations, in milliseconds, for benchmarks.
+pub fn percentile_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
+    let rank = ((sorted.len().saturating_sub(1)) as f64 * p).round() as usize;
+    sorted.get(rank).map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
 /// A complete, valid capability profile named `name`, for tests to adjust.

@@ -47,6 +47,22 @@ fn require_owner(principal: &Principal, organization_id: &str) -> Result<(), Api
     }
 }
 
+/// The profile to update, if the caller owns it, and the revision `If-Match` names.
+async fn owned_for_update(
+    state: &AppState,
+    principal: &Principal,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<(profiles::ProfileRow, i32), ApiError> {
+    let lookup = id.to_owned();
+    let (current, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    require_owner(principal, &current.organization_id)?;
+    Ok((current, if_match(req)?))
+}
+
 /// Create your organisation's profile (CDMO organisation admins; one per organisation).
 #[utoipa::path(
     tag = "cdmos",
@@ -140,13 +156,7 @@ pub async fn replace_cdmo_profile(
     body: ApiJson<CapabilityProfile>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let lookup = id.clone();
-    let (current, _) = state
-        .db
-        .run(move |c| profiles::find_profile(c, &lookup))
-        .await?;
-    require_owner(&principal, &current.organization_id)?;
-    let expected = if_match(&req)?;
+    let (_, expected) = owned_for_update(&state, &principal, &req, &id).await?;
     let write = prepare(body.0)?;
     store_update(&state, &principal, id, expected, write).await
 }
@@ -176,13 +186,7 @@ pub async fn patch_cdmo_profile(
     body: ApiJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let lookup = id.clone();
-    let (current, _) = state
-        .db
-        .run(move |c| profiles::find_profile(c, &lookup))
-        .await?;
-    require_owner(&principal, &current.organization_id)?;
-    let expected = if_match(&req)?;
+    let (current, expected) = owned_for_update(&state, &principal, &req, &id).await?;
     if expected != current.current_revision {
         return Err(ApiError::PreconditionFailed(format!(
             "the profile is at revision {}; you edited revision {expected}",

@@ -815,6 +815,47 @@ impl Client {
     }
 }
 
+/// A report file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    pub content_type: String,
+    /// From `Content-Disposition`.
+    pub filename: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Client {
+    /// `GET /v1/shortlists/{id}/report`
+    pub async fn get_shortlist_report(
+        &self,
+        id: &str,
+        params: &ReportParams,
+    ) -> Result<ReportFile, Error> {
+        let path = format!("/v1/shortlists/{}/report", segment(id));
+        let response = self
+            .send::<_, Nothing>(Method::GET, &path, Some(params), None, &[])
+            .await?;
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+        let filename = header(reqwest::header::CONTENT_DISPOSITION).and_then(|d| {
+            d.split("filename=")
+                .nth(1)
+                .map(|f| f.trim_matches('"').to_owned())
+        });
+        Ok(ReportFile {
+            content_type,
+            filename,
+            bytes: response.bytes().await?.to_vec(),
+        })
+    }
+}
+
 async fn problem_of(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     match response.bytes().await {

@@ -21,7 +21,7 @@ mod client;
 mod error;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, collect_pages};
+pub use client::{Client, ClientBuilder, ReportFile, collect_pages};
 #[cfg(feature = "client")]
 pub use error::Error;
 pub use types::*;

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod profile_index;
+pub mod reports;
 pub mod startup;
 pub mod telemetry;

@@ -392,6 +392,15 @@ async fn organisations_cannot_see_or_touch_each_other() {
         status(b.admin.get_shortlist(&c_shortlist.id).await),
         404,
     );
+    let csv = cdmx_sdk::types::ReportParams {
+        format: Some("csv".into()),
+        table: None,
+    };
+    check(
+        "get_shortlist_report",
+        status(b.admin.get_shortlist_report(&c_shortlist.id, &csv).await),
+        404,
+    );
     assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
 
     // Capacity is public to read; only its CDMO changes it. Reservations are private to

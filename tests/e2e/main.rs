@@ -11,6 +11,7 @@ mod matching;
 mod pagination;
 mod profiles;
 mod replicas;
+mod reports;
 mod scenarios;
 mod search;
 mod system;

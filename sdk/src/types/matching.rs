@@ -420,3 +420,17 @@ pub struct ShortlistSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_candidate: Option<String>,
 }
+
+/// Which report of a shortlist to export.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// `csv` or `xlsx`; otherwise taken from the `Accept` header. Anything else is 406.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// For CSV: `ranking` (default) or `excluded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+}

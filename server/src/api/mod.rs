@@ -13,6 +13,7 @@ mod evidence;
 mod matching;
 mod organizations;
 mod profiles;
+mod reports;
 mod reservations;
 mod system;
 
@@ -64,6 +65,7 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(matching::create_shortlist)
                 .service(matching::list_shortlists)
                 .service(matching::get_shortlist)
+                .service(reports::get_shortlist_report)
                 .service(capacity::create_capacity_block)
                 .service(capacity::search_capacity)
                 .service(capacity::get_capacity_block)

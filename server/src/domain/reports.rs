@@ -1,0 +1,179 @@
+//! What a procurement report of a shortlist says, independent of its file format.
+
+use cdmx_sdk::types::{Criterion, Shortlist};
+
+/// One ranked CDMO.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedRow {
+    pub rank: u32,
+    pub name: String,
+    pub countries: String,
+    pub total: f64,
+    /// In the order of [`ReportData::criteria`].
+    pub contributions: Vec<f64>,
+    pub evidence_confidence: f64,
+    pub verified: bool,
+    pub revision: u32,
+}
+
+/// One excluded CDMO.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExcludedRow {
+    pub name: String,
+    pub revision: u32,
+    pub near_miss: bool,
+    /// `constraint: required (actual)`, joined with `; `.
+    pub failed: String,
+}
+
+/// One weighted criterion of the requirement set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightRow {
+    pub criterion: Criterion,
+    pub weight: f64,
+    pub worst: f64,
+    pub best: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportData {
+    pub title: String,
+    /// Hard constraints as (name, value) lines.
+    pub constraints: Vec<(String, String)>,
+    pub criteria: Vec<Criterion>,
+    pub weights: Vec<WeightRow>,
+    pub ranked: Vec<RankedRow>,
+    pub excluded: Vec<ExcludedRow>,
+    pub feasible_count: u32,
+    pub excluded_count: u32,
+}
+
+pub fn report_data(shortlist: &Shortlist) -> ReportData {
+    let result = &shortlist.result;
+    let criteria: Vec<Criterion> = shortlist
+        .program
+        .requirements
+        .criteria
+        .iter()
+        .map(|c| c.criterion)
+        .collect();
+    let weights = result
+        .candidates
+        .first()
+        .map(|c| {
+            c.criteria
+                .iter()
+                .map(|s| WeightRow {
+                    criterion: s.criterion,
+                    weight: s.weight,
+                    worst: s.scale.worst,
+                    best: s.scale.best,
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            let total: f64 = shortlist
+                .program
+                .requirements
+                .criteria
+                .iter()
+                .map(|c| c.weight)
+                .sum();
+            shortlist
+                .program
+                .requirements
+                .criteria
+                .iter()
+                .map(|c| {
+                    let scale = c
+                        .scale
+                        .unwrap_or_else(|| crate::domain::matching::default_scale(c.criterion));
+                    WeightRow {
+                        criterion: c.criterion,
+                        weight: if total > 0.0 { c.weight / total } else { 0.0 },
+                        worst: scale.worst,
+                        best: scale.best,
+                    }
+                })
+                .collect()
+        });
+    let constraints = serde_json::to_value(&shortlist.program.requirements.constraints)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|map| {
+            map.into_iter()
+                .filter(|(_, v)| !matches!(v, serde_json::Value::Bool(false)))
+                .map(|(k, v)| (k, v.to_string().trim_matches('"').to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    ReportData {
+        title: shortlist.name.clone(),
+        constraints,
+        ranked: result
+            .candidates
+            .iter()
+            .map(|c| RankedRow {
+                rank: c.rank,
+                name: c.name.clone(),
+                countries: c.countries.join(" "),
+                total: c.total,
+                contributions: criteria
+                    .iter()
+                    .map(|k| {
+                        c.criteria
+                            .iter()
+                            .find(|s| s.criterion == *k)
+                            .map_or(0.0, |s| s.contribution)
+                    })
+                    .collect(),
+                evidence_confidence: c.evidence_confidence,
+                verified: c.organization_verified,
+                revision: c.revision,
+            })
+            .collect(),
+        excluded: result
+            .excluded
+            .iter()
+            .map(|e| ExcludedRow {
+                name: e.name.clone(),
+                revision: e.revision,
+                near_miss: e.near_miss,
+                failed: e
+                    .failed
+                    .iter()
+                    .map(|f| format!("{}: {} (actual: {})", f.constraint, f.required, f.actual))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+            .collect(),
+        criteria,
+        weights,
+        feasible_count: result.feasible_count,
+        excluded_count: result.excluded_count,
+    }
+}
+
+/// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be read as a formula, so it is prefixed with `'`.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_neutralised_and_ordinary_text_is_not() {
+        for risky in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(risky).starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(neutralise("Helix Cell Works"), "Helix Cell Works");
+        assert_eq!(neutralise("Zürich Zelltherapie"), "Zürich Zelltherapie");
+        assert_eq!(neutralise(""), "");
+    }
+}

@@ -1,5 +1,5 @@
-//! Report files of a shortlist: CSV (RFC 4180, UTF-8) and XLSX. Reproducible: the
-//! content depends on the shortlist only, never on the clock.
+//! Report files of a shortlist: CSV (RFC 4180, UTF-8), XLSX and PDF. CSV and XLSX are
+//! reproducible: their content depends on the shortlist only, never on the clock.
 
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Chart, ChartType, DocProperties, Format, Workbook, XlsxError};
@@ -14,6 +14,8 @@ pub enum ReportError {
     Xlsx(#[from] XlsxError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("pdf: {0}")]
+    Pdf(String),
 }
 
 fn number(value: f64) -> String {
@@ -220,4 +222,468 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
     requirements.set_column_width(0, 32)?;
     requirements.set_column_width(1, 60)?;
     Ok(workbook.save_to_buffer()?)
+}
+
+mod pdf_layout {
+    //! A few drawing primitives over printpdf: text at a position, filled rectangles,
+    //! pages that break when full, and "page X of N" footers.
+
+    use printpdf::{
+        Color, FontId, Op, PaintMode, PdfFontHandle, PdfPage, Pt, Rect, Rgb, TextItem, TextMatrix,
+    };
+
+    pub const PAGE_WIDTH: f32 = 595.0;
+    pub const PAGE_HEIGHT: f32 = 842.0;
+    pub const MARGIN: f32 = 50.0;
+    const BOTTOM: f32 = 60.0;
+
+    /// Advance widths of DejaVu Sans in em, for right-aligning numbers; other text is
+    /// only ever truncated, with a conservative average width.
+    fn em_width(c: char) -> f32 {
+        // DejaVu Sans advance widths, in its 2048 units per em.
+        let units = match c {
+            '0'..='9' => 1303.0,
+            '.' | ',' | ' ' => 651.0,
+            '-' => 739.0,
+            '%' => 1946.0,
+            _ => 1270.0,
+        };
+        units / 2048.0
+    }
+
+    pub fn text_width(text: &str, size: f32) -> f32 {
+        text.chars().map(em_width).sum::<f32>() * size
+    }
+
+    /// Cuts `text` to fit `width` points at `size`, with an ellipsis when cut.
+    pub fn fit(text: &str, width: f32, size: f32) -> String {
+        if text_width(text, size) <= width {
+            return text.to_owned();
+        }
+        let mut out = String::new();
+        for c in text.chars() {
+            if text_width(&out, size) + (em_width(c) + 0.62) * size > width {
+                break;
+            }
+            out.push(c);
+        }
+        out.push('…');
+        out
+    }
+
+    pub fn rgb(r: f32, g: f32, b: f32) -> Color {
+        Color::Rgb(Rgb {
+            r,
+            g,
+            b,
+            icc_profile: None,
+        })
+    }
+
+    pub struct Pages {
+        pub regular: FontId,
+        pub bold: FontId,
+        done: Vec<Vec<Op>>,
+        ops: Vec<Op>,
+        /// Distance from the bottom of the page to the next line's baseline.
+        pub y: f32,
+    }
+
+    impl Pages {
+        pub fn new(regular: FontId, bold: FontId) -> Self {
+            Self {
+                regular,
+                bold,
+                done: Vec::new(),
+                ops: Vec::new(),
+                y: PAGE_HEIGHT - MARGIN,
+            }
+        }
+
+        pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
+            let font = if bold {
+                self.bold.clone()
+            } else {
+                self.regular.clone()
+            };
+            self.ops.extend([
+                Op::StartTextSection,
+                Op::SetFillColor {
+                    col: rgb(0.1, 0.1, 0.12),
+                },
+                Op::SetFont {
+                    font: PdfFontHandle::External(font),
+                    size: Pt(size),
+                },
+                Op::SetTextMatrix {
+                    matrix: TextMatrix::Translate(Pt(x), Pt(y)),
+                },
+                Op::ShowText {
+                    items: vec![TextItem::Text(text.to_owned())],
+                },
+                Op::EndTextSection,
+            ]);
+        }
+
+        /// Text ending at `right`.
+        pub fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, text: &str) {
+            self.text(right - text_width(text, size), y, size, bold, text);
+        }
+
+        pub fn rect(&mut self, x: f32, y: f32, width: f32, height: f32, color: Color) {
+            self.ops.extend([
+                Op::SetFillColor { col: color },
+                Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(x),
+                        y: Pt(y),
+                        width: Pt(width),
+                        height: Pt(height),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                },
+            ]);
+        }
+
+        /// A line of text at the cursor, moving the cursor down.
+        pub fn line(&mut self, size: f32, bold: bool, text: &str) {
+            self.need(size * 1.5);
+            let y = self.y;
+            self.text(
+                MARGIN,
+                y,
+                size,
+                bold,
+                &fit(text, PAGE_WIDTH - 2.0 * MARGIN, size),
+            );
+            self.y -= size * 1.5;
+        }
+
+        /// Text wrapped at word boundaries to the page width, moving the cursor down.
+        pub fn paragraph(&mut self, size: f32, bold: bool, indent: f32, text: &str) {
+            let width = PAGE_WIDTH - 2.0 * MARGIN - indent;
+            let mut line = String::new();
+            for word in text.split_whitespace() {
+                let candidate = if line.is_empty() {
+                    word.to_owned()
+                } else {
+                    format!("{line} {word}")
+                };
+                if text_width(&candidate, size) > width && !line.is_empty() {
+                    self.need(size * 1.5);
+                    let y = self.y;
+                    self.text(MARGIN + indent, y, size, bold, &line);
+                    self.y -= size * 1.5;
+                    line = word.to_owned();
+                } else {
+                    line = candidate;
+                }
+            }
+            if !line.is_empty() {
+                self.need(size * 1.5);
+                let y = self.y;
+                self.text(MARGIN + indent, y, size, bold, &fit(&line, width, size));
+                self.y -= size * 1.5;
+            }
+        }
+
+        /// Starts a new page unless `height` points still fit; returns whether it did.
+        pub fn need(&mut self, height: f32) -> bool {
+            if self.y - height < BOTTOM {
+                self.new_page();
+                true
+            } else {
+                false
+            }
+        }
+
+        pub fn new_page(&mut self) {
+            let ops = std::mem::take(&mut self.ops);
+            self.done.push(ops);
+            self.y = PAGE_HEIGHT - MARGIN;
+        }
+
+        pub fn gap(&mut self, points: f32) {
+            self.y -= points;
+        }
+
+        /// The finished pages, each with its footer.
+        pub fn finish(mut self, footer: &str) -> Vec<PdfPage> {
+            if !self.ops.is_empty() {
+                self.new_page();
+            }
+            let total = self.done.len();
+            let pages = std::mem::take(&mut self.done);
+            pages
+                .into_iter()
+                .enumerate()
+                .map(|(i, ops)| {
+                    self.ops = ops;
+                    self.text(MARGIN, 30.0, 8.0, false, footer);
+                    self.text_right(
+                        PAGE_WIDTH - MARGIN,
+                        30.0,
+                        8.0,
+                        false,
+                        &format!("Page {} of {total}", i + 1),
+                    );
+                    PdfPage::new(
+                        printpdf::Mm(PAGE_WIDTH * 25.4 / 72.0),
+                        printpdf::Mm(PAGE_HEIGHT * 25.4 / 72.0),
+                        std::mem::take(&mut self.ops),
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+/// One colour per criterion in the contribution chart.
+const PALETTE: [(f32, f32, f32); 11] = [
+    (0.12, 0.47, 0.71),
+    (1.0, 0.5, 0.05),
+    (0.17, 0.63, 0.17),
+    (0.84, 0.15, 0.16),
+    (0.58, 0.4, 0.74),
+    (0.55, 0.34, 0.29),
+    (0.89, 0.47, 0.76),
+    (0.5, 0.5, 0.5),
+    (0.74, 0.74, 0.13),
+    (0.09, 0.75, 0.81),
+    (0.3, 0.3, 0.6),
+];
+
+static REGULAR_FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static BOLD_FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// A PDF a procurement lead can read and file: cover with the requirement summary,
+/// ranked table, stacked bar chart of each CDMO's contributions, excluded and near-miss
+/// CDMOs, robustness note, and an appendix of profile revisions and evidence.
+pub fn pdf(data: &ReportData, sponsor: &str) -> Result<Vec<u8>, ReportError> {
+    use pdf_layout::{MARGIN, PAGE_WIDTH, Pages, fit, rgb};
+    use printpdf::{ParsedFont, PdfDocument, PdfSaveOptions};
+
+    let mut doc = PdfDocument::new(&data.title);
+    let mut font_warnings = Vec::new();
+    let regular = ParsedFont::from_bytes(REGULAR_FONT, 0, &mut font_warnings)
+        .ok_or_else(|| ReportError::Pdf("the embedded regular font cannot be parsed".into()))?;
+    let bold = ParsedFont::from_bytes(BOLD_FONT, 0, &mut font_warnings)
+        .ok_or_else(|| ReportError::Pdf("the embedded bold font cannot be parsed".into()))?;
+    let mut p = Pages::new(doc.add_font(&regular), doc.add_font(&bold));
+    let width = PAGE_WIDTH - 2.0 * MARGIN;
+
+    // Cover.
+    p.line(22.0, true, "CDMO shortlist: procurement report");
+    p.gap(6.0);
+    p.line(13.0, true, &data.title);
+    p.line(10.0, false, &format!("Programme: {}", data.program_name));
+    p.line(10.0, false, &format!("Sponsor: {sponsor}"));
+    p.line(10.0, false, &format!("Shortlist saved: {}", data.created));
+    p.line(
+        10.0,
+        false,
+        &format!(
+            "{} feasible CDMOs, {} excluded; {} listed below.",
+            data.feasible_count,
+            data.excluded_count,
+            data.ranked.len()
+        ),
+    );
+    p.gap(10.0);
+    p.line(12.0, true, "Hard constraints");
+    if data.constraints.is_empty() {
+        p.line(9.5, false, "None.");
+    }
+    for (name, value) in &data.constraints {
+        p.line(9.5, false, &format!("{name}: {value}"));
+    }
+    p.gap(6.0);
+    p.paragraph(
+        12.0,
+        true,
+        0.0,
+        "Weighted criteria (weights normalised; scales fixed, never relative to the candidates)",
+    );
+    for w in &data.weights {
+        p.line(
+            9.5,
+            false,
+            &format!(
+                "{}: weight {:.1}%, scale {} (worst) to {} (best)",
+                w.criterion.as_str(),
+                w.weight * 100.0,
+                w.worst,
+                w.best
+            ),
+        );
+    }
+    p.gap(6.0);
+    p.line(12.0, true, "Robustness");
+    p.paragraph(
+        9.5,
+        false,
+        0.0,
+        data.robustness
+            .as_deref()
+            .unwrap_or("Fewer than two candidates: no comparison."),
+    );
+
+    // Ranked table.
+    p.new_page();
+    p.line(14.0, true, "Ranking");
+    let columns: [(&str, f32, bool); 6] = [
+        ("Rank", 30.0, true),
+        ("CDMO", 215.0, false),
+        ("Countries", 70.0, false),
+        ("Total", 55.0, true),
+        ("Evidence", 60.0, true),
+        ("Revision", 65.0, true),
+    ];
+    let header = |p: &mut Pages| {
+        let y = p.y;
+        p.rect(
+            MARGIN - 4.0,
+            y - 4.0,
+            width + 8.0,
+            16.0,
+            rgb(0.88, 0.9, 0.94),
+        );
+        let mut x = MARGIN;
+        for (title, w, right) in columns {
+            if right {
+                p.text_right(x + w - 6.0, y, 9.0, true, title);
+            } else {
+                p.text(x, y, 9.0, true, title);
+            }
+            x += w;
+        }
+        p.gap(18.0);
+    };
+    header(&mut p);
+    for row in &data.ranked {
+        if p.need(14.0) {
+            header(&mut p);
+        }
+        let y = p.y;
+        let cells = [
+            row.rank.to_string(),
+            fit(&row.name, columns[1].1 - 8.0, 9.0),
+            fit(&row.countries, columns[2].1 - 8.0, 9.0),
+            format!("{:.2}", row.total),
+            format!("{:.0}%", row.evidence_confidence * 100.0),
+            row.revision.to_string(),
+        ];
+        let mut x = MARGIN;
+        for ((_, w, right), cell) in columns.iter().zip(&cells) {
+            if *right {
+                p.text_right(x + w - 6.0, y, 9.0, false, cell);
+            } else {
+                p.text(x, y, 9.0, false, cell);
+            }
+            x += w;
+        }
+        p.gap(14.0);
+    }
+
+    // Stacked bar chart of contributions.
+    p.new_page();
+    p.line(14.0, true, "Contributions to each total, by criterion");
+    p.paragraph(9.0, false, 0.0, "Each bar is a CDMO's total (0-100); each segment one criterion's weight x normalised value.");
+    p.gap(6.0);
+    let label_width = 170.0;
+    let bar_width = width - label_width - 40.0;
+    let axis = p.y;
+    for tick in [0.0f32, 25.0, 50.0, 75.0, 100.0] {
+        let x = MARGIN + label_width + tick / 100.0 * bar_width;
+        p.rect(x, axis - 4.0, 0.5, 6.0, rgb(0.5, 0.5, 0.5));
+        p.text(x - 6.0, axis + 4.0, 7.0, false, &format!("{tick:.0}"));
+    }
+    p.gap(12.0);
+    for row in data.ranked.iter().take(25) {
+        p.need(16.0);
+        let y = p.y;
+        p.text(
+            MARGIN,
+            y,
+            8.5,
+            false,
+            &fit(
+                &format!("{}. {}", row.rank, row.name),
+                label_width - 6.0,
+                8.5,
+            ),
+        );
+        let mut x = MARGIN + label_width;
+        for (i, contribution) in row.contributions.iter().enumerate() {
+            let (r, g, b) = PALETTE[i % PALETTE.len()];
+            let w = (contribution / 100.0) as f32 * bar_width;
+            p.rect(x, y - 2.0, w, 10.0, rgb(r, g, b));
+            x += w;
+        }
+        p.text(x + 4.0, y, 8.5, false, &format!("{:.1}", row.total));
+        p.gap(16.0);
+    }
+    p.gap(8.0);
+    for (i, criterion) in data.criteria.iter().enumerate() {
+        p.need(14.0);
+        let y = p.y;
+        let (r, g, b) = PALETTE[i % PALETTE.len()];
+        p.rect(MARGIN, y - 1.0, 9.0, 9.0, rgb(r, g, b));
+        p.text(MARGIN + 14.0, y, 9.0, false, criterion.as_str());
+        p.gap(13.0);
+    }
+
+    // Excluded and near misses.
+    p.new_page();
+    p.line(14.0, true, "Excluded CDMOs (near misses first)");
+    if data.excluded.is_empty() {
+        p.line(9.5, false, "None.");
+    }
+    for row in &data.excluded {
+        p.line(
+            9.5,
+            true,
+            &format!(
+                "{}{} (revision {})",
+                if row.near_miss { "Near miss: " } else { "" },
+                row.name,
+                row.revision
+            ),
+        );
+        for failure in row.failed.split("; ") {
+            p.paragraph(8.5, false, 14.0, failure);
+        }
+        p.gap(3.0);
+    }
+
+    // Appendix.
+    p.new_page();
+    p.line(14.0, true, "Appendix: profile revisions and evidence");
+    p.line(9.0, false, "Scores use the profile revision named here; evidence is the share of sections backed by verified evidence.");
+    p.gap(4.0);
+    for row in &data.ranked {
+        p.line(
+            9.0,
+            false,
+            &format!(
+                "{}. {}: revision {}, organisation {}, evidence {:.0}%",
+                row.rank,
+                row.name,
+                row.revision,
+                if row.verified {
+                    "verified"
+                } else {
+                    "not verified"
+                },
+                row.evidence_confidence * 100.0
+            ),
+        );
+    }
+
+    let pages = p.finish(&format!("cdmx procurement report: {}", data.title));
+    let mut warnings = Vec::new();
+    Ok(doc
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut warnings))
 }

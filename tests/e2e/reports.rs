@@ -278,6 +278,14 @@ async fn unknown_formats_are_406_and_other_sponsors_get_404() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(406));
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("csv, xlsx, pdf")
+    );
     let err = rival
         .admin
         .get_shortlist_report(&saved.id, &report("csv"))
@@ -313,6 +321,67 @@ async fn unknown_formats_are_406_and_other_sponsors_get_404() {
         .send()
         .await
         .unwrap();
-    assert_eq!(pdf.status(), 406);
-    assert_eq!(pdf.headers()["content-type"], "application/problem+json");
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let word = http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("Accept", "application/msword")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(word.status(), 406);
+    assert_eq!(word.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn the_pdf_names_every_cdmo_in_rank_order_with_scores() {
+    let app = TestApp::spawn().await;
+    let (sponsor, saved) = shortlist(&app).await;
+    let file = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &report("pdf"))
+        .await
+        .unwrap();
+    assert_eq!(file.content_type, "application/pdf");
+    assert!(file.filename.unwrap().ends_with(".pdf"));
+    assert!(file.bytes.starts_with(b"%PDF-"));
+    assert!(
+        file.bytes.windows(9).any(|w| w == b"/FontFile"),
+        "the font is embedded"
+    );
+
+    let text = pdf_extract::extract_text_from_mem(&file.bytes).unwrap();
+    for needle in [
+        "procurement report",
+        "Board pack Q1",
+        "CAR-T Phase I",
+        "Acme",
+        "Hard constraints",
+        "max_cryo_temp_c",
+        "Robustness",
+        "Appendix",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle:?} missing from the PDF text"
+        );
+    }
+    // Every ranked CDMO, in order, with its total.
+    let mut from = 0;
+    for candidate in &saved.result.candidates {
+        let name: String = candidate.name.chars().take(12).collect();
+        let at = text[from..]
+            .find(&name)
+            .unwrap_or_else(|| panic!("{name:?} missing or out of order"));
+        from += at + name.len();
+        assert!(
+            text.contains(&format!("{:.2}", candidate.total)),
+            "total of {name}"
+        );
+    }
+    assert!(
+        text.contains("Near miss: Warm Cells"),
+        "the excluded near miss is listed"
+    );
+    assert!(text.contains("Page 1 of"), "page numbers");
 }

@@ -427,7 +427,8 @@ pub struct ShortlistSummary {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
-    /// `csv` or `xlsx`; otherwise taken from the `Accept` header. Anything else is 406.
+    /// `csv`, `xlsx` or `pdf`; otherwise taken from the `Accept` header. Anything else
+    /// is 406.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// For CSV: `ranking` (default) or `excluded`.

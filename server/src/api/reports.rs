@@ -7,7 +7,7 @@ use cdmx_sdk::types::{Problem, ReportParams};
 use super::extract::ApiQuery;
 use super::views;
 use crate::auth::Principal;
-use crate::db::programs;
+use crate::db::{accounts, programs};
 use crate::domain::reports::report_data;
 use crate::error::ApiError;
 use crate::reports;
@@ -16,22 +16,26 @@ use crate::startup::AppState;
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+const PDF: &str = "application/pdf";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Csv,
     Xlsx,
+    Pdf,
 }
 
 /// The format asked for: the `format` parameter, else the first acceptable type in
 /// `Accept` (CSV when the client accepts anything).
 fn negotiate(req: &HttpRequest, format: Option<&str>) -> Result<Format, ApiError> {
     let unsupported = |what: &str| {
-        ApiError::NotAcceptable(format!("{what} is not available; formats: csv, xlsx"))
+        ApiError::NotAcceptable(format!("{what} is not available; formats: csv, xlsx, pdf"))
     };
     if let Some(format) = format {
         return match format.trim().to_ascii_lowercase().as_str() {
             "csv" => Ok(Format::Csv),
             "xlsx" => Ok(Format::Xlsx),
+            "pdf" => Ok(Format::Pdf),
             other => Err(unsupported(&format!("format `{other}`"))),
         };
     }
@@ -47,6 +51,7 @@ fn negotiate(req: &HttpRequest, format: Option<&str>) -> Result<Format, ApiError
         match media {
             "text/csv" | "*/*" | "text/*" => return Ok(Format::Csv),
             XLSX => return Ok(Format::Xlsx),
+            PDF => return Ok(Format::Pdf),
             _ => {}
         }
     }
@@ -65,9 +70,10 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').chars().take(60).collect()
 }
 
-/// Export a shortlist for procurement: CSV (`table=ranking` or `excluded`) or XLSX
-/// (ranking, per-criterion breakdown with a chart, excluded, requirements). The same
-/// shortlist always gives the same content.
+/// Export a shortlist for procurement: CSV (`table=ranking` or `excluded`), XLSX
+/// (ranking, per-criterion breakdown with a chart, excluded, requirements) or PDF
+/// (cover, ranked table, contribution chart, excluded and near misses, robustness,
+/// appendix). The same shortlist always gives the same CSV and XLSX content.
 #[utoipa::path(
     tag = "shortlists",
     operation_id = "get_shortlist_report",
@@ -75,7 +81,8 @@ fn slug(text: &str) -> String {
     responses(
         (status = 200, description = "The report file, named in Content-Disposition", content(
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/pdf")
         )),
         (status = 406, description = "Unknown format", body = Problem, content_type = "application/problem+json")
     )
@@ -137,6 +144,19 @@ pub async fn get_shortlist_report(
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
             (XLSX, format!("{stem}.xlsx"), bytes)
+        }
+        Format::Pdf => {
+            let sponsor_id = shortlist.organization_id.clone();
+            let sponsor = state
+                .db
+                .run(move |c| accounts::find_organization(c, &sponsor_id))
+                .await?
+                .name;
+            let bytes = tokio::task::spawn_blocking(move || reports::pdf(&data, &sponsor))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            (PDF, format!("{stem}.pdf"), bytes)
         }
     };
     Ok(HttpResponse::Ok()

@@ -38,6 +38,11 @@ pub struct WeightRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportData {
     pub title: String,
+    pub program_name: String,
+    /// `YYYY-MM-DD HH:MM UTC`, from the shortlist.
+    pub created: String,
+    /// How robust first place is, in a sentence; absent with fewer than two candidates.
+    pub robustness: Option<String>,
     /// Hard constraints as (name, value) lines.
     pub constraints: Vec<(String, String)>,
     pub criteria: Vec<Criterion>,
@@ -103,12 +108,42 @@ pub fn report_data(shortlist: &Shortlist) -> ReportData {
         .map(|map| {
             map.into_iter()
                 .filter(|(_, v)| !matches!(v, serde_json::Value::Bool(false)))
-                .map(|(k, v)| (k, v.to_string().trim_matches('"').to_owned()))
+                .map(|(k, v)| (k, plain(&v)))
                 .collect()
         })
         .unwrap_or_default();
+    let name_of = |id: &str| {
+        result
+            .candidates
+            .iter()
+            .find(|c| c.profile_id == id)
+            .map_or_else(|| id.to_owned(), |c| c.name.clone())
+    };
+    let robustness = result.robustness.as_ref().map(|r| {
+        let change = r.smallest_swap_change.map_or_else(
+            || "no single weight change within 0-100% swaps them".to_owned(),
+            |c| {
+                format!(
+                    "the smallest weight change that swaps them is {:.1} percentage points",
+                    c * 100.0
+                )
+            },
+        );
+        format!(
+            "{} leads {} by {:.2} points; {change}.",
+            name_of(&r.first),
+            name_of(&r.second),
+            r.margin
+        )
+    });
     ReportData {
         title: shortlist.name.clone(),
+        program_name: shortlist.program.name.clone(),
+        created: shortlist
+            .created_at
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+        robustness,
         constraints,
         ranked: result
             .candidates
@@ -151,6 +186,21 @@ pub fn report_data(shortlist: &Shortlist) -> ReportData {
         weights,
         feasible_count: result.feasible_count,
         excluded_count: result.excluded_count,
+    }
+}
+
+/// A constraint's value as a reader would write it: `phase_3, min_programmes 1`.
+fn plain(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k} {}", plain(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
 }
 

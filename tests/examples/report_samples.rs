@@ -1,0 +1,94 @@
+//! Writes the sample procurement reports in `docs/samples/` from the demo data: the
+//! allogeneic industrial-partner scenario, matched and saved as a shortlist.
+//!
+//!     cargo run -p cdmx-e2e --example report_samples
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cdmx_e2e::TestApp;
+use cdmx_sdk::types::*;
+
+#[tokio::main]
+async fn main() {
+    let app = TestApp::spawn().await;
+    let password = "sample password 123";
+    let hash =
+        cdmx::auth::passwords::hash(&cdmx::domain::accounts::Password::parse(password).unwrap())
+            .unwrap();
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || cdmx::demo::load_if_empty(&db, &hash).unwrap())
+        .await
+        .unwrap();
+    let sponsor = app
+        .client
+        .login(cdmx::demo::DEMO_SPONSOR_EMAIL, password)
+        .await
+        .unwrap();
+    let weighted = |criterion, weight| WeightedCriterion {
+        criterion,
+        weight,
+        scale: None,
+        missing: None,
+        origin: None,
+    };
+    let program = sponsor
+        .create_program(&ProgramRequest {
+            name: "Allogeneic CD19 CAR-T: pivotal and commercial supply".into(),
+            product: Product {
+                modality: Modality::CarT,
+                donor_source: DonorSource::Allogeneic,
+                gene_modification: GeneModificationMethod::Lentiviral,
+            },
+            target_phase: Phase::Phase3,
+            target_markets: vec!["US".into(), "DE".into(), "FR".into(), "GB".into()],
+            timeline: Timeline::default(),
+            requirements: RequirementSet {
+                constraints: HardConstraints {
+                    phase_track_record: Some(PhaseTrackRecord {
+                        phase: Phase::Phase2,
+                        min_programmes: 1,
+                    }),
+                    max_cryo_temp_c: Some(-150),
+                    ..Default::default()
+                },
+                criteria: vec![
+                    weighted(Criterion::TrackRecordDepth, 0.3),
+                    weighted(Criterion::ScaleUp, 0.2),
+                    weighted(Criterion::SuccessRate, 0.15),
+                    weighted(Criterion::InspectionHistory, 0.15),
+                    weighted(Criterion::QcCoverage, 0.1),
+                    weighted(Criterion::TechTransferTime, 0.1),
+                ],
+                missing_data_penalty_percent: None,
+                capacity: None,
+            },
+        })
+        .await
+        .unwrap();
+    let shortlist = sponsor
+        .create_shortlist(&CreateShortlistRequest {
+            program_id: program.id,
+            name: Some("Industrial partner: first round".into()),
+            limit: None,
+        })
+        .await
+        .unwrap();
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/samples");
+    for (format, file) in [
+        ("pdf", "shortlist-report.pdf"),
+        ("xlsx", "shortlist-report.xlsx"),
+        ("csv", "shortlist-ranking.csv"),
+    ] {
+        let report = sponsor
+            .get_shortlist_report(
+                &shortlist.id,
+                &ReportParams {
+                    format: Some(format.into()),
+                    table: None,
+                },
+            )
+            .await
+            .unwrap();
+        std::fs::write(format!("{out}/{file}"), &report.bytes).unwrap();
+        println!("wrote docs/samples/{file} ({} bytes)", report.bytes.len());
+    }
+}

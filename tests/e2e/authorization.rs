@@ -102,8 +102,28 @@ async fn organisations_cannot_see_or_touch_each_other() {
         },
         200,
     );
-    check("create_organization", 201, 201); // exercised by sign_up above
-    check("issue_token", 200, 200); // exercised by login above
+    let signed_up = app
+        .client
+        .create_organization(&cdmx_sdk::types::SignUpRequest {
+            name: "Newcomer".into(),
+            kind: OrganizationKind::Sponsor,
+            admin: cdmx_sdk::types::NewUser {
+                email: "newcomer@matrix.example".into(),
+                password: cdmx_e2e::PASSWORD.into(),
+            },
+        })
+        .await;
+    check(
+        "create_organization",
+        if signed_up.is_ok() { 201 } else { 0 },
+        201,
+    );
+    let token = b.token().await;
+    check(
+        "issue_token",
+        if b.admin.with_token(token).get_me().await.is_ok() { 200 } else { 0 },
+        200,
+    );
 
     // Each organisation sees itself only.
     let me = b.admin.get_me().await.unwrap();

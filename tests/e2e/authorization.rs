@@ -121,7 +121,11 @@ async fn organisations_cannot_see_or_touch_each_other() {
     let token = b.token().await;
     check(
         "issue_token",
-        if b.admin.with_token(token).get_me().await.is_ok() { 200 } else { 0 },
+        if b.admin.with_token(token).get_me().await.is_ok() {
+            200
+        } else {
+            0
+        },
         200,
     );
 

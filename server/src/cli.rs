@@ -176,6 +176,10 @@ pub fn create_platform_admin(
 /// Loads the demo data if the database is empty; returns how to sign in to it. The
 /// password is CDMX_DEMO_PASSWORD, or a fresh random one.
 fn load_demo(db: &Database) -> Result<Option<String>, String> {
+    // Hashing the demo password is deliberately slow: skip it on every later start.
+    if !demo::database_is_empty(db).map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
     let password = match std::env::var("CDMX_DEMO_PASSWORD") {
         Ok(p) => p,
         Err(_) => {

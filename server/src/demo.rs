@@ -65,6 +65,11 @@ fn insert_cdmo(
     Ok(org.id)
 }
 
+/// Whether the database has no organisation yet (cheap; the load re-checks under lock).
+pub fn database_is_empty(db: &Database) -> StoreResult<bool> {
+    is_empty(&mut *db.blocking_connection()?)
+}
+
 fn is_empty(conn: &mut DbConnection) -> StoreResult<bool> {
     let count: i64 = organizations::table.count().get_result(conn)?;
     Ok(count == 0)

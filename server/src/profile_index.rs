@@ -44,14 +44,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn len(&self) -> usize {
-        self.by_id.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
-    }
-
     pub fn get(&self, profile_id: &str) -> Option<&Arc<IndexedProfile>> {
         self.by_id.get(profile_id)
     }

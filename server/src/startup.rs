@@ -45,7 +45,6 @@ pub enum StartupError {
 }
 
 pub struct Application {
-    port: u16,
     address: String,
     server: Server,
     db: Database,
@@ -121,7 +120,6 @@ impl Application {
             server = server.workers(settings.workers);
         }
         Ok(Self {
-            port: local.port(),
             address: local.to_string(),
             server: server.run(),
             db,
@@ -132,10 +130,6 @@ impl Application {
     /// The database the server uses.
     pub fn database(&self) -> &Database {
         &self.db
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// `host:port` actually bound.

@@ -53,7 +53,7 @@ pub struct Application {
 
 impl Application {
     /// Opens (and migrates) the database, binds the listener and prepares the server.
-    /// With port 0 in `bind`, the system picks a free port: see [`Application::port`].
+    /// With port 0 in `bind`, the system picks a free port: see [`Application::address`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let url = settings.database_url.clone();
         let pool_size = settings.database_pool_size;

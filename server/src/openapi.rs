@@ -4,7 +4,8 @@
 //! `openapi/cdmx.json` is the checked-in copy; a test fails when it is stale.
 
 use actix_web::App;
-use cdmx_sdk::types::{FieldError, Problem};
+use cdmx_sdk::types::{FieldError, Problem, ProfileSort};
+use serde_json::{Value, json};
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
@@ -30,9 +31,15 @@ pub const REGENERATE_COMMAND: &str =
         (name = "system", description = "Liveness and readiness"),
         (name = "organizations", description = "Sign-up, organisations, users and verification"),
         (name = "auth", description = "Tokens and the current caller"),
-        (name = "api-keys", description = "Organisation API keys for partner tools")
+        (name = "api-keys", description = "Organisation API keys for partner tools"),
+        (name = "cdmos", description = "CDMO capability profiles: search, versioned revisions with If-Match, diffs and evidence"),
+        (name = "programs", description = "A sponsor's private programmes: product, requirements and versioned edits"),
+        (name = "matching", description = "Ranked, explained matches of CDMOs against requirements (hard constraints, weighted criteria)"),
+        (name = "shortlists", description = "Immutable shortlists pinned to profile revisions, and their procurement reports (CSV, XLSX, PDF)"),
+        (name = "capacity", description = "Capacity blocks CDMOs publish, with live availability"),
+        (name = "reservations", description = "Holds on capacity and their lifecycle: confirm, decline, cancel, reschedule; never double-booked")
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, ProfileSort))
 )]
 struct ApiDoc;
 
@@ -166,7 +173,7 @@ fn complete(document: &mut utoipa::openapi::OpenApi) {
 }
 
 /// The whole document, as the running server serves it at `/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
+pub fn document() -> Value {
     let (_, mut document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -174,7 +181,163 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     complete(&mut document);
-    document
+    let mut json = serde_json::to_value(&document).unwrap_or_default();
+    refine(&mut json);
+    json
+}
+
+/// Rewrites what utoipa's derives cannot say exactly, on the JSON form of the document:
+/// flattened structs become one object (utoipa emits `allOf` over the base, which a
+/// closed base would make unsatisfiable), request schemas are closed as the server's
+/// parsing is, and every operation gets a one-sentence summary and a description.
+fn refine(json: &mut Value) {
+    let schemas = json
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Object(components)) = json.pointer_mut("/components/schemas") {
+        for schema in components.values_mut() {
+            merge_all_of(schema, &schemas);
+        }
+    }
+    let closed = request_schema_names(json);
+    if let Some(Value::Object(components)) = json.pointer_mut("/components/schemas") {
+        for (name, schema) in components.iter_mut() {
+            if closed.contains(name) {
+                close_objects(schema);
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = json.get_mut("paths") {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            describe(operation);
+        }
+    }
+}
+
+/// `allOf: [{$ref: Base}, {type: object, ...}]` (a `#[serde(flatten)]`) as one object
+/// with the properties and required fields of both.
+fn merge_all_of(schema: &mut Value, schemas: &serde_json::Map<String, Value>) {
+    let Some(parts) = schema.get("allOf").and_then(Value::as_array) else {
+        return;
+    };
+    let mut properties = serde_json::Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    for part in parts {
+        let resolved = match part.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                match schemas.get(name) {
+                    Some(base) => base,
+                    None => return,
+                }
+            }
+            None => part,
+        };
+        if resolved.get("allOf").is_some() || resolved.get("type") != Some(&json!("object")) {
+            return;
+        }
+        if let Some(Value::Object(p)) = resolved.get("properties") {
+            properties.extend(p.clone());
+        }
+        if let Some(Value::Array(r)) = resolved.get("required") {
+            required.extend(r.iter().cloned());
+        }
+    }
+    let mut merged = serde_json::Map::new();
+    merged.insert("type".into(), json!("object"));
+    if let Some(description) = schema.get("description") {
+        merged.insert("description".into(), description.clone());
+    }
+    merged.insert("required".into(), Value::Array(required));
+    merged.insert("properties".into(), Value::Object(properties));
+    *schema = Value::Object(merged);
+}
+
+/// Names of the component schemas a request body can contain, transitively.
+fn request_schema_names(document: &Value) -> std::collections::BTreeSet<String> {
+    let mut pending: Vec<String> = Vec::new();
+    if let Some(paths) = document.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for operation in item.values() {
+                if let Some(body) = operation.get("requestBody") {
+                    collect_refs(body, &mut pending);
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = document.pointer(&format!("/components/schemas/{name}"))
+        {
+            collect_refs(schema, &mut pending);
+        }
+    }
+    seen
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner.as_str()) {
+                    ("$ref", Some(reference)) => {
+                        if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    _ => collect_refs(inner, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
+        _ => {}
+    }
+}
+
+/// Marks every object with declared properties as closed: the server rejects unknown
+/// fields in requests.
+fn close_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), json!(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+/// utoipa puts a one-paragraph doc comment wholly in `summary`; Swagger UI and
+/// generated clients want a short summary and the full text as the description.
+fn describe(operation: &mut Value) {
+    let Some(map) = operation.as_object_mut() else {
+        return;
+    };
+    let summary = map
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .replace('\n', " ");
+    let description = map
+        .get("description")
+        .and_then(Value::as_str)
+        .map(|d| format!("{summary}\n\n{d}"))
+        .unwrap_or_else(|| summary.clone());
+    let first_sentence = summary
+        .split_once(". ")
+        .map_or(summary.trim_end_matches('.'), |(first, _)| first)
+        .to_owned();
+    map.insert("summary".into(), json!(first_sentence));
+    map.insert("description".into(), json!(description));
 }
 
 /// The document as checked in: pretty JSON with a trailing newline.
@@ -183,9 +346,11 @@ pub fn document_json() -> Result<String, serde_json::Error> {
 }
 
 #[cfg(test)]
+mod lint;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
     #[test]
     fn checked_in_document_is_current() {

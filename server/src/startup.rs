@@ -104,7 +104,12 @@ impl Application {
                 .configure(api::routes)
                 .into_app()
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", (*document).clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").external_urls_from_iter_unchecked([(
+                        "/openapi.json",
+                        (*document).clone(),
+                    )]),
+                )
                 .default_service(web::to(fallback::unmatched))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(cors(&cors_origins))

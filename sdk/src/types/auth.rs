@@ -6,7 +6,7 @@ use super::{Organization, Role};
 /// Exchange credentials for an access token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "grant_type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
 pub enum TokenRequest {
     /// A user's email and password.
     Password { email: String, password: String },
@@ -25,13 +25,14 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// Who a token speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PrincipalKind {
-    User,
-    ApiKey,
+closed_set! {
+    /// Who a token speaks for.
+    PrincipalKind {
+        /// A signed-in user.
+        User = "user",
+        /// An organisation API key.
+        ApiKey = "api_key",
+    }
 }
 
 /// The caller: a user or an API key, its organisation and role.
@@ -54,7 +55,6 @@ pub struct Me {
 /// Create an API key (organisation admins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// What the key is for, 1 to 100 characters, e.g. `ERP capacity sync`.
     pub name: String,

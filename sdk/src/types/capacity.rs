@@ -31,7 +31,6 @@ closed_set! {
 /// A price band per slot, USD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PriceBand {
     pub min_usd: u64,
     pub max_usd: u64,
@@ -40,7 +39,6 @@ pub struct PriceBand {
 /// Capacity a CDMO publishes: slots of one kind at one site, in one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct NewCapacityBlock {
     /// The `key` of a site of the CDMO's profile.
     pub site_key: String,
@@ -64,7 +62,6 @@ pub struct NewCapacityBlock {
 /// confirmed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CapacityBlockChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<u32>,
@@ -99,7 +96,6 @@ pub struct CapacityBlock {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct CapacitySearch {
     /// Blocks whose period overlaps [window_start, window_end].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +126,6 @@ pub struct CapacitySearch {
 /// Hold slots of a capacity block (sponsors). Send an `Idempotency-Key` header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct NewReservation {
     pub capacity_id: String,
     /// At least 1.
@@ -146,7 +141,6 @@ pub struct NewReservation {
 /// Move a reservation to another block of the same CDMO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     pub capacity_id: String,
 }
@@ -193,7 +187,6 @@ pub struct ReservationEvent {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct ReservationFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ReservationState>,

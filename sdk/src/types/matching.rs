@@ -11,7 +11,6 @@ use super::{
 /// The product a programme develops.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Product {
     pub modality: Modality,
     pub donor_source: DonorSource,
@@ -21,7 +20,6 @@ pub struct Product {
 /// When manufacturing should start.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Timeline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earliest_start: Option<NaiveDate>,
@@ -33,7 +31,6 @@ pub struct Timeline {
 /// from a manufacturer. Private to the sponsor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct ProgramRequest {
     /// 1 to 200 characters.
     pub name: String,
@@ -64,7 +61,6 @@ pub struct Program {
 /// criteria).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct RequirementSet {
     #[serde(default)]
     pub constraints: HardConstraints,
@@ -84,7 +80,6 @@ pub struct RequirementSet {
 /// and confirmations subtracted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CapacityNeed {
     pub slot_kind: super::SlotKind,
     /// At least 1.
@@ -99,7 +94,6 @@ pub struct CapacityNeed {
 /// Hard constraints: a CDMO failing any of them is excluded, with the reason.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct HardConstraints {
     /// Experience with this donor source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,7 +147,6 @@ pub struct HardConstraints {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PhaseTrackRecord {
     pub phase: Phase,
     pub min_programmes: u32,
@@ -162,7 +155,6 @@ pub struct PhaseTrackRecord {
 /// A licence to hold; give the authority, the kind, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct LicenceRequirement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<Authority>,
@@ -218,7 +210,6 @@ closed_set! {
 /// are clamped.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Scale {
     pub worst: f64,
     pub best: f64,
@@ -227,7 +218,6 @@ pub struct Scale {
 /// A point on Earth.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct GeoPoint {
     pub latitude: f64,
     pub longitude: f64,
@@ -235,7 +225,6 @@ pub struct GeoPoint {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct WeightedCriterion {
     pub criterion: Criterion,
     /// Non-negative; weights are normalised to sum to 1.
@@ -254,7 +243,6 @@ pub struct WeightedCriterion {
 /// An ad-hoc match: requirements in the body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     pub requirements: RequirementSet,
     /// Longest list returned, 1 to 100 (default 25).
@@ -265,7 +253,6 @@ pub struct MatchRequest {
 /// Options of a programme match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct ProgramMatchRequest {
     /// Longest list returned, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +368,6 @@ pub struct MatchResult {
 /// Save a programme's current match as a shortlist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CreateShortlistRequest {
     pub program_id: String,
     /// 1 to 200 characters; defaults to the programme's name and the date.
@@ -425,7 +411,6 @@ pub struct ShortlistSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct ReportParams {
     /// `csv`, `xlsx` or `pdf`; otherwise taken from the `Accept` header. Anything else
     /// is 406.

@@ -6,32 +6,91 @@
 #[macro_use]
 mod macros {
     /// Declares a closed enumeration with its snake_case wire names, in one place.
+    ///
+    /// Besides the declared values, every closed set has an `Unknown` value: what the SDK
+    /// decodes when a newer server sends a value this version does not know (see
+    /// [`decode_response`](crate::types::decode_response)). The server decodes strictly
+    /// and never produces `Unknown`. The OpenAPI schema lists exactly the wire names, with
+    /// the values' documentation in its description.
     macro_rules! closed_set {
-        ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-            $(#[$meta])*
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        (
+            $(#[doc = $doc:literal])*
+            $name:ident {
+                $($(#[doc = $vdoc:literal])* $variant:ident = $wire:literal),+ $(,)?
+            }
+        ) => {
+            $(#[doc = $doc])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum $name {
-                $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
+                $($(#[doc = $vdoc])* $variant,)+
+                /// A value from a newer server that this version of the SDK does not know.
+                Unknown,
             }
 
             impl $name {
-                /// Every value, in declaration order.
+                /// Every known value, in declaration order (never [`Self::Unknown`]).
                 pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-                /// The wire name.
+                /// The wire names of [`Self::ALL`], in the same order.
+                pub const WIRE_NAMES: &'static [&'static str] = &[$($wire),+];
+
+                /// The wire name (`"unknown"` for [`Self::Unknown`]).
                 pub fn as_str(self) -> &'static str {
-                    match self { $($name::$variant => $wire),+ }
+                    match self { $($name::$variant => $wire,)+ $name::Unknown => "unknown" }
                 }
 
-                /// Parses a wire name.
+                /// Parses a known wire name.
                 pub fn parse(text: &str) -> Option<Self> {
                     match text { $($wire => Some($name::$variant),)+ _ => None }
+                }
+            }
+
+            impl std::fmt::Display for $name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl serde::Serialize for $name {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for $name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    $crate::types::decoding::closed_set(
+                        deserializer,
+                        $name::parse,
+                        $name::Unknown,
+                        $name::WIRE_NAMES,
+                    )
+                }
+            }
+
+            #[cfg(feature = "openapi")]
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    $crate::types::decoding::closed_set_schema(
+                        &[$($doc),*],
+                        &[$(($wire, &[$($vdoc),*])),+],
+                    )
+                }
+            }
+
+            #[cfg(feature = "openapi")]
+            impl utoipa::ToSchema for $name {
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed(stringify!($name))
                 }
             }
         };
     }
 }
+
+pub mod decoding;
+pub use decoding::decode_response;
 
 mod auth;
 mod capacity;

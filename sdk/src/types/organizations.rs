@@ -1,46 +1,25 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What an organisation is on the exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum OrganizationKind {
-    /// A company or trial sponsor with a programme that needs manufacturing.
-    Sponsor,
-    /// A contract manufacturer: commercial CDMO, academic/hospital GMP centre, point-of-care unit.
-    Cdmo,
-    /// The marketplace operator. Not available at sign-up.
-    Platform,
-}
-
-impl OrganizationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sponsor => "sponsor",
-            Self::Cdmo => "cdmo",
-            Self::Platform => "platform",
-        }
+closed_set! {
+    /// What an organisation is on the exchange.
+    OrganizationKind {
+        /// A company or trial sponsor with a programme that needs manufacturing.
+        Sponsor = "sponsor",
+        /// A contract manufacturer: commercial CDMO, academic/hospital GMP centre, point-of-care unit.
+        Cdmo = "cdmo",
+        /// The marketplace operator. Not available at sign-up.
+        Platform = "platform",
     }
 }
 
-/// A member's role within its organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Manages the organisation: members, API keys, and (later) profiles and capacity.
-    Admin,
-    /// Reads and works with the organisation's data.
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
+closed_set! {
+    /// A member's role within its organisation.
+    Role {
+        /// Manages the organisation: members, API keys, profiles and capacity.
+        Admin = "admin",
+        /// Reads and works with the organisation's data.
+        Member = "member",
     }
 }
 
@@ -61,7 +40,6 @@ pub struct Organization {
 /// Sign-up: a new organisation and its first admin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
     /// Organisation name, 1 to 200 characters.
     pub name: String,
@@ -74,7 +52,6 @@ pub struct SignUpRequest {
 /// Credentials of a new user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub email: String,
     /// At least 12 characters.
@@ -103,7 +80,6 @@ pub struct User {
 /// Add a user to an organisation (organisation admins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     pub email: String,
     /// At least 12 characters.
@@ -115,7 +91,6 @@ pub struct CreateUserRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct OrganizationFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<OrganizationKind>,

@@ -238,7 +238,6 @@ closed_set! {
 /// /v1/cdmos`, and the document each revision stores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CapabilityProfile {
     pub organization: OrganizationFacts,
     /// At least one site.
@@ -262,7 +261,6 @@ pub struct CapabilityProfile {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct OrganizationFacts {
     /// Public name, 1 to 200 characters.
     pub name: String,
@@ -280,7 +278,6 @@ pub struct OrganizationFacts {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Site {
     /// Stable key of the site within the profile (`[a-z0-9-]`, 1 to 50), e.g. `lyon-1`.
     pub key: String,
@@ -303,7 +300,6 @@ pub struct Site {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CleanroomSuite {
     pub grade: CleanroomGrade,
     /// Number of suites of this grade, at least 1.
@@ -314,7 +310,6 @@ pub struct CleanroomSuite {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Licence {
     pub authority: Authority,
     pub kind: LicenceKind,
@@ -327,7 +322,6 @@ pub struct Licence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Inspection {
     pub authority: Authority,
     pub date: NaiveDate,
@@ -336,7 +330,6 @@ pub struct Inspection {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct DonorSourceExperience {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autologous: Option<AutologousExperience>,
@@ -346,7 +339,6 @@ pub struct DonorSourceExperience {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct AutologousExperience {
     /// Patient batches manufactured per year at current capacity.
     pub batches_per_year: u32,
@@ -354,7 +346,6 @@ pub struct AutologousExperience {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct AllogeneicExperience {
     /// Largest bioreactor working volume, litres (up to about 2,000).
     pub max_bioreactor_volume_l: f64,
@@ -364,7 +355,6 @@ pub struct AllogeneicExperience {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct GeneModification {
     pub methods: Vec<GeneModificationMethod>,
     #[serde(default)]
@@ -373,7 +363,6 @@ pub struct GeneModification {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PhaseExperience {
     pub phase: Phase,
     /// Programmes supported in this phase.
@@ -384,7 +373,6 @@ pub struct PhaseExperience {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PlatformCapability {
     pub platform: Platform,
     /// Required for `other`: the platform's name.
@@ -397,7 +385,6 @@ pub struct PlatformCapability {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Automation {
     pub automated_wash_concentration: bool,
     pub automated_formulation: bool,
@@ -407,7 +394,6 @@ pub struct Automation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct QualitySystem {
     pub qms: bool,
     pub gmp_warehouse: bool,
@@ -417,7 +403,6 @@ pub struct QualitySystem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct QualityControl {
     pub in_house_assays: Vec<QcAssay>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -428,7 +413,6 @@ pub struct QualityControl {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct CryoStorage {
     /// Lowest storage temperature, degrees Celsius (LN2 vapour phase: about -150 to -190).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -440,7 +424,6 @@ pub struct CryoStorage {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Logistics {
     /// Hours from release to a shipment leaving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -454,7 +437,6 @@ pub struct Logistics {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct LogisticsHub {
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -463,7 +445,6 @@ pub struct LogisticsHub {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Performance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_duration_days: Option<u32>,
@@ -477,7 +458,6 @@ pub struct Performance {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TechTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_months_min: Option<u32>,
@@ -495,7 +475,6 @@ pub struct TechTransfer {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct SoftFactors {
     /// ISO 639-1 codes, lower case.
     #[serde(default)]
@@ -578,7 +557,6 @@ pub struct RevisionDiff {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct DiffParams {
     /// The older revision; defaults to the one before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -608,7 +586,6 @@ pub struct CdmoSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-#[serde(deny_unknown_fields)]
 pub struct CdmoSearch {
     /// Donor sources, e.g. `autologous,allogeneic`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -666,7 +643,6 @@ pub struct CdmoSearch {
 /// Evidence for a fact or a section of a profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct NewEvidence {
     /// JSON pointer into the profile: a section (`/qc`) or a fact
     /// (`/sites/0/licences/1`). It must exist in the current revision.

@@ -20,11 +20,7 @@ pub struct Readiness {
     pub database: DatabaseBackend,
 }
 
-/// Storage backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DatabaseBackend {
-    Sqlite,
-    Postgres,
+closed_set! {
+    /// Storage backend.
+    DatabaseBackend { Sqlite = "sqlite", Postgres = "postgres" }
 }

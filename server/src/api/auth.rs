@@ -102,15 +102,16 @@ pub async fn me(
         .run(move |c| {
             let organization = accounts::find_organization(c, &p.organization_id)?;
             Ok(match p.kind {
-                PrincipalKind::User => (
-                    organization,
-                    Some(accounts::find_user(c, &p.id)?.email),
-                    None,
-                ),
                 PrincipalKind::ApiKey => (
                     organization,
                     None,
                     Some(accounts::find_api_key(c, &p.id)?.name),
+                ),
+                // A principal is a user or an API key (the server decodes kinds strictly).
+                _ => (
+                    organization,
+                    Some(accounts::find_user(c, &p.id)?.email),
+                    None,
                 ),
             })
         })

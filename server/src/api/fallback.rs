@@ -3,7 +3,7 @@
 //! it cannot disagree with the routes.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use utoipa::openapi::OpenApi;
+use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -14,24 +14,19 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    pub fn from_openapi(document: &OpenApi) -> Self {
+    pub fn from_openapi(document: &Value) -> Self {
         let routes = document
-            .paths
-            .paths
-            .iter()
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
             .map(|(template, item)| {
                 let segments = template.split('/').map(str::to_owned).collect();
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(m, _)| m.to_owned())
-                .collect();
+                let methods = ["get", "put", "post", "delete", "patch"]
+                    .into_iter()
+                    .filter(|method| item.get(*method).is_some())
+                    .map(str::to_uppercase)
+                    .collect();
                 (segments, methods)
             })
             .collect();

@@ -349,33 +349,31 @@ fn search_start(
         )
     };
     let kind = match sort {
-        ProfileSort::Name => "name",
         ProfileSort::Updated => "updated",
+        _ => "name",
     };
     let Some(position) = page.after(kind)? else {
         return Ok(0);
     };
     let (key, id) = position.split_once(CURSOR_SEPARATOR).ok_or_else(bad)?;
     Ok(match sort {
-        ProfileSort::Name => {
-            order.partition_point(|p| (p.name_lower.as_str(), p.summary.id.as_str()) <= (key, id))
-        }
         ProfileSort::Updated => {
             let at = chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
                 .map_err(|_| bad())?;
             order.partition_point(|p| (p.updated_at, p.summary.id.as_str()) >= (at, id))
         }
+        _ => order.partition_point(|p| (p.name_lower.as_str(), p.summary.id.as_str()) <= (key, id)),
     })
 }
 
 fn search_cursor(p: &IndexedProfile, sort: ProfileSort) -> String {
     match sort {
-        ProfileSort::Name => format!("name:{}{CURSOR_SEPARATOR}{}", p.name_lower, p.summary.id),
         ProfileSort::Updated => format!(
             "updated:{}{CURSOR_SEPARATOR}{}",
             p.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f"),
             p.summary.id
         ),
+        _ => format!("name:{}{CURSOR_SEPARATOR}{}", p.name_lower, p.summary.id),
     }
 }
 
@@ -401,8 +399,8 @@ pub async fn search_cdmos(
     let sort = params.sort.unwrap_or(ProfileSort::Name);
     let snapshot = state.profiles.current(&state.db).await?;
     let order = match sort {
-        ProfileSort::Name => &snapshot.by_name,
         ProfileSort::Updated => &snapshot.by_update,
+        _ => &snapshot.by_name,
     };
     let start = search_start(order, sort, &page)?;
     let hits: Vec<&std::sync::Arc<IndexedProfile>> = order[start..]

@@ -18,6 +18,12 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 const PDF: &str = "application/pdf";
 
+/// A report's bytes, as the OpenAPI document describes them.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Only its schema is used.
+struct ReportFile(Vec<u8>);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Csv,
@@ -79,11 +85,14 @@ fn slug(text: &str) -> String {
     operation_id = "get_shortlist_report",
     params(("id" = String, Path, description = "Shortlist id"), ReportParams),
     responses(
-        (status = 200, description = "The report file, named in Content-Disposition", content(
-            (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (Vec<u8> = "application/pdf")
-        )),
+        (status = 200, description = "The report file, named in Content-Disposition",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"cdmx-<date>-<programme>.<csv|xlsx|pdf>\"`")),
+            content(
+                (inline(ReportFile) = "text/csv"),
+                (inline(ReportFile) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (inline(ReportFile) = "application/pdf")
+            )
+        ),
         (status = 406, description = "Unknown format", body = Problem, content_type = "application/problem+json")
     )
 )]

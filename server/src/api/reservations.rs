@@ -249,7 +249,7 @@ pub async fn list_reservations(
     let party = match principal.organization_kind {
         OrganizationKind::Sponsor => ReservationParty::Sponsor(principal.organization_id.clone()),
         OrganizationKind::Cdmo => ReservationParty::Cdmo(principal.organization_id.clone()),
-        OrganizationKind::Platform => {
+        _ => {
             return Err(ApiError::Forbidden(
                 "reservations are listed by their sponsor or CDMO".into(),
             ));

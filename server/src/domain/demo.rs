@@ -249,7 +249,8 @@ impl Draft {
                 1_500,
                 Some(48),
             ),
-            CdmoType::PointOfCare => (
+            // Point of care (the server never decodes an unknown type).
+            _ => (
                 (true, true, FillAutomation::Manual, 1),
                 &[
                     QcAssay::RapidMicrobiology,
@@ -273,7 +274,8 @@ impl Draft {
             CdmoType::HospitalGmpCentre => {
                 ((11, 20, 91.0), (6, 10, 300_000, 800_000, 1, false, false))
             }
-            CdmoType::PointOfCare => ((9, 13, 93.0), (6, 9, 300_000, 600_000, 1, false, false)),
+            // Point of care (the server never decodes an unknown type).
+            _ => ((9, 13, 93.0), (6, 9, 300_000, 600_000, 1, false, false)),
         };
         let profile = CapabilityProfile {
             organization: OrganizationFacts {
@@ -1807,7 +1809,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         CdmoType::HospitalGmpCentre => {
             rng.weighted(&[((true, false), 85), ((false, true), 10), ((true, true), 5)])
         }
-        CdmoType::PointOfCare => Some((true, false)),
+        // Point of care (the server never decodes an unknown type).
+        _ => Some((true, false)),
     }
     .unwrap_or((true, false));
 
@@ -1915,7 +1918,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         CdmoType::CommercialCdmo => rng.weighted(&[(1, 15), (2, 20), (3, 25), (4, 25), (5, 15)]),
         CdmoType::AcademicGmpCentre => rng.weighted(&[(1, 35), (2, 40), (3, 20), (4, 5)]),
         CdmoType::HospitalGmpCentre => rng.weighted(&[(1, 40), (2, 40), (3, 15), (4, 5)]),
-        CdmoType::PointOfCare => rng.weighted(&[(1, 50), (2, 40), (3, 10)]),
+        // Point of care (the server never decodes an unknown type).
+        _ => rng.weighted(&[(1, 50), (2, 40), (3, 10)]),
     }
     .unwrap_or(1);
     let mut phases = Vec::new();
@@ -2198,7 +2202,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
                     );
                 }
             }
-            CdmoType::PointOfCare => {
+            // Point of care (the server never decodes an unknown type).
+            _ => {
                 if (europe || authority == Authority::Other) && rng.chance(85) {
                     licence(
                         LicenceKind::HospitalExemption,
@@ -2394,7 +2399,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             ],
             "Hospital Cell Therapy Unit",
         ),
-        CdmoType::PointOfCare => rng.pick(
+        // Point of care (the server never decodes an unknown type).
+        _ => rng.pick(
             &["Point-of-Care CAR-T Unit", "Bedside Manufacturing Unit"],
             "Point-of-Care CAR-T Unit",
         ),

@@ -351,6 +351,8 @@ pub fn phase_rank(phase: Phase) -> i32 {
         Phase::Phase2 => 3,
         Phase::Phase3 => 4,
         Phase::Commercial => 5,
+        // Unknown values never reach the server: it decodes strictly.
+        _ => -1,
     }
 }
 

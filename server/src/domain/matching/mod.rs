@@ -69,6 +69,8 @@ fn grade_rank(grade: CleanroomGrade) -> u8 {
         CleanroomGrade::B => 3,
         CleanroomGrade::C => 2,
         CleanroomGrade::D => 1,
+        // Unknown values never reach the server: it decodes strictly.
+        _ => 0,
     }
 }
 
@@ -79,6 +81,8 @@ fn inspection_value(outcome: InspectionOutcome) -> f64 {
         InspectionOutcome::MajorFindings => 0.35,
         InspectionOutcome::CriticalFindings => 0.1,
         InspectionOutcome::Enforcement => 0.0,
+        // Unknown values never reach the server: it decodes strictly.
+        _ => 0.0,
     }
 }
 
@@ -256,6 +260,8 @@ pub fn default_scale(criterion: Criterion) -> Scale {
         Criterion::ScaleUp => (0.0, 2_000.0),
         Criterion::CapacityFit => (0.0, 1.0),
         Criterion::EarliestStart => (180.0, 0.0),
+        // Unknown values never reach the server: it decodes strictly.
+        _ => (0.0, 1.0),
     };
     Scale { worst, best }
 }
@@ -448,6 +454,8 @@ fn raw_value(
                 .earliest
                 .map(|day| (day - need.window_start).num_days().max(0) as f64)
         }
+        // Unknown values never reach the server: it decodes strictly.
+        _ => None,
     }
 }
 
@@ -837,6 +845,8 @@ fn evaluate(
                     MissingDataPolicy::Exclude => out.push(Failure::MissingCriterion(i)),
                     MissingDataPolicy::Zero => {}
                     MissingDataPolicy::Penalise => factor *= req.penalty_factor,
+                    // Unknown values never reach the server: it decodes strictly.
+                    _ => out.push(Failure::MissingCriterion(i)),
                 }
                 values.push((None, 0.0));
             }

@@ -1,0 +1,238 @@
+//! Contract checks: every request the SDK sends and every response it receives in the
+//! end-to-end suite is checked against the checked-in `openapi/cdmx.json`, the document
+//! partners build on. A violation panics inside the SDK call, so the test that made the
+//! exchange fails and says which operation, status and field broke the contract.
+//!
+//! What is checked, per exchange:
+//! - the operation (method and path template) is in the document;
+//! - the status is declared for it;
+//! - the response's media type is declared for that status (none for 204 and 304);
+//! - a JSON body validates against the declared schema, with every object closed, so an
+//!   undocumented field in a response is a violation too;
+//! - every header the document declares for the response is present;
+//! - a JSON request body the server accepted (2xx) validates against the request schema
+//!   (a server that accepts what the document forbids is as wrong as the reverse).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use cdmx_sdk::Exchange;
+use serde_json::Value;
+
+/// The checked-in document, with every object schema closed.
+struct Contract {
+    document: Value,
+    templates: Vec<(Vec<String>, String)>,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+fn contract() -> &'static Contract {
+    static CONTRACT: OnceLock<Contract> = OnceLock::new();
+    CONTRACT.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/cdmx.json");
+        let text = std::fs::read_to_string(path).expect("openapi/cdmx.json is readable");
+        let mut document: Value = serde_json::from_str(&text).expect("openapi/cdmx.json is JSON");
+        if let Some(schemas) = document.pointer_mut("/components/schemas") {
+            close_objects(schemas);
+        }
+        let templates = document["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(|t| (t.split('/').map(str::to_owned).collect(), t.clone()))
+            .collect();
+        Contract {
+            document,
+            templates,
+            validators: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// Closes every object that declares properties: a field the document does not name is
+/// a violation in a response (the SDK tolerates new fields, but this server must document
+/// every field it sends).
+fn close_objects(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            map.values_mut().for_each(close_objects);
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
+}
+
+impl Contract {
+    /// The path template `path` matches, preferring literal segments over parameters.
+    fn template(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.templates
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| {
+                        (t.starts_with('{') && !s.is_empty()) || t == s
+                    })
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
+            .map(|(_, name)| name.as_str())
+    }
+
+    fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(reference) => self
+                .document
+                .pointer(reference.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("contract: dangling {reference}")),
+            None => value,
+        }
+    }
+
+    /// A validator for the schema at `pointer` in the document, compiled once.
+    fn validator(&self, pointer: &str) -> Arc<jsonschema::Validator> {
+        let mut cache = self.validators.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(validator) = cache.get(pointer) {
+            return validator.clone();
+        }
+        let mut schema = self
+            .document
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("contract: no schema at {pointer}"))
+            .clone();
+        // The schema's `#/components/...` references resolve against this root.
+        if let Value::Object(map) = &mut schema {
+            map.insert("components".into(), self.document["components"].clone());
+        }
+        let validator = Arc::new(
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("contract: the schema at {pointer} does not compile: {e}")),
+        );
+        cache.insert(pointer.to_owned(), validator.clone());
+        validator
+    }
+
+    fn check(&self, exchange: &Exchange<'_>) -> Result<(), String> {
+        let method = exchange.method.to_ascii_lowercase();
+        let template = self
+            .template(exchange.path)
+            .ok_or_else(|| format!("{} is not a path of the document", exchange.path))?;
+        let operation_pointer = format!("/paths/{}/{method}", escape(template));
+        let operation = self
+            .document
+            .pointer(&operation_pointer)
+            .ok_or_else(|| format!("{} {template} is not an operation of the document", exchange.method))?;
+        let status = exchange.status.to_string();
+        let response = operation["responses"]
+            .get(&status)
+            .or_else(|| operation["responses"].get("default"))
+            .ok_or_else(|| format!("status {status} is not declared"))?;
+        let response = self.resolve(response);
+        let content_type = exchange
+            .response_headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        for (name, header) in response["headers"].as_object().into_iter().flatten() {
+            let header = self.resolve(header);
+            let required = header["required"].as_bool().unwrap_or(true);
+            if required && exchange.response_headers.get(name.as_str()).is_none() {
+                return Err(format!("the declared header {name} is missing"));
+            }
+        }
+        let declared = response["content"].as_object();
+        if exchange.response_body.is_empty() {
+            return match declared {
+                Some(content) if !content.is_empty() => {
+                    Err(format!("status {status} declares a body, got none"))
+                }
+                _ => Ok(()),
+            };
+        }
+        let content_type = content_type.ok_or("a body without Content-Type")?;
+        let content = declared
+            .and_then(|content| content.get(&content_type))
+            .ok_or_else(|| format!("media type {content_type} is not declared for {status}"))?;
+        let media_pointer = format!(
+            "/paths/{}/{method}/responses/{status}/content/{}",
+            escape(template),
+            escape(&content_type)
+        );
+        let pointer = match response_is_reference(operation, &status) {
+            Some(reference) => format!(
+                "{}/content/{}/schema",
+                reference.trim_start_matches('#'),
+                escape(&content_type)
+            ),
+            None => format!("{media_pointer}/schema"),
+        };
+        if content_type.ends_with("json") {
+            let body: Value = serde_json::from_slice(exchange.response_body)
+                .map_err(|e| format!("the {content_type} body is not JSON: {e}"))?;
+            validate(&self.validator(&pointer), &body, "response")?;
+        } else if content["schema"]["type"] != "string" {
+            return Err(format!("{content_type} is not described as a string"));
+        }
+        if exchange.status / 100 == 2
+            && let (Some(body), Some(_)) = (exchange.request_body, operation.get("requestBody"))
+            && exchange
+                .request_content_type
+                .is_some_and(|c| c.starts_with("application/json"))
+        {
+            let request: Value = serde_json::from_slice(body)
+                .map_err(|e| format!("the request body is not JSON: {e}"))?;
+            let pointer = format!(
+                "/paths/{}/{method}/requestBody/content/application~1json/schema",
+                escape(template)
+            );
+            validate(&self.validator(&pointer), &request, "accepted request")?;
+        }
+        Ok(())
+    }
+}
+
+/// The `$ref` of a response declared by reference (`#/components/responses/...`).
+fn response_is_reference<'a>(operation: &'a Value, status: &str) -> Option<&'a str> {
+    operation["responses"]
+        .get(status)
+        .or_else(|| operation["responses"].get("default"))
+        .and_then(|r| r.get("$ref"))
+        .and_then(Value::as_str)
+}
+
+fn validate(validator: &jsonschema::Validator, value: &Value, what: &str) -> Result<(), String> {
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{what} at `{}`: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// JSON Pointer escaping of one token.
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// The observer the harness installs on every SDK client.
+pub fn observer() -> Arc<dyn Fn(&Exchange<'_>) + Send + Sync> {
+    Arc::new(|exchange: &Exchange<'_>| {
+        if let Err(violation) = contract().check(exchange) {
+            panic!(
+                "contract violation: {} {} answered {}: {violation}\nbody: {}",
+                exchange.method,
+                exchange.path,
+                exchange.status,
+                String::from_utf8_lossy(&exchange.response_body[..exchange.response_body.len().min(2000)])
+            );
+        }
+    })
+}

@@ -22,11 +22,10 @@ struct Seen {
     body_len: usize,
 }
 
+type Observer = Arc<dyn Fn(&Exchange<'_>) + Send + Sync>;
+
 /// An observer that records every exchange.
-fn recorder() -> (
-    Arc<dyn Fn(&Exchange<'_>) + Send + Sync>,
-    Arc<Mutex<Vec<Seen>>>,
-) {
+fn recorder() -> (Observer, Arc<Mutex<Vec<Seen>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = log.clone();
     let observer = move |e: &Exchange<'_>| {

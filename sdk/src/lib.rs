@@ -16,12 +16,23 @@
 pub mod types;
 
 #[cfg(feature = "client")]
+#[deny(missing_docs)]
 mod client;
 #[cfg(feature = "client")]
+#[deny(missing_docs)]
 mod error;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, ReportFile, collect_pages};
+pub use client::{Client, ClientBuilder, Exchange, ReportFile, collect_pages, paginate};
 #[cfg(feature = "client")]
 pub use error::Error;
+
+/// The futures 0.3 stream traits, re-exported so that consuming [`paginate`] needs no
+/// other dependency.
+#[cfg(feature = "client")]
+#[deny(missing_docs)]
+pub mod stream {
+    pub use futures_core::Stream;
+    pub use futures_util::{StreamExt, TryStreamExt};
+}
 pub use types::*;

@@ -1,0 +1,505 @@
+//! One method per API operation. Plain operations are rows of the [`operations!`] table;
+//! those with special headers or bodies (token issuance, `If-Match` writes,
+//! `Idempotency-Key`, binary reports) are written out below it.
+
+use reqwest::Method;
+
+use super::{Client, Nothing, Replay, segment};
+use crate::error::Error;
+use crate::types::*;
+
+/// Expands each row into a `pub async fn` on [`Client`].
+///
+/// A row reads `json|empty fn name(path params; query q: Q | body b: B) -> Out = METHOD
+/// "path";`. Path parameters are percent-encoded and substituted by name into the path;
+/// `json` decodes the response as `Out`, `empty` ignores the body (`Out` is `()`).
+macro_rules! operations {
+    (
+        $(
+            $(#[doc = $doc:literal])*
+            $kind:ident fn $name:ident (
+                $($param:ident : $param_type:ty),*
+                $(; query $query:ident : $query_type:ty)?
+                $(; body $body:ident : $body_type:ty)?
+            ) -> $out:ty = $method:ident $path:literal;
+        )*
+    ) => {
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                pub async fn $name(
+                    &self,
+                    $($param: $param_type,)*
+                    $($query: $query_type,)?
+                    $($body: $body_type,)?
+                ) -> Result<$out, Error> {
+                    $(let $param = segment($param);)*
+                    let path = format!($path);
+                    let call = self.prepare(
+                        Method::$method,
+                        &path,
+                        operations!(@optional $($query)?),
+                        operations!(@optional $($body)?),
+                    )?;
+                    operations!(@$kind self, call)
+                }
+            )*
+        }
+    };
+    (@optional) => { None::<&Nothing> };
+    (@optional $value:ident) => { Some($value) };
+    (@json $client:ident, $call:ident) => { $client.json($call).await };
+    (@empty $client:ident, $call:ident) => { $client.empty($call).await };
+}
+
+operations! {
+    // --- system ---
+
+    /// Liveness: the process answers (`GET /healthz`). Anyone may call it; it does not
+    /// touch the database.
+    json fn get_health() -> Health = GET "/healthz";
+
+    /// Readiness: the database answers (`GET /readyz`). Anyone may call it.
+    ///
+    /// Errors: `503` when the database does not answer.
+    json fn get_readiness() -> Readiness = GET "/readyz";
+
+    // --- auth ---
+
+    /// Who the caller is: the user or API key, its organisation and role (`GET /v1/me`).
+    /// Any authenticated caller.
+    ///
+    /// Errors: `401` without valid credentials.
+    json fn get_me() -> Me = GET "/v1/me";
+
+    // --- organisations ---
+
+    /// Signs up: creates a sponsor or CDMO organisation and its first admin user
+    /// (`POST /v1/organizations`). No credentials needed. New organisations start
+    /// unverified until a platform admin verifies them.
+    ///
+    /// Errors: `409` when the email is already registered, `422` for invalid fields
+    /// (e.g. a short password).
+    json fn create_organization(; body request: &SignUpRequest) -> SignUpResponse
+        = POST "/v1/organizations";
+
+    /// Lists organisations (`GET /v1/organizations`): platform admins see all of them
+    /// (e.g. `kind=cdmo&verified=false` for those awaiting verification), everyone else
+    /// only their own.
+    ///
+    /// Errors: `401`, `422` for an invalid filter or cursor.
+    json fn list_organizations(; query filter: &OrganizationFilter) -> Page<Organization>
+        = GET "/v1/organizations";
+
+    /// Reads an organisation (`GET /v1/organizations/{id}`): its own members and
+    /// platform admins.
+    ///
+    /// Errors: `403` for another organisation, `404` when there is none with that id.
+    json fn get_organization(id: &str) -> Organization = GET "/v1/organizations/{id}";
+
+    /// Verifies an organisation (`POST /v1/organizations/{id}/verify`). Platform admins
+    /// only. Verifying again changes nothing.
+    ///
+    /// Errors: `403` for anyone else, `404`, `409` for a platform organisation (verified
+    /// by construction).
+    json fn verify_organization(id: &str) -> Organization
+        = POST "/v1/organizations/{id}/verify";
+
+    /// Adds a user to an organisation (`POST /v1/organizations/{id}/users`).
+    /// Admins of that organisation.
+    ///
+    /// Errors: `403` for members and other organisations, `404`, `409` when the email is
+    /// already registered, `422` for invalid fields.
+    json fn create_user(organization_id: &str; body request: &CreateUserRequest) -> User
+        = POST "/v1/organizations/{organization_id}/users";
+
+    /// Lists an organisation's users, one page at a time
+    /// (`GET /v1/organizations/{id}/users`). Members of that organisation.
+    ///
+    /// Errors: `403` for other organisations, `404`, `422` for an invalid cursor or limit.
+    json fn list_users(organization_id: &str; query page: &PageParams) -> Page<User>
+        = GET "/v1/organizations/{organization_id}/users";
+
+    // --- API keys ---
+
+    /// Creates an API key (`POST /v1/organizations/{id}/api-keys`). Admins of that
+    /// organisation. The secret is in this response only: store it now.
+    ///
+    /// Errors: `403` for members and other organisations, `404`, `422` for invalid fields.
+    json fn create_api_key(organization_id: &str; body request: &CreateApiKeyRequest)
+        -> CreatedApiKey = POST "/v1/organizations/{organization_id}/api-keys";
+
+    /// Lists an organisation's API keys, revoked ones included
+    /// (`GET /v1/organizations/{id}/api-keys`). Admins of that organisation.
+    ///
+    /// Errors: `403` for members and other organisations, `404`, `422`.
+    json fn list_api_keys(organization_id: &str; query page: &PageParams) -> Page<ApiKey>
+        = GET "/v1/organizations/{organization_id}/api-keys";
+
+    /// Revokes an API key (`DELETE /v1/organizations/{id}/api-keys/{key_id}`). Admins of
+    /// that organisation. It stops working at once; revoking again changes nothing.
+    ///
+    /// Errors: `403` for members and other organisations, `404` for an unknown key.
+    empty fn revoke_api_key(organization_id: &str, key_id: &str) -> ()
+        = DELETE "/v1/organizations/{organization_id}/api-keys/{key_id}";
+
+    // --- CDMO capability profiles ---
+
+    /// Creates the caller's organisation profile (`POST /v1/cdmos`). Admins of CDMO
+    /// organisations; one profile per organisation. The profile starts at revision 1.
+    ///
+    /// Errors: `403` for sponsors and CDMO members, `409` when the organisation already
+    /// has a profile, `422` listing every invalid field.
+    json fn create_cdmo_profile(; body profile: &CapabilityProfile) -> CdmoProfile
+        = POST "/v1/cdmos";
+
+    /// Searches public CDMO profiles (`GET /v1/cdmos`). Any authenticated caller.
+    /// Filters combine with AND across parameters and OR within a list; unverified CDMOs
+    /// are included but flagged unless `verified_only` is set.
+    ///
+    /// Errors: `422` for an invalid filter, sort or cursor.
+    json fn search_cdmos(; query search: &CdmoSearch) -> Page<CdmoSummary> = GET "/v1/cdmos";
+
+    /// Reads a profile at its current revision (`GET /v1/cdmos/{id}`). Any authenticated
+    /// caller: profiles are public. Its `revision` is what [`Client::replace_cdmo_profile`]
+    /// and [`Client::patch_cdmo_profile`] need.
+    ///
+    /// Errors: `404` when there is no such profile.
+    json fn get_cdmo_profile(id: &str) -> CdmoProfile = GET "/v1/cdmos/{id}";
+
+    /// Lists a profile's revisions, newest first (`GET /v1/cdmos/{id}/revisions`). Any
+    /// authenticated caller.
+    ///
+    /// Errors: `404`, `422` for an invalid cursor or limit.
+    json fn list_cdmo_revisions(id: &str; query page: &PageParams)
+        -> Page<ProfileRevisionSummary> = GET "/v1/cdmos/{id}/revisions";
+
+    /// Reads one immutable revision of a profile
+    /// (`GET /v1/cdmos/{id}/revisions/{revision}`). Any authenticated caller.
+    ///
+    /// Errors: `404` for an unknown profile or revision.
+    json fn get_cdmo_revision(id: &str, revision: u32) -> ProfileRevision
+        = GET "/v1/cdmos/{id}/revisions/{revision}";
+
+    /// Field-level differences between two revisions, by default against the one before
+    /// (`GET /v1/cdmos/{id}/revisions/{revision}/diff`). Any authenticated caller.
+    ///
+    /// Errors: `404` for an unknown profile or revision, `422` for an invalid `against`.
+    json fn diff_cdmo_revisions(id: &str, revision: u32; query params: &DiffParams)
+        -> RevisionDiff = GET "/v1/cdmos/{id}/revisions/{revision}/diff";
+
+    /// Attaches evidence (a certificate, an inspection report...) to a section or fact of
+    /// a profile (`POST /v1/cdmos/{id}/evidence`). The CDMO that owns the profile. It
+    /// starts unverified.
+    ///
+    /// Errors: `403` for other organisations, `404`, `422` when the field it covers does
+    /// not exist or a date is invalid.
+    json fn add_cdmo_evidence(id: &str; body evidence: &NewEvidence) -> Evidence
+        = POST "/v1/cdmos/{id}/evidence";
+
+    /// Lists all evidence of a profile with its verification state
+    /// (`GET /v1/cdmos/{id}/evidence`). Any authenticated caller.
+    ///
+    /// Errors: `404` when there is no such profile.
+    json fn list_cdmo_evidence(id: &str) -> Page<Evidence> = GET "/v1/cdmos/{id}/evidence";
+
+    /// Marks evidence verified (`POST /v1/cdmos/{id}/evidence/{evidence_id}/verify`).
+    /// Platform admins only. An edit of the fact it covers resets it to unverified.
+    ///
+    /// Errors: `403` for anyone else, `404`, `409` when the evidence has expired.
+    json fn verify_cdmo_evidence(id: &str, evidence_id: &str) -> Evidence
+        = POST "/v1/cdmos/{id}/evidence/{evidence_id}/verify";
+
+    /// Removes evidence from a profile (`DELETE /v1/cdmos/{id}/evidence/{evidence_id}`).
+    /// The CDMO that owns the profile.
+    ///
+    /// Errors: `403` for other organisations, `404` for an unknown profile or evidence.
+    empty fn delete_cdmo_evidence(id: &str, evidence_id: &str) -> ()
+        = DELETE "/v1/cdmos/{id}/evidence/{evidence_id}";
+
+    // --- programmes, matching, shortlists ---
+
+    /// Creates a programme, private to the caller's organisation (`POST /v1/programs`).
+    /// Sponsor organisations. It starts at version 1.
+    ///
+    /// Errors: `403` for CDMOs, `422` listing every invalid field (e.g. weights).
+    json fn create_program(; body program: &ProgramRequest) -> Program = POST "/v1/programs";
+
+    /// Lists the caller's organisation's programmes (`GET /v1/programs`). Sponsor
+    /// organisations.
+    ///
+    /// Errors: `403` for CDMOs, `422` for an invalid cursor or limit.
+    json fn list_programs(; query page: &PageParams) -> Page<Program> = GET "/v1/programs";
+
+    /// Reads one of the caller's organisation's programmes (`GET /v1/programs/{id}`).
+    ///
+    /// Errors: `404` when it does not exist or belongs to another organisation.
+    json fn get_program(id: &str) -> Program = GET "/v1/programs/{id}";
+
+    /// Matches a programme against the current CDMO profiles: a ranked, explained list
+    /// with exclusions and near misses (`POST /v1/programs/{id}/matches`). The
+    /// programme's organisation.
+    ///
+    /// Errors: `404` for an unknown or another organisation's programme, `422` for an
+    /// invalid limit.
+    json fn match_program(id: &str; body request: &ProgramMatchRequest) -> MatchResult
+        = POST "/v1/programs/{id}/matches";
+
+    /// Matches ad-hoc requirements against the current CDMO profiles, without saving a
+    /// programme (`POST /v1/matches`). Any authenticated caller.
+    ///
+    /// Errors: `422` listing every invalid requirement.
+    json fn create_match(; body request: &MatchRequest) -> MatchResult = POST "/v1/matches";
+
+    /// Saves a programme's current match as an immutable shortlist
+    /// (`POST /v1/shortlists`). Sponsor organisations, for their own programmes.
+    ///
+    /// Errors: `403` for CDMOs, `422` for an unknown programme or invalid limit.
+    json fn create_shortlist(; body request: &CreateShortlistRequest) -> Shortlist
+        = POST "/v1/shortlists";
+
+    /// Lists the caller's organisation's shortlists (`GET /v1/shortlists`). Sponsor
+    /// organisations.
+    ///
+    /// Errors: `403` for CDMOs, `422` for an invalid cursor or limit.
+    json fn list_shortlists(; query page: &PageParams) -> Page<ShortlistSummary>
+        = GET "/v1/shortlists";
+
+    /// Reads one of the caller's organisation's shortlists exactly as it was saved
+    /// (`GET /v1/shortlists/{id}`).
+    ///
+    /// Errors: `404` when it does not exist or belongs to another organisation.
+    json fn get_shortlist(id: &str) -> Shortlist = GET "/v1/shortlists/{id}";
+
+    // --- capacity ---
+
+    /// Publishes manufacturing capacity for a profile (`POST /v1/cdmos/{id}/capacity`).
+    /// The CDMO that owns the profile.
+    ///
+    /// Errors: `403` for other organisations, `404` for an unknown profile, `422` for an
+    /// unknown site, an empty period or zero slots.
+    json fn create_capacity_block(profile_id: &str; body block: &NewCapacityBlock)
+        -> CapacityBlock = POST "/v1/cdmos/{profile_id}/capacity";
+
+    /// Searches published capacity with live availability (`free` = slots - unexpired
+    /// holds - confirmed) (`GET /v1/capacity`). Any authenticated caller.
+    ///
+    /// Errors: `422` for an invalid filter or cursor.
+    json fn search_capacity(; query search: &CapacitySearch) -> Page<CapacityBlock>
+        = GET "/v1/capacity";
+
+    /// Reads one capacity block with live availability (`GET /v1/capacity/{id}`). Any
+    /// authenticated caller.
+    ///
+    /// Errors: `404` when there is no such block.
+    json fn get_capacity_block(id: &str) -> CapacityBlock = GET "/v1/capacity/{id}";
+
+    /// Changes a block's slots or terms (`PATCH /v1/capacity/{id}`). The CDMO that
+    /// published it.
+    ///
+    /// Errors: `403` for other organisations, `404`, `409` when the slots would drop
+    /// below what is held or confirmed (the problem gives the numbers), `422`.
+    json fn change_capacity_block(id: &str; body change: &CapacityBlockChange)
+        -> CapacityBlock = PATCH "/v1/capacity/{id}";
+
+    /// Withdraws a block that has never had a reservation (`DELETE /v1/capacity/{id}`).
+    /// The CDMO that published it.
+    ///
+    /// Errors: `403` for other organisations, `404`, `409` when the block has
+    /// reservations on record.
+    empty fn delete_capacity_block(id: &str) -> () = DELETE "/v1/capacity/{id}";
+
+    // --- reservations ---
+
+    /// Lists the caller's reservations: a sponsor's own, or those on a CDMO's capacity
+    /// (`GET /v1/reservations`).
+    ///
+    /// Errors: `403` for platform organisations, `422` for an invalid filter or cursor.
+    json fn list_reservations(; query filter: &ReservationFilter) -> Page<Reservation>
+        = GET "/v1/reservations";
+
+    /// Reads one reservation (`GET /v1/reservations/{id}`). Its sponsor and the CDMO
+    /// whose capacity it holds.
+    ///
+    /// Errors: `404` when it does not exist or the caller is neither party.
+    json fn get_reservation(id: &str) -> Reservation = GET "/v1/reservations/{id}";
+
+    /// Every transition of a reservation, oldest first
+    /// (`GET /v1/reservations/{id}/events`). Either party.
+    ///
+    /// Errors: `404` when it does not exist or the caller is neither party.
+    json fn list_reservation_events(id: &str) -> Page<ReservationEvent>
+        = GET "/v1/reservations/{id}/events";
+
+    /// Confirms a hold, making the booking binding (`POST /v1/reservations/{id}/confirm`).
+    /// The CDMO whose capacity it holds.
+    ///
+    /// Errors: `403` for the sponsor, `404`, `409` when it is not a live hold (the
+    /// problem names its state, e.g. expired).
+    json fn confirm_reservation(id: &str) -> Reservation
+        = POST "/v1/reservations/{id}/confirm";
+
+    /// Declines a hold (`POST /v1/reservations/{id}/decline`). The CDMO whose capacity
+    /// it holds.
+    ///
+    /// Errors: `403` for the sponsor, `404`, `409` when it is not a live hold.
+    json fn decline_reservation(id: &str) -> Reservation
+        = POST "/v1/reservations/{id}/decline";
+
+    /// Cancels a hold or a confirmed reservation (`POST /v1/reservations/{id}/cancel`).
+    /// The sponsor that placed it.
+    ///
+    /// Errors: `403` for the CDMO, `404`, `409` when it has already ended (the problem
+    /// names its state).
+    json fn cancel_reservation(id: &str) -> Reservation = POST "/v1/reservations/{id}/cancel";
+
+    /// Moves a reservation to another block of the same CDMO, atomically
+    /// (`POST /v1/reservations/{id}/reschedule`). Either party.
+    ///
+    /// Errors: `404`, `409` when the target is full or another CDMO's, or the reservation
+    /// has ended (nothing changes), `422`.
+    json fn reschedule_reservation(id: &str; body request: &RescheduleRequest) -> Reservation
+        = POST "/v1/reservations/{id}/reschedule";
+}
+
+/// A report file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// The media type, e.g. `text/csv; charset=utf-8`.
+    pub content_type: String,
+    /// From `Content-Disposition`.
+    pub filename: Option<String>,
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
+
+impl Client {
+    /// Exchanges a password or an API key for a bearer token (`POST /v1/auth/token`).
+    /// Sent without credentials: this is how credentials are obtained. Clients built
+    /// with [`super::ClientBuilder::api_key`] or [`Client::login`] call it themselves.
+    ///
+    /// Errors: `401` for a wrong email, password or a revoked key, `422` for a malformed
+    /// request.
+    pub async fn issue_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+        let mut call = self.prepare(
+            Method::POST,
+            "/v1/auth/token",
+            None::<&Nothing>,
+            Some(request),
+        )?;
+        call.authenticated = false;
+        self.json(call).await
+    }
+
+    /// Replaces a profile if it is still at `revision` (`PUT /v1/cdmos/{id}` with
+    /// `If-Match`). The CDMO that owns it. The new revision is `revision + 1`.
+    ///
+    /// Errors: `403` for other organisations, `404`, `412` when the profile changed since
+    /// `revision` (read it again and reapply your change), `422` listing every invalid
+    /// field. Never retried after a timeout (see [`super::ClientBuilder::retries`]).
+    pub async fn replace_cdmo_profile(
+        &self,
+        id: &str,
+        revision: u32,
+        profile: &CapabilityProfile,
+    ) -> Result<CdmoProfile, Error> {
+        let path = format!("/v1/cdmos/{}", segment(id));
+        let call = self.prepare(Method::PUT, &path, None::<&Nothing>, Some(profile))?;
+        self.json(call.with_if_match(revision)).await
+    }
+
+    /// Changes part of a profile with a JSON merge patch (RFC 7396) if it is still at
+    /// `revision` (`PATCH /v1/cdmos/{id}` with `If-Match`). The CDMO that owns it.
+    ///
+    /// Errors: `403` for other organisations, `404`, `412` when the profile changed since
+    /// `revision`, `422` when the patched profile is invalid. Never retried after a
+    /// timeout.
+    pub async fn patch_cdmo_profile(
+        &self,
+        id: &str,
+        revision: u32,
+        patch: &serde_json::Value,
+    ) -> Result<CdmoProfile, Error> {
+        let path = format!("/v1/cdmos/{}", segment(id));
+        let mut call = self.prepare(Method::PATCH, &path, None::<&Nothing>, Some(patch))?;
+        if let Some(body) = call.body.as_mut() {
+            body.0 = "application/merge-patch+json";
+        }
+        self.json(call.with_if_match(revision)).await
+    }
+
+    /// Replaces a programme if it is still at `version` (`PUT /v1/programs/{id}` with
+    /// `If-Match`). The programme's organisation. The new version is `version + 1`.
+    ///
+    /// Errors: `404` for an unknown or another organisation's programme, `412` when it
+    /// changed since `version`, `422` listing every invalid field. Never retried after a
+    /// timeout.
+    pub async fn replace_program(
+        &self,
+        id: &str,
+        version: u32,
+        program: &ProgramRequest,
+    ) -> Result<Program, Error> {
+        let path = format!("/v1/programs/{}", segment(id));
+        let call = self.prepare(Method::PUT, &path, None::<&Nothing>, Some(program))?;
+        self.json(call.with_if_match(version)).await
+    }
+
+    /// Holds slots of a capacity block (`POST /v1/reservations` with
+    /// `Idempotency-Key: key`). Sponsor organisations. The hold expires unless the CDMO
+    /// confirms it. Retried on transient failures with the same key, so a retry never
+    /// holds twice; use a fresh key (e.g. a UUID) per intended hold.
+    ///
+    /// Errors: `403` for CDMOs, `409` when there are not enough free slots, a hold limit
+    /// is reached or the same key is still in progress, `422` for an invalid request or
+    /// the same key reused with another body.
+    pub async fn create_reservation(
+        &self,
+        reservation: &NewReservation,
+        key: &str,
+    ) -> Result<Reservation, Error> {
+        let mut call = self.prepare(
+            Method::POST,
+            "/v1/reservations",
+            None::<&Nothing>,
+            Some(reservation),
+        )?;
+        call.idempotency_key = Some(key);
+        call.replay = Replay::Safe;
+        self.json(call).await
+    }
+
+    /// Exports a shortlist for procurement (`GET /v1/shortlists/{id}/report`): CSV
+    /// (`table=ranking` or `excluded`), XLSX or PDF, chosen by `params.format`. The
+    /// shortlist's organisation.
+    ///
+    /// Errors: `404` for an unknown or another organisation's shortlist, `406` for an
+    /// unknown format, `422` for an invalid table.
+    pub async fn get_shortlist_report(
+        &self,
+        id: &str,
+        params: &ReportParams,
+    ) -> Result<ReportFile, Error> {
+        let path = format!("/v1/shortlists/{}/report", segment(id));
+        let call = self.prepare(Method::GET, &path, Some(params), None::<&Nothing>)?;
+        let received = self.execute(&call).await?;
+        let header = |name: reqwest::header::HeaderName| {
+            received
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+        let filename = header(reqwest::header::CONTENT_DISPOSITION).and_then(|d| {
+            d.split("filename=")
+                .nth(1)
+                .map(|f| f.trim_matches('"').to_owned())
+        });
+        Ok(ReportFile {
+            content_type,
+            filename,
+            bytes: received.body,
+        })
+    }
+}

@@ -236,3 +236,86 @@ pub fn observer() -> Arc<dyn Fn(&Exchange<'_>) + Send + Sync> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    fn json_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers
+    }
+
+    fn check(method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
+        let headers = json_headers();
+        let bytes = serde_json::to_vec(body).unwrap();
+        contract().check(&Exchange {
+            method,
+            path,
+            query: None,
+            request_content_type: None,
+            request_body: None,
+            status,
+            response_headers: &headers,
+            response_body: &bytes,
+        })
+    }
+
+    fn health() -> Value {
+        serde_json::json!({"status": "ok", "version": "0.1.0"})
+    }
+
+    #[test]
+    fn a_conforming_response_passes() {
+        check("GET", "/healthz", 200, &health()).unwrap();
+    }
+
+    #[test]
+    fn violations_are_caught() {
+        // An undeclared status.
+        assert!(check("GET", "/healthz", 418, &health()).is_err());
+        // An unknown operation.
+        assert!(check("DELETE", "/healthz", 200, &health()).is_err());
+        assert!(check("GET", "/v1/nowhere", 200, &health()).is_err());
+        // A field the document does not name.
+        let mut extra = health();
+        extra["uptime"] = Value::from(3);
+        let error = check("GET", "/healthz", 200, &extra).unwrap_err();
+        assert!(error.contains("uptime"), "{error}");
+        // A closed set's Rust name instead of its wire name, deep in a body.
+        let me = serde_json::json!({
+            "principal_kind": "ApiKey", "principal_id": "k", "role": "admin",
+            "organization": {"id": "o", "name": "N", "kind": "sponsor", "verified": false,
+                             "created_at": "2026-01-01T00:00:00Z"}
+        });
+        let error = check("GET", "/v1/me", 200, &me).unwrap_err();
+        assert!(error.contains("principal_kind"), "{error}");
+        // A date that is not a date-time.
+        let mut bad_date = me.clone();
+        bad_date["principal_kind"] = Value::from("api_key");
+        check("GET", "/v1/me", 200, &bad_date).unwrap();
+        bad_date["organization"]["created_at"] = Value::from("yesterday");
+        assert!(check("GET", "/v1/me", 200, &bad_date).is_err());
+        // An error that is not a problem document.
+        assert!(check("GET", "/v1/me", 401, &health()).is_err());
+    }
+
+    #[test]
+    fn the_wrong_media_type_is_caught() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        let result = contract().check(&Exchange {
+            method: "GET",
+            path: "/healthz",
+            query: None,
+            request_content_type: None,
+            request_body: None,
+            status: 200,
+            response_headers: &headers,
+            response_body: b"ok",
+        });
+        assert!(result.unwrap_err().contains("text/plain"));
+    }
+}

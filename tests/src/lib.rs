@@ -5,6 +5,8 @@
 //! be reached, tests fail: they never fall back to SQLite silently.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod contract;
+
 use cdmx::config::Settings;
 use cdmx::domain::accounts::{EmailAddress, Password};
 use cdmx::startup::Application;
@@ -124,6 +126,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         let client = Client::builder(&base_url)
             .retries(0, std::time::Duration::ZERO)
+            .observe(contract::observer())
             .build()
             .unwrap();
         Self {
@@ -199,6 +202,7 @@ impl TestApp {
         SecondServer {
             client: Client::builder(&base_url)
                 .retries(0, std::time::Duration::ZERO)
+                .observe(contract::observer())
                 .build()
                 .unwrap(),
             handle,

@@ -304,7 +304,8 @@ fn decode_body<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<
     } else {
         bytes
     };
-    serde_json::from_slice(bytes).map_err(|e| Error::UnexpectedResponse {
+    // Tolerant: a newer server may add fields and closed-set values.
+    crate::types::decode_response(bytes).map_err(|e| Error::UnexpectedResponse {
         status: status.as_u16(),
         message: e.to_string(),
     })

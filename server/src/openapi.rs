@@ -196,11 +196,7 @@ fn refine(json: &mut Value) {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    if let Some(Value::Object(components)) = json.pointer_mut("/components/schemas") {
-        for schema in components.values_mut() {
-            merge_all_of(schema, &schemas);
-        }
-    }
+    merge_all_of_everywhere(json, &schemas);
     let closed = request_schema_names(json);
     if let Some(Value::Object(components)) = json.pointer_mut("/components/schemas") {
         for (name, schema) in components.iter_mut() {
@@ -217,6 +213,19 @@ fn refine(json: &mut Value) {
         {
             describe(operation);
         }
+    }
+}
+
+fn merge_all_of_everywhere(value: &mut Value, schemas: &serde_json::Map<String, Value>) {
+    merge_all_of(value, schemas);
+    match value {
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|inner| merge_all_of_everywhere(inner, schemas)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|inner| merge_all_of_everywhere(inner, schemas)),
+        _ => {}
     }
 }
 

@@ -49,14 +49,14 @@ async fn main() {
         (
             "modality=car_t",
             CdmoSearch {
-                modality: Some("car_t".into()),
+                modality: Some("car_t".parse().unwrap()),
                 ..Default::default()
             },
         ),
         (
             "allogeneic + phase_3 + cryo<=-150 + verified",
             CdmoSearch {
-                donor_source: Some("allogeneic".into()),
+                donor_source: Some("allogeneic".parse().unwrap()),
                 min_phase: Some(Phase::Phase3),
                 cryo_max_temp_c: Some(-150),
                 verified_only: Some(true),
@@ -66,18 +66,18 @@ async fn main() {
         (
             "region=europe + grade a,b + closed + authority fda,ema",
             CdmoSearch {
-                region: Some("europe".into()),
-                cleanroom_grade: Some("a,b".into()),
+                region: Some("europe".parse().unwrap()),
+                cleanroom_grade: Some("a,b".parse().unwrap()),
                 closed_processing: Some(true),
-                authority: Some("fda,ema".into()),
+                authority: Some("fda,ema".parse().unwrap()),
                 ..Default::default()
             },
         ),
         (
             "country=FR + platform=clinimacs_prodigy",
             CdmoSearch {
-                country: Some("FR".into()),
-                platform: Some("clinimacs_prodigy".into()),
+                country: Some("FR".parse().unwrap()),
+                platform: Some("clinimacs_prodigy".parse().unwrap()),
                 ..Default::default()
             },
         ),

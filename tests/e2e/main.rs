@@ -5,6 +5,7 @@
 mod accounts;
 mod authorization;
 mod capacity;
+mod compatibility;
 mod demo;
 mod errors;
 mod examples;

@@ -43,7 +43,7 @@ async fn search_on_one_server_sees_changes_made_through_the_other_at_once() {
 
     // An edit through the first server is searchable on the replica immediately.
     let nk = CdmoSearch {
-        modality: Some("nk".into()),
+        modality: Some("nk".parse().unwrap()),
         ..Default::default()
     };
     assert!(on_replica.search_cdmos(&nk).await.unwrap().items.is_empty());

@@ -5,6 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::CommaSeparated;
+
 closed_set! {
     /// What kind of manufacturer this is.
     CdmoType {
@@ -589,25 +591,31 @@ pub struct CdmoSummary {
 pub struct CdmoSearch {
     /// Donor sources, e.g. `autologous,allogeneic`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub donor_source: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<DonorSource>>, style = Form, explode = false))]
+    pub donor_source: Option<CommaSeparated<DonorSource>>,
     /// Modalities, e.g. `car_t,nk`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modality: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<Modality>>, style = Form, explode = false))]
+    pub modality: Option<CommaSeparated<Modality>>,
     /// Gene-modification methods, e.g. `lentiviral,transposon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gene_modification: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<GeneModificationMethod>>, style = Form, explode = false))]
+    pub gene_modification: Option<CommaSeparated<GeneModificationMethod>>,
     /// Minimum phase reached (at least one programme in this phase or a later one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_phase: Option<Phase>,
     /// ISO 3166-1 alpha-2 site countries, e.g. `FR,DE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<String>>, style = Form, explode = false))]
+    pub country: Option<CommaSeparated<String>>,
     /// Site regions, e.g. `europe,north_america`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<Region>>, style = Form, explode = false))]
+    pub region: Option<CommaSeparated<Region>>,
     /// Cleanroom grades available at a site, e.g. `a,b`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cleanroom_grade: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<CleanroomGrade>>, style = Form, explode = false))]
+    pub cleanroom_grade: Option<CommaSeparated<CleanroomGrade>>,
     /// Only CDMOs with (or without) closed-system processing at a site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_processing: Option<bool>,
@@ -616,13 +624,16 @@ pub struct CdmoSearch {
     pub cryo_max_temp_c: Option<i32>,
     /// Licensing authorities, e.g. `fda,ema`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authority: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<Authority>>, style = Form, explode = false))]
+    pub authority: Option<CommaSeparated<Authority>>,
     /// Licence kinds, e.g. `bla_approved_site,hospital_exemption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub licence_kind: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<LicenceKind>>, style = Form, explode = false))]
+    pub licence_kind: Option<CommaSeparated<LicenceKind>>,
     /// Platforms, e.g. `clinimacs_prodigy,lonza_cocoon`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<Platform>>, style = Form, explode = false))]
+    pub platform: Option<CommaSeparated<Platform>>,
     /// Only CDMOs whose organisation a platform admin verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_only: Option<bool>,

@@ -2,9 +2,9 @@
 //! each section is, and how revisions differ.
 
 use cdmx_sdk::types::{
-    Authority, CapabilityProfile, CdmoSearch, CleanroomGrade, Confidence, DonorSource,
-    EvidenceStatus, FieldChange, GeneModificationMethod, LicenceKind, Modality, NewEvidence, Phase,
-    Platform, ProfileSection, Region, SectionConfidence,
+    Authority, CapabilityProfile, CdmoSearch, CleanroomGrade, CommaSeparated, Confidence,
+    DonorSource, EvidenceStatus, FieldChange, GeneModificationMethod, LicenceKind, Modality,
+    NewEvidence, Phase, Platform, ProfileSection, Region, SectionConfidence,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -457,56 +457,24 @@ pub struct SearchFilter {
 /// A query parameter that could not be read: (parameter, message).
 pub type BadParameter = (&'static str, String);
 
-/// Parses a comma-separated list of closed-set values into a bit set.
-fn parse_mask<T: Copy + PartialEq>(
-    param: &'static str,
-    text: &Option<String>,
-    all: &[T],
-    parse: impl Fn(&str) -> Option<T>,
-    name: impl Fn(T) -> &'static str,
-) -> Result<u32, BadParameter> {
-    let Some(text) = text else { return Ok(0) };
-    let mut values = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        values.push(parse(item).ok_or_else(|| {
-            let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-            (
-                param,
-                format!(
-                    "unknown value `{item}`; expected one of {}",
-                    allowed.join(", ")
-                ),
-            )
-        })?);
-    }
-    if values.is_empty() {
-        return Err((param, "must list at least one value".into()));
-    }
-    Ok(mask_of(all, &values))
+/// The bit set of a filter's values (no bits when the filter is absent).
+fn mask_of_filter<T: Copy + PartialEq>(all: &[T], list: &Option<CommaSeparated<T>>) -> u32 {
+    list.as_ref().map_or(0, |values| mask_of(all, &values.0))
 }
 
 impl SearchFilter {
     pub fn parse(p: &CdmoSearch) -> Result<Self, BadParameter> {
-        let countries = match &p.country {
-            None => Vec::new(),
-            Some(text) => {
-                let list: Vec<String> = text
-                    .split(',')
-                    .map(|c| c.trim().to_uppercase())
-                    .filter(|c| !c.is_empty())
-                    .collect();
-                if let Some(bad) = list.iter().find(|c| !geo::is_country(c)) {
-                    return Err((
-                        "country",
-                        format!("`{bad}` is not an ISO 3166-1 alpha-2 code"),
-                    ));
-                }
-                if list.is_empty() {
-                    return Err(("country", "must list at least one value".into()));
-                }
-                list
-            }
-        };
+        let countries: Vec<String> = p
+            .country
+            .as_ref()
+            .map(|list| list.0.iter().map(|c| c.trim().to_uppercase()).collect())
+            .unwrap_or_default();
+        if let Some(bad) = countries.iter().find(|c| !geo::is_country(c)) {
+            return Err((
+                "country",
+                format!("`{bad}` is not an ISO 3166-1 alpha-2 code"),
+            ));
+        }
         let name_contains =
             p.q.as_ref()
                 .map(|q| q.trim().to_lowercase())
@@ -518,62 +486,14 @@ impl SearchFilter {
             return Err(("q", "must be at most 100 characters".into()));
         }
         Ok(Self {
-            donor_sources: parse_mask(
-                "donor_source",
-                &p.donor_source,
-                DonorSource::ALL,
-                DonorSource::parse,
-                DonorSource::as_str,
-            )?,
-            modalities: parse_mask(
-                "modality",
-                &p.modality,
-                Modality::ALL,
-                Modality::parse,
-                Modality::as_str,
-            )?,
-            gene_modification: parse_mask(
-                "gene_modification",
-                &p.gene_modification,
-                GeneModificationMethod::ALL,
-                GeneModificationMethod::parse,
-                GeneModificationMethod::as_str,
-            )?,
-            regions: parse_mask(
-                "region",
-                &p.region,
-                Region::ALL,
-                Region::parse,
-                Region::as_str,
-            )?,
-            cleanroom_grades: parse_mask(
-                "cleanroom_grade",
-                &p.cleanroom_grade,
-                CleanroomGrade::ALL,
-                CleanroomGrade::parse,
-                CleanroomGrade::as_str,
-            )?,
-            authorities: parse_mask(
-                "authority",
-                &p.authority,
-                Authority::ALL,
-                Authority::parse,
-                Authority::as_str,
-            )?,
-            licence_kinds: parse_mask(
-                "licence_kind",
-                &p.licence_kind,
-                LicenceKind::ALL,
-                LicenceKind::parse,
-                LicenceKind::as_str,
-            )?,
-            platforms: parse_mask(
-                "platform",
-                &p.platform,
-                Platform::ALL,
-                Platform::parse,
-                Platform::as_str,
-            )?,
+            donor_sources: mask_of_filter(DonorSource::ALL, &p.donor_source),
+            modalities: mask_of_filter(Modality::ALL, &p.modality),
+            gene_modification: mask_of_filter(GeneModificationMethod::ALL, &p.gene_modification),
+            regions: mask_of_filter(Region::ALL, &p.region),
+            cleanroom_grades: mask_of_filter(CleanroomGrade::ALL, &p.cleanroom_grade),
+            authorities: mask_of_filter(Authority::ALL, &p.authority),
+            licence_kinds: mask_of_filter(LicenceKind::ALL, &p.licence_kind),
+            platforms: mask_of_filter(Platform::ALL, &p.platform),
             countries,
             min_phase_rank: p.min_phase.map(phase_rank),
             max_cryo_temp_c: p.cryo_max_temp_c,
@@ -963,23 +883,23 @@ pub mod tests {
         let yes = |s: CdmoSearch| search(s).matches(&f, true, "helix cell works");
         assert!(yes(CdmoSearch::default()));
         assert!(yes(CdmoSearch {
-            country: Some("de,us".into()),
+            country: Some("de,us".parse().unwrap()),
             ..Default::default()
         }));
         assert!(!yes(CdmoSearch {
-            country: Some("de".into()),
+            country: Some("de".parse().unwrap()),
             ..Default::default()
         }));
         assert!(yes(CdmoSearch {
-            region: Some("north_america".into()),
+            region: Some("north_america".parse().unwrap()),
             ..Default::default()
         }));
         assert!(yes(CdmoSearch {
-            modality: Some("nk,car_t".into()),
+            modality: Some("nk,car_t".parse().unwrap()),
             ..Default::default()
         }));
         assert!(!yes(CdmoSearch {
-            modality: Some("nk".into()),
+            modality: Some("nk".parse().unwrap()),
             ..Default::default()
         }));
         assert!(yes(CdmoSearch {
@@ -999,13 +919,13 @@ pub mod tests {
             ..Default::default()
         }));
         assert!(yes(CdmoSearch {
-            authority: Some("eu_member_state".into()),
-            cleanroom_grade: Some("b".into()),
+            authority: Some("eu_member_state".parse().unwrap()),
+            cleanroom_grade: Some("b".parse().unwrap()),
             ..Default::default()
         }));
         assert!(!yes(CdmoSearch {
-            authority: Some("eu_member_state".into()),
-            cleanroom_grade: Some("a".into()),
+            authority: Some("eu_member_state".parse().unwrap()),
+            cleanroom_grade: Some("a".parse().unwrap()),
             ..Default::default()
         }));
         assert!(yes(CdmoSearch {
@@ -1024,7 +944,7 @@ pub mod tests {
     #[test]
     fn unknown_search_values_name_their_parameter() {
         let err = SearchFilter::parse(&CdmoSearch {
-            platform: Some("prodigy".into()),
+            platform: Some("prodigy".parse().unwrap()),
             ..Default::default()
         })
         .unwrap_err();
@@ -1035,7 +955,7 @@ pub mod tests {
         );
         assert_eq!(
             SearchFilter::parse(&CdmoSearch {
-                country: Some("ZZ".into()),
+                country: Some("ZZ".parse().unwrap()),
                 ..Default::default()
             })
             .unwrap_err()

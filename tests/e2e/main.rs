@@ -14,4 +14,5 @@ mod replicas;
 mod reports;
 mod scenarios;
 mod search;
+mod storage;
 mod system;

@@ -34,7 +34,7 @@
 //! is a response body replayed verbatim for at most a day, wire format by definition.
 
 use cdmx_sdk::types::{CapabilityProfile, MatchResult, ProgramRequest};
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The format `encode_*` writes.
@@ -76,7 +76,9 @@ pub enum DocumentError {
         kind: DocumentKind,
         source: serde_json::Error,
     },
-    #[error("stored {kind} is in format {format}; this release reads formats 1 to {CURRENT_FORMAT}")]
+    #[error(
+        "stored {kind} is in format {format}; this release reads formats up to {CURRENT_FORMAT}"
+    )]
     UnknownFormat { kind: DocumentKind, format: u64 },
     #[error("stored {kind} has a malformed envelope: `format` is not a whole number")]
     MalformedEnvelope { kind: DocumentKind },
@@ -99,16 +101,13 @@ pub enum DocumentError {
 }
 
 /// The top-level keys that tell an envelope from a bare (legacy) document. Every other
-/// key is skipped without being decoded.
+/// key (the body included) is skipped without being decoded.
 #[derive(Deserialize)]
 struct Header {
     #[serde(default)]
     format: Option<serde_json::Value>,
     #[serde(default)]
     kind: Option<serde_json::Value>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    document: Option<IgnoredAny>,
 }
 
 #[derive(Serialize)]
@@ -339,7 +338,10 @@ mod tests {
         assert_eq!(program.target_phase, Phase::Phase2);
         assert_eq!(program.target_markets, ["US", "FR"]);
         assert_eq!(program.requirements.constraints.max_cryo_temp_c, Some(-150));
-        assert_eq!(program.requirements.constraints.modalities, [Modality::CarT]);
+        assert_eq!(
+            program.requirements.constraints.modalities,
+            [Modality::CarT]
+        );
         assert_eq!(
             program.requirements,
             crate::domain::demo::benchmark_requirements()
@@ -359,7 +361,10 @@ mod tests {
     #[test]
     fn legacy_bare_documents_decode_to_their_facts() {
         let text = fixture("legacy/profile-revision-1.json");
-        assert!(!text.contains("\"format\""), "legacy fixtures have no envelope");
+        assert!(
+            !text.contains("\"format\""),
+            "legacy fixtures have no envelope"
+        );
         assert_eq!(stored_format(&text, DocumentKind::Profile).unwrap(), 1);
         check_key_facts("legacy");
     }

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
+use super::documents;
 use super::schema::{
     cdmo_profile_revisions, cdmo_profiles, change_counters, organizations, profile_evidence,
 };
-use super::documents;
 use super::{DbConnection, StoreError, StoreResult, new_id, now};
 use crate::domain::profiles::{ValidProfile, fact_changed};
 

@@ -289,6 +289,9 @@ mod tests {
         let mut seen = 0;
         for folder in std::fs::read_dir(fixtures()).unwrap() {
             let folder = folder.unwrap().path();
+            if !folder.is_dir() {
+                continue;
+            }
             for file in std::fs::read_dir(&folder).unwrap() {
                 let path = file.unwrap().path();
                 let name = path.file_name().unwrap().to_string_lossy().into_owned();

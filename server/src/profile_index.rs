@@ -4,14 +4,19 @@
 //! profiles change counter (one indexed row); when it moved, the index reloads only the
 //! profiles changed since, so an edit made through another server process on the same
 //! database is seen by the very next request here.
+//!
+//! A profile whose stored document cannot be read is logged and left out of the index
+//! (and counted, see [`ProfileIndex::skipped_unreadable`]): one bad row must not turn
+//! every search and match into a 500.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 use cdmx_sdk::types::{CapabilityProfile, CdmoSummary, ProfileSection};
 use chrono::{NaiveDate, NaiveDateTime};
 use tokio::sync::Mutex;
 
+use crate::db::documents::{self, DocumentError};
 use crate::db::profiles::{self, EvidenceRow, ProfileRow};
 use crate::db::{Database, StoreError, StoreResult};
 use crate::domain::matching::{CdmoFeatures, ProfileIdentity};
@@ -41,6 +46,8 @@ pub struct Snapshot {
     pub by_name: Vec<Arc<IndexedProfile>>,
     /// By (update time, id), most recent first.
     pub by_update: Vec<Arc<IndexedProfile>>,
+    /// Profiles left out because their current document cannot be read.
+    unreadable: BTreeSet<String>,
 }
 
 impl Snapshot {
@@ -51,6 +58,11 @@ impl Snapshot {
     pub fn features(&self) -> impl Iterator<Item = &CdmoFeatures> {
         self.by_name.iter().map(|p| &p.features)
     }
+
+    /// Ids of the profiles left out because their stored document cannot be read.
+    pub fn unreadable(&self) -> impl Iterator<Item = &str> {
+        self.unreadable.iter().map(String::as_str)
+    }
 }
 
 fn index_profile(
@@ -58,9 +70,8 @@ fn index_profile(
     verified: bool,
     evidence: &[EvidenceRow],
     today: NaiveDate,
-) -> StoreResult<IndexedProfile> {
-    let profile: CapabilityProfile = serde_json::from_str(&row.document)
-        .map_err(|e| StoreError::Task(format!("stored profile {} unreadable: {e}", row.id)))?;
+) -> Result<IndexedProfile, DocumentError> {
+    let profile: CapabilityProfile = documents::decode_profile(&row.document)?;
     let facts: Vec<_> = evidence
         .iter()
         .filter_map(|e| {
@@ -117,6 +128,12 @@ impl ProfileIndex {
         Self::default()
     }
 
+    /// How many profiles the current snapshot leaves out because their stored document
+    /// cannot be read (each is logged when found). Zero on a healthy database.
+    pub fn skipped_unreadable(&self) -> usize {
+        self.snapshot().unreadable.len()
+    }
+
     fn snapshot(&self) -> Arc<Snapshot> {
         match self.current.read() {
             Ok(guard) => guard.clone(),
@@ -153,14 +170,29 @@ impl ProfileIndex {
             })
             .await?;
         let next = tokio::task::spawn_blocking(move || -> StoreResult<Snapshot> {
-            let mut by_id = if since == 0 {
-                HashMap::new()
+            let (mut by_id, mut unreadable) = if since == 0 {
+                (HashMap::new(), BTreeSet::new())
             } else {
-                snapshot.by_id.clone()
+                (snapshot.by_id.clone(), snapshot.unreadable.clone())
             };
             for (row, verified, evidence) in changed {
-                let indexed = index_profile(row, verified, &evidence, today)?;
-                by_id.insert(indexed.summary.id.clone(), Arc::new(indexed));
+                let profile_id = row.id.clone();
+                match index_profile(row, verified, &evidence, today) {
+                    Ok(indexed) => {
+                        unreadable.remove(&profile_id);
+                        by_id.insert(profile_id, Arc::new(indexed));
+                    }
+                    Err(error) => {
+                        // Not the revision indexed before either: that one is no longer
+                        // current, and would be served with the wrong revision number.
+                        tracing::error!(
+                            %profile_id, %error,
+                            "stored profile unreadable; left out of search and matching"
+                        );
+                        by_id.remove(&profile_id);
+                        unreadable.insert(profile_id);
+                    }
+                }
             }
             let mut by_name: Vec<_> = by_id.values().cloned().collect();
             by_name.sort_by(|a, b| {
@@ -175,6 +207,7 @@ impl ProfileIndex {
                 by_id,
                 by_name,
                 by_update,
+                unreadable,
             })
         })
         .await
@@ -185,5 +218,77 @@ impl ProfileIndex {
             Err(poisoned) => *poisoned.into_inner() = next.clone(),
         }
         Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::db::schema::cdmo_profiles;
+    use crate::db::write_transaction;
+
+    /// Replaces a profile's current document with `text`, as a bad write or a bad
+    /// migration would, and marks it changed.
+    fn overwrite_document(db: &Database, profile_id: &str, text: &str) {
+        let mut conn = db.blocking_connection().unwrap();
+        write_transaction(&mut conn, |c| {
+            diesel::update(cdmo_profiles::table.find(profile_id))
+                .set(cdmo_profiles::document.eq(text))
+                .execute(c)?;
+            profiles::touch_profile(c, profile_id)
+        })
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn unreadable_profiles_are_skipped_counted_and_picked_up_again_when_fixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Database::connect(&url, 2).unwrap();
+        let loaded = crate::demo::load_if_empty(&db, "not-a-password-hash")
+            .unwrap()
+            .unwrap();
+        let index = ProfileIndex::new();
+        let snapshot = index.current(&db).await.unwrap();
+        assert_eq!(snapshot.by_name.len(), loaded.cdmos);
+        assert_eq!(index.skipped_unreadable(), 0);
+
+        let victim = snapshot.by_name[0].summary.id.clone();
+        let good: String = {
+            let mut conn = db.blocking_connection().unwrap();
+            cdmo_profiles::table
+                .find(&victim)
+                .select(cdmo_profiles::document)
+                .first(&mut *conn)
+                .unwrap()
+        };
+        overwrite_document(
+            &db,
+            &victim,
+            r#"{"format":1,"kind":"profile","document":{"organization":3}}"#,
+        );
+
+        // The incremental refresh drops it; the others are still served.
+        let snapshot = index.current(&db).await.unwrap();
+        assert_eq!(snapshot.by_name.len(), loaded.cdmos - 1);
+        assert!(snapshot.get(&victim).is_none());
+        assert_eq!(index.skipped_unreadable(), 1);
+        assert_eq!(snapshot.unreadable().collect::<Vec<_>>(), [victim.as_str()]);
+
+        // So does a full build (a new process, or the next day).
+        let fresh = ProfileIndex::new();
+        assert_eq!(
+            fresh.current(&db).await.unwrap().by_name.len(),
+            loaded.cdmos - 1
+        );
+        assert_eq!(fresh.skipped_unreadable(), 1);
+
+        overwrite_document(&db, &victim, &good);
+        let snapshot = index.current(&db).await.unwrap();
+        assert_eq!(snapshot.by_name.len(), loaded.cdmos);
+        assert!(snapshot.get(&victim).is_some());
+        assert_eq!(index.skipped_unreadable(), 0);
     }
 }

@@ -17,4 +17,5 @@ mod reports;
 mod scenarios;
 mod sdk_client;
 mod search;
+mod storage;
 mod system;

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{Evidence, EvidenceStatus, NewEvidence, Page, Problem};
-use serde_json::Value;
 
 use super::extract::ApiJson;
 use super::{today, views};
@@ -39,7 +38,7 @@ pub async fn add_cdmo_evidence(
             "only the CDMO that owns this profile can add evidence".into(),
         ));
     }
-    let document: Value = serde_json::from_str(&profile.document).map_err(ApiError::internal)?;
+    let document = crate::db::documents::decode_profile_json(&profile.document)?;
     let evidence = body.0;
     let section = check_evidence(&evidence, &document)?;
     let row = EvidenceRow {

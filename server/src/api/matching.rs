@@ -12,6 +12,7 @@ use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
 use crate::db::capacity;
+use crate::db::documents;
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{new_id, now};
 use crate::domain::matching::{
@@ -102,7 +103,7 @@ pub async fn create_program(
         organization_id: principal.organization_id.clone(),
         name: valid.program.name.clone(),
         version: 1,
-        document: serde_json::to_string(&valid.program).map_err(ApiError::internal)?,
+        document: documents::encode_program(&valid.program)?,
         created_at: at,
         updated_at: at,
     };
@@ -201,7 +202,7 @@ pub async fn replace_program(
     let expected = if_match(&req)?;
     let valid = ValidProgram::parse(body.0)?;
     let name = valid.program.name.clone();
-    let document = serde_json::to_string(&valid.program).map_err(ApiError::internal)?;
+    let document = documents::encode_program(&valid.program)?;
     let at = now();
     let row = state
         .db
@@ -315,8 +316,8 @@ pub async fn create_shortlist(
                 at.format("%Y-%m-%d %H:%M UTC")
             )
         }),
-        program: serde_json::to_string(&valid.program).map_err(ApiError::internal)?,
-        result: serde_json::to_string(&result).map_err(ApiError::internal)?,
+        program: documents::encode_program(&valid.program)?,
+        result: documents::encode_match_result(&result)?,
         created_by: principal.id.clone(),
         created_at: at,
     };

@@ -12,6 +12,7 @@ use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
+use crate::db::documents;
 use crate::db::profiles::{self, ProfileWrite};
 use crate::domain::profiles::{SearchFilter, ValidProfile, diff, merge_patch};
 use crate::error::ApiError;
@@ -199,8 +200,7 @@ pub async fn patch_cdmo_profile(
             "a merge patch must be a JSON object",
         ));
     }
-    let mut document: Value =
-        serde_json::from_str(&current.document).map_err(ApiError::internal)?;
+    let mut document = documents::decode_profile_json(&current.document)?;
     merge_patch(&mut document, &body.0);
     let patched: CapabilityProfile = serde_path_to_error::deserialize(&document)
         .map_err(|e| ApiError::invalid_field(e.path().to_string(), e.into_inner().to_string()))?;
@@ -326,7 +326,7 @@ pub async fn diff_cdmo_revisions(
             Ok((newer, older))
         })
         .await?;
-    let parse = |doc: &str| serde_json::from_str::<Value>(doc).map_err(ApiError::internal);
+    let parse = documents::decode_profile_json;
     Ok(HttpResponse::Ok().json(RevisionDiff {
         revision: revision as u32,
         against: against as u32,

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
 use crate::db::capacity::{BlockRow, EventRow, ReservationRow};
+use crate::db::documents;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::domain::capacity::state_at;
@@ -78,9 +79,8 @@ pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     })
 }
 
-pub fn profile_document(json: &str) -> Result<CapabilityProfile, ApiError> {
-    serde_json::from_str(json)
-        .map_err(|e| ApiError::internal(format!("stored profile unreadable: {e}")))
+pub fn profile_document(stored: &str) -> Result<CapabilityProfile, ApiError> {
+    Ok(documents::decode_profile(stored)?)
 }
 
 /// Parses a closed-set value stored as text.
@@ -177,7 +177,7 @@ fn stored_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result
 
 pub fn program(row: ProgramRow) -> Result<Program, ApiError> {
     Ok(Program {
-        program: stored_json(&row.document, "programme")?,
+        program: documents::decode_program(&row.document)?,
         id: row.id,
         organization_id: row.organization_id,
         version: u32::try_from(row.version).unwrap_or_default(),
@@ -188,8 +188,8 @@ pub fn program(row: ProgramRow) -> Result<Program, ApiError> {
 
 pub fn shortlist(row: ShortlistRow) -> Result<Shortlist, ApiError> {
     Ok(Shortlist {
-        program: stored_json(&row.program, "programme")?,
-        result: stored_json(&row.result, "match result")?,
+        program: documents::decode_program(&row.program)?,
+        result: documents::decode_match_result(&row.result)?,
         id: row.id,
         organization_id: row.organization_id,
         program_id: row.program_id,
@@ -201,7 +201,7 @@ pub fn shortlist(row: ShortlistRow) -> Result<Shortlist, ApiError> {
 }
 
 pub fn shortlist_summary(row: ShortlistRow) -> Result<ShortlistSummary, ApiError> {
-    let result: MatchResult = stored_json(&row.result, "match result")?;
+    let result: MatchResult = documents::decode_match_result(&row.result)?;
     Ok(ShortlistSummary {
         id: row.id,
         program_id: row.program_id,

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod capacity;
+pub mod documents;
 pub mod profiles;
 pub mod programs;
 pub mod schema;
@@ -165,6 +166,9 @@ pub enum StoreError {
     Migration(String),
     #[error("storage task failed: {0}")]
     Task(String),
+    /// A stored document that this release cannot read.
+    #[error(transparent)]
+    Unreadable(#[from] documents::DocumentError),
 }
 
 impl StoreError {

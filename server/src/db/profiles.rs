@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
+use super::documents;
 use super::schema::{
     cdmo_profile_revisions, cdmo_profiles, change_counters, organizations, profile_evidence,
 };
@@ -57,7 +58,10 @@ pub struct EvidenceRow {
 #[derive(Debug, Clone)]
 pub struct ProfileWrite {
     name: String,
-    document: Value,
+    /// The profile as API JSON, to compare evidence facts with the revision before.
+    facts: Value,
+    /// The stored text (see [`documents`]).
+    document: String,
 }
 
 impl ProfileWrite {
@@ -65,7 +69,8 @@ impl ProfileWrite {
         let profile = profile.into_profile();
         Ok(Self {
             name: profile.organization.name.clone(),
-            document: serde_json::to_value(profile).map_err(|e| StoreError::Task(e.to_string()))?,
+            facts: serde_json::to_value(&profile).map_err(|e| StoreError::Task(e.to_string()))?,
+            document: documents::encode_profile(&profile)?,
         })
     }
 }
@@ -165,7 +170,7 @@ pub fn create_profile(
     created_by: &str,
 ) -> StoreResult<ProfileRow> {
     let at = now();
-    let document = write.document.to_string();
+    let document = write.document.clone();
     let row = ProfileRow {
         id: new_id(),
         organization_id: organization_id.to_owned(),
@@ -209,7 +214,7 @@ pub fn update_profile(
 ) -> StoreResult<ProfileRow> {
     let current = find_profile(conn, profile_id)?.0;
     let at = now();
-    let document = write.document.to_string();
+    let document = write.document.clone();
     let next = expected_revision + 1;
     let seq = next_change_seq(conn)?;
     let updated = diesel::update(
@@ -242,13 +247,17 @@ pub fn update_profile(
         })
         .execute(conn)?;
 
-    let before: Value = serde_json::from_str(&current.document).unwrap_or(Value::Null);
+    // An unreadable revision before counts as every fact changed: its verifications lapse.
+    let before = documents::decode_profile_json(&current.document).unwrap_or_else(|error| {
+        tracing::error!(profile_id, %error, "the revision being replaced is unreadable");
+        Value::Null
+    });
     let verified: Vec<EvidenceRow> = profile_evidence::table
         .filter(profile_evidence::profile_id.eq(profile_id))
         .filter(profile_evidence::verified_at.is_not_null())
         .load(conn)?;
     for evidence in verified {
-        if fact_changed(&before, &write.document, &evidence.subject) {
+        if fact_changed(&before, &write.facts, &evidence.subject) {
             diesel::update(profile_evidence::table.find(&evidence.id))
                 .set((
                     profile_evidence::verified_at.eq(None::<NaiveDateTime>),

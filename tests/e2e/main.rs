@@ -5,6 +5,7 @@
 mod accounts;
 mod authorization;
 mod capacity;
+mod conventions;
 mod demo;
 mod errors;
 mod matching;

@@ -7,7 +7,7 @@ use cdmx_sdk::types::{
     Program, ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
-use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
+use super::extract::{ApiJson, ApiJsonOrDefault, ApiQuery, NoQuery, if_match, with_etag};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
@@ -92,6 +92,7 @@ async fn match_now(
 pub async fn create_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<ProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_sponsor(&principal)?;
@@ -154,6 +155,7 @@ pub async fn list_programs(
 pub async fn get_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let organization_id = principal.organization_id.clone();
@@ -187,6 +189,7 @@ pub async fn get_program(
 pub async fn replace_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     req: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<ProgramRequest>,
@@ -227,8 +230,9 @@ pub async fn replace_program(
 pub async fn match_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
-    body: ApiJson<ProgramMatchRequest>,
+    body: ApiJsonOrDefault<ProgramMatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(body.0.limit)?;
     let organization_id = principal.organization_id.clone();
@@ -252,6 +256,7 @@ pub async fn match_program(
 pub async fn create_match(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<MatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.0;
@@ -272,6 +277,7 @@ pub async fn create_match(
 pub async fn create_shortlist(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<CreateShortlistRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_sponsor(&principal)?;
@@ -368,6 +374,7 @@ pub async fn list_shortlists(
 pub async fn get_shortlist(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let organization_id = principal.organization_id.clone();

@@ -4,8 +4,8 @@
 
 use cdmx_e2e::{TestApp, base_profile};
 use cdmx_sdk::types::{
-    DonorSource, FieldError, GeneModificationMethod, Modality, OrganizationKind, Phase, Problem,
-    Product, ProgramRequest, RequirementSet, Timeline,
+    Criterion, DonorSource, FieldError, GeneModificationMethod, Modality, OrganizationKind, Phase,
+    Problem, Product, ProgramRequest, RequirementSet, Timeline, WeightedCriterion,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -39,7 +39,16 @@ fn program(name: &str) -> ProgramRequest {
         target_phase: Phase::Phase1,
         target_markets: vec!["FR".into()],
         timeline: Timeline::default(),
-        requirements: RequirementSet::default(),
+        requirements: RequirementSet {
+            criteria: vec![WeightedCriterion {
+                criterion: Criterion::SuccessRate,
+                weight: 1.0,
+                scale: None,
+                missing: None,
+                origin: None,
+            }],
+            ..Default::default()
+        },
     }
 }
 
@@ -64,7 +73,7 @@ async fn unknown_query_parameters_are_refused_on_every_resource() {
         "/v1/me".to_owned(),
     ] {
         let response = http
-            .get(app.url(&format!("{path}?bogus=1&limit=5")))
+            .get(app.url(&format!("{path}?bogus=1")))
             .bearer_auth(&token)
             .send()
             .await

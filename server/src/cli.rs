@@ -35,8 +35,12 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Load the demo data set into an empty database and print the demo logins.
-    Demo,
+    /// Load the demo data set into an empty database and print the demo logins; or
+    /// `demo reset-password` for a new demo password.
+    Demo {
+        #[command(subcommand)]
+        command: Option<DemoCommand>,
+    },
     /// Add synthetic CDMOs with realistic profiles, for benchmarks.
     Seed {
         /// How many profiles to add.
@@ -49,6 +53,13 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         first_index: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Give the demo logins a new password (CDMX_DEMO_PASSWORD, or a fresh random one)
+    /// and print how to sign in. Works while the server runs.
+    ResetPassword,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,18 +89,20 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let settings = load(cli.config)?;
             telemetry::init(&settings);
             let demo = settings.demo_data_enabled();
+            let jwt_secret_set = settings.jwt_secret.is_some();
             let app = Application::build(settings)
                 .await
                 .map_err(|e| e.to_string())?;
+            let address = app.address().to_owned();
             let demo_login = if demo {
                 let db = app.database().clone();
-                tokio::task::spawn_blocking(move || load_demo(&db))
+                let (shown, secret_set) = (address.clone(), jwt_secret_set);
+                tokio::task::spawn_blocking(move || demo_status(&db, &shown, secret_set))
                     .await
                     .map_err(|e| e.to_string())??
             } else {
                 None
             };
-            let address = app.address().to_owned();
             println!("cdmx listening on http://{address}");
             println!("Swagger UI: http://{address}/docs/");
             if let Some(login) = demo_login {
@@ -97,15 +110,24 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             }
             app.run_until_stopped().await.map_err(|e| e.to_string())
         }
-        Command::Demo => {
+        Command::Demo { command } => {
             let settings = load(cli.config)?;
             telemetry::init(&settings);
             let url = settings.database_url.clone();
+            let address = settings.bind.clone();
             tokio::task::spawn_blocking(move || {
                 let db = Database::connect(&url, 1).map_err(|e| e.to_string())?;
-                match load_demo(&db)? {
-                    Some(login) => println!("{login}"),
-                    None => println!("the database is not empty: demo data not loaded"),
+                match command {
+                    None => match load_demo(&db, &address)? {
+                        Some(login) => println!("{login}"),
+                        None => println!(
+                            "the database is not empty: demo data not loaded. For a new demo \
+                             password: cdmx demo reset-password"
+                        ),
+                    },
+                    Some(DemoCommand::ResetPassword) => {
+                        println!("{}", reset_demo_password(&db, &address)?)
+                    }
                 }
                 Ok::<_, String>(())
             })
@@ -173,13 +195,37 @@ pub fn create_platform_admin(
     .map_err(|e| e.to_string())
 }
 
-/// Loads the demo data if the database is empty; returns how to sign in to it. The
-/// password is CDMX_DEMO_PASSWORD, or a fresh random one.
-fn load_demo(db: &Database) -> Result<Option<String>, String> {
-    // Hashing the demo password is deliberately slow: skip it on every later start.
-    if !demo::database_is_empty(db).map_err(|e| e.to_string())? {
+/// What to print about the demo at start: how to sign in after loading it, or, when the
+/// database already holds it, how to get a demo login again.
+fn demo_status(
+    db: &Database,
+    address: &str,
+    jwt_secret_set: bool,
+) -> Result<Option<String>, String> {
+    if let Some(loaded) = load_demo(db, address)? {
+        return Ok(Some(loaded));
+    }
+    if !demo::has_demo_logins(db).map_err(|e| e.to_string())? {
         return Ok(None);
     }
+    let mut text = format!(
+        "Demo data already loaded; its password was printed at the first start. For a new \
+         demo password (CDMX_DEMO_PASSWORD, or a random one), run: cdmx demo reset-password \
+         (with the same CDMX_DATABASE_URL; the logins are {} and {})",
+        demo::DEMO_SPONSOR_EMAIL,
+        demo::DEMO_CDMO_EMAIL
+    );
+    if !jwt_secret_set {
+        text.push_str(
+            "\nTokens issued before this start are no longer valid (set CDMX_JWT_SECRET to keep \
+             them across restarts): sign in again.",
+        );
+    }
+    Ok(Some(text))
+}
+
+/// The demo password: CDMX_DEMO_PASSWORD, or a fresh random one.
+fn demo_password() -> Result<Password, String> {
     let password = match std::env::var("CDMX_DEMO_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -188,20 +234,39 @@ fn load_demo(db: &Database) -> Result<Option<String>, String> {
             bytes.iter().map(|b| format!("{b:02x}")).collect()
         }
     };
-    let password = Password::parse(&password).map_err(|e| format!("CDMX_DEMO_PASSWORD {e}"))?;
+    Password::parse(&password).map_err(|e| format!("CDMX_DEMO_PASSWORD {e}"))
+}
+
+/// Loads the demo data if the database is empty; returns how to sign in to it.
+fn load_demo(db: &Database, address: &str) -> Result<Option<String>, String> {
+    // Hashing the demo password is deliberately slow: skip it on every later start.
+    if !demo::database_is_empty(db).map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
+    let password = demo_password()?;
     let hash = auth::passwords::hash(&password).map_err(|e| e.to_string())?;
     let loaded = demo::load_if_empty(db, &hash).map_err(|e| e.to_string())?;
     Ok(loaded.map(|loaded| {
         format!(
-            "Demo data loaded: {} CDMOs, {} sponsors. Sign in (POST /v1/auth/token) as {} or {} \
-             with password {}",
+            "Demo data loaded: {} CDMOs, {} sponsors. {}",
             loaded.cdmos,
             loaded.sponsors,
-            demo::DEMO_SPONSOR_EMAIL,
-            demo::DEMO_CDMO_EMAIL,
-            password.expose()
+            demo::sign_in_instructions(address, password.expose())
         )
     }))
+}
+
+/// Gives the demo logins a new password; returns how to sign in with it.
+fn reset_demo_password(db: &Database, address: &str) -> Result<String, String> {
+    let password = demo_password()?;
+    let hash = auth::passwords::hash(&password).map_err(|e| e.to_string())?;
+    match demo::reset_password(db, &hash).map_err(|e| e.to_string())? {
+        0 => Err("this database holds no demo logins; load the demo with `cdmx demo`".into()),
+        _ => Ok(format!(
+            "Demo password reset. {}",
+            demo::sign_in_instructions(address, password.expose())
+        )),
+    }
 }
 
 fn load(file: Option<PathBuf>) -> Result<Settings, String> {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::accounts::{self, OrganizationRow, UserRow};
 use crate::db::profiles::{self, ProfileWrite};
-use crate::db::schema::organizations;
+use crate::db::schema::{organizations, users};
 use crate::db::{Database, DbConnection, StoreError, StoreResult, new_id, now, write_transaction};
 use crate::domain::demo::{demo_cdmos, demo_sponsors, synthetic_profile};
 use crate::domain::profiles::ValidProfile;
@@ -128,6 +128,62 @@ fn load(conn: &mut DbConnection, password_hash: &str) -> StoreResult<DemoLoaded>
     })
 }
 
+/// Gives the demo logins a new password (hashed by the caller); returns how many demo
+/// logins there were (0 when the database holds no demo data).
+pub fn reset_password(db: &Database, password_hash: &str) -> StoreResult<usize> {
+    let mut conn = db.blocking_connection()?;
+    write_transaction(&mut conn, |c| {
+        Ok(diesel::update(
+            users::table.filter(users::email.eq_any([DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL])),
+        )
+        .set(users::password_hash.eq(password_hash))
+        .execute(c)?)
+    })
+}
+
+/// Whether the database holds the demo logins.
+pub fn has_demo_logins(db: &Database) -> StoreResult<bool> {
+    let mut conn = db.blocking_connection()?;
+    let count: i64 = users::table
+        .filter(users::email.eq_any([DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL]))
+        .count()
+        .get_result(&mut *conn)?;
+    Ok(count > 0)
+}
+
+/// How to sign in as the demo sponsor and CDMO, as a request that works when pasted into
+/// a shell: a `curl` per login, with the exact `TokenRequest` body.
+pub fn sign_in_instructions(address: &str, password: &str) -> String {
+    let mut text = format!(
+        "Sign in as the demo sponsor or the demo CDMO (password {password}) in Swagger UI \
+         (POST /v1/auth/token) or with:"
+    );
+    for email in [DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL] {
+        text.push_str("\n  ");
+        text.push_str(&token_request_curl(address, email, password));
+    }
+    text
+}
+
+/// `curl` for `POST /v1/auth/token` with the password grant.
+pub fn token_request_curl(address: &str, email: &str, password: &str) -> String {
+    let body = serde_json::to_string(&cdmx_sdk::types::TokenRequest::Password {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    })
+    .unwrap_or_default();
+    format!(
+        "curl -s -X POST http://{address}/v1/auth/token -H 'content-type: application/json' \
+         -d {}",
+        shell_quote(&body)
+    )
+}
+
+/// Single-quotes `text` for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
 /// Inserts `count` synthetic CDMOs (profiles `0..count` of the stream for `seed`), in
 /// transactions of 500. Names carry the index, so a second run with other indexes adds
 /// to the first.
@@ -149,4 +205,42 @@ pub fn seed_profiles(db: &Database, count: u64, seed: u64, first_index: u64) -> 
         index = batch_end;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cdmx_sdk::types::TokenRequest;
+
+    /// What a POSIX shell makes of a single-quoted word (with `'\''` escapes).
+    fn unquote(word: &str) -> String {
+        word.trim_start_matches('\'')
+            .trim_end_matches('\'')
+            .replace(r"'\''", "'")
+    }
+
+    #[test]
+    fn the_printed_curl_sends_a_token_request_that_parses() {
+        for password in ["5f0c1d2e3f4a5b6c7d8e9f00", "it's \"quoted\" & spaced"] {
+            let curl = token_request_curl("127.0.0.1:8080", DEMO_SPONSOR_EMAIL, password);
+            assert!(curl.starts_with("curl -s -X POST http://127.0.0.1:8080/v1/auth/token "));
+            assert!(
+                curl.contains("-H 'content-type: application/json'"),
+                "{curl}"
+            );
+            let (_, body) = curl.split_once(" -d ").unwrap();
+            let request: TokenRequest =
+                crate::api::extract::parse_json(unquote(body).as_bytes()).unwrap();
+            assert_eq!(
+                request,
+                TokenRequest::Password {
+                    email: DEMO_SPONSOR_EMAIL.into(),
+                    password: password.into()
+                }
+            );
+        }
+        let text = sign_in_instructions("127.0.0.1:8080", "pw");
+        assert!(text.contains(DEMO_SPONSOR_EMAIL) && text.contains(DEMO_CDMO_EMAIL));
+        assert!(text.contains(r#""grant_type":"password""#), "{text}");
+    }
 }

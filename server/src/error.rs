@@ -65,6 +65,22 @@ impl ApiError {
         }
     }
 
+    /// A request that could not be read, with every field that is wrong.
+    pub fn bad_request_fields(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => one.message.clone(),
+            many => format!(
+                "{} fields could not be read: {}",
+                many.len(),
+                many.iter()
+                    .map(|e| e.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Self::BadRequest { detail, errors }
+    }
+
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError {
             field: field.into(),
@@ -193,7 +209,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) => Self::Conflict(message),
             StoreError::PreconditionFailed(message) => Self::PreconditionFailed(message),
             StoreError::Forbidden(message) => Self::Forbidden(message),
-            StoreError::Unavailable(message) => Self::Unavailable(message),
+            // The cause is a driver or pool message: logged, not sent.
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                Self::Unavailable(
+                    "the database cannot be reached right now; try again shortly".into(),
+                )
+            }
             other => Self::Internal(other.to_string()),
         }
     }

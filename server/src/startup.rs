@@ -13,7 +13,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, extract::BodyLimit, fallback};
+use crate::api::extract::{self, BodyLimit};
+use crate::api::{self, fallback};
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
 use crate::db::capacity::{self, HoldLimits};
@@ -111,6 +112,7 @@ impl Application {
                     )]),
                 )
                 .default_service(web::to(fallback::unmatched))
+                .wrap(from_fn(extract::not_modified))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(telemetry::request_id_middleware))
@@ -191,6 +193,7 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::HeaderName::from_static("idempotency-key"),
             telemetry::REQUEST_ID_HEADER,
         ])

@@ -74,37 +74,82 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus
     }
 }
 
+/// The JSON body of a printed `curl ... -d '<body>'` line, as a shell would pass it.
+fn curl_body(line: &str) -> String {
+    let (_, quoted) = line.trim().split_once(" -d ").unwrap();
+    quoted
+        .trim_start_matches('\'')
+        .trim_end_matches('\'')
+        .replace(r"'\''", "'")
+}
+
+fn sign_in(address: &str, body: &str) -> String {
+    http(
+        address,
+        &format!(
+            "POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
 #[test]
 fn first_start_creates_the_database_loads_the_demo_and_prints_its_login() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fresh.db");
-    let (mut child, address, printed) = start_reading(&db, 3);
+    let (mut child, address, printed) = start_reading(&db, 5);
     assert!(db.exists(), "the SQLite file is created on first start");
     assert!(printed[1].contains("/docs/"), "{printed:?}");
-    let demo = &printed[2];
-    assert!(demo.starts_with("Demo data loaded: "), "{printed:?}");
-    let password = demo.trim().rsplit(' ').next().unwrap();
+    assert!(printed[2].starts_with("Demo data loaded: "), "{printed:?}");
     let response = http(
         &address,
         "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"database\":\"sqlite\""), "{response}");
-    let body = format!(
-        r#"{{"grant_type":"password","email":"sponsor@demo.cdmx.example","password":"{password}"}}"#
-    );
-    let login = http(
-        &address,
-        &format!(
-            "POST /v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    );
+    // Both printed requests work as pasted: the URL, the header and the exact body.
+    for line in &printed[3..5] {
+        let prefix = format!(
+            "curl -s -X POST http://{address}/v1/auth/token -H 'content-type: application/json' -d '"
+        );
+        assert!(line.trim().starts_with(&prefix), "{line}");
+        let body = curl_body(line);
+        assert!(body.contains("\"grant_type\":\"password\""), "{body}");
+        let login = sign_in(&address, &body);
+        assert!(
+            login.starts_with("HTTP/1.1 200"),
+            "the printed demo login works: {login}"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // A restart says how to get a demo login again, and that command works.
+    let (mut child, address, printed) = start_reading(&db, 3);
     assert!(
-        login.starts_with("HTTP/1.1 200"),
-        "the printed demo login works: {login}"
+        printed[2].contains("cdmx demo reset-password"),
+        "{printed:?}"
     );
+    let output = cdmx(&db)
+        .env("CDMX_BIND", &address)
+        .env("CDMX_DEMO_PASSWORD", "it's a new demo password")
+        .args(["demo", "reset-password"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let curl = stdout.lines().find(|l| l.contains("curl ")).unwrap();
+    assert!(
+        curl_body(curl).contains("it's a new demo password"),
+        "{curl}"
+    );
+    let login = sign_in(&address, &curl_body(curl));
+    assert!(login.starts_with("HTTP/1.1 200"), "after a reset: {login}");
     child.kill().unwrap();
     child.wait().unwrap();
 }

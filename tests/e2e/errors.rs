@@ -71,11 +71,7 @@ async fn malformed_json_is_400_naming_the_field() {
     )
     .await;
     assert_eq!(p.errors[0].field, "admin.password");
-    assert!(
-        p.errors[0].message.contains("invalid type"),
-        "{:?}",
-        p.errors
-    );
+    assert_eq!(p.errors[0].message, "must be a string", "{:?}", p.errors);
 
     let p = problem(
         http.post(app.url("/v1/organizations"))
@@ -106,8 +102,9 @@ async fn unknown_fields_are_rejected_so_clients_cannot_set_server_fields() {
         StatusCode::BAD_REQUEST,
     )
     .await;
-    assert!(
-        p.errors[0].message.contains("unknown field `verified`"),
+    assert_eq!(p.errors[0].field, "verified", "{:?}", p.errors);
+    assert_eq!(
+        p.errors[0].message, "is not a known field",
         "{:?}",
         p.errors
     );

@@ -6,6 +6,7 @@ mod accounts;
 mod authorization;
 mod capacity;
 mod compatibility;
+mod conventions;
 mod demo;
 mod errors;
 mod examples;

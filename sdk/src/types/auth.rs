@@ -6,7 +6,9 @@ use super::{Organization, Role};
 /// Exchange credentials for an access token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "grant_type", rename_all = "snake_case")]
+// Request-only and internally tagged: serde buffers such bodies out of the server's
+// unknown-field check, so the type itself refuses unknown fields.
+#[serde(tag = "grant_type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TokenRequest {
     /// A user's email and password.
     Password { email: String, password: String },

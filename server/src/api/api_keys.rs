@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{ApiKey, CreateApiKeyRequest, CreatedApiKey, Page, PageParams};
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::{Principal, api_keys};
@@ -25,6 +25,7 @@ use cdmx_sdk::types::PrincipalKind;
 pub async fn create_api_key(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -96,6 +97,7 @@ pub async fn list_api_keys(
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (organization_id, key_id) = path.into_inner();

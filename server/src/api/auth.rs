@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{Me, PrincipalKind, Problem, TokenRequest, TokenResponse};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::views;
 use crate::auth::{Principal, api_keys, passwords};
 use crate::db::accounts;
@@ -23,6 +23,7 @@ const BAD_CREDENTIALS: &str = "the credentials are not valid";
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
+    _query: ApiQuery<NoQuery>,
     state: web::Data<AppState>,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -95,6 +96,7 @@ pub async fn issue_token(
 pub async fn me(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let p = principal.clone();
     let (organization, email, api_key_name) = state

@@ -6,7 +6,7 @@ use cdmx_sdk::types::{
     CapacityBlock, CapacityBlockChange, CapacitySearch, NewCapacityBlock, Page, Problem,
 };
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
@@ -63,6 +63,7 @@ fn require_owner(principal: &Principal, organization_id: &str) -> Result<(), Api
 pub async fn create_capacity_block(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<NewCapacityBlock>,
 ) -> Result<HttpResponse, ApiError> {
@@ -198,6 +199,7 @@ pub async fn search_capacity(
 pub async fn get_capacity_block(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -221,6 +223,7 @@ pub async fn get_capacity_block(
 pub async fn change_capacity_block(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<CapacityBlockChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -283,6 +286,7 @@ pub async fn change_capacity_block(
 pub async fn delete_capacity_block(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

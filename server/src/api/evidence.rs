@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{Evidence, EvidenceStatus, NewEvidence, Page, Problem};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::{today, views};
 use crate::auth::Principal;
 use crate::db::profiles::{self, EvidenceRow};
@@ -24,6 +24,7 @@ use crate::startup::AppState;
 pub async fn add_cdmo_evidence(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<NewEvidence>,
 ) -> Result<HttpResponse, ApiError> {
@@ -77,6 +78,7 @@ pub async fn add_cdmo_evidence(
 pub async fn list_cdmo_evidence(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -115,6 +117,7 @@ pub async fn list_cdmo_evidence(
 pub async fn verify_cdmo_evidence(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_platform_admin()?;
@@ -152,6 +155,7 @@ pub async fn verify_cdmo_evidence(
 pub async fn delete_cdmo_evidence(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (profile_id, evidence_id) = path.into_inner();

@@ -3,11 +3,16 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use cdmx_sdk::types::FieldError;
 use serde::de::DeserializeOwned;
 
+use super::field_errors::{self, FieldPath};
 use crate::error::ApiError;
 
 /// The largest accepted JSON body, installed as app data by `startup`.
@@ -29,27 +34,82 @@ fn is_json(req: &HttpRequest) -> bool {
         })
 }
 
-/// Reads a JSON value, reporting where it went wrong.
+/// Reads a JSON value. When it is not a `T`, every problem is reported at once, each
+/// naming its field by path and saying in plain words what is wrong; fields `T` does not
+/// know are rejected whether or not `T` denies unknown fields itself.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut ignored = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::bad_request_field(field, without_position(&inner.to_string()))
-    })?;
-    deserializer.end().map_err(|_| {
-        ApiError::bad_request_field("body", "trailing characters after the JSON value")
-    })?;
-    Ok(value)
+    let result: Result<T, _> = {
+        let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+            &mut deserializer,
+            &mut note,
+        ))
+    };
+    match result {
+        Ok(value) => {
+            deserializer.end().map_err(|_| {
+                ApiError::bad_request_field("body", "there is more after the JSON value")
+            })?;
+            if ignored.is_empty() {
+                return Ok(value);
+            }
+            Err(ApiError::bad_request_fields(
+                ignored
+                    .into_iter()
+                    .map(|field| FieldError {
+                        field: field.to_string(),
+                        message: field_errors::UNKNOWN_FIELD.to_owned(),
+                    })
+                    .collect(),
+            ))
+        }
+        Err(error) => {
+            let inner = error.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                let field = FieldPath::from_serde(error.path()).unwrap_or_default();
+                let message = if inner.is_eof() {
+                    "the body ends before the JSON is complete".to_owned()
+                } else {
+                    format!(
+                        "the body is not valid JSON ({})",
+                        field_errors::without_position(&inner.to_string())
+                    )
+                };
+                return Err(ApiError::bad_request_field(field.to_string(), message));
+            }
+            let errors = serde_json::from_slice::<serde_json::Value>(bytes)
+                .map(field_errors::collect::<T>)
+                .unwrap_or_default();
+            if errors.is_empty() {
+                // Not expected: the value parsed as T. Report serde's finding in plain words.
+                let field = FieldPath::from_serde(error.path()).unwrap_or_default();
+                let (_, words) = field_errors::in_plain_words(&inner.to_string());
+                return Err(ApiError::bad_request_field(field.to_string(), words));
+            }
+            Err(ApiError::bad_request_fields(errors))
+        }
+    }
 }
 
-/// serde_json appends "at line 1 column 17"; the field path says more to an API user.
-fn without_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
+/// Reads the body up to the configured limit.
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + use<> {
+    let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+            _ => ApiError::bad_request_field("body", "the body could not be read"),
+        })
     }
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::UnsupportedMediaType("send the body as application/json".into())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
@@ -57,23 +117,34 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
         if !is_json(req) {
-            return Box::pin(async {
-                Err(ApiError::UnsupportedMediaType(
-                    "send the body as application/json".into(),
-                ))
-            });
+            return Box::pin(async { Err(unsupported_media_type()) });
         }
-        let bytes = web::Bytes::from_request(req, payload);
+        let bytes = read_body(req, payload);
+        Box::pin(async move { parse_json(&bytes.await?).map(ApiJson) })
+    }
+}
+
+/// A JSON body that may be left out: no body at all means `T::default()`. A body that is
+/// there must be JSON (415 otherwise) and is read like [`ApiJson`].
+pub struct ApiJsonOrDefault<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrDefault<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = read_body(req, payload);
         Box::pin(async move {
-            let bytes = bytes
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
-                    _ => ApiError::bad_request_field("body", "the body could not be read"),
-                })?;
-            parse_json(&bytes).map(ApiJson)
+            let bytes = bytes.await?;
+            if bytes.is_empty() {
+                Ok(ApiJsonOrDefault(T::default()))
+            } else if !json {
+                Err(unsupported_media_type())
+            } else {
+                parse_json(&bytes).map(ApiJsonOrDefault)
+            }
         })
     }
 }
@@ -107,31 +178,117 @@ pub fn with_etag<T: serde::Serialize>(
         .json(body)
 }
 
-/// Query parameters, with failures naming the parameter.
+/// Query parameters. Every unknown or unreadable parameter is reported at once, by name
+/// and in plain words, whether or not `T` denies unknown fields itself.
 pub struct ApiQuery<T>(pub T);
+
+/// For operations that take no query parameters: any parameter is rejected, as on every
+/// other operation.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+pub struct NoQuery {}
+
+const UNKNOWN_PARAMETER: &str = "is not a known query parameter";
+
+/// Reads a query string as `T`, collecting every problem: each unreadable parameter is
+/// noted and dropped, and the rest read again.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let note_error = |errors: &mut Vec<FieldError>, field: String, message: String| {
+        if !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError { field, message });
+        }
+    };
+    // Every pass drops at least one parameter, or ends.
+    for _ in 0..=pairs.len() {
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let mut ignored = Vec::new();
+        let result: Result<T, _> = {
+            let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
+            let deserializer =
+                serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+                deserializer,
+                &mut note,
+            ))
+        };
+        for field in ignored {
+            note_error(&mut errors, field.to_string(), UNKNOWN_PARAMETER.to_owned());
+        }
+        let error = match result {
+            Ok(value) if errors.is_empty() => return Ok(value),
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let at = error.path().to_string();
+        let (named, words) = field_errors::in_plain_words(&error.into_inner().to_string());
+        let words = if words == field_errors::UNKNOWN_FIELD {
+            UNKNOWN_PARAMETER.to_owned()
+        } else {
+            words
+        };
+        let field = match named {
+            Some(name) => name,
+            None if at != "." => at,
+            None => "query".to_owned(),
+        };
+        let before = pairs.len();
+        pairs.retain(|(key, _)| *key != field);
+        note_error(&mut errors, field, words);
+        if pairs.len() == before {
+            break;
+        }
+    }
+    Err(ApiError::bad_request_fields(errors))
+}
 
 impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let parsed = form_urlencoded::parse(req.query_string().as_bytes());
-        let deserializer = serde_urlencoded::Deserializer::new(parsed);
-        let result = serde_path_to_error::deserialize(deserializer)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner().to_string();
-                // Unknown parameters are reported by serde without a path.
-                let field = if path == "." {
-                    inner.split('`').nth(1).unwrap_or("query").to_owned()
-                } else {
-                    path
-                };
-                ApiError::bad_request_field(field, inner)
-            });
-        std::future::ready(result)
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
     }
+}
+
+/// Answers a conditional GET: when `If-None-Match` names the ETag of the response
+/// (weakly compared, `*`, or in a list), 304 with that ETag and no body. Every GET that
+/// sets an ETag (see [`with_etag`]) honours it this way.
+pub async fn not_modified<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let conditional = matches!(*req.method(), Method::GET | Method::HEAD);
+    let condition = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.call(req).await?;
+    if let (true, Some(condition)) = (conditional, condition)
+        && response.status() == StatusCode::OK
+        && let Some(etag) = response.headers().get(header::ETAG).cloned()
+        && etag
+            .to_str()
+            .is_ok_and(|etag| etag_matches(&condition, etag))
+    {
+        let (request, _) = response.into_parts();
+        let answer = HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
+        return Ok(ServiceResponse::new(request, answer).map_into_right_body());
+    }
+    Ok(response.map_into_left_body())
+}
+
+/// `If-None-Match` uses the weak comparison: `W/"3"` matches `"3"`.
+fn etag_matches(condition: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    condition.trim() == "*" || condition.split(',').any(|tag| opaque(tag) == opaque(etag))
 }
 
 #[cfg(test)]
@@ -153,14 +310,17 @@ mod tests {
         let body = br#"{"name":"A","kind":"cdmo","admin":{"email":"a@b.co","password":7}}"#;
         let (field, message) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
         assert_eq!(field, "admin.password");
-        assert!(message.contains("invalid type"), "{message}");
+        assert_eq!(message, "must be a string");
     }
 
     #[test]
     fn unknown_fields_and_bad_enums_are_rejected_by_name() {
         let body = br#"{"name":"A","kind":"cdmo","admin":{"email":"a@b.co","password":"x"},"verified":true}"#;
-        let (_, message) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
-        assert!(message.contains("unknown field `verified`"), "{message}");
+        let (field, message) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            ("verified", "is not a known field")
+        );
         let body = br#"{"name":"A","kind":"hospital","admin":{"email":"a@b.co","password":"x"}}"#;
         let (field, _) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
         assert_eq!(field, "kind");
@@ -174,6 +334,71 @@ mod tests {
         let trailing = br#"{"name":"A","kind":"cdmo","admin":{"email":"a@b.co","password":"x"}} x"#;
         let (field, message) = field_of(parse_json::<SignUpRequest>(trailing).err().unwrap());
         assert_eq!(field, "body");
-        assert!(message.contains("trailing"), "{message}");
+        assert!(message.contains("more after the JSON"), "{message}");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Lenient {
+        limit: Option<u32>,
+        gmp: Option<bool>,
+    }
+
+    fn all_fields(error: ApiError) -> Vec<(String, String)> {
+        match error {
+            ApiError::BadRequest { errors, .. } => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
+            other => panic!("expected a bad request, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_bad_query_parameter_is_named_at_once_with_or_without_deny_unknown_fields() {
+        let expected = [
+            ("bogus".to_owned(), UNKNOWN_PARAMETER.to_owned()),
+            ("limit".to_owned(), "must be a whole number".to_owned()),
+            ("gmp".to_owned(), "must be true or false".to_owned()),
+        ];
+        let mut got = all_fields(
+            parse_query::<Lenient>("bogus=1&limit=lots&gmp=yes")
+                .err()
+                .unwrap(),
+        );
+        got.sort();
+        let mut want = expected.to_vec();
+        want.sort();
+        assert_eq!(got, want);
+        // PageParams denies unknown fields itself: the same answer.
+        let mut got = all_fields(
+            parse_query::<cdmx_sdk::types::PageParams>("bogus=1&limit=lots&colour=red")
+                .err()
+                .unwrap(),
+        );
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("bogus".to_owned(), UNKNOWN_PARAMETER.to_owned()),
+                ("colour".to_owned(), UNKNOWN_PARAMETER.to_owned()),
+                ("limit".to_owned(), "must be a whole number".to_owned()),
+            ]
+        );
+        assert!(parse_query::<Lenient>("limit=5&gmp=true").is_ok());
+        assert!(parse_query::<NoQuery>("").is_ok());
+        assert_eq!(
+            all_fields(parse_query::<NoQuery>("x=1").err().unwrap()),
+            [("x".to_owned(), UNKNOWN_PARAMETER.to_owned())]
+        );
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_accepts_lists_and_star() {
+        for condition in ["\"3\"", "W/\"3\"", "*", "\"1\", W/\"3\"", " \"2\" ,\"3\""] {
+            assert!(etag_matches(condition, "\"3\""), "{condition}");
+        }
+        for condition in ["\"4\"", "\"30\"", "3", ""] {
+            assert!(!etag_matches(condition, "\"3\""), "{condition}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use cdmx_sdk::types::{
     Program, ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
-use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
+use super::extract::{ApiJson, ApiJsonOrDefault, ApiQuery, NoQuery, if_match, with_etag};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
@@ -93,6 +93,7 @@ async fn match_now(
 pub async fn create_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<ProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_sponsor(&principal)?;
@@ -155,6 +156,7 @@ pub async fn list_programs(
 pub async fn get_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let organization_id = principal.organization_id.clone();
@@ -188,6 +190,7 @@ pub async fn get_program(
 pub async fn replace_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     req: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<ProgramRequest>,
@@ -228,8 +231,9 @@ pub async fn replace_program(
 pub async fn match_program(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
-    body: ApiJson<ProgramMatchRequest>,
+    body: ApiJsonOrDefault<ProgramMatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(body.0.limit)?;
     let organization_id = principal.organization_id.clone();
@@ -253,6 +257,7 @@ pub async fn match_program(
 pub async fn create_match(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<MatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.0;
@@ -273,6 +278,7 @@ pub async fn create_match(
 pub async fn create_shortlist(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<CreateShortlistRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_sponsor(&principal)?;
@@ -369,6 +375,7 @@ pub async fn list_shortlists(
 pub async fn get_shortlist(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let organization_id = principal.organization_id.clone();

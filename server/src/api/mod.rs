@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod fallback;
+pub mod field_errors;
 pub mod pagination;
 pub mod views;
 

@@ -4,7 +4,7 @@ use cdmx_sdk::types::{
     SignUpResponse, User,
 };
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::{Principal, passwords};
@@ -29,6 +29,7 @@ use crate::startup::AppState;
 )]
 #[post("/organizations")]
 pub async fn create_organization(
+    _query: ApiQuery<NoQuery>,
     state: web::Data<AppState>,
     body: ApiJson<SignUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,6 +103,7 @@ pub async fn list_organizations(
 pub async fn get_organization(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_visible(&id)?;
@@ -127,6 +129,7 @@ pub async fn get_organization(
 pub async fn verify_organization(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require_platform_admin()?;
@@ -162,6 +165,7 @@ pub async fn verify_organization(
 pub async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {

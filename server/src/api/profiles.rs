@@ -8,7 +8,8 @@ use cdmx_sdk::types::{
 };
 use serde_json::Value;
 
-use super::extract::{ApiJson, ApiQuery, if_match, with_etag};
+use super::extract::{ApiJson, ApiQuery, NoQuery, if_match, with_etag};
+use super::field_errors;
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
@@ -78,6 +79,7 @@ async fn owned_for_update(
 pub async fn create_cdmo_profile(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     body: ApiJson<CapabilityProfile>,
 ) -> Result<HttpResponse, ApiError> {
     if principal.organization_kind != OrganizationKind::Cdmo {
@@ -110,6 +112,7 @@ pub async fn create_cdmo_profile(
 pub async fn get_cdmo_profile(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let view = load_view(&state, id.into_inner()).await?;
@@ -152,6 +155,7 @@ async fn store_update(
 pub async fn replace_cdmo_profile(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     req: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<CapabilityProfile>,
@@ -182,6 +186,7 @@ pub async fn replace_cdmo_profile(
 pub async fn patch_cdmo_profile(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     req: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<Value>,
@@ -202,8 +207,8 @@ pub async fn patch_cdmo_profile(
     }
     let mut document = documents::decode_profile_json(&current.document)?;
     merge_patch(&mut document, &body.0);
-    let patched: CapabilityProfile = serde_path_to_error::deserialize(&document)
-        .map_err(|e| ApiError::invalid_field(e.path().to_string(), e.into_inner().to_string()))?;
+    let patched: CapabilityProfile = serde_json::from_value(document.clone())
+        .map_err(|_| ApiError::Validation(field_errors::collect::<CapabilityProfile>(document)))?;
     let write = prepare(patched)?;
     store_update(&state, &principal, id, expected, write).await
 }
@@ -275,6 +280,7 @@ fn revision_number(text: &str) -> Result<i32, ApiError> {
 pub async fn get_cdmo_revision(
     state: web::Data<AppState>,
     _principal: Principal,
+    _query: ApiQuery<NoQuery>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, revision) = path.into_inner();

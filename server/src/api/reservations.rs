@@ -9,7 +9,7 @@ use cdmx_sdk::types::{
 };
 use sha2::{Digest, Sha256};
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
@@ -83,6 +83,7 @@ fn json_response(status: u16, body: String, replayed: bool) -> HttpResponse {
 pub async fn create_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     req: HttpRequest,
     body: ApiJson<NewReservation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -297,6 +298,7 @@ async fn load_for(
 pub async fn get_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (row, _) = load_for(&state, &principal, id.into_inner()).await?;
@@ -314,6 +316,7 @@ pub async fn get_reservation(
 pub async fn list_reservation_events(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -372,6 +375,7 @@ fn is_sponsor(p: &ReservationParty) -> bool {
 pub async fn confirm_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     apply(
@@ -399,6 +403,7 @@ pub async fn confirm_reservation(
 pub async fn decline_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     apply(
@@ -426,6 +431,7 @@ pub async fn decline_reservation(
 pub async fn cancel_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     apply(
@@ -454,6 +460,7 @@ pub async fn cancel_reservation(
 pub async fn reschedule_reservation(
     state: web::Data<AppState>,
     principal: Principal,
+    _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
     body: ApiJson<RescheduleRequest>,
 ) -> Result<HttpResponse, ApiError> {

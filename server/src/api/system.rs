@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, get, web};
 use cdmx_sdk::types::{Health, Readiness};
 
+use super::extract::{ApiQuery, NoQuery};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -12,7 +13,7 @@ use crate::startup::AppState;
     responses((status = 200, description = "The process is alive", body = Health))
 )]
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
+pub async fn healthz(_query: ApiQuery<NoQuery>) -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -30,7 +31,10 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(
+    state: web::Data<AppState>,
+    _query: ApiQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
     state.db.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::Unavailable("the database is unreachable".into())

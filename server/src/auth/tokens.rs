@@ -85,7 +85,7 @@ impl TokenService {
 
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| ApiError::Unauthorized(format!("invalid token: {e}")))?;
+            .map_err(|e| ApiError::Unauthorized(token_problem(e.kind()).to_owned()))?;
         let claims = data.claims;
         Ok(Principal {
             kind: claims.pk,
@@ -94,6 +94,34 @@ impl TokenService {
             organization_kind: claims.org_kind,
             role: claims.role,
         })
+    }
+}
+
+/// Why a token was refused, in words a caller can act on (never the library's message).
+fn token_problem(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind;
+    match kind {
+        ErrorKind::ExpiredSignature => "the token has expired; sign in again",
+        ErrorKind::ImmatureSignature => {
+            "the token is not valid yet; check the clock and sign in again"
+        }
+        ErrorKind::InvalidSignature => {
+            "the token is not valid (signed by another server, or by this one before a restart \
+             without CDMX_JWT_SECRET, or altered); sign in again"
+        }
+        ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+            "the token was issued for another service; sign in to this one"
+        }
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+            "the token is not signed the way this server signs tokens; sign in again"
+        }
+        ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) => {
+            "the token lacks what this server puts in its tokens; sign in again"
+        }
+        _ => {
+            "the token is not valid (not a token from POST /v1/auth/token, or cut short); \
+             sign in again"
+        }
     }
 }
 
@@ -135,10 +163,24 @@ mod tests {
             .issue(&principal())
             .unwrap();
         let other = service("fedcba9876543210fedcba9876543210");
-        assert!(matches!(
-            other.verify(&issued.access_token),
-            Err(ApiError::Unauthorized(_))
-        ));
+        match other.verify(&issued.access_token) {
+            Err(ApiError::Unauthorized(why)) => {
+                assert!(
+                    why.starts_with("the token is not valid (signed by another"),
+                    "{why}"
+                )
+            }
+            other => panic!("expected 401, got {other:?}"),
+        }
+        match other.verify("not-a-token") {
+            Err(ApiError::Unauthorized(why)) => {
+                assert!(
+                    why.contains("not a token from POST /v1/auth/token"),
+                    "{why}"
+                )
+            }
+            other => panic!("expected 401, got {other:?}"),
+        }
     }
 
     #[test]
@@ -158,7 +200,12 @@ mod tests {
         let mut expired = claims.clone();
         expired["exp"] = serde_json::json!(now - 3600);
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &key).unwrap();
-        assert!(tokens.verify(&token).is_err());
+        match tokens.verify(&token) {
+            Err(ApiError::Unauthorized(why)) => {
+                assert_eq!(why, "the token has expired; sign in again")
+            }
+            other => panic!("expected 401, got {other:?}"),
+        }
 
         let mut wrong_audience = claims.clone();
         wrong_audience["aud"] = serde_json::json!("someone-else");

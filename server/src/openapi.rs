@@ -205,6 +205,7 @@ fn refine(json: &mut Value) {
             }
         }
     }
+    add_headers_and_conditional_responses(json);
     if let Some(Value::Object(paths)) = json.get_mut("paths") {
         for operation in paths
             .values_mut()
@@ -226,6 +227,78 @@ fn merge_all_of_everywhere(value: &mut Value, schemas: &serde_json::Map<String, 
             .iter_mut()
             .for_each(|inner| merge_all_of_everywhere(inner, schemas)),
         _ => {}
+    }
+}
+
+/// Operations whose success response carries the object's version as `ETag`; their GETs
+/// answer `If-None-Match` with 304.
+const VERSIONED_OPERATIONS: &[&str] = &[
+    "create_cdmo_profile",
+    "get_cdmo_profile",
+    "replace_cdmo_profile",
+    "patch_cdmo_profile",
+    "create_program",
+    "get_program",
+    "replace_program",
+];
+
+/// Operations whose body may be left out (it then means the defaults).
+const OPTIONAL_BODIES: &[&str] = &["match_program"];
+
+/// Headers the middleware adds to every response, and the ETag and 304 of versioned
+/// objects, which utoipa's annotations would have to repeat on every operation.
+fn add_headers_and_conditional_responses(json: &mut Value) {
+    let request_id = json!({
+        "description": "The request id (yours if you sent a plain one of up to 64 characters); it appears in the logs and in every problem document",
+        "required": true,
+        "schema": {"type": "string"}
+    });
+    let etag = json!({
+        "description": "The version of the object, quoted (`\"3\"`): send it back in `If-Match` to update, or in `If-None-Match` to revalidate",
+        "required": true,
+        "schema": {"type": "string"}
+    });
+    if let Some(Value::Object(responses)) = json.pointer_mut("/components/responses") {
+        for response in responses.values_mut() {
+            response["headers"]["X-Request-Id"] = request_id.clone();
+        }
+    }
+    let Some(Value::Object(paths)) = json.get_mut("paths") else {
+        return;
+    };
+    for (method, operation) in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.iter_mut())
+    {
+        let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        if OPTIONAL_BODIES.contains(&id.as_str())
+            && let Some(body) = operation.get_mut("requestBody")
+        {
+            body["required"] = json!(false);
+        }
+        let versioned = VERSIONED_OPERATIONS.contains(&id.as_str());
+        let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+            continue;
+        };
+        if versioned && method == "get" {
+            responses.insert(
+                "304".into(),
+                json!({
+                    "description": "Not modified: the version in `If-None-Match` is current",
+                    "headers": {"ETag": etag.clone(), "X-Request-Id": request_id.clone()}
+                }),
+            );
+        }
+        for (status, response) in responses.iter_mut() {
+            if response.get("$ref").is_some() {
+                continue;
+            }
+            response["headers"]["X-Request-Id"] = request_id.clone();
+            if versioned && status.starts_with('2') {
+                response["headers"]["ETag"] = etag.clone();
+            }
+        }
     }
 }
 

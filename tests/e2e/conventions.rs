@@ -115,20 +115,20 @@ async fn every_documented_operation_refuses_unknown_query_parameters() {
     let http = reqwest::Client::new();
     let document = cdmx::openapi::document();
     let mut checked = 0;
-    for (template, item) in &document.paths.paths {
+    for (template, item) in document["paths"].as_object().unwrap() {
         let path: String = template
             .split('/')
             .map(|s| if s.starts_with('{') { "1" } else { s })
             .collect::<Vec<_>>()
             .join("/");
-        for (method, present) in [
-            (Method::GET, item.get.is_some()),
-            (Method::POST, item.post.is_some()),
-            (Method::PUT, item.put.is_some()),
-            (Method::PATCH, item.patch.is_some()),
-            (Method::DELETE, item.delete.is_some()),
+        for (name, method) in [
+            ("get", Method::GET),
+            ("post", Method::POST),
+            ("put", Method::PUT),
+            ("patch", Method::PATCH),
+            ("delete", Method::DELETE),
         ] {
-            if !present {
+            if item.get(name).is_none() {
                 continue;
             }
             let response = http

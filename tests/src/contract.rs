@@ -258,6 +258,7 @@ mod tests {
     fn json_headers() -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert("x-request-id", HeaderValue::from_static("r-1"));
         headers
     }
 
@@ -313,12 +314,28 @@ mod tests {
         assert!(check("GET", "/v1/me", 200, &bad_date).is_err());
         // An error that is not a problem document.
         assert!(check("GET", "/v1/me", 401, &health()).is_err());
+        // A declared header that is missing.
+        let bytes = serde_json::to_vec(&health()).unwrap();
+        let mut headers = json_headers();
+        headers.remove("x-request-id");
+        let missing = contract().check(&Exchange {
+            method: "GET",
+            path: "/healthz",
+            query: None,
+            request_content_type: None,
+            request_body: None,
+            status: 200,
+            response_headers: &headers,
+            response_body: &bytes,
+        });
+        assert!(missing.unwrap_err().contains("X-Request-Id"));
     }
 
     #[test]
     fn the_wrong_media_type_is_caught() {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        headers.insert("x-request-id", HeaderValue::from_static("r-1"));
         let result = contract().check(&Exchange {
             method: "GET",
             path: "/healthz",

@@ -218,6 +218,7 @@ fn refine(json: &mut Value) {
             describe(operation);
         }
     }
+    examples::attach(json);
 }
 
 /// `allOf: [{$ref: Base}, {type: object, ...}]` (a `#[serde(flatten)]`) as one object
@@ -344,6 +345,8 @@ fn describe(operation: &mut Value) {
 pub fn document_json() -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&document()).map(|json| json + "\n")
 }
+
+mod examples;
 
 #[cfg(test)]
 mod lint;

@@ -73,9 +73,10 @@ impl Contract {
             .iter()
             .filter(|(template, _)| {
                 template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(t, s)| {
-                        (t.starts_with('{') && !s.is_empty()) || t == s
-                    })
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
             })
             .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
             .map(|(_, name)| name.as_str())
@@ -111,7 +112,9 @@ impl Contract {
                 .with_draft(jsonschema::Draft::Draft202012)
                 .should_validate_formats(true)
                 .build(&schema)
-                .unwrap_or_else(|e| panic!("contract: the schema at {pointer} does not compile: {e}")),
+                .unwrap_or_else(|e| {
+                    panic!("contract: the schema at {pointer} does not compile: {e}")
+                }),
         );
         cache.insert(pointer.to_owned(), validator.clone());
         validator
@@ -123,10 +126,12 @@ impl Contract {
             .template(exchange.path)
             .ok_or_else(|| format!("{} is not a path of the document", exchange.path))?;
         let operation_pointer = format!("/paths/{}/{method}", escape(template));
-        let operation = self
-            .document
-            .pointer(&operation_pointer)
-            .ok_or_else(|| format!("{} {template} is not an operation of the document", exchange.method))?;
+        let operation = self.document.pointer(&operation_pointer).ok_or_else(|| {
+            format!(
+                "{} {template} is not an operation of the document",
+                exchange.method
+            )
+        })?;
         let status = exchange.status.to_string();
         let response = operation["responses"]
             .get(&status)
@@ -137,7 +142,13 @@ impl Contract {
             .response_headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
         for (name, header) in response["headers"].as_object().into_iter().flatten() {
             let header = self.resolve(header);
             let required = header["required"].as_bool().unwrap_or(true);
@@ -222,6 +233,17 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// Checks one exchange made outside the SDK (raw HTTP) against the document.
+pub fn check(exchange: &Exchange<'_>) -> Result<(), String> {
+    contract().check(exchange)
+}
+
+/// Validates `value` against the schema at `pointer` in the document (every object
+/// closed), e.g. an example against the schema it illustrates.
+pub fn validate_schema(pointer: &str, value: &Value) -> Result<(), String> {
+    validate(&contract().validator(pointer), value, pointer)
+}
+
 /// The observer the harness installs on every SDK client.
 pub fn observer() -> Arc<dyn Fn(&Exchange<'_>) + Send + Sync> {
     Arc::new(|exchange: &Exchange<'_>| {
@@ -231,7 +253,9 @@ pub fn observer() -> Arc<dyn Fn(&Exchange<'_>) + Send + Sync> {
                 exchange.method,
                 exchange.path,
                 exchange.status,
-                String::from_utf8_lossy(&exchange.response_body[..exchange.response_body.len().min(2000)])
+                String::from_utf8_lossy(
+                    &exchange.response_body[..exchange.response_body.len().min(2000)]
+                )
             );
         }
     })

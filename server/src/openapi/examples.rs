@@ -42,11 +42,11 @@ fn at(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
 }
 
 /// What the demo password placeholder says; the server prints the real one at start.
-pub const DEMO_PASSWORD_PLACEHOLDER: &str = "the demo password printed at start";
+const DEMO_PASSWORD_PLACEHOLDER: &str = "the demo password printed at start";
 /// Placeholder ids in examples (UUIDv7 shaped, like the server's).
-pub const EXAMPLE_PROGRAM_ID: &str = "01943a6e-2c00-7000-8000-00000000a001";
-pub const EXAMPLE_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c001";
-pub const EXAMPLE_OTHER_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c002";
+const EXAMPLE_PROGRAM_ID: &str = "01943a6e-2c00-7000-8000-00000000a001";
+const EXAMPLE_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c001";
+const EXAMPLE_OTHER_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c002";
 const EXAMPLE_RESERVATION_ID: &str = "01943a6e-2c00-7000-8000-00000000e001";
 const EXAMPLE_SHORTLIST_ID: &str = "01943a6e-2c00-7000-8000-00000000d001";
 const EXAMPLE_SPONSOR_ORG_ID: &str = "01943a6e-2c00-7000-8000-00000000b001";
@@ -64,8 +64,8 @@ fn to_json<T: Serialize>(value: &T) -> Option<Value> {
     serde_json::to_value(value).ok()
 }
 
-/// The demo CDMO the demo login administers (the first of the catalogue), normalised as
-/// the server stores it, with its catalogue index.
+/// The profile of the demo CDMO the demo login administers (the first of the catalogue),
+/// normalised as the server stores it.
 fn demo_cdmo_profile() -> Option<CapabilityProfile> {
     let first = demo_cdmos().into_iter().next()?;
     ValidProfile::parse(first.profile, example_day())

@@ -215,6 +215,7 @@ fn refine(json: &mut Value) {
             describe(operation);
         }
     }
+    examples::attach(json);
 }
 
 fn merge_all_of_everywhere(value: &mut Value, schemas: &serde_json::Map<String, Value>) {
@@ -271,7 +272,10 @@ fn add_headers_and_conditional_responses(json: &mut Value) {
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.iter_mut())
     {
-        let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+        let id = operation["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if OPTIONAL_BODIES.contains(&id.as_str())
             && let Some(body) = operation.get_mut("requestBody")
         {
@@ -426,6 +430,8 @@ fn describe(operation: &mut Value) {
 pub fn document_json() -> Result<String, serde_json::Error> {
     serde_json::to_string_pretty(&document()).map(|json| json + "\n")
 }
+
+mod examples;
 
 #[cfg(test)]
 mod lint;

@@ -11,6 +11,7 @@ mod demo;
 mod errors;
 mod examples;
 mod matching;
+mod openapi_examples;
 mod pagination;
 mod profiles;
 mod replicas;

@@ -233,6 +233,17 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// Checks one exchange made outside the SDK (raw HTTP) against the document.
+pub fn check(exchange: &Exchange<'_>) -> Result<(), String> {
+    contract().check(exchange)
+}
+
+/// Validates `value` against the schema at `pointer` in the document (every object
+/// closed), e.g. an example against the schema it illustrates.
+pub fn validate_schema(pointer: &str, value: &Value) -> Result<(), String> {
+    validate(&contract().validator(pointer), value, pointer)
+}
+
 /// The observer the harness installs on every SDK client.
 pub fn observer() -> Arc<dyn Fn(&Exchange<'_>) + Send + Sync> {
     Arc::new(|exchange: &Exchange<'_>| {

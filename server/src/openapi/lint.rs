@@ -184,9 +184,16 @@ fn every_operation_is_named_tagged_described_and_lists_its_errors() {
             if parameters.iter().any(|p| p["in"] == "query") {
                 assert!(has("400"), "{at}: has query parameters but no 400");
             }
-            if op.get("requestBody").is_some() {
+            if let Some(body) = op.get("requestBody") {
                 for status in ["400", "413", "415", "422"] {
                     assert!(has(status), "{at}: has a body but no {status}");
+                }
+                let content = body["content"].as_object().expect("body content");
+                for (media, content) in content {
+                    assert!(
+                        content.get("example").is_some_and(|e| !e.is_null()),
+                        "{at}: the {media} request body has no example"
+                    );
                 }
             }
             for (status, response) in responses {

@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod types;
 
 #[cfg(feature = "client")]

@@ -11,15 +11,24 @@ use super::{Organization, Role};
 #[serde(tag = "grant_type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TokenRequest {
     /// A user's email and password.
-    Password { email: String, password: String },
+    Password {
+        /// The user's email address (case-insensitive).
+        email: String,
+        /// The user's password.
+        password: String,
+    },
     /// An organisation API key (`cdmx_sk_...`).
-    ApiKey { api_key: String },
+    ApiKey {
+        /// The full key (`cdmx_sk_...`) as shown once when it was created.
+        api_key: String,
+    },
 }
 
 /// A bearer token for the `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
+    /// The token to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: String,
@@ -41,6 +50,7 @@ closed_set! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
+    /// Whether the token speaks for a user or an API key.
     pub principal_kind: PrincipalKind,
     /// The user id or API key id.
     pub principal_id: String,
@@ -50,7 +60,9 @@ pub struct Me {
     /// The API key's name (API keys only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_name: Option<String>,
+    /// The user's or API key's role in its organisation.
     pub role: Role,
+    /// The caller's organisation.
     pub organization: Organization,
 }
 
@@ -69,17 +81,25 @@ pub struct CreateApiKeyRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
+    /// API key id (server-assigned); not the secret.
     pub id: String,
+    /// The organisation the key acts for.
     pub organization_id: String,
+    /// What the key is for, as given at creation.
     pub name: String,
     /// The key's recognisable start (`cdmx_sk_` and eight characters), to tell keys apart.
     pub prefix: String,
+    /// The role the key acts with.
     pub role: Role,
+    /// Id of the user who created the key; absent when it was created with an API key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
+    /// When the key was created.
     pub created_at: DateTime<Utc>,
+    /// When the key last obtained an access token; absent if never used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When the key was revoked; absent while it is active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -88,6 +108,8 @@ pub struct ApiKey {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
+    /// The new key's details.
     pub api_key: ApiKey,
+    /// The full key (`cdmx_sk_...`) to exchange for tokens; store it now, it is not shown again.
     pub secret: String,
 }

@@ -8,9 +8,13 @@ use super::{DonorSource, Modality};
 closed_set! {
     /// What a slot is for.
     SlotKind {
+        /// Process development work, before GMP manufacture.
         ProcessDevelopment = "process_development",
+        /// A full-scale run that proves the process at the site; not for patients.
         EngineeringRun = "engineering_run",
+        /// A GMP batch for a clinical trial.
         ClinicalGmpBatch = "clinical_gmp_batch",
+        /// A GMP batch of an approved product, for market supply.
         CommercialBatch = "commercial_batch",
     }
 }
@@ -20,8 +24,11 @@ closed_set! {
     ReservationState {
         /// Slots held for the sponsor until `expires_at` unless the CDMO confirms.
         Held = "held",
+        /// The CDMO confirmed the hold; the slots are booked.
         Confirmed = "confirmed",
+        /// The CDMO declined the hold; its slots are free again.
         Declined = "declined",
+        /// The sponsor cancelled the hold or booking; its slots are free again.
         Cancelled = "cancelled",
         /// The hold lapsed without confirmation; its slots are free again.
         Expired = "expired",
@@ -32,7 +39,9 @@ closed_set! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceBand {
+    /// Lowest price per slot, USD.
     pub min_usd: u64,
+    /// Highest price per slot, USD; not below `min_usd`.
     pub max_usd: u64,
 }
 
@@ -44,9 +53,13 @@ pub struct NewCapacityBlock {
     pub site_key: String,
     /// Suite or platform the slots run in, e.g. `Suite 3` or `Prodigy bank A`.
     pub suite: String,
+    /// What the slots are for.
     pub slot_kind: SlotKind,
+    /// Donor sources the slots serve; at least one, no repeats.
     pub donor_sources: Vec<DonorSource>,
+    /// Modalities the slots serve; at least one, no repeats.
     pub modalities: Vec<Modality>,
+    /// First day of the period.
     pub period_start: NaiveDate,
     /// Inclusive; on or after `period_start`.
     pub period_end: NaiveDate,
@@ -54,6 +67,7 @@ pub struct NewCapacityBlock {
     pub slots: u32,
     /// Days from booking to the earliest start.
     pub lead_time_days: u32,
+    /// Indicative price per slot; absent when not published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_band: Option<PriceBand>,
 }
@@ -63,10 +77,13 @@ pub struct NewCapacityBlock {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CapacityBlockChange {
+    /// New number of slots, 1 to 10,000, not below held plus confirmed; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slots: Option<u32>,
+    /// New lead time, days, at most 730; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_time_days: Option<u32>,
+    /// New price band per slot; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_band: Option<PriceBand>,
 }
@@ -75,20 +92,28 @@ pub struct CapacityBlockChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CapacityBlock {
+    /// Capacity block id (server-assigned).
     pub id: String,
+    /// The CDMO profile the block was published for.
     pub profile_id: String,
+    /// The CDMO organisation that owns the block.
     pub organization_id: String,
+    /// The CDMO's name, from its current profile.
     pub cdmo_name: String,
     /// The site's country (ISO 3166-1 alpha-2).
     pub country: String,
+    /// The block as published.
     #[serde(flatten)]
     pub block: NewCapacityBlock,
     /// Unexpired holds.
     pub held: u32,
+    /// Slots in confirmed reservations.
     pub confirmed: u32,
     /// slots - held - confirmed.
     pub free: u32,
+    /// When the block was published.
     pub created_at: DateTime<Utc>,
+    /// When the block last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -100,17 +125,22 @@ pub struct CapacitySearch {
     /// Blocks whose period overlaps [window_start, window_end].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_start: Option<NaiveDate>,
+    /// End of the window; not before `window_start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_end: Option<NaiveDate>,
+    /// Only blocks of this slot kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slot_kind: Option<SlotKind>,
+    /// Only blocks that serve this donor source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub donor_source: Option<DonorSource>,
+    /// Only blocks that serve this modality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modality: Option<Modality>,
     /// ISO 3166-1 alpha-2 country of the block's site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Only blocks with at least this many free slots now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_free_slots: Option<u32>,
     /// Only this CDMO profile's blocks.
@@ -119,6 +149,7 @@ pub struct CapacitySearch {
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
@@ -127,6 +158,7 @@ pub struct CapacitySearch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewReservation {
+    /// The capacity block to hold slots of.
     pub capacity_id: String,
     /// At least 1.
     pub slots: u32,
@@ -142,6 +174,7 @@ pub struct NewReservation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RescheduleRequest {
+    /// The block to move to: another block of the same CDMO with enough free slots.
     pub capacity_id: String,
 }
 
@@ -149,19 +182,29 @@ pub struct RescheduleRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reservation {
+    /// Reservation id (server-assigned).
     pub id: String,
+    /// The capacity block the slots are in; a reschedule changes it.
     pub capacity_id: String,
+    /// The sponsor organisation that placed the hold.
     pub sponsor_organization_id: String,
+    /// The CDMO organisation that owns the block.
     pub cdmo_organization_id: String,
+    /// The sponsor's programme, when given with the hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
+    /// Number of slots reserved.
     pub slots: u32,
+    /// Current state; a lapsed hold reads `expired` from its expiry on.
     pub state: ReservationState,
     /// When a hold lapses unless confirmed.
     pub expires_at: DateTime<Utc>,
+    /// The sponsor's note, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// When the hold was placed.
     pub created_at: DateTime<Utc>,
+    /// When the reservation last changed state or block.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -169,16 +212,22 @@ pub struct Reservation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReservationEvent {
+    /// Event id (server-assigned).
     pub id: String,
+    /// The reservation this event belongs to.
     pub reservation_id: String,
     /// `held`, `confirmed`, `declined`, `cancelled`, `expired` or `rescheduled`.
     pub event: String,
+    /// State before the event; absent for the initial hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_state: Option<ReservationState>,
+    /// State after the event (unchanged by a reschedule).
     pub to_state: ReservationState,
     /// The user or API key, or `system` for expiry.
     pub actor: String,
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// More about the event, e.g. the blocks of a reschedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -188,13 +237,16 @@ pub struct ReservationEvent {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReservationFilter {
+    /// Only reservations in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ReservationState>,
+    /// Only reservations of this capacity block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_id: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }

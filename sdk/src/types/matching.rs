@@ -12,8 +12,11 @@ use super::{
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
+    /// The product's modality.
     pub modality: Modality,
+    /// Where the starting cells come from.
     pub donor_source: DonorSource,
+    /// How the cells are modified (`none` for unmodified cells).
     pub gene_modification: GeneModificationMethod,
 }
 
@@ -21,8 +24,10 @@ pub struct Product {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timeline {
+    /// Earliest date manufacturing may start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earliest_start: Option<NaiveDate>,
+    /// Latest acceptable start; not before `earliest_start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_start: Option<NaiveDate>,
 }
@@ -34,13 +39,17 @@ pub struct Timeline {
 pub struct ProgramRequest {
     /// 1 to 200 characters.
     pub name: String,
+    /// What the programme makes; its donor source, modality and method become hard constraints where `requirements` leaves them open.
     pub product: Product,
+    /// The phase manufacturing is for; track record depth counts programmes from this phase on.
     pub target_phase: Phase,
     /// ISO 3166-1 alpha-2 codes of the markets the product targets, e.g. `["US", "FR"]`.
     #[serde(default)]
     pub target_markets: Vec<String>,
+    /// When manufacturing should start.
     #[serde(default)]
     pub timeline: Timeline,
+    /// Hard constraints and weighted criteria for matching.
     pub requirements: RequirementSet,
 }
 
@@ -48,11 +57,17 @@ pub struct ProgramRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Program {
+    /// Programme id (server-assigned).
     pub id: String,
+    /// The sponsor organisation that owns the programme.
     pub organization_id: String,
+    /// Version number, 1 on creation, incremented by each update.
     pub version: u32,
+    /// When the programme was created.
     pub created_at: DateTime<Utc>,
+    /// When the programme was last updated.
     pub updated_at: DateTime<Utc>,
+    /// The programme as last written.
     #[serde(flatten)]
     pub program: ProgramRequest,
 }
@@ -62,6 +77,7 @@ pub struct Program {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequirementSet {
+    /// Hard constraints; a CDMO that fails any is excluded.
     #[serde(default)]
     pub constraints: HardConstraints,
     /// At least one criterion with a positive weight.
@@ -81,10 +97,13 @@ pub struct RequirementSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CapacityNeed {
+    /// Kind of slot needed.
     pub slot_kind: super::SlotKind,
     /// At least 1.
     pub slots: u32,
+    /// First day of the window.
     pub window_start: NaiveDate,
+    /// Last day of the window; not before `window_start`.
     pub window_end: NaiveDate,
     /// Exclude CDMOs without that many free slots in the window.
     #[serde(default)]
@@ -145,10 +164,13 @@ pub struct HardConstraints {
     pub verified_only: bool,
 }
 
+/// A minimum track record: at least `min_programmes` programmes in `phase` or a later phase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseTrackRecord {
+    /// The earliest phase that counts.
     pub phase: Phase,
+    /// Programmes needed, at least 1.
     pub min_programmes: u32,
 }
 
@@ -156,8 +178,10 @@ pub struct PhaseTrackRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LicenceRequirement {
+    /// The issuing authority; any authority when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<Authority>,
+    /// The kind of licence; any kind when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<LicenceKind>,
 }
@@ -211,7 +235,9 @@ closed_set! {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scale {
+    /// The raw value that scores 0.
     pub worst: f64,
+    /// The raw value that scores 1.
     pub best: f64,
 }
 
@@ -219,13 +245,17 @@ pub struct Scale {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
+    /// Latitude, decimal degrees (-90 to 90).
     pub latitude: f64,
+    /// Longitude, decimal degrees (-180 to 180).
     pub longitude: f64,
 }
 
+/// A ranking criterion with its weight; each criterion at most once per set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeightedCriterion {
+    /// What is measured.
     pub criterion: Criterion,
     /// Non-negative; weights are normalised to sum to 1.
     pub weight: f64,
@@ -244,6 +274,7 @@ pub struct WeightedCriterion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatchRequest {
+    /// The requirements to match CDMOs against.
     pub requirements: RequirementSet,
     /// Longest list returned, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,10 +294,12 @@ pub struct ProgramMatchRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CriterionScore {
+    /// The criterion.
     pub criterion: Criterion,
     /// The profile's value, absent when the profile lacks it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<f64>,
+    /// The scale applied: the set's own or the criterion's default.
     pub scale: Scale,
     /// 0 to 1.
     pub normalised: f64,
@@ -283,21 +316,29 @@ pub struct CriterionScore {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Candidate {
+    /// Position in the ranking, from 1.
     pub rank: u32,
+    /// The CDMO's profile id.
     pub profile_id: String,
+    /// The CDMO organisation.
     pub organization_id: String,
+    /// The CDMO's name.
     pub name: String,
+    /// Site countries (ISO 3166-1 alpha-2).
     pub countries: Vec<String>,
     /// The profile revision scored.
     pub revision: u32,
+    /// Whether a platform admin verified the CDMO organisation.
     pub organization_verified: bool,
     /// 0 to 100: the sum of the contributions.
     pub total: f64,
     /// Multiplier applied for penalised missing data (1 when none).
     pub penalty_factor: f64,
+    /// Each criterion's part in the total, in the requirement set's order.
     pub criteria: Vec<CriterionScore>,
     /// Share of sections with verified evidence, and the per-section confidence.
     pub evidence_confidence: f64,
+    /// Confidence of each profile section, in section order.
     pub confidence: Vec<super::SectionConfidence>,
 }
 
@@ -307,7 +348,9 @@ pub struct Candidate {
 pub struct FailedConstraint {
     /// The constraint's field in the requirement set, e.g. `phase_track_record`.
     pub constraint: String,
+    /// What the constraint asks, in words, e.g. `at least 1 programme(s) in phase_3 or later`.
     pub required: String,
+    /// What the profile has, in words, e.g. `0 programme(s) in phase_3 or later`.
     pub actual: String,
 }
 
@@ -315,12 +358,17 @@ pub struct FailedConstraint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Exclusion {
+    /// The CDMO's profile id.
     pub profile_id: String,
+    /// The CDMO organisation.
     pub organization_id: String,
+    /// The CDMO's name.
     pub name: String,
+    /// The profile revision checked.
     pub revision: u32,
     /// Fails exactly one constraint.
     pub near_miss: bool,
+    /// Every constraint the CDMO fails.
     pub failed: Vec<FailedConstraint>,
 }
 
@@ -328,7 +376,9 @@ pub struct Exclusion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeightSensitivity {
+    /// The criterion whose weight would move.
     pub criterion: Criterion,
+    /// Its current normalised weight, 0 to 1.
     pub weight: f64,
     /// The normalised weight at which the two tie (others rescaled in proportion);
     /// absent when no weight in 0..1 swaps them.
@@ -340,10 +390,13 @@ pub struct WeightSensitivity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Robustness {
+    /// Profile id of the first candidate.
     pub first: String,
+    /// Profile id of the second candidate.
     pub second: String,
     /// Points between them.
     pub margin: f64,
+    /// For each criterion, the weight at which the two would swap.
     pub sensitivities: Vec<WeightSensitivity>,
     /// The smallest weight change, in absolute normalised weight, that swaps them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -354,7 +407,9 @@ pub struct Robustness {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatchResult {
+    /// CDMOs that pass every hard constraint, before `limit` applies.
     pub feasible_count: u32,
+    /// CDMOs excluded, before `limit` applies.
     pub excluded_count: u32,
     /// Best first; ties broken by profile id.
     pub candidates: Vec<Candidate>,
@@ -369,6 +424,7 @@ pub struct MatchResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateShortlistRequest {
+    /// The programme to match, one of your organisation's.
     pub program_id: String,
     /// 1 to 200 characters; defaults to the programme's name and the date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -383,14 +439,23 @@ pub struct CreateShortlistRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shortlist {
+    /// Shortlist id (server-assigned).
     pub id: String,
+    /// The sponsor organisation that owns it.
     pub organization_id: String,
+    /// The programme matched.
     pub program_id: String,
+    /// The programme's version when the shortlist was saved.
     pub program_version: u32,
+    /// The shortlist's name.
     pub name: String,
+    /// The user or API key that saved it.
     pub created_by: String,
+    /// When it was saved.
     pub created_at: DateTime<Utc>,
+    /// The programme as it was matched.
     pub program: ProgramRequest,
+    /// The match result as it was, pinned to the profile revisions scored.
     pub result: MatchResult,
 }
 
@@ -398,11 +463,17 @@ pub struct Shortlist {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShortlistSummary {
+    /// Shortlist id.
     pub id: String,
+    /// The programme matched.
     pub program_id: String,
+    /// The shortlist's name.
     pub name: String,
+    /// When it was saved.
     pub created_at: DateTime<Utc>,
+    /// Number of ranked candidates.
     pub candidates: u32,
+    /// Name of the first-ranked CDMO; absent when no CDMO was feasible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_candidate: Option<String>,
 }

@@ -27,13 +27,18 @@ closed_set! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organization {
+    /// Organisation id (server-assigned).
     pub id: String,
+    /// Display name, 1 to 200 characters.
     pub name: String,
+    /// Sponsor, CDMO or platform operator.
     pub kind: OrganizationKind,
     /// Whether a platform admin has verified this organisation.
     pub verified: bool,
+    /// When a platform admin verified it; absent while unverified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<DateTime<Utc>>,
+    /// When the organisation was created.
     pub created_at: DateTime<Utc>,
 }
 
@@ -53,6 +58,7 @@ pub struct SignUpRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
+    /// Login email address, at most 254 characters; stored in lower case.
     pub email: String,
     /// At least 12 characters.
     pub password: String,
@@ -62,7 +68,9 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignUpResponse {
+    /// The new organisation; it starts unverified.
     pub organization: Organization,
+    /// The first admin user; sign in with its email and password.
     pub admin: User,
 }
 
@@ -70,10 +78,15 @@ pub struct SignUpResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
+    /// User id (server-assigned).
     pub id: String,
+    /// The organisation the user belongs to.
     pub organization_id: String,
+    /// Login email address, in lower case.
     pub email: String,
+    /// The user's role in its organisation.
     pub role: Role,
+    /// When the user was created.
     pub created_at: DateTime<Utc>,
 }
 
@@ -81,9 +94,11 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUserRequest {
+    /// Login email address, at most 254 characters; stored in lower case.
     pub email: String,
     /// At least 12 characters.
     pub password: String,
+    /// The new user's role.
     pub role: Role,
 }
 
@@ -92,8 +107,10 @@ pub struct CreateUserRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct OrganizationFilter {
+    /// Only organisations of this kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<OrganizationKind>,
+    /// Only verified (`true`) or only unverified (`false`) organisations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Page size, 1 to 200 (default 50).

@@ -10,7 +10,9 @@ pub const MAX_PAGE_LIMIT: u32 = 200;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
+    /// The items of this page, at most `limit` of them.
     pub items: Vec<T>,
+    /// Opaque cursor of the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

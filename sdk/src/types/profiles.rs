@@ -10,8 +10,11 @@ use super::CommaSeparated;
 closed_set! {
     /// What kind of manufacturer this is.
     CdmoType {
+        /// A commercial contract development and manufacturing organisation.
         CommercialCdmo = "commercial_cdmo",
+        /// An academic GMP facility (e.g. a university centre making early-phase batches).
         AcademicGmpCentre = "academic_gmp_centre",
+        /// A GMP facility in a hospital that manufactures for trials.
         HospitalGmpCentre = "hospital_gmp_centre",
         /// Manufactures inside a treating hospital (decentralised production).
         PointOfCare = "point_of_care",
@@ -20,23 +23,42 @@ closed_set! {
 
 closed_set! {
     /// EU GMP cleanroom grade (ISO 5 to 8 equivalents).
-    CleanroomGrade { A = "a", B = "b", C = "c", D = "d" }
+    CleanroomGrade {
+        /// Grade A (ISO 5): critical zone for open aseptic operations.
+        A = "a",
+        /// Grade B (ISO 5 at rest, ISO 7 in operation): background for grade A.
+        B = "b",
+        /// Grade C (ISO 7 at rest, ISO 8 in operation).
+        C = "c",
+        /// Grade D (ISO 8 at rest).
+        D = "d",
+    }
 }
 
 closed_set! {
     /// Regulatory authority.
     Authority {
+        /// US Food and Drug Administration.
         Fda = "fda",
+        /// European Medicines Agency.
         Ema = "ema",
         /// An EU member-state competent authority (e.g. ANSM, PEI, AEMPS).
         EuMemberState = "eu_member_state",
+        /// UK Medicines and Healthcare products Regulatory Agency.
         Mhra = "mhra",
+        /// Japan's Pharmaceuticals and Medical Devices Agency.
         Pmda = "pmda",
+        /// Health Canada.
         HealthCanada = "health_canada",
+        /// Australia's Therapeutic Goods Administration.
         Tga = "tga",
+        /// China's National Medical Products Administration.
         Nmpa = "nmpa",
+        /// Russia's Federal Service for Surveillance in Healthcare.
         Roszdravnadzor = "roszdravnadzor",
+        /// Singapore's Health Sciences Authority.
         Hsa = "hsa",
+        /// Any other authority or accrediting body (e.g. FACT, JACIE).
         Other = "other",
     }
 }
@@ -44,10 +66,15 @@ closed_set! {
 closed_set! {
     /// Kind of licence, approval or accreditation.
     LicenceKind {
+        /// Authorisation to manufacture medicinal products (e.g. an EU MIA).
         ManufacturingAuthorisation = "manufacturing_authorisation",
+        /// Licence to manufacture investigational medicinal products for trials.
         ImpLicence = "imp_licence",
+        /// A site named in an approved FDA Biologics License Application.
         BlaApprovedSite = "bla_approved_site",
+        /// Hospital exemption (or national equivalent) for in-hospital ATMP manufacture.
         HospitalExemption = "hospital_exemption",
+        /// FACT or JACIE accreditation for cellular therapy.
         FactJacieAccreditation = "fact_jacie_accreditation",
     }
 }
@@ -55,9 +82,13 @@ closed_set! {
 closed_set! {
     /// Outcome of a regulatory inspection.
     InspectionOutcome {
+        /// No observations.
         NoFindings = "no_findings",
+        /// Minor deficiencies only.
         MinorFindings = "minor_findings",
+        /// At least one major deficiency.
         MajorFindings = "major_findings",
+        /// At least one critical deficiency.
         CriticalFindings = "critical_findings",
         /// Warning letter, suspension or other enforcement.
         Enforcement = "enforcement",
@@ -77,17 +108,27 @@ closed_set! {
 closed_set! {
     /// Product modality.
     Modality {
+        /// Chimeric antigen receptor T cells.
         CarT = "car_t",
+        /// T cells engineered with a T-cell receptor.
         TcrT = "tcr_t",
+        /// Tumour-infiltrating lymphocytes.
         Til = "til",
         /// NK and CAR-NK cells.
         Nk = "nk",
+        /// Regulatory T cells.
         Treg = "treg",
+        /// Gamma-delta T cells.
         GammaDeltaT = "gamma_delta_t",
+        /// Gene-modified haematopoietic stem cells.
         GeneModifiedHsc = "gene_modified_hsc",
+        /// Mesenchymal stromal (stem) cells.
         Msc = "msc",
+        /// Cells derived from induced pluripotent stem cells.
         IpscDerived = "ipsc_derived",
+        /// Dendritic cells.
         DendriticCells = "dendritic_cells",
+        /// T-cell progenitors.
         TCellProgenitors = "t_cell_progenitors",
         /// Exosomes, secretome.
         CellDerivedProducts = "cell_derived_products",
@@ -99,12 +140,15 @@ closed_set! {
 closed_set! {
     /// Gene-modification method.
     GeneModificationMethod {
+        /// Lentiviral vector transduction.
         Lentiviral = "lentiviral",
+        /// Gamma-retroviral vector transduction.
         GammaRetroviral = "gamma_retroviral",
         /// Sleeping Beauty, piggyBac.
         Transposon = "transposon",
         /// CRISPR and other gene editing.
         GeneEditing = "gene_editing",
+        /// Transient expression by mRNA electroporation.
         MrnaElectroporation = "mrna_electroporation",
         /// Unmodified cells.
         None = "none",
@@ -113,18 +157,30 @@ closed_set! {
 
 closed_set! {
     /// Where viral vector comes from.
-    VectorSupply { InHouse = "in_house", Partner = "partner", SponsorSupplied = "sponsor_supplied" }
+    VectorSupply {
+        /// The CDMO makes the vector itself.
+        InHouse = "in_house",
+        /// From the CDMO's vector partner.
+        Partner = "partner",
+        /// The sponsor supplies the vector.
+        SponsorSupplied = "sponsor_supplied",
+    }
 }
 
 closed_set! {
     /// Development phase, in order.
     Phase {
+        /// Process development and engineering runs, before clinical use.
         ProcessDevelopment = "process_development",
+        /// Phase I.
         Phase1 = "phase_1",
+        /// Phase I/II.
         Phase1_2 = "phase_1_2",
+        /// Phase II.
         Phase2 = "phase_2",
         /// Pivotal.
         Phase3 = "phase_3",
+        /// Commercial supply of an approved product.
         Commercial = "commercial",
     }
 }
@@ -132,32 +188,53 @@ closed_set! {
 closed_set! {
     /// Manufacturing platform.
     Platform {
+        /// Miltenyi CliniMACS Prodigy.
         ClinimacsProdigy = "clinimacs_prodigy",
+        /// Lonza Cocoon.
         LonzaCocoon = "lonza_cocoon",
+        /// Cellares Cell Shuttle.
         CellaresCellShuttle = "cellares_cell_shuttle",
+        /// G-Rex gas-permeable culture vessels.
         GRex = "g_rex",
+        /// Rocking-motion (wave) bioreactor.
         RockingMotionBioreactor = "rocking_motion_bioreactor",
+        /// Stirred-tank bioreactor.
         StirredTankBioreactor = "stirred_tank_bioreactor",
+        /// Another platform, named in `name`.
         Other = "other",
     }
 }
 
 closed_set! {
     /// How final containers are filled.
-    FillAutomation { Manual = "manual", SemiAutomated = "semi_automated", Automated = "automated" }
+    FillAutomation {
+        /// Filled by hand.
+        Manual = "manual",
+        /// Semi-automated vial or bag filling.
+        SemiAutomated = "semi_automated",
+        /// Automated vial or bag filling.
+        Automated = "automated",
+    }
 }
 
 closed_set! {
     /// QC assay.
     QcAssay {
+        /// Compendial (pharmacopoeia) sterility test.
         CompendialSterility = "compendial_sterility",
+        /// Rapid microbiological method for sterility.
         RapidMicrobiology = "rapid_microbiology",
+        /// Mycoplasma test.
         Mycoplasma = "mycoplasma",
+        /// Bacterial endotoxin test.
         Endotoxin = "endotoxin",
         /// Identity and phenotype by flow cytometry.
         IdentityFlow = "identity_flow",
+        /// Potency assay.
         Potency = "potency",
+        /// Vector copy number per cell.
         VectorCopyNumber = "vector_copy_number",
+        /// Replication-competent lentivirus or retrovirus test.
         ReplicationCompetentVirus = "replication_competent_virus",
     }
 }
@@ -165,37 +242,63 @@ closed_set! {
 closed_set! {
     /// World region, for shipping destinations and site filters.
     Region {
+        /// Europe, including the UK, Russia and Ukraine.
         Europe = "europe",
+        /// United States and Canada (Mexico is in `latin_america`).
         NorthAmerica = "north_america",
+        /// Mexico, Central and South America, the Caribbean.
         LatinAmerica = "latin_america",
+        /// Asia and Oceania, including Central Asia.
         AsiaPacific = "asia_pacific",
+        /// Middle East, including Turkey and the South Caucasus.
         MiddleEast = "middle_east",
+        /// Africa, including Egypt.
         Africa = "africa",
     }
 }
 
 closed_set! {
     /// Logistics hub coverage.
-    HubScope { Local = "local", Global = "global" }
+    HubScope {
+        /// Serves its own country or region.
+        Local = "local",
+        /// Serves destinations worldwide.
+        Global = "global",
+    }
 }
 
 closed_set! {
     /// A top-level section of the profile; evidence and confidence are per section.
     ProfileSection {
+        /// `organization`: name, type, years, website, description.
         Organization = "organization",
+        /// `sites`: locations, cleanrooms, licences, inspections.
         Sites = "sites",
+        /// `donor_sources`: autologous and allogeneic experience.
         DonorSources = "donor_sources",
+        /// `modalities`: product types manufactured.
         Modalities = "modalities",
+        /// `gene_modification`: methods and vector supply.
         GeneModification = "gene_modification",
+        /// `phases`: track record per phase.
         Phases = "phases",
+        /// `platforms`: manufacturing platforms and units.
         Platforms = "platforms",
+        /// `automation`: wash, formulation, fill, freezers.
         Automation = "automation",
+        /// `quality`: quality system.
         Quality = "quality",
+        /// `qc`: QC assays and release.
         Qc = "qc",
+        /// `cryo`: cryogenic storage.
         Cryo = "cryo",
+        /// `logistics`: shipping, hubs, regions served.
         Logistics = "logistics",
+        /// `performance`: duration, turnaround, success rate.
         Performance = "performance",
+        /// `tech_transfer`: duration, cost, services.
         TechTransfer = "tech_transfer",
+        /// `soft_factors`: self-declared, never carries evidence.
         SoftFactors = "soft_factors",
     }
 }
@@ -215,21 +318,33 @@ closed_set! {
 closed_set! {
     /// Kind of evidence.
     EvidenceKind {
+        /// A document, e.g. a validation report or quality manual extract.
         Document = "document",
+        /// A certificate, e.g. a GMP certificate or licence.
         Certificate = "certificate",
+        /// A regulator's inspection report.
         InspectionReport = "inspection_report",
+        /// An entry in a public registry, e.g. EudraGMDP.
         ThirdPartyRegistry = "third_party_registry",
     }
 }
 
 closed_set! {
     /// Verification state of one evidence item.
-    EvidenceStatus { Unverified = "unverified", Verified = "verified", Expired = "expired" }
+    EvidenceStatus {
+        /// Not verified by a platform admin (or reset by an edit of the fact).
+        Unverified = "unverified",
+        /// Verified by a platform admin and not expired.
+        Verified = "verified",
+        /// Past its `expires_on` date, verified or not.
+        Expired = "expired",
+    }
 }
 
 closed_set! {
     /// Order of search results.
     ProfileSort {
+        /// By name.
         Name = "name",
         /// Most recently updated first.
         Updated = "updated",
@@ -241,33 +356,48 @@ closed_set! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CapabilityProfile {
+    /// Who the CDMO is.
     pub organization: OrganizationFacts,
     /// At least one site.
     pub sites: Vec<Site>,
+    /// Autologous and/or allogeneic experience; at least one.
     pub donor_sources: DonorSourceExperience,
+    /// Modalities manufactured; at least one, no repeats.
     pub modalities: Vec<Modality>,
+    /// Gene-modification methods and vector supply.
     pub gene_modification: GeneModification,
     /// Track record per phase; a phase absent means no experience of it.
     pub phases: Vec<PhaseExperience>,
+    /// Manufacturing platforms run.
     pub platforms: Vec<PlatformCapability>,
+    /// Supporting automation.
     pub automation: Automation,
+    /// Quality system.
     pub quality: QualitySystem,
+    /// QC and release testing.
     pub qc: QualityControl,
+    /// Cryogenic storage.
     pub cryo: CryoStorage,
+    /// Shipping and logistics.
     pub logistics: Logistics,
+    /// Process performance.
     pub performance: Performance,
+    /// Tech transfer into the CDMO.
     pub tech_transfer: TechTransfer,
     /// Self-declared and subjective: shown, never verified, kept apart from facts.
     pub soft_factors: SoftFactors,
 }
 
+/// Who the CDMO is (the `organization` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganizationFacts {
     /// Public name, 1 to 200 characters.
     pub name: String,
+    /// What kind of manufacturer this is.
     #[serde(rename = "type")]
     pub cdmo_type: CdmoType,
+    /// Years in operation, 0 to 200.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years_in_operation: Option<u32>,
     /// http(s) URL.
@@ -278,31 +408,42 @@ pub struct OrganizationFacts {
     pub description: Option<String>,
 }
 
+/// A manufacturing site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Site {
     /// Stable key of the site within the profile (`[a-z0-9-]`, 1 to 50), e.g. `lyon-1`.
     pub key: String,
+    /// Site name, 1 to 200 characters.
     pub name: String,
     /// ISO 3166-1 alpha-2 code, upper case.
     pub country: String,
+    /// City, 1 to 100 characters.
     pub city: String,
+    /// Latitude, decimal degrees (-90 to 90); used for distances.
     pub latitude: f64,
+    /// Longitude, decimal degrees (-180 to 180).
     pub longitude: f64,
+    /// Cleanroom suites, one entry per grade.
     #[serde(default)]
     pub cleanrooms: Vec<CleanroomSuite>,
     /// Processing in closed systems (can sit in a grade C/D background).
     pub closed_processing: bool,
+    /// Processing in isolators.
     pub isolators: bool,
+    /// Licences, approvals and accreditations the site holds.
     #[serde(default)]
     pub licences: Vec<Licence>,
+    /// Regulatory inspections of the site.
     #[serde(default)]
     pub inspections: Vec<Inspection>,
 }
 
+/// The cleanroom suites of one grade at a site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CleanroomSuite {
+    /// EU GMP grade.
     pub grade: CleanroomGrade,
     /// Number of suites of this grade, at least 1.
     pub count: u32,
@@ -310,35 +451,48 @@ pub struct CleanroomSuite {
     pub area_m2: f64,
 }
 
+/// A licence, approval or accreditation held by a site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Licence {
+    /// The issuing authority.
     pub authority: Authority,
+    /// Kind of licence.
     pub kind: LicenceKind,
     /// What the licence covers, e.g. `ATMP manufacture, somatic cell therapy`.
     pub scope: String,
+    /// Date granted; not in the future.
     pub granted_on: NaiveDate,
+    /// Expiry date, after `granted_on`; absent when it does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
 }
 
+/// A regulatory inspection of a site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inspection {
+    /// The inspecting authority.
     pub authority: Authority,
+    /// Date of the inspection; not in the future.
     pub date: NaiveDate,
+    /// What the inspection found.
     pub outcome: InspectionOutcome,
 }
 
+/// Experience per donor source; declare at least one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DonorSourceExperience {
+    /// Autologous experience; absent if none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autologous: Option<AutologousExperience>,
+    /// Allogeneic experience; absent if none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allogeneic: Option<AllogeneicExperience>,
 }
 
+/// Autologous (patient-specific, scale-out) manufacturing experience.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutologousExperience {
@@ -346,6 +500,7 @@ pub struct AutologousExperience {
     pub batches_per_year: u32,
 }
 
+/// Allogeneic (off-the-shelf, scale-up) manufacturing experience.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllogeneicExperience {
@@ -355,17 +510,22 @@ pub struct AllogeneicExperience {
     pub doses_per_batch: u32,
 }
 
+/// Gene-modification capabilities.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeneModification {
+    /// Methods performed, no repeats (`none`: unmodified cells).
     pub methods: Vec<GeneModificationMethod>,
+    /// Where viral vector can come from, no repeats.
     #[serde(default)]
     pub vector_supply: Vec<VectorSupply>,
 }
 
+/// Track record in one phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseExperience {
+    /// The phase; each phase at most once per profile.
     pub phase: Phase,
     /// Programmes supported in this phase.
     pub programmes: u32,
@@ -373,81 +533,107 @@ pub struct PhaseExperience {
     pub gmp_batches: u32,
 }
 
+/// A manufacturing platform the CDMO runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlatformCapability {
+    /// The platform.
     pub platform: Platform,
     /// Required for `other`: the platform's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Number of units (instruments or vessels), 1 to 10,000.
     pub units: u32,
     /// Batches that can run at the same time on these units.
     pub parallel_batches: u32,
 }
 
+/// Supporting automation (the `automation` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Automation {
+    /// Automated cell wash and concentration.
     pub automated_wash_concentration: bool,
+    /// Automated final formulation.
     pub automated_formulation: bool,
+    /// How final containers (vials, bags) are filled.
     pub fill: FillAutomation,
+    /// Number of controlled-rate freezers, 0 to 1,000.
     pub controlled_rate_freezers: u32,
 }
 
+/// Quality system elements in place (the `quality` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualitySystem {
+    /// A quality management system.
     pub qms: bool,
+    /// A GMP warehouse for materials and product.
     pub gmp_warehouse: bool,
+    /// A validation programme.
     pub validation_programme: bool,
+    /// A calibration programme.
     pub calibration_programme: bool,
 }
 
+/// QC and release testing (the `qc` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualityControl {
+    /// QC assays performed in house, no repeats.
     pub in_house_assays: Vec<QcAssay>,
+    /// Typical QC release turnaround, days (0 to 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_turnaround_days: Option<u32>,
     /// EU Qualified Person release.
     pub qp_release: bool,
 }
 
+/// Cryogenic storage (the `cryo` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CryoStorage {
     /// Lowest storage temperature, degrees Celsius (LN2 vapour phase: about -150 to -190).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_storage_temp_c: Option<i32>,
+    /// Storage positions available (e.g. bags or vials).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_positions: Option<u32>,
+    /// Controlled-rate freezing of product in house.
     pub controlled_rate_freezing: bool,
 }
 
+/// Shipping and logistics (the `logistics` section).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Logistics {
     /// Hours from release to a shipment leaving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping_lead_time_hours: Option<u32>,
+    /// Logistics hubs used.
     #[serde(default)]
     pub hubs: Vec<LogisticsHub>,
+    /// Regions the CDMO ships to, no repeats.
     pub regions_served: Vec<Region>,
     /// Chain of identity and custody tracked end to end.
     pub chain_of_custody: bool,
 }
 
+/// A logistics hub.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogisticsHub {
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// Local or global coverage.
     pub scope: HubScope,
 }
 
+/// Process performance, as declared (the `performance` section).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Performance {
+    /// Manufacturing process duration, days (0 to 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_duration_days: Option<u32>,
     /// Median vein-to-vein (or order-to-release) turnaround.
@@ -458,31 +644,42 @@ pub struct Performance {
     pub success_rate_percent: Option<f64>,
 }
 
+/// Tech transfer into the CDMO (the `tech_transfer` section).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TechTransfer {
+    /// Shortest typical transfer, months (0 to 120).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_months_min: Option<u32>,
+    /// Longest typical transfer, months (0 to 120); not below the minimum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_months_max: Option<u32>,
+    /// Lowest typical transfer cost, USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd_min: Option<u64>,
+    /// Highest typical transfer cost, USD; not below the minimum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_usd_max: Option<u64>,
+    /// Engineering runs in a typical transfer, 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engineering_runs: Option<u32>,
+    /// Supports comparability studies after process changes.
     pub comparability_support: bool,
+    /// Offers process development services.
     pub process_development_services: bool,
 }
 
+/// Subjective, self-declared factors (the `soft_factors` section); never verified.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoftFactors {
     /// ISO 639-1 codes, lower case.
     #[serde(default)]
     pub languages: Vec<String>,
+    /// Flexibility for small early-phase batches, free text up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub small_batch_flexibility: Option<String>,
+    /// How the CDMO communicates with sponsors, free text up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub communication: Option<String>,
 }
@@ -491,7 +688,9 @@ pub struct SoftFactors {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SectionConfidence {
+    /// The profile section.
     pub section: ProfileSection,
+    /// How far its facts can be trusted.
     pub confidence: Confidence,
 }
 
@@ -499,17 +698,22 @@ pub struct SectionConfidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CdmoProfile {
+    /// Profile id (server-assigned), as in `/v1/cdmos/{id}`.
     pub id: String,
+    /// The CDMO organisation that owns the profile.
     pub organization_id: String,
     /// Whether a platform admin verified the CDMO organisation; unverified CDMOs are
     /// listed but flagged.
     pub organization_verified: bool,
     /// The current revision number, starting at 1.
     pub revision: u32,
+    /// When the profile was created (revision 1).
     pub created_at: DateTime<Utc>,
+    /// When the current revision was made.
     pub updated_at: DateTime<Utc>,
     /// Confidence of every section, in section order.
     pub confidence: Vec<SectionConfidence>,
+    /// The document at the current revision.
     pub profile: CapabilityProfile,
 }
 
@@ -517,11 +721,15 @@ pub struct CdmoProfile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileRevision {
+    /// The profile this revision belongs to.
     pub profile_id: String,
+    /// Revision number, from 1.
     pub revision: u32,
     /// The user or API key that made the change.
     pub created_by: String,
+    /// When the revision was made.
     pub created_at: DateTime<Utc>,
+    /// The document as of this revision.
     pub profile: CapabilityProfile,
 }
 
@@ -529,8 +737,11 @@ pub struct ProfileRevision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileRevisionSummary {
+    /// Revision number, from 1.
     pub revision: u32,
+    /// The user or API key that made the change.
     pub created_by: String,
+    /// When the revision was made.
     pub created_at: DateTime<Utc>,
 }
 
@@ -540,8 +751,10 @@ pub struct ProfileRevisionSummary {
 pub struct FieldChange {
     /// JSON pointer of the changed value, e.g. `/sites/0/closed_processing`.
     pub path: String,
+    /// The value before; absent when it was added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
+    /// The value after; absent when it was removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
 }
@@ -550,8 +763,11 @@ pub struct FieldChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionDiff {
+    /// The newer revision.
     pub revision: u32,
+    /// The older revision it is compared with.
     pub against: u32,
+    /// Every changed value (arrays compared by position).
     pub changes: Vec<FieldChange>,
 }
 
@@ -569,18 +785,28 @@ pub struct DiffParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CdmoSummary {
+    /// Profile id.
     pub id: String,
+    /// The CDMO organisation.
     pub organization_id: String,
+    /// The CDMO's public name.
     pub name: String,
+    /// What kind of manufacturer this is.
     pub cdmo_type: CdmoType,
+    /// Whether a platform admin verified the CDMO organisation.
     pub organization_verified: bool,
+    /// Distinct site countries (ISO 3166-1 alpha-2), in site order.
     pub countries: Vec<String>,
+    /// Donor sources with declared experience.
     pub donor_sources: Vec<DonorSource>,
+    /// Modalities manufactured.
     pub modalities: Vec<Modality>,
     /// The latest phase with at least one programme.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_phase: Option<Phase>,
+    /// The current revision number.
     pub revision: u32,
+    /// When the current revision was made.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -658,11 +884,14 @@ pub struct NewEvidence {
     /// JSON pointer into the profile: a section (`/qc`) or a fact
     /// (`/sites/0/licences/1`). It must exist in the current revision.
     pub subject: String,
+    /// Kind of evidence.
     pub kind: EvidenceKind,
     /// Document number, certificate id or registry entry.
     pub reference: String,
+    /// Where the evidence can be read: an http(s) URL, at most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// When the evidence stops being valid; absent if it does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
 }
@@ -671,24 +900,37 @@ pub struct NewEvidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
+    /// Evidence id (server-assigned).
     pub id: String,
+    /// The profile the evidence is for.
     pub profile_id: String,
+    /// JSON pointer into the profile of the fact or section it backs.
     pub subject: String,
+    /// The section `subject` falls in.
     pub section: ProfileSection,
+    /// Kind of evidence.
     pub kind: EvidenceKind,
+    /// Document number, certificate id or registry entry.
     pub reference: String,
+    /// Where the evidence can be read; absent when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// When the evidence stops being valid; absent if it does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
+    /// Verification state as of today.
     pub status: EvidenceStatus,
+    /// Id of the platform admin (user or API key) that verified it; absent while unverified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_by: Option<String>,
+    /// When it was verified; absent while unverified, and cleared when an edit resets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<DateTime<Utc>>,
     /// When an edit of the fact reset an earlier verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_reset_at: Option<DateTime<Utc>>,
+    /// The user or API key that added it.
     pub created_by: String,
+    /// When it was added.
     pub created_at: DateTime<Utc>,
 }

@@ -22,5 +22,10 @@ pub struct Readiness {
 
 closed_set! {
     /// Storage backend.
-    DatabaseBackend { Sqlite = "sqlite", Postgres = "postgres" }
+    DatabaseBackend {
+        /// SQLite (single file; development and small deployments).
+        Sqlite = "sqlite",
+        /// PostgreSQL.
+        Postgres = "postgres",
+    }
 }

@@ -13,8 +13,9 @@ use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
-use crate::db::capacity::{self, Claim, NewHold, ReservationParty, ReservationRow, Transition};
+use crate::db::capacity::{self, Claim, NewHold, ReservationParty, ReservationRow};
 use crate::db::{StoreError, now, programs};
+use crate::domain::reservations::Transition;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::startup::AppState;
 
@@ -256,7 +257,7 @@ pub async fn list_reservations(
             ));
         }
     };
-    let state_filter = filter.state.map(|s| s.as_str().to_owned());
+    let state_filter = filter.state;
     let rows = state
         .db
         .run(move |c| {

@@ -13,10 +13,10 @@ use crate::db::capacity::{BlockRow, EventRow, ReservationRow};
 use crate::db::documents;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
-use crate::domain::capacity::state_at;
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
+use crate::domain::reservations::state_at;
 use crate::error::ApiError;
 
 fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {

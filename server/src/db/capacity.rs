@@ -8,8 +8,11 @@
 
 use std::collections::HashMap;
 
+use cdmx_sdk::types::ReservationState;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+
+use crate::domain::reservations::{self as machine, Transition};
 
 use super::schema::{
     capacity_blocks, idempotency_keys, organizations, reservation_events, reservations,
@@ -135,7 +138,7 @@ pub fn active_holds(
     for chunk in block_ids.chunks(500) {
         let rows: Vec<(String, i32)> = reservations::table
             .filter(reservations::capacity_id.eq_any(chunk.to_vec()))
-            .filter(reservations::state.eq("held"))
+            .filter(reservations::state.eq(ReservationState::Held.as_str()))
             .filter(reservations::expires_at.gt(now))
             .select((reservations::capacity_id, reservations::slots))
             .load(conn)?;
@@ -155,20 +158,21 @@ pub fn release_expired(
 ) -> StoreResult<i32> {
     let due: Vec<(String, i32)> = reservations::table
         .filter(reservations::capacity_id.eq(block_id))
-        .filter(reservations::state.eq("held"))
+        .filter(reservations::state.eq(ReservationState::Held.as_str()))
         .filter(reservations::expires_at.le(now))
         .select((reservations::id, reservations::slots))
         .load(conn)?;
+    let expired = machine::apply(ReservationState::Held, Transition::Expire)?;
     let mut freed = 0;
     for (id, slots) in due {
         // Conditional on the state, so two transactions never free the same hold twice.
         let changed = diesel::update(
             reservations::table
                 .filter(reservations::id.eq(&id))
-                .filter(reservations::state.eq("held")),
+                .filter(reservations::state.eq(ReservationState::Held.as_str())),
         )
         .set((
-            reservations::state.eq("expired"),
+            reservations::state.eq(expired.as_str()),
             reservations::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -180,9 +184,9 @@ pub fn release_expired(
                 conn,
                 NewEvent {
                     reservation: &id,
-                    event: "expired",
-                    from: Some("held"),
-                    to: "expired",
+                    event: Transition::Expire.event(),
+                    from: Some(ReservationState::Held.as_str()),
+                    to: expired.as_str(),
                     actor: SYSTEM_ACTOR,
                     detail: None,
                 },
@@ -202,7 +206,7 @@ pub fn blocks_with_due_holds(
     limit: i64,
 ) -> StoreResult<Vec<String>> {
     Ok(reservations::table
-        .filter(reservations::state.eq("held"))
+        .filter(reservations::state.eq(ReservationState::Held.as_str()))
         .filter(reservations::expires_at.le(now))
         .select(reservations::capacity_id)
         .distinct()
@@ -339,7 +343,7 @@ fn sponsor_holds(
 ) -> StoreResult<i64> {
     let mut query = reservations::table
         .filter(reservations::sponsor_organization_id.eq(sponsor.to_owned()))
-        .filter(reservations::state.eq("held"))
+        .filter(reservations::state.eq(ReservationState::Held.as_str()))
         .filter(reservations::expires_at.gt(now))
         .select(reservations::slots)
         .into_boxed();
@@ -465,7 +469,7 @@ pub fn place_hold(
         cdmo_organization_id: block.organization_id,
         program_id: hold.program_id.clone(),
         slots: hold.slots,
-        state: "held".into(),
+        state: ReservationState::Held.as_str().into(),
         expires_at: now + limits.ttl,
         note: hold.note.clone(),
         created_at: now,
@@ -478,9 +482,10 @@ pub fn place_hold(
         conn,
         NewEvent {
             reservation: &row.id,
-            event: "held",
+            // Placing is not a transition: the event is named after the state it creates.
+            event: ReservationState::Held.as_str(),
             from: None,
-            to: "held",
+            to: ReservationState::Held.as_str(),
             actor: &hold.actor,
             detail: None,
         },
@@ -497,29 +502,20 @@ pub fn find_reservation(conn: &mut DbConnection, id: &str) -> StoreResult<Reserv
         .ok_or(StoreError::NotFound)
 }
 
-/// A state change a party asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    Confirm,
-    Decline,
-    Cancel,
+/// The stored state, typed. A value this release cannot read allows no transition, and
+/// the conflict names it as stored.
+fn stored_state(row: &ReservationRow, attempted: Transition) -> StoreResult<ReservationState> {
+    ReservationState::parse(&row.state).ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "the reservation is {}; it cannot be {attempted}",
+            row.state
+        ))
+    })
 }
 
-impl Transition {
-    fn name(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Confirm => ("confirmed", "confirmed"),
-            Self::Decline => ("declined", "declined"),
-            Self::Cancel => ("cancelled", "cancelled"),
-        }
-    }
-}
-
-fn illegal(current: &str, what: &str) -> StoreError {
-    StoreError::Conflict(format!("the reservation is {current}; it cannot be {what}"))
-}
-
-/// Applies a transition; illegal ones are conflicts naming the current state.
+/// Applies a party's transition (confirm, decline or cancel); illegal ones are
+/// conflicts naming the current state. The state machine decides, on the state read
+/// under the block's lock; the conditional slot updates keep the invariant.
 pub fn transition(
     conn: &mut DbConnection,
     id: &str,
@@ -531,29 +527,30 @@ pub fn transition(
     lock_block(conn, &before.capacity_id)?;
     release_expired(conn, &before.capacity_id, now)?;
     let current = find_reservation(conn, id)?;
-    let (event, to) = transition.name();
-    let legal = match transition {
-        Transition::Confirm | Transition::Decline => current.state == "held",
-        Transition::Cancel => current.state == "held" || current.state == "confirmed",
-    };
-    if !legal {
-        return Err(illegal(&current.state, event));
-    }
-    let was_confirmed = current.state == "confirmed";
-    give_back(conn, &current.capacity_id, current.slots, was_confirmed)?;
-    if transition == Transition::Confirm {
+    let from = stored_state(&current, transition)?;
+    let to = machine::apply(from, transition)?;
+    give_back(
+        conn,
+        &current.capacity_id,
+        current.slots,
+        from == ReservationState::Confirmed,
+    )?;
+    if to == ReservationState::Confirmed {
         take_slots(conn, &current.capacity_id, current.slots, true)?;
     }
     diesel::update(reservations::table.find(id))
-        .set((reservations::state.eq(to), reservations::updated_at.eq(now)))
+        .set((
+            reservations::state.eq(to.as_str()),
+            reservations::updated_at.eq(now),
+        ))
         .execute(conn)?;
     record(
         conn,
         NewEvent {
             reservation: id,
-            event,
-            from: Some(&current.state),
-            to,
+            event: transition.event(),
+            from: Some(from.as_str()),
+            to: to.as_str(),
             actor,
             detail: None,
         },
@@ -596,10 +593,9 @@ pub fn reschedule(
     release_expired(conn, &before.capacity_id, now)?;
     release_expired(conn, &target.id, now)?;
     let current = find_reservation(conn, id)?;
-    if current.state != "held" && current.state != "confirmed" {
-        return Err(illegal(&current.state, "rescheduled"));
-    }
-    let confirmed = current.state == "confirmed";
+    let state = stored_state(&current, Transition::Reschedule)?;
+    let state = machine::apply(state, Transition::Reschedule)?;
+    let confirmed = state == ReservationState::Confirmed;
     if !confirmed {
         check_hold_limits(
             conn,
@@ -622,9 +618,9 @@ pub fn reschedule(
         conn,
         NewEvent {
             reservation: id,
-            event: "rescheduled",
-            from: Some(&current.state),
-            to: &current.state,
+            event: Transition::Reschedule.event(),
+            from: Some(state.as_str()),
+            to: state.as_str(),
             actor,
             detail: Some(format!(
                 "from capacity {} to {}",
@@ -653,7 +649,7 @@ pub enum ReservationParty {
 pub fn list_reservations(
     conn: &mut DbConnection,
     party: &ReservationParty,
-    state: Option<String>,
+    state: Option<ReservationState>,
     capacity_id: Option<String>,
     after: Option<String>,
     fetch: i64,
@@ -668,7 +664,7 @@ pub fn list_reservations(
         }
     };
     if let Some(state) = state {
-        query = query.filter(reservations::state.eq(state));
+        query = query.filter(reservations::state.eq(state.as_str()));
     }
     if let Some(block) = capacity_id {
         query = query.filter(reservations::capacity_id.eq(block));

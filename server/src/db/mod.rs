@@ -183,6 +183,13 @@ impl StoreError {
     }
 }
 
+/// A transition the reservation's state does not allow: a conflict naming that state.
+impl From<crate::domain::reservations::IllegalTransition> for StoreError {
+    fn from(illegal: crate::domain::reservations::IllegalTransition) -> Self {
+        Self::Conflict(illegal.to_string())
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The pool, and the only way handlers reach it: every call runs off the async workers.

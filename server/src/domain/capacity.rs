@@ -1,8 +1,7 @@
-//! Capacity blocks and reservations: what a valid block is, and how a reservation's
-//! state reads at a given moment.
+//! Capacity blocks: what a valid block is. Reservations have their own module,
+//! [`super::reservations`].
 
-use cdmx_sdk::types::{CapabilityProfile, NewCapacityBlock, ReservationState};
-use chrono::NaiveDateTime;
+use cdmx_sdk::types::{CapabilityProfile, NewCapacityBlock};
 
 use super::Violations;
 
@@ -80,21 +79,6 @@ impl ValidBlock {
     }
 }
 
-/// A stored reservation state as of `now`: a hold past its expiry is expired, whether
-/// or not a sweep has recorded it yet.
-pub fn state_at(
-    stored: &str,
-    expires_at: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Option<ReservationState> {
-    let state = ReservationState::parse(stored)?;
-    Some(if state == ReservationState::Held && expires_at <= now {
-        ReservationState::Expired
-    } else {
-        state
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,21 +131,6 @@ mod tests {
                 "slots",
                 "price_band.max_usd"
             ]
-        );
-    }
-
-    #[test]
-    fn a_lapsed_hold_reads_as_expired_before_any_sweep() {
-        let t = NaiveDate::from_ymd_opt(2027, 1, 1)
-            .unwrap()
-            .and_hms_opt(12, 0, 0)
-            .unwrap();
-        let later = t + chrono::Duration::seconds(1);
-        assert_eq!(state_at("held", later, t), Some(ReservationState::Held));
-        assert_eq!(state_at("held", t, t), Some(ReservationState::Expired));
-        assert_eq!(
-            state_at("confirmed", t, later),
-            Some(ReservationState::Confirmed)
         );
     }
 }

@@ -9,6 +9,7 @@ pub mod matching;
 pub mod profiles;
 pub mod programs;
 pub mod reports;
+pub mod reservations;
 
 /// The bit set of `values` among `all` (closed sets have fewer than 32 members).
 pub fn mask_of<'a, T: PartialEq + 'a>(all: &[T], values: impl IntoIterator<Item = &'a T>) -> u32 {

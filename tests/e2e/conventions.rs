@@ -2,22 +2,13 @@
 //! mistake in a body is reported at once in plain words, conditional GETs answer 304,
 //! and optional bodies may be left out.
 
-use cdmx_e2e::{TestApp, base_profile};
+use cdmx_e2e::{TestApp, base_profile, expect_problem as problem};
 use cdmx_sdk::types::{
     Criterion, DonorSource, FieldError, GeneModificationMethod, Modality, OrganizationKind, Phase,
     Problem, Product, ProgramRequest, RequirementSet, Timeline, WeightedCriterion,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-async fn problem(response: reqwest::Response, status: StatusCode) -> Problem {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    response.json().await.unwrap()
-}
 
 fn fields(errors: &[FieldError]) -> Vec<(&str, &str)> {
     let mut fields: Vec<(&str, &str)> = errors

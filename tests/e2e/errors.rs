@@ -1,26 +1,9 @@
 //! Every error is an RFC 9457 problem document with the right status.
 
-use cdmx_e2e::TestApp;
-use cdmx_sdk::types::{NewUser, OrganizationKind, Problem, SignUpRequest};
+use cdmx_e2e::{TestApp, expect_problem as problem};
+use cdmx_sdk::types::{NewUser, OrganizationKind, SignUpRequest};
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn problem(response: reqwest::Response, status: StatusCode) -> Problem {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let problem: Problem = response.json().await.unwrap();
-    assert_eq!(problem.status, status.as_u16());
-    assert_eq!(problem.request_id.as_deref(), Some(request_id.as_str()));
-    problem
-}
 
 fn sign_up_body() -> serde_json::Value {
     json!({"name": "Acme Bio", "kind": "sponsor",

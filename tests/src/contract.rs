@@ -33,7 +33,9 @@ fn contract() -> &'static Contract {
         let text = std::fs::read_to_string(path).expect("openapi/cdmx.json is readable");
         let mut document: Value = serde_json::from_str(&text).expect("openapi/cdmx.json is JSON");
         if let Some(schemas) = document.pointer_mut("/components/schemas") {
-            close_objects(schemas);
+            // Closed everywhere, so an undocumented response field is a violation (the
+            // SDK tolerates new fields, but this server must document all it sends).
+            cdmx::openapi::close_objects(schemas);
         }
         let templates = document["paths"]
             .as_object()
@@ -47,22 +49,6 @@ fn contract() -> &'static Contract {
             validators: Mutex::new(HashMap::new()),
         }
     })
-}
-
-/// Closes every object that declares properties: a field the document does not name is
-/// a violation in a response (the SDK tolerates new fields, but this server must document
-/// every field it sends).
-fn close_objects(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
-                map.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            map.values_mut().for_each(close_objects);
-        }
-        Value::Array(items) => items.iter_mut().for_each(close_objects),
-        _ => {}
-    }
 }
 
 impl Contract {

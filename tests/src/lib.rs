@@ -245,6 +245,28 @@ impl OrgFixture {
     }
 }
 
+/// Reads a problem document, asserting the status, the media type and that the document
+/// carries the request id of the response.
+pub async fn expect_problem(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+) -> cdmx_sdk::types::Problem {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem: cdmx_sdk::types::Problem = response.json().await.unwrap();
+    assert_eq!(problem.status, status.as_u16());
+    assert_eq!(problem.request_id.as_deref(), Some(request_id.as_str()));
+    problem
+}
+
 /// The `p` quantile (0..=1) of sorted durations, in milliseconds, for benchmarks.
 pub fn percentile_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
     let rank = ((sorted.len().saturating_sub(1)) as f64 * p).round() as usize;

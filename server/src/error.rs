@@ -1,6 +1,10 @@
-//! The one error type of the HTTP edge, rendered as an RFC 9457 problem document.
+//! The one error type of the application, rendered as an RFC 9457 problem document at
+//! the HTTP edge.
 //!
-//! Internal causes are logged with the request id and never sent to the client.
+//! Internal causes keep their source chain for the log (with the request id) and are
+//! never sent to the client. The problem document is stamped with the request id and
+//! `instance` only when the response is written, on the request's own task, so errors
+//! raised on blocking threads (inside a database transaction) carry them too.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -12,6 +16,9 @@ use crate::domain::Violations;
 use crate::telemetry;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An underlying cause, kept for the log.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -49,8 +56,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] BoxError),
 }
 
 impl ApiError {
@@ -88,8 +95,9 @@ impl ApiError {
         }])
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::Internal(cause.to_string())
+    /// A failure that is not the caller's: the cause goes to the log, not the client.
+    pub fn internal(cause: impl Into<BoxError>) -> Self {
+        Self::Internal(cause.into())
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -141,10 +149,10 @@ impl ApiError {
         }
     }
 
-    /// The problem document for this error, stamped with the current request.
-    pub fn to_problem(&self) -> Problem {
+    /// The problem document for this error, not yet stamped with a request: what an
+    /// idempotency record stores, so that a replay is stamped with the retry's own id.
+    pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
-        let context = telemetry::current_request();
         let errors = match self {
             Self::BadRequest { errors, .. } | Self::Validation(errors) => errors.clone(),
             _ => Vec::new(),
@@ -154,10 +162,41 @@ impl ApiError {
             title: title.to_owned(),
             status: self.status_code().as_u16(),
             detail: self.detail(),
-            instance: context.as_ref().map(|c| c.path.clone()),
-            request_id: context.map(|c| c.request_id),
+            instance: None,
+            request_id: None,
             errors,
         }
+    }
+
+    /// The problem document for this error, stamped with the current request.
+    pub fn to_problem(&self) -> Problem {
+        let mut problem = self.problem();
+        stamp(&mut problem);
+        problem
+    }
+}
+
+/// Stamps a problem document with the request being answered (its id and path). Only
+/// the HTTP edge calls this, on the request's task, where the context is known.
+pub fn stamp(problem: &mut Problem) {
+    if let Some(context) = telemetry::current_request() {
+        problem.instance = Some(context.path);
+        problem.request_id = Some(context.request_id);
+    }
+}
+
+/// An error with its whole source chain, `outer: inner: root`, for one log line.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
 
@@ -183,7 +222,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::Internal(cause) = self {
-            tracing::error!(%cause, "internal error");
+            tracing::error!(error = %Chain(cause.as_ref()), "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type(PROBLEM_CONTENT_TYPE);
@@ -216,7 +255,7 @@ impl From<StoreError> for ApiError {
                     "the database cannot be reached right now; try again shortly".into(),
                 )
             }
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -247,6 +286,19 @@ mod tests {
         assert!(
             !text.contains("hunter2") && !text.contains("db.rs"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_chain_for_the_log() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("reading the profile")]
+        struct Outer(#[source] std::io::Error);
+        let error = ApiError::internal(Outer(std::io::Error::other("disk on fire")));
+        let source = std::error::Error::source(&error).expect("the cause is kept");
+        assert_eq!(
+            Chain(source).to_string(),
+            "reading the profile: disk on fire"
         );
     }
 

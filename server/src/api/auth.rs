@@ -35,7 +35,7 @@ pub async fn issue_token(
                 .run(move |c| accounts::find_user_by_email(c, &email))
                 .await?;
             let stored = user.as_ref().map(|u| u.password_hash.clone());
-            let valid = tokio::task::spawn_blocking(move || {
+            let valid = crate::telemetry::blocking(move || {
                 passwords::verify_login(&password, stored.as_deref())
             })
             .await

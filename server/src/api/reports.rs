@@ -148,7 +148,7 @@ pub async fn get_shortlist_report(
         }
         Format::Xlsx => {
             let created = shortlist.created_at;
-            let bytes = tokio::task::spawn_blocking(move || reports::xlsx(&data, created))
+            let bytes = crate::telemetry::blocking(move || reports::xlsx(&data, created))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
@@ -161,7 +161,7 @@ pub async fn get_shortlist_report(
                 .run(move |c| accounts::find_organization(c, &sponsor_id))
                 .await?
                 .name;
-            let bytes = tokio::task::spawn_blocking(move || reports::pdf(&data, &sponsor))
+            let bytes = crate::telemetry::blocking(move || reports::pdf(&data, &sponsor))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;

@@ -62,7 +62,14 @@ fn json_response(status: u16, body: String, replayed: bool) -> HttpResponse {
     if replayed {
         response.insert_header(("Idempotent-Replayed", HeaderValue::from_static("true")));
     }
-    response.body(body)
+    // A recorded refusal is stored unstamped: it names the request answering it now.
+    match serde_json::from_str::<Problem>(&body) {
+        Ok(mut problem) if !status.is_success() => {
+            crate::error::stamp(&mut problem);
+            response.json(problem)
+        }
+        _ => response.body(body),
+    }
 }
 
 /// Hold slots of a capacity block (sponsors). The hold expires unless the CDMO confirms
@@ -194,7 +201,7 @@ async fn place(
             let answer = |c: &mut crate::db::DbConnection,
                           error: ApiError|
              -> Result<(u16, String), StoreError> {
-                let problem = serde_json::to_string(&error.to_problem())
+                let problem = serde_json::to_string(&error.problem())
                     .map_err(|e| StoreError::Task(e.to_string()))?;
                 let status = error.status_code().as_u16();
                 capacity::complete_key(c, &organization_id, &key, status, &problem)?;

@@ -6,14 +6,10 @@
 //! `instance` only when the response is written, on the request's own task, so errors
 //! raised on blocking threads (inside a database transaction) carry them too.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use cdmx_sdk::types::{FieldError, Problem};
 
 use crate::db::StoreError;
 use crate::domain::Violations;
-use crate::telemetry;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -100,6 +96,31 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound | Self::RouteNotFound => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::NotAcceptable(_) => 406,
+            Self::Conflict(_) => 409,
+            Self::PreconditionFailed(_) => 412,
+            Self::PreconditionRequired(_) => 428,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Validation(_) => 422,
+            Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// A failure of the server, not of the request.
+    pub fn is_server_error(&self) -> bool {
+        self.status() >= 500
+    }
+
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             Self::BadRequest { .. } => ("malformed-request", "The request could not be read"),
@@ -149,8 +170,9 @@ impl ApiError {
         }
     }
 
-    /// The problem document for this error, not yet stamped with a request: what an
-    /// idempotency record stores, so that a replay is stamped with the retry's own id.
+    /// The problem document for this error, not yet stamped with a request (the HTTP
+    /// edge does that, `api::problem`): also what an idempotency record stores, so that
+    /// a replay is stamped with the retry's own id.
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
         let errors = match self {
@@ -160,28 +182,12 @@ impl ApiError {
         Problem {
             problem_type: format!("urn:cdmx:problem:{slug}"),
             title: title.to_owned(),
-            status: self.status_code().as_u16(),
+            status: self.status(),
             detail: self.detail(),
             instance: None,
             request_id: None,
             errors,
         }
-    }
-
-    /// The problem document for this error, stamped with the current request.
-    pub fn to_problem(&self) -> Problem {
-        let mut problem = self.problem();
-        stamp(&mut problem);
-        problem
-    }
-}
-
-/// Stamps a problem document with the request being answered (its id and path). Only
-/// the HTTP edge calls this, on the request's task, where the context is known.
-pub fn stamp(problem: &mut Problem) {
-    if let Some(context) = telemetry::current_request() {
-        problem.instance = Some(context.path);
-        problem.request_id = Some(context.request_id);
     }
 }
 
@@ -197,47 +203,6 @@ impl std::fmt::Display for Chain<'_> {
             source = cause.source();
         }
         Ok(())
-    }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = %Chain(cause.as_ref()), "internal error");
-        }
-        let mut response = HttpResponse::build(self.status_code());
-        response.content_type(PROBLEM_CONTENT_TYPE);
-        match self {
-            Self::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"cdmx\""));
-            }
-            Self::MethodNotAllowed { allowed } => {
-                if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                    response.insert_header((header::ALLOW, value));
-                }
-            }
-            _ => {}
-        }
-        response.json(self.to_problem())
     }
 }
 
@@ -280,7 +245,7 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        let problem = ApiError::internal("password=hunter2 at db.rs:42").to_problem();
+        let problem = ApiError::internal("password=hunter2 at db.rs:42").problem();
         assert_eq!(problem.status, 500);
         let text = serde_json::to_string(&problem).unwrap();
         assert!(
@@ -314,7 +279,7 @@ mod tests {
                 message: "is not an email".into(),
             },
         ])
-        .to_problem();
+        .problem();
         assert_eq!(problem.status, 422);
         assert_eq!(problem.problem_type, "urn:cdmx:problem:validation");
         assert_eq!(problem.errors.len(), 2);

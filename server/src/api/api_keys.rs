@@ -2,8 +2,8 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{ApiKey, CreateApiKeyRequest, CreatedApiKey, Page, PageParams};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
+use crate::app::pagination::PageRequest;
+use crate::app::views;
 use crate::auth::{Principal, api_keys};
 use crate::db::accounts::{self, ApiKeyRow};
 use crate::db::{new_id, now};

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{Me, PrincipalKind, Problem, TokenRequest, TokenResponse};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::views;
+use crate::app::views;
 use crate::auth::{Principal, api_keys, passwords};
 use crate::db::accounts;
 use crate::error::ApiError;

@@ -7,8 +7,8 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
+use crate::app::pagination::PageRequest;
+use crate::app::views;
 use crate::auth::Principal;
 use crate::db::capacity::{self, BlockQuery, BlockRow};
 use crate::db::{new_id, now, profiles};

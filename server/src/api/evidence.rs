@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{Evidence, EvidenceStatus, NewEvidence, Page, Problem};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::{today, views};
+use super::today;
+use crate::app::views;
 use crate::auth::Principal;
 use crate::db::profiles::{self, EvidenceRow};
 use crate::db::{StoreError, new_id, now};

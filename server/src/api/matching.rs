@@ -8,8 +8,9 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiJsonOrDefault, ApiQuery, NoQuery, if_match, with_etag};
-use super::pagination::PageRequest;
-use super::{today, views};
+use super::today;
+use crate::app::pagination::PageRequest;
+use crate::app::views;
 use crate::auth::Principal;
 use crate::db::capacity;
 use crate::db::documents;

@@ -1,11 +1,10 @@
-//! HTTP handlers by resource. Handlers are thin: extract, authorize, validate into
-//! domain types, call storage, map to a response.
+//! HTTP handlers by resource. Handlers are thin: extract the request, call one
+//! application function (`crate::app`), map its result to a response.
 
 pub mod extract;
 pub mod fallback;
 pub mod field_errors;
-pub mod pagination;
-pub mod views;
+pub mod problem;
 
 mod api_keys;
 mod auth;

@@ -5,8 +5,8 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
+use crate::app::pagination::PageRequest;
+use crate::app::views;
 use crate::auth::{Principal, passwords};
 use crate::db::accounts::{self, OrganizationQuery, OrganizationRow, UserRow};
 use crate::db::{new_id, now};

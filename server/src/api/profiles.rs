@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::extract::{ApiJson, ApiQuery, NoQuery, if_match, with_etag};
 use super::field_errors;
-use super::pagination::PageRequest;
-use super::{today, views};
+use super::today;
+use crate::app::pagination::PageRequest;
+use crate::app::views;
 use crate::auth::Principal;
 use crate::db::documents;
 use crate::db::profiles::{self, ProfileWrite};

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use cdmx_sdk::types::{Problem, ReportParams};
 
 use super::extract::ApiQuery;
-use super::views;
+use crate::app::views;
 use crate::auth::Principal;
 use crate::db::{accounts, programs};
 use crate::domain::reports::report_data;

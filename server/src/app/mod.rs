@@ -8,6 +8,8 @@
 //!
 //! [`ApiError`]: crate::error::ApiError
 
+pub mod matching;
 pub mod pagination;
+pub mod reports;
 pub mod reservations;
 pub mod views;

@@ -30,7 +30,8 @@ pub enum Action {
     ManageMembers,
     /// Create, list and revoke an organisation's API keys.
     ManageApiKeys,
-    /// Read public marketplace data: profiles, revisions, evidence, capacity.
+    /// Read public marketplace data (profiles, revisions, evidence, capacity) and run
+    /// ad-hoc matches over it.
     ReadMarketplace,
     /// Create the organisation's capability profile.
     CreateProfile,
@@ -42,8 +43,8 @@ pub enum Action {
     VerifyEvidence,
     /// Publish, change and withdraw capacity blocks.
     ManageCapacity,
-    /// Run matches, keep programmes and shortlists, download reports.
-    Match,
+    /// Keep programmes, match them, save shortlists and download their reports.
+    ManagePrograms,
     /// Hold slots of a capacity block.
     PlaceHold,
     /// List the reservations one is a party to.
@@ -72,7 +73,7 @@ impl Action {
         Action::ManageEvidence,
         Action::VerifyEvidence,
         Action::ManageCapacity,
-        Action::Match,
+        Action::ManagePrograms,
         Action::PlaceHold,
         Action::ListReservations,
         Action::ReadReservation,
@@ -155,6 +156,7 @@ use OrganizationKind::{Cdmo, Platform, Sponsor};
 const ANY_KIND: &[OrganizationKind] = &[Sponsor, Cdmo, Platform];
 
 /// The rule set. One line per action; the README's table says the same in words.
+#[rustfmt::skip]
 fn rule(action: Action) -> Rule {
     let rule = |kinds, role, scope, verified, kind_refusal| Rule {
         kinds,
@@ -168,94 +170,22 @@ fn rule(action: Action) -> Rule {
     use Scope::*;
     match action {
         ReadOrganization => rule(ANY_KIND, Member, OwnOrOperator, false, ""),
-        VerifyOrganization => rule(
-            &[Platform],
-            Admin,
-            Any,
-            false,
-            "this action is reserved to platform admins",
-        ),
+        VerifyOrganization => rule(&[Platform], Admin, Any, false, "this action is reserved to platform admins"),
         ManageMembers => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
         ManageApiKeys => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
         ReadMarketplace => rule(ANY_KIND, Member, Any, false, ""),
-        CreateProfile => rule(
-            &[Cdmo],
-            Admin,
-            OwnPrivate,
-            false,
-            "only CDMO organisations have capability profiles",
-        ),
-        EditProfile => rule(
-            &[Cdmo],
-            Member,
-            OwnPublic,
-            false,
-            "only the CDMO that owns this profile can change it",
-        ),
-        ManageEvidence => rule(
-            &[Cdmo],
-            Member,
-            OwnPublic,
-            false,
-            "only the CDMO that owns this profile can change its evidence",
-        ),
-        VerifyEvidence => rule(
-            &[Platform],
-            Admin,
-            Any,
-            false,
-            "this action is reserved to platform admins",
-        ),
-        ManageCapacity => rule(
-            &[Cdmo],
-            Member,
-            OwnPublic,
-            false,
-            "only the CDMO that owns this profile can manage its capacity",
-        ),
-        Match => rule(
-            &[Sponsor],
-            Member,
-            OwnPrivate,
-            false,
-            "matching, programmes and shortlists are for sponsor organisations",
-        ),
-        PlaceHold => rule(
-            &[Sponsor],
-            Member,
-            Any,
-            false,
-            "reservations are placed by sponsor organisations",
-        ),
-        ListReservations => rule(
-            &[Sponsor, Cdmo],
-            Member,
-            Any,
-            false,
-            "reservations are listed by their sponsor or CDMO",
-        ),
+        CreateProfile => rule(&[Cdmo], Admin, OwnPrivate, false, "only CDMO organisations have capability profiles"),
+        EditProfile => rule(&[Cdmo], Member, OwnPublic, false, "only the CDMO that owns this profile can change it"),
+        ManageEvidence => rule(&[Cdmo], Member, OwnPublic, false, "only the CDMO that owns this profile can change its evidence"),
+        VerifyEvidence => rule(&[Platform], Admin, Any, false, "this action is reserved to platform admins"),
+        ManageCapacity => rule(&[Cdmo], Member, OwnPublic, false, "only the CDMO that owns this profile can manage its capacity"),
+        ManagePrograms => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        PlaceHold => rule(&[Sponsor], Member, Any, false, "reservations are placed by sponsor organisations"),
+        ListReservations => rule(&[Sponsor, Cdmo], Member, Any, false, "reservations are listed by their sponsor or CDMO"),
         ReadReservation => rule(&[Sponsor, Cdmo], Member, EitherParty, false, ""),
-        ConfirmReservation => rule(
-            &[Cdmo],
-            Member,
-            CdmoParty,
-            true,
-            "only the CDMO can do this",
-        ),
-        DeclineReservation => rule(
-            &[Cdmo],
-            Member,
-            CdmoParty,
-            false,
-            "only the CDMO can do this",
-        ),
-        CancelReservation => rule(
-            &[Sponsor],
-            Member,
-            SponsorParty,
-            false,
-            "only the sponsor can do this",
-        ),
+        ConfirmReservation => rule(&[Cdmo], Member, CdmoParty, true, "only the CDMO can do this"),
+        DeclineReservation => rule(&[Cdmo], Member, CdmoParty, false, "only the CDMO can do this"),
+        CancelReservation => rule(&[Sponsor], Member, SponsorParty, false, "only the sponsor can do this"),
         RescheduleReservation => rule(&[Sponsor, Cdmo], Member, EitherParty, false, ""),
     }
 }
@@ -405,8 +335,8 @@ mod tests {
         (Action::VerifyEvidence, Case::Others, "FFFFFA"),
         (Action::ManageCapacity, Case::Own, "FFAAFF"),
         (Action::ManageCapacity, Case::Others, "FFFFFF"),
-        (Action::Match, Case::Own, "AAFFFF"),
-        (Action::Match, Case::Others, "NNNNNN"),
+        (Action::ManagePrograms, Case::Own, "AAFFFF"),
+        (Action::ManagePrograms, Case::Others, "NNNNNN"),
         (Action::PlaceHold, Case::Marketplace, "AAFFFF"),
         (Action::ListReservations, Case::Marketplace, "AAAAFF"),
         (Action::ReadReservation, Case::AsSponsor, "AAAAFF"),

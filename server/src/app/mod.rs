@@ -8,6 +8,7 @@
 //!
 //! [`ApiError`]: crate::error::ApiError
 
+pub mod accounts;
 pub mod matching;
 pub mod pagination;
 pub mod reports;

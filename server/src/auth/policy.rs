@@ -26,8 +26,10 @@ pub enum Action {
     ReadOrganization,
     /// Verify an organisation (platform operators).
     VerifyOrganization,
-    /// Add users to an organisation, list them.
+    /// Add users to an organisation.
     ManageMembers,
+    /// List an organisation's users.
+    ListMembers,
     /// Create, list and revoke an organisation's API keys.
     ManageApiKeys,
     /// Read public marketplace data (profiles, revisions, evidence, capacity) and run
@@ -62,10 +64,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
+        Action::ListMembers,
         Action::ManageApiKeys,
         Action::ReadMarketplace,
         Action::CreateProfile,
@@ -172,6 +175,7 @@ fn rule(action: Action) -> Rule {
         ReadOrganization => rule(ANY_KIND, Member, OwnOrOperator, false, ""),
         VerifyOrganization => rule(&[Platform], Admin, Any, false, "this action is reserved to platform admins"),
         ManageMembers => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
+        ListMembers => rule(ANY_KIND, Member, OwnPrivate, false, ""),
         ManageApiKeys => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
         ReadMarketplace => rule(ANY_KIND, Member, Any, false, ""),
         CreateProfile => rule(&[Cdmo], Admin, OwnPrivate, false, "only CDMO organisations have capability profiles"),
@@ -323,6 +327,8 @@ mod tests {
         (Action::VerifyOrganization, Case::Others, "FFFFFA"),
         (Action::ManageMembers, Case::Own, "FAFAFA"),
         (Action::ManageMembers, Case::Others, "NNNNNN"),
+        (Action::ListMembers, Case::Own, "AAAAAA"),
+        (Action::ListMembers, Case::Others, "NNNNNN"),
         (Action::ManageApiKeys, Case::Own, "FAFAFA"),
         (Action::ManageApiKeys, Case::Others, "NNNNNN"),
         (Action::ReadMarketplace, Case::Marketplace, "AAAAAA"),

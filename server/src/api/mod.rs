@@ -19,10 +19,6 @@ mod system;
 
 use utoipa_actix_web::scope;
 
-/// Today's date in UTC: what validation and evidence expiry are judged against.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every route. Only `service(...)` registrations reach the OpenAPI document,

@@ -9,7 +9,7 @@ use cdmx_sdk::types::{
 };
 
 use super::pagination::PageRequest;
-use super::views;
+use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
@@ -32,10 +32,6 @@ fn limit(limit: Option<u32>) -> Result<usize, ApiError> {
             format!("must be between 1 and {MAX_LIMIT}"),
         )),
     }
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 /// Authorizes work on the caller's own programmes and shortlists.

@@ -9,8 +9,15 @@
 //! [`ApiError`]: crate::error::ApiError
 
 pub mod accounts;
+pub mod capacity;
 pub mod matching;
 pub mod pagination;
+pub mod profiles;
 pub mod reports;
 pub mod reservations;
 pub mod views;
+
+/// Today's date in UTC: what validation and evidence expiry are judged against.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}

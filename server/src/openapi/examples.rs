@@ -532,14 +532,17 @@ fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
 }
 
 /// Query parameter examples by operation id: what Swagger UI's "Try it out" offers.
+/// A list parameter's example is a JSON array, as its schema says, not the comma-joined
+/// query text: Swagger UI parses a string value of an array parameter as JSON and fails
+/// the request before sending it.
 fn parameter_examples() -> Vec<(&'static str, &'static str, Value)> {
     let search = search();
     let mut out = Vec::new();
     if let Some(v) = search.donor_source {
-        out.push(("search_cdmos", "donor_source", json!(v)));
+        out.push(("search_cdmos", "donor_source", json!(v.0)));
     }
     if let Some(v) = search.modality {
-        out.push(("search_cdmos", "modality", json!(v)));
+        out.push(("search_cdmos", "modality", json!(v.0)));
     }
     if let Some(v) = search.min_phase {
         out.push(("search_cdmos", "min_phase", json!(v.as_str())));

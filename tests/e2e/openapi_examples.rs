@@ -354,15 +354,7 @@ async fn every_request_example_is_accepted_by_a_live_server_with_the_demo_data()
     let offered: Vec<String> = parameters
         .iter()
         .filter_map(|p| {
-            // A list parameter (style form, not exploded) goes on the wire comma-joined.
-            let example = match p.get("example")? {
-                Value::Array(values) => values
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()?
-                    .join(","),
-                value => value.as_str()?.to_owned(),
-            };
+            let example = p.get("example")?.as_str()?;
             Some(format!("{}={example}", p["name"].as_str()?))
         })
         .collect();

@@ -1,8 +1,7 @@
 //! Who is calling, and what they may do.
 //!
 //! Callers authenticate with a bearer JWT obtained from `POST /v1/auth/token` (password
-//! or API-key grant). Authorization rules live on [`Principal`], so that every handler
-//! says what it requires in one line.
+//! or API-key grant). What they may do is decided in one place, [`policy`].
 
 pub mod api_keys;
 pub mod passwords;
@@ -29,46 +28,6 @@ pub struct Principal {
     pub organization_id: String,
     pub organization_kind: OrganizationKind,
     pub role: Role,
-}
-
-impl Principal {
-    pub fn is_platform(&self) -> bool {
-        self.organization_kind == OrganizationKind::Platform
-    }
-
-    /// Reading an organisation's private data: its own members, and platform operators.
-    /// Anyone else is told it does not exist.
-    pub fn require_visible(&self, organization_id: &str) -> Result<(), ApiError> {
-        if self.organization_id == organization_id || self.is_platform() {
-            Ok(())
-        } else {
-            Err(ApiError::NotFound)
-        }
-    }
-
-    /// Managing an organisation (members, keys): its own admins only.
-    pub fn require_admin_of(&self, organization_id: &str) -> Result<(), ApiError> {
-        if self.organization_id != organization_id {
-            return Err(ApiError::NotFound);
-        }
-        if self.role != Role::Admin {
-            return Err(ApiError::Forbidden(
-                "this action needs the organisation's admin role".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Operating the marketplace (verifying organisations): platform admins only.
-    pub fn require_platform_admin(&self) -> Result<(), ApiError> {
-        if self.is_platform() && self.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "this action is reserved to platform admins".into(),
-            ))
-        }
-    }
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
@@ -119,65 +78,5 @@ impl FromRequest for Principal {
             }
             Ok(principal)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn principal(org: &str, kind: OrganizationKind, role: Role) -> Principal {
-        Principal {
-            kind: PrincipalKind::User,
-            id: "u".into(),
-            organization_id: org.into(),
-            organization_kind: kind,
-            role,
-        }
-    }
-
-    #[test]
-    fn other_organisations_private_data_is_not_found_not_forbidden() {
-        let member = principal("a", OrganizationKind::Sponsor, Role::Admin);
-        assert!(member.require_visible("a").is_ok());
-        assert!(matches!(
-            member.require_visible("b"),
-            Err(ApiError::NotFound)
-        ));
-        assert!(matches!(
-            member.require_admin_of("b"),
-            Err(ApiError::NotFound)
-        ));
-    }
-
-    #[test]
-    fn members_cannot_administer_and_only_platform_admins_operate() {
-        let member = principal("a", OrganizationKind::Cdmo, Role::Member);
-        assert!(matches!(
-            member.require_admin_of("a"),
-            Err(ApiError::Forbidden(_))
-        ));
-        assert!(matches!(
-            member.require_platform_admin(),
-            Err(ApiError::Forbidden(_))
-        ));
-        let cdmo_admin = principal("a", OrganizationKind::Cdmo, Role::Admin);
-        assert!(matches!(
-            cdmo_admin.require_platform_admin(),
-            Err(ApiError::Forbidden(_))
-        ));
-        let platform_member = principal("p", OrganizationKind::Platform, Role::Member);
-        assert!(platform_member.require_visible("a").is_ok());
-        assert!(matches!(
-            platform_member.require_platform_admin(),
-            Err(ApiError::Forbidden(_))
-        ));
-        let platform_admin = principal("p", OrganizationKind::Platform, Role::Admin);
-        assert!(platform_admin.require_platform_admin().is_ok());
-        // Operators see organisations but do not manage their members or keys.
-        assert!(matches!(
-            platform_admin.require_admin_of("a"),
-            Err(ApiError::NotFound)
-        ));
     }
 }

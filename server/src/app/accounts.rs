@@ -6,7 +6,7 @@ use cdmx_sdk::types::{
     SignUpResponse, TokenRequest, TokenResponse, User,
 };
 
-use super::pagination::PageRequest;
+use super::pagination::list_by_id;
 use super::views;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::auth::{Principal, api_keys, passwords};
@@ -157,19 +157,21 @@ pub async fn list_organizations(
     principal: &Principal,
     filter: OrganizationFilter,
 ) -> Result<Page<Organization>, ApiError> {
-    let page = PageRequest::parse(filter.limit, filter.cursor.as_deref())?;
     let operator = principal.organization_kind == OrganizationKind::Platform;
     let query = OrganizationQuery {
         only_id: (!operator).then(|| principal.organization_id.clone()),
         kind: filter.kind.map(|k| k.as_str().to_owned()),
         verified: filter.verified,
     };
-    let keyset = page.keyset()?;
-    let rows = state
-        .db
-        .run(move |c| accounts::list_organizations(c, &query, &keyset))
-        .await?;
-    page.page(rows, |r| &r.id, views::organization)
+    list_by_id(
+        &state.db,
+        filter.limit,
+        filter.cursor.as_deref(),
+        move |c, keyset| accounts::list_organizations(c, &query, keyset),
+        |r| &r.id,
+        views::organization,
+    )
+    .await
 }
 
 /// One organisation: its own members and platform operators.
@@ -255,13 +257,15 @@ pub async fn list_users(
         Action::ListMembers,
         Resource::OwnedBy(&organization_id),
     )?;
-    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let keyset = page.keyset()?;
-    let rows = state
-        .db
-        .run(move |c| accounts::list_users(c, &organization_id, &keyset))
-        .await?;
-    page.page(rows, |r| &r.id, views::user)
+    list_by_id(
+        &state.db,
+        params.limit,
+        params.cursor.as_deref(),
+        move |c, keyset| accounts::list_users(c, &organization_id, keyset),
+        |r| &r.id,
+        views::user,
+    )
+    .await
 }
 
 /// Creates an API key (organisation admins); the secret is returned this once.
@@ -315,13 +319,15 @@ pub async fn list_api_keys(
         Action::ManageApiKeys,
         Resource::OwnedBy(&organization_id),
     )?;
-    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let keyset = page.keyset()?;
-    let rows = state
-        .db
-        .run(move |c| accounts::list_api_keys(c, &organization_id, &keyset))
-        .await?;
-    page.page(rows, |r| &r.id, views::api_key)
+    list_by_id(
+        &state.db,
+        params.limit,
+        params.cursor.as_deref(),
+        move |c, keyset| accounts::list_api_keys(c, &organization_id, keyset),
+        |r| &r.id,
+        views::api_key,
+    )
+    .await
 }
 
 /// Revokes an API key (organisation admins): it stops working at once.

@@ -8,7 +8,7 @@ use cdmx_sdk::types::{
     ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
-use super::pagination::PageRequest;
+use super::pagination::list_by_id;
 use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
@@ -117,14 +117,16 @@ pub async fn list_programs(
     params: PageParams,
 ) -> Result<Page<Program>, ApiError> {
     own_programs(principal)?;
-    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let keyset = page.keyset()?;
     let organization_id = principal.organization_id.clone();
-    let rows = state
-        .db
-        .run(move |c| programs::list_programs(c, &organization_id, &keyset))
-        .await?;
-    page.page(rows, |r| &r.id, views::program)
+    list_by_id(
+        &state.db,
+        params.limit,
+        params.cursor.as_deref(),
+        move |c, keyset| programs::list_programs(c, &organization_id, keyset),
+        |r| &r.id,
+        views::program,
+    )
+    .await
 }
 
 /// One of the caller's programmes.
@@ -260,14 +262,16 @@ pub async fn list_shortlists(
     params: PageParams,
 ) -> Result<Page<ShortlistSummary>, ApiError> {
     own_programs(principal)?;
-    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
-    let keyset = page.keyset()?;
     let organization_id = principal.organization_id.clone();
-    let rows = state
-        .db
-        .run(move |c| programs::list_shortlists(c, &organization_id, &keyset))
-        .await?;
-    page.page(rows, |r| &r.id, views::shortlist_summary)
+    list_by_id(
+        &state.db,
+        params.limit,
+        params.cursor.as_deref(),
+        move |c, keyset| programs::list_shortlists(c, &organization_id, keyset),
+        |r| &r.id,
+        views::shortlist_summary,
+    )
+    .await
 }
 
 /// One of the caller's shortlists, exactly as it was saved.

@@ -6,7 +6,27 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cdmx_sdk::types::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page};
 
 use crate::db::accounts::Keyset;
+use crate::db::{Database, DbConnection, StoreResult};
 use crate::error::ApiError;
+
+/// One page of a list ordered by id: reads the page request, runs `query` with its
+/// keyset on a pooled connection, and maps the rows to their views.
+pub async fn list_by_id<R, T>(
+    db: &Database,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+    query: impl FnOnce(&mut DbConnection, &Keyset) -> StoreResult<Vec<R>> + Send + 'static,
+    id: impl Fn(&R) -> &str,
+    view: impl Fn(R) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError>
+where
+    R: Send + 'static,
+{
+    let page = PageRequest::parse(limit, cursor)?;
+    let keyset = page.keyset()?;
+    let rows = db.run(move |c| query(c, &keyset)).await?;
+    page.page(rows, id, view)
+}
 
 /// A validated page request.
 #[derive(Debug, Clone)]

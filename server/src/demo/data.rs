@@ -64,6 +64,20 @@ pub struct DemoCdmo {
     pub profile: CapabilityProfile,
 }
 
+/// A file of demo CDMOs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CdmoFile {
+    cdmos: Vec<DemoCdmo>,
+}
+
+/// The file of demo sponsors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SponsorFile {
+    sponsors: Vec<DemoSponsor>,
+}
+
 /// A demo sponsor organisation (verified).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,7 +159,7 @@ pub struct DemoData {
 #[error("{file}: {field}: {message}")]
 pub struct DemoDataError {
     pub file: &'static str,
-    /// Path of the field in the file, e.g. `[0].profile.sites[1].key`.
+    /// Path of the field in the file, e.g. `cdmos[0].profile.sites[1].key`.
     pub field: String,
     pub message: String,
 }
@@ -192,38 +206,47 @@ impl DemoData {
     /// block by the API's own validation (as of `today`), every id unique, and every
     /// reference naming an object of the right kind in the data set.
     pub fn load(today: NaiveDate) -> Result<Self, DemoDataError> {
+        Self::load_files(&CDMO_FILES, &SPONSORS_FILE, &WORKSPACE_FILE, today)
+    }
+
+    fn load_files(
+        cdmo_files: &[DataFile],
+        sponsors_file: &DataFile,
+        workspace_file: &DataFile,
+        today: NaiveDate,
+    ) -> Result<Self, DemoDataError> {
         let mut cdmos = Vec::new();
-        for file in &CDMO_FILES {
-            let entries: Vec<DemoCdmo> = read(file)?;
+        for file in cdmo_files {
+            let entries = read::<CdmoFile>(file)?.cdmos;
             for (i, cdmo) in entries.iter().enumerate() {
                 ValidProfile::parse(cdmo.profile.clone(), today)
-                    .map_err(|v| first_violation(file, &format!("[{i}].profile"), v))?;
+                    .map_err(|v| first_violation(file, &format!("cdmos[{i}].profile"), v))?;
             }
             cdmos.push((file, entries));
         }
-        let sponsors: Vec<DemoSponsor> = read(&SPONSORS_FILE)?;
-        let workspace: DemoWorkspace = read(&WORKSPACE_FILE)?;
+        let sponsors = read::<SponsorFile>(sponsors_file)?.sponsors;
+        let workspace: DemoWorkspace = read(workspace_file)?;
 
         let mut ids = UniqueIds::default();
         for (file, entries) in &cdmos {
             for (i, cdmo) in entries.iter().enumerate() {
                 ids.claim(
                     file,
-                    format!("[{i}].organization_id"),
+                    format!("cdmos[{i}].organization_id"),
                     &cdmo.organization_id,
                 )?;
-                ids.claim(file, format!("[{i}].profile_id"), &cdmo.profile_id)?;
+                ids.claim(file, format!("cdmos[{i}].profile_id"), &cdmo.profile_id)?;
             }
         }
         for (i, sponsor) in sponsors.iter().enumerate() {
             ids.claim(
-                &SPONSORS_FILE,
-                format!("[{i}].organization_id"),
+                sponsors_file,
+                format!("sponsors[{i}].organization_id"),
                 &sponsor.organization_id,
             )?;
         }
         let cdmos: Vec<DemoCdmo> = cdmos.into_iter().flat_map(|(_, e)| e).collect();
-        check_workspace(&workspace, &cdmos, &sponsors, &mut ids)?;
+        check_workspace(workspace_file, &workspace, &cdmos, &sponsors, &mut ids)?;
         Ok(Self {
             cdmos,
             sponsors,
@@ -263,12 +286,12 @@ impl UniqueIds {
 }
 
 fn check_workspace(
+    file: &DataFile,
     w: &DemoWorkspace,
     cdmos: &[DemoCdmo],
     sponsors: &[DemoSponsor],
     ids: &mut UniqueIds,
 ) -> Result<(), DemoDataError> {
-    let file = &WORKSPACE_FILE;
     let sponsor_ids: HashSet<&str> = sponsors
         .iter()
         .map(|s| s.organization_id.as_str())
@@ -468,26 +491,147 @@ mod tests {
         }
     }
 
+    /// The demo data with one file's JSON changed by `edit`: what loading it reports.
+    fn load_edited(which: &str, edit: impl Fn(&mut serde_json::Value)) -> DemoDataError {
+        let edited = |file: &DataFile| {
+            if !file.path.ends_with(which) {
+                return DataFile { ..*file };
+            }
+            let mut json: serde_json::Value = serde_json::from_str(file.text).unwrap();
+            edit(&mut json);
+            DataFile {
+                path: file.path,
+                text: String::leak(json.to_string()),
+            }
+        };
+        let cdmos: Vec<DataFile> = CDMO_FILES.iter().map(edited).collect();
+        DemoData::load_files(
+            &cdmos,
+            &edited(&SPONSORS_FILE),
+            &edited(&WORKSPACE_FILE),
+            today(),
+        )
+        .expect_err("the edit breaks a rule")
+    }
+
+    fn assert_reported(error: DemoDataError, file: &str, field: &str, message: &str) {
+        assert_eq!((error.file, error.field.as_str()), (file, field), "{error}");
+        assert!(error.message.contains(message), "{error}");
+        assert!(
+            error.to_string().starts_with(&format!("{file}: {field}: ")),
+            "{error}"
+        );
+    }
+
     #[test]
-    fn the_data_files_hold_what_the_old_code_built() {
-        let old = crate::domain::demo::demo_cdmos();
-        let new = demo_cdmos();
-        assert_eq!(old.len(), new.len());
-        for (o, n) in old.iter().zip(&new) {
-            assert_eq!(o.organization_name, n.profile.organization.name);
-            assert_eq!(o.verified, n.verified);
-            assert_eq!(o.profile, n.profile);
-            assert_eq!(
-                serde_json::to_value(&o.profile).unwrap(),
-                serde_json::to_value(&n.profile).unwrap()
-            );
-        }
-        let old: Vec<String> = crate::domain::demo::demo_sponsors()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        let new: Vec<String> = demo_sponsors().into_iter().map(|s| s.name).collect();
-        assert_eq!(old, new);
+    fn every_data_file_loads_and_validates() {
+        let data = DemoData::load(today()).unwrap();
+        assert_eq!(data.cdmos.len(), 42);
+        assert_eq!(data.sponsors.len(), 4);
+        let w = &data.workspace;
+        assert_eq!(
+            (
+                w.programs.len(),
+                w.capacity_blocks.len(),
+                w.reservations.len(),
+                w.shortlists.len()
+            ),
+            (1, 2, 1, 1)
+        );
+        // The demo is as valid on the day the examples are computed as today.
+        let example_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(DemoData::load(example_day).unwrap(), data);
+    }
+
+    #[test]
+    fn the_demo_logins_are_the_documented_ones() {
+        let data = DemoData::load(today()).unwrap();
+        let sponsor = data.login(crate::demo::DEMO_SPONSOR_EMAIL).unwrap();
+        let cdmo = data.login(crate::demo::DEMO_CDMO_EMAIL).unwrap();
+        assert_eq!(data.workspace.logins.len(), 2);
+        assert!(
+            data.sponsors
+                .iter()
+                .any(|s| s.organization_id == sponsor.organization_id)
+        );
+        // The demo CDMO login administers the first CDMO of the first file.
+        assert_eq!(cdmo.organization_id, data.cdmos[0].organization_id);
+    }
+
+    #[test]
+    fn a_field_the_wire_type_does_not_know_is_reported_by_file_and_field() {
+        let error = load_edited("commercial.json", |json| {
+            json["cdmos"][1]["profile"]["organization"]["colour"] = "teal".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/cdmos/commercial.json",
+            "cdmos[1].profile.organization.colour",
+            "",
+        );
+        let error = load_edited("sponsors.json", |json| {
+            json["sponsors"][0]["name"] = 7.into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/sponsors.json",
+            "sponsors[0].name",
+            "",
+        );
+    }
+
+    #[test]
+    fn a_profile_the_api_would_refuse_is_reported_by_file_and_field() {
+        let error = load_edited("hospital.json", |json| {
+            json["cdmos"][2]["profile"]["sites"][0]["key"] = "Not A Key".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/cdmos/hospital.json",
+            "cdmos[2].profile.sites[0].key",
+            "a-z, 0-9",
+        );
+    }
+
+    #[test]
+    fn ids_are_unique_across_files_and_references_resolve() {
+        let error = load_edited("workspace.json", |json| {
+            json["programs"][0]["id"] = "01943a6e-2c00-7000-8000-000000000100".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "programs[0].id",
+            "already used",
+        );
+        let error = load_edited("workspace.json", |json| {
+            json["reservations"][0]["request"]["capacity_id"] = "no-such-block".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "reservations[0].request.capacity_id",
+            "no demo capacity block",
+        );
+        let error = load_edited("workspace.json", |json| {
+            json["capacity_blocks"][1]["block"]["site_key"] = "atlantis-1".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "capacity_blocks[1].block.site_key",
+            "",
+        );
+        let error = load_edited("workspace.json", |json| {
+            // The CDMO login may not save a sponsor's shortlist.
+            json["shortlists"][0]["created_by"] = json["logins"][1]["id"].clone();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "shortlists[0].created_by",
+            "no demo sponsor login",
+        );
     }
 
     #[test]
@@ -748,24 +892,6 @@ mod tests {
                 "Skogsbacka Children's Cancer Centre CAR-T Unit",
             ],
             &["Bayfront Community Cancer Institute Point-of-Care Lab"],
-        );
-    }
-}
-#[cfg(test)]
-mod same_generator {
-    #[test]
-    fn synthetic_is_unchanged() {
-        for seed in [1, 7, 99] {
-            for i in 0..500 {
-                assert_eq!(
-                    crate::domain::demo::synthetic_profile(seed, i),
-                    crate::demo::synthetic::synthetic_profile(seed, i)
-                );
-            }
-        }
-        assert_eq!(
-            crate::domain::demo::benchmark_requirements(),
-            crate::demo::synthetic::benchmark_requirements()
         );
     }
 }

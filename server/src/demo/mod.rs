@@ -1,7 +1,7 @@
 //! The demo data set and synthetic benchmark profiles, and loading them into a database.
 //!
 //! The data lives in `server/data/demo/` (see [`data`]); the generator in [`synthetic`].
-//! [`write_demo_data`] is the one place the demo writes, through the same storage
+//! `write_demo_data` is the one place the demo writes, through the same storage
 //! functions as the API.
 
 pub mod data;

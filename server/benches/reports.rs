@@ -3,7 +3,7 @@
 //!     cargo bench -p cdmx-server --bench reports
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cdmx::domain::demo::{benchmark_requirements, synthetic_profile};
+use cdmx::demo::synthetic::{benchmark_requirements, synthetic_profile};
 use cdmx::domain::matching::{
     Availability, CdmoFeatures, ProfileIdentity, ValidRequirements, run_match,
 };

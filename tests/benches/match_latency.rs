@@ -34,7 +34,7 @@ async fn main() {
         .await
         .admin;
     let request = MatchRequest {
-        requirements: cdmx::domain::demo::benchmark_requirements(),
+        requirements: cdmx::demo::synthetic::benchmark_requirements(),
         limit: None,
     };
 

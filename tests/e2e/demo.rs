@@ -103,13 +103,13 @@ async fn seeded_profiles_are_searchable_and_deterministic() {
     let name = &first.organization.name;
     let index: u64 = (0..60)
         .find(|i| {
-            cdmx::domain::demo::synthetic_profile(7, *i)
+            cdmx::demo::synthetic::synthetic_profile(7, *i)
                 .organization
                 .name
                 == *name
         })
         .expect("the stored profile is one of the stream's");
-    let regenerated = cdmx::domain::demo::synthetic_profile(7, index);
+    let regenerated = cdmx::demo::synthetic::synthetic_profile(7, index);
     // Stored profiles are normalised; the generator already produces normal form.
     assert_eq!(first, regenerated);
 }

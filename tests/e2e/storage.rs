@@ -18,11 +18,14 @@ struct Stored {
 /// Stores what the golden fixtures record, through the API as clients do: two demo CDMO
 /// profiles (one revised), a programme and a shortlist of the match.
 async fn store_documents(app: &TestApp) -> Stored {
-    let mut demo = cdmx::domain::demo::demo_cdmos().into_iter();
+    let mut demo = cdmx::demo::data::DemoData::load(chrono::Utc::now().date_naive())
+        .unwrap()
+        .cdmos
+        .into_iter();
     let mut first = None;
     for cdmo in demo.by_ref().take(2) {
         let org = app
-            .sign_up(OrganizationKind::Cdmo, &cdmo.organization_name)
+            .sign_up(OrganizationKind::Cdmo, &cdmo.profile.organization.name)
             .await;
         let created = org.admin.create_cdmo_profile(&cdmo.profile).await.unwrap();
         if first.is_none() {
@@ -54,7 +57,7 @@ async fn store_documents(app: &TestApp) -> Stored {
             target_phase: Phase::Phase2,
             target_markets: vec!["US".into(), "FR".into()],
             timeline: Timeline::default(),
-            requirements: cdmx::domain::demo::benchmark_requirements(),
+            requirements: cdmx::demo::synthetic::benchmark_requirements(),
         })
         .await
         .unwrap();

@@ -43,11 +43,6 @@ async fn block_view(state: &AppState, row: BlockRow) -> Result<CapacityBlock, Ap
         .ok_or_else(|| ApiError::internal("a block without its view"))
 }
 
-/// JSON text of a list, for the portable text columns.
-fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(ApiError::internal)
-}
-
 /// Publishes a block for a profile (its CDMO, verified or not: it may prepare).
 pub async fn publish(
     state: &AppState,
@@ -67,29 +62,13 @@ pub async fn publish(
     )?;
     let document = views::profile_document(&profile.document)?;
     let valid = ValidBlock::parse(block, &document)?;
-    let at = now();
-    let b = &valid.block;
-    let row = BlockRow {
-        id: new_id(),
-        profile_id,
-        organization_id: profile.organization_id.clone(),
-        site_key: b.site_key.clone(),
-        country: valid.country.clone(),
-        suite: b.suite.clone(),
-        slot_kind: b.slot_kind.as_str().to_owned(),
-        donor_sources: json_text(&b.donor_sources)?,
-        modalities: json_text(&b.modalities)?,
-        period_start: b.period_start.to_string(),
-        period_end: b.period_end.to_string(),
-        slots_total: b.slots as i32,
-        slots_held: 0,
-        slots_confirmed: 0,
-        lead_time_days: b.lead_time_days as i32,
-        price_min_usd: b.price_band.map(|p| p.min_usd as i64),
-        price_max_usd: b.price_band.map(|p| p.max_usd as i64),
-        created_at: at,
-        updated_at: at,
-    };
+    let row = BlockRow::new(
+        new_id(),
+        &profile_id,
+        &profile.organization_id,
+        &valid,
+        now(),
+    )?;
     let row = state
         .db
         .write(move |c| {

@@ -73,10 +73,18 @@ pub fn sign_up(
     organization: &OrganizationRow,
     admin: &UserRow,
 ) -> StoreResult<()> {
+    insert_organization(conn, organization)?;
+    insert_user(conn, admin)
+}
+
+pub fn insert_organization(
+    conn: &mut DbConnection,
+    organization: &OrganizationRow,
+) -> StoreResult<()> {
     diesel::insert_into(organizations::table)
         .values(organization)
         .execute(conn)?;
-    insert_user(conn, admin)
+    Ok(())
 }
 
 pub fn insert_user(conn: &mut DbConnection, user: &UserRow) -> StoreResult<()> {

@@ -12,6 +12,7 @@ use cdmx_sdk::types::ReservationState;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::capacity::ValidBlock;
 use crate::domain::reservations::{self as machine, Transition};
 
 use super::schema::{
@@ -99,6 +100,45 @@ fn record(conn: &mut DbConnection, e: NewEvent, at: NaiveDateTime) -> StoreResul
         })
         .execute(conn)?;
     Ok(())
+}
+
+impl BlockRow {
+    /// The row of a newly published block, with no slot taken yet.
+    pub fn new(
+        id: String,
+        profile_id: &str,
+        organization_id: &str,
+        valid: &ValidBlock,
+        at: NaiveDateTime,
+    ) -> StoreResult<Self> {
+        let b = &valid.block;
+        Ok(Self {
+            id,
+            profile_id: profile_id.to_owned(),
+            organization_id: organization_id.to_owned(),
+            site_key: b.site_key.clone(),
+            country: valid.country.clone(),
+            suite: b.suite.clone(),
+            slot_kind: b.slot_kind.as_str().to_owned(),
+            donor_sources: json_text(&b.donor_sources)?,
+            modalities: json_text(&b.modalities)?,
+            period_start: b.period_start.to_string(),
+            period_end: b.period_end.to_string(),
+            slots_total: b.slots as i32,
+            slots_held: 0,
+            slots_confirmed: 0,
+            lead_time_days: b.lead_time_days as i32,
+            price_min_usd: b.price_band.map(|p| p.min_usd as i64),
+            price_max_usd: b.price_band.map(|p| p.max_usd as i64),
+            created_at: at,
+            updated_at: at,
+        })
+    }
+}
+
+/// JSON text of a list, for the portable text columns.
+fn json_text<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Task(e.to_string()))
 }
 
 pub fn insert_block(conn: &mut DbConnection, row: &BlockRow) -> StoreResult<()> {
@@ -446,6 +486,17 @@ pub fn place_hold(
     limits: HoldLimits,
     now: NaiveDateTime,
 ) -> StoreResult<ReservationRow> {
+    place_hold_with_id(conn, &new_id(), hold, limits, now)
+}
+
+/// [`place_hold`] under a reservation id the caller chose (the demo data's fixed ids).
+pub fn place_hold_with_id(
+    conn: &mut DbConnection,
+    id: &str,
+    hold: &NewHold,
+    limits: HoldLimits,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
     // Serialise this sponsor's holds, so the total limit holds under concurrency too.
     diesel::update(organizations::table.find(&hold.sponsor_organization_id))
         .set(organizations::verified.eq(organizations::verified))
@@ -463,7 +514,7 @@ pub fn place_hold(
     )?;
     take_slots(conn, &hold.block_id, hold.slots, false)?;
     let row = ReservationRow {
-        id: new_id(),
+        id: id.to_owned(),
         capacity_id: hold.block_id.clone(),
         sponsor_organization_id: hold.sponsor_organization_id.clone(),
         cdmo_organization_id: block.organization_id,

@@ -268,7 +268,11 @@ mod tests {
     }
 
     fn demo_profile() -> CapabilityProfile {
-        crate::domain::demo::demo_cdmos().remove(0).profile
+        crate::demo::data::DemoData::load(chrono::Utc::now().date_naive())
+            .unwrap()
+            .cdmos
+            .remove(0)
+            .profile
     }
 
     /// Which reader a fixture file belongs to, from its name.
@@ -347,7 +351,7 @@ mod tests {
         );
         assert_eq!(
             program.requirements,
-            crate::domain::demo::benchmark_requirements()
+            crate::demo::synthetic::benchmark_requirements()
         );
 
         let result =

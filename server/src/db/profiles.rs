@@ -169,10 +169,21 @@ pub fn create_profile(
     write: &ProfileWrite,
     created_by: &str,
 ) -> StoreResult<ProfileRow> {
+    create_profile_with_id(conn, &new_id(), organization_id, write, created_by)
+}
+
+/// [`create_profile`] under an id the caller chose (the demo data's fixed ids).
+pub fn create_profile_with_id(
+    conn: &mut DbConnection,
+    id: &str,
+    organization_id: &str,
+    write: &ProfileWrite,
+    created_by: &str,
+) -> StoreResult<ProfileRow> {
     let at = now();
     let document = write.document.clone();
     let row = ProfileRow {
-        id: new_id(),
+        id: id.to_owned(),
         organization_id: organization_id.to_owned(),
         name: write.name.clone(),
         current_revision: 1,

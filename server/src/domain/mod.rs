@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod capacity;
-pub mod demo;
 pub mod geo;
 pub mod matching;
 pub mod profiles;

@@ -1,25 +1,22 @@
-//! Examples in the OpenAPI document, built from the demo data (`domain::demo`) and the SDK
-//! types, so that they cannot drift from what the server speaks.
+//! Examples in the OpenAPI document, built from the demo data (`server/data/demo/`) and
+//! the SDK types, so that they cannot drift from what the server speaks.
 //!
 //! Request bodies are typed values serialised with serde; response examples are computed
 //! by the same domain code the server runs (the match engine ranks the demo CDMOs, the
-//! search filter picks the search page), with fixed ids and timestamps so the document
-//! stays deterministic. The end-to-end test `openapi_examples` sends every request
-//! example in the checked-in document to a live server with the demo data loaded.
-//!
-//! Ids inside request bodies (`capacity_id`, `program_id`) are placeholders: use the ids
-//! of your own programme and capacity block.
+//! search filter picks the search page), with fixed timestamps so the document stays
+//! deterministic. Every id an example names (in a body or a path) is a fixed id of the
+//! demo data set, so "Try it out" works as given against a fresh demo server. The
+//! end-to-end test `openapi_examples` sends every request example in the checked-in
+//! document, as given, to a live server with the demo data loaded.
 
 use cdmx_sdk::types::*;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::demo::DEMO_SPONSOR_EMAIL;
-use crate::domain::demo::demo_cdmos;
-use crate::domain::matching::{
-    Availability, CdmoFeatures, ProfileIdentity, ValidRequirements, run_match,
-};
+use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
+use crate::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
+use crate::domain::matching::{Availability, ValidRequirements, run_match};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,
     section_confidence,
@@ -43,34 +40,81 @@ fn at(month: u32, day: u32, hour: u32) -> DateTime<Utc> {
 
 /// What the demo password placeholder says; the server prints the real one at start.
 const DEMO_PASSWORD_PLACEHOLDER: &str = "the demo password printed at start";
-/// Placeholder ids in examples (UUIDv7 shaped, like the server's).
-const EXAMPLE_PROGRAM_ID: &str = "01943a6e-2c00-7000-8000-00000000a001";
-const EXAMPLE_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c001";
-const EXAMPLE_OTHER_CAPACITY_ID: &str = "01943a6e-2c00-7000-8000-00000000c002";
-const EXAMPLE_RESERVATION_ID: &str = "01943a6e-2c00-7000-8000-00000000e001";
-const EXAMPLE_SHORTLIST_ID: &str = "01943a6e-2c00-7000-8000-00000000d001";
-const EXAMPLE_SPONSOR_ORG_ID: &str = "01943a6e-2c00-7000-8000-00000000b001";
-const EXAMPLE_SPONSOR_USER_ID: &str = "01943a6e-2c00-7000-8000-00000000b101";
-
-fn profile_id(index: usize) -> String {
-    format!("01943a6e-2c00-7000-8000-{:012x}", 0x100 + index)
-}
-
-fn organization_id(index: usize) -> String {
-    format!("01943a6e-2c00-7000-8000-{:012x}", 0x200 + index)
-}
 
 fn to_json<T: Serialize>(value: &T) -> Option<Value> {
     serde_json::to_value(value).ok()
 }
 
-/// The profile of the demo CDMO the demo login administers (the first of the catalogue),
-/// normalised as the server stores it.
-fn demo_cdmo_profile() -> Option<CapabilityProfile> {
-    let first = demo_cdmos().into_iter().next()?;
-    ValidProfile::parse(first.profile, example_day())
-        .ok()
-        .map(ValidProfile::into_profile)
+/// The demo objects the examples name: whom the demo logins act for and what they have
+/// already made. `None` when the demo data lacks one (a test says which).
+struct Demo<'a> {
+    data: &'a DemoData,
+    sponsor: &'a DemoLogin,
+    /// The CDMO the demo CDMO login administers.
+    cdmo: &'a DemoCdmo,
+    /// The demo sponsor's programme.
+    program: &'a DemoProgram,
+    /// Two blocks of the demo CDMO: one with the demo hold, one to reschedule it to.
+    capacity: &'a DemoCapacityBlock,
+    other_capacity: &'a DemoCapacityBlock,
+    reservation: &'a crate::demo::data::DemoReservation,
+    shortlist: &'a crate::demo::data::DemoShortlist,
+}
+
+impl<'a> Demo<'a> {
+    fn new(data: &'a DemoData) -> Option<Self> {
+        let w = &data.workspace;
+        let sponsor = data.login(DEMO_SPONSOR_EMAIL)?;
+        let cdmo_login = data.login(DEMO_CDMO_EMAIL)?;
+        let cdmo = data
+            .cdmos
+            .iter()
+            .find(|c| c.organization_id == cdmo_login.organization_id)?;
+        let program = w
+            .programs
+            .iter()
+            .find(|p| p.organization_id == sponsor.organization_id)?;
+        let mut blocks = w
+            .capacity_blocks
+            .iter()
+            .filter(|b| b.profile_id == cdmo.profile_id);
+        let capacity = blocks.next()?;
+        let other_capacity = blocks.next()?;
+        let reservation = w
+            .reservations
+            .iter()
+            .find(|r| r.placed_by == sponsor.id && r.request.capacity_id == capacity.id)?;
+        let shortlist = w
+            .shortlists
+            .iter()
+            .find(|s| s.request.program_id == program.id)?;
+        Some(Self {
+            data,
+            sponsor,
+            cdmo,
+            program,
+            capacity,
+            other_capacity,
+            reservation,
+            shortlist,
+        })
+    }
+
+    /// The demo CDMO's profile, normalised as the server stores it.
+    fn cdmo_profile(&self) -> Option<CapabilityProfile> {
+        ValidProfile::parse(self.cdmo.profile.clone(), example_day())
+            .ok()
+            .map(ValidProfile::into_profile)
+    }
+
+    /// A demo CDMO the platform has not verified yet: what a platform admin verifies.
+    fn unverified_organization(&self) -> Option<&'a str> {
+        self.data
+            .cdmos
+            .iter()
+            .find(|c| !c.verified)
+            .map(|c| c.organization_id.as_str())
+    }
 }
 
 /// A realistic edit of the demo CDMO's profile: more storage positions and a faster
@@ -109,120 +153,42 @@ fn merge_patch_between(before: &Value, after: &Value) -> Value {
     }
 }
 
-/// An autologous CD19 CAR-T made with a lentiviral vector, going into Phase 3 for the EU
-/// market: what Northgate Oncology (a demo sponsor) asks of a manufacturer.
-fn requirements() -> RequirementSet {
-    let weight = |criterion, weight| WeightedCriterion {
-        criterion,
-        weight,
-        scale: None,
-        missing: None,
-        origin: None,
-    };
-    RequirementSet {
-        constraints: HardConstraints {
-            donor_source: Some(DonorSource::Autologous),
-            modalities: vec![Modality::CarT],
-            gene_modification: vec![GeneModificationMethod::Lentiviral],
-            phase_track_record: Some(PhaseTrackRecord {
-                phase: Phase::Phase3,
-                min_programmes: 1,
-            }),
-            licences: vec![LicenceRequirement {
-                authority: Some(Authority::EuMemberState),
-                kind: Some(LicenceKind::ManufacturingAuthorisation),
-            }],
-            min_cleanroom_grade: Some(CleanroomGrade::B),
-            closed_processing_accepted: true,
-            max_cryo_temp_c: Some(-150),
-            regions_served: vec![Region::Europe],
-            ..HardConstraints::default()
-        },
-        criteria: vec![
-            weight(Criterion::TrackRecordDepth, 0.3),
-            weight(Criterion::TechTransferTime, 0.2),
-            weight(Criterion::SuccessRate, 0.2),
-            weight(Criterion::Turnaround, 0.15),
-            WeightedCriterion {
-                // Apheresis material comes from the sponsor's trial sites around Paris.
-                origin: Some(GeoPoint {
-                    latitude: 48.8566,
-                    longitude: 2.3522,
-                }),
-                ..weight(Criterion::Distance, 0.15)
-            },
-        ],
-        missing_data_penalty_percent: None,
-        capacity: None,
-    }
+/// What the demo sponsor asks of a manufacturer: an autologous CD19 CAR-T made with a
+/// lentiviral vector, going into Phase 3 for the EU market (its programme's requirements).
+fn requirements(demo: &Demo) -> RequirementSet {
+    demo.program.program.requirements.clone()
 }
 
-fn match_request() -> MatchRequest {
+fn match_request(demo: &Demo) -> MatchRequest {
     MatchRequest {
-        requirements: requirements(),
+        requirements: requirements(demo),
         limit: Some(5),
     }
 }
 
-fn program() -> ProgramRequest {
-    ProgramRequest {
-        name: "NGO-19 autologous CD19 CAR-T, pivotal Phase 3 (EU)".into(),
-        product: Product {
-            modality: Modality::CarT,
-            donor_source: DonorSource::Autologous,
-            gene_modification: GeneModificationMethod::Lentiviral,
-        },
-        target_phase: Phase::Phase3,
-        target_markets: vec!["DE".into(), "FR".into(), "IT".into(), "ES".into()],
-        timeline: Timeline {
-            earliest_start: Some(date(2027, 1, 4)),
-            latest_start: Some(date(2027, 6, 30)),
-        },
-        requirements: requirements(),
-    }
+fn program(demo: &Demo) -> ProgramRequest {
+    demo.program.program.clone()
 }
 
 /// The programme after an edit: the US joins the target markets, the start moves later.
-fn edited_program() -> ProgramRequest {
-    let mut edited = program();
+fn edited_program(demo: &Demo) -> ProgramRequest {
+    let mut edited = program(demo);
     edited.target_markets.push("US".into());
     edited.timeline.latest_start = Some(date(2027, 9, 30));
     edited
 }
 
-fn capacity_block() -> NewCapacityBlock {
-    NewCapacityBlock {
-        site_key: "leiden-1".into(),
-        suite: "Suite B2, Prodigy bank A".into(),
-        slot_kind: SlotKind::ClinicalGmpBatch,
-        donor_sources: vec![DonorSource::Autologous],
-        modalities: vec![Modality::CarT, Modality::TcrT],
-        period_start: date(2027, 1, 4),
-        period_end: date(2027, 6, 30),
-        slots: 24,
-        lead_time_days: 45,
-        price_band: Some(PriceBand {
-            min_usd: 180_000,
-            max_usd: 260_000,
-        }),
-    }
+fn capacity_block(demo: &Demo) -> NewCapacityBlock {
+    demo.capacity.block.clone()
 }
 
-fn reservation() -> NewReservation {
-    NewReservation {
-        capacity_id: EXAMPLE_CAPACITY_ID.into(),
-        slots: 2,
-        program_id: Some(EXAMPLE_PROGRAM_ID.into()),
-        note: Some(
-            "Two pivotal-phase patient batches for NGO-19; fresh apheresis from Paris sites."
-                .into(),
-        ),
-    }
+fn reservation(demo: &Demo) -> NewReservation {
+    demo.reservation.request.clone()
 }
 
 /// Request body examples by operation id.
-fn request_examples() -> Vec<(&'static str, Option<Value>)> {
-    let profile = demo_cdmo_profile();
+fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
+    let profile = demo.cdmo_profile();
     let edited = profile.as_ref().map(edited_profile);
     let patch = match (
         profile.as_ref().and_then(to_json),
@@ -279,7 +245,7 @@ fn request_examples() -> Vec<(&'static str, Option<Value>)> {
                 expires_on: Some(date(2028, 4, 8)),
             }),
         ),
-        ("create_capacity_block", to_json(&capacity_block())),
+        ("create_capacity_block", to_json(&capacity_block(demo))),
         (
             "change_capacity_block",
             to_json(&CapacityBlockChange {
@@ -288,54 +254,36 @@ fn request_examples() -> Vec<(&'static str, Option<Value>)> {
                 price_band: None,
             }),
         ),
-        ("create_match", to_json(&match_request())),
-        ("create_program", to_json(&program())),
-        ("replace_program", to_json(&edited_program())),
+        ("create_match", to_json(&match_request(demo))),
+        ("create_program", to_json(&program(demo))),
+        ("replace_program", to_json(&edited_program(demo))),
         (
             "match_program",
             to_json(&ProgramMatchRequest { limit: Some(10) }),
         ),
-        (
-            "create_shortlist",
-            to_json(&CreateShortlistRequest {
-                program_id: EXAMPLE_PROGRAM_ID.into(),
-                name: Some("NGO-19 pivotal: CDMO shortlist for procurement".into()),
-                limit: Some(10),
-            }),
-        ),
-        ("create_reservation", to_json(&reservation())),
+        ("create_shortlist", to_json(&demo.shortlist.request)),
+        ("create_reservation", to_json(&reservation(demo))),
         (
             "reschedule_reservation",
             to_json(&RescheduleRequest {
-                capacity_id: EXAMPLE_OTHER_CAPACITY_ID.into(),
+                capacity_id: demo.other_capacity.id.clone(),
             }),
         ),
     ]
 }
 
-/// The demo catalogue as the match engine and the search index see it, with fixed ids.
-fn demo_features() -> Vec<(CdmoSummary, CdmoFeatures, bool, CapabilityProfile)> {
-    demo_cdmos()
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, cdmo)| {
-            let profile = ValidProfile::parse(cdmo.profile, example_day())
+/// The demo catalogue as the search index lists it.
+fn demo_summaries(demo: &Demo) -> Vec<(CdmoSummary, bool, CapabilityProfile)> {
+    demo.data
+        .cdmos
+        .iter()
+        .filter_map(|cdmo| {
+            let profile = ValidProfile::parse(cdmo.profile.clone(), example_day())
                 .ok()?
                 .into_profile();
-            let confidence = section_confidence(&[], example_day());
-            let features = CdmoFeatures::new(
-                ProfileIdentity {
-                    profile_id: profile_id(i),
-                    organization_id: organization_id(i),
-                    revision: 1,
-                    verified: cdmo.verified,
-                },
-                &profile,
-                confidence,
-            );
             let summary = CdmoSummary {
-                id: profile_id(i),
-                organization_id: organization_id(i),
+                id: cdmo.profile_id.clone(),
+                organization_id: cdmo.organization_id.clone(),
                 name: profile.organization.name.clone(),
                 cdmo_type: profile.organization.cdmo_type,
                 organization_verified: cdmo.verified,
@@ -346,7 +294,7 @@ fn demo_features() -> Vec<(CdmoSummary, CdmoFeatures, bool, CapabilityProfile)> 
                 revision: 1,
                 updated_at: at(1, 1, 9),
             };
-            Some((summary, features, cdmo.verified, profile))
+            Some((summary, cdmo.verified, profile))
         })
         .collect()
 }
@@ -362,11 +310,11 @@ fn search() -> CdmoSearch {
     }
 }
 
-fn search_page() -> Option<Page<CdmoSummary>> {
+fn search_page(demo: &Demo) -> Option<Page<CdmoSummary>> {
     let filter = SearchFilter::parse(&search()).ok()?;
-    let mut items: Vec<CdmoSummary> = demo_features()
+    let mut items: Vec<CdmoSummary> = demo_summaries(demo)
         .into_iter()
-        .filter(|(summary, _, verified, profile)| {
+        .filter(|(summary, verified, profile)| {
             filter.matches(
                 &search_facets(profile),
                 *verified,
@@ -382,10 +330,9 @@ fn search_page() -> Option<Page<CdmoSummary>> {
     })
 }
 
-fn match_result(requirements: &ValidRequirements, limit: usize) -> MatchResult {
-    let catalogue = demo_features();
+fn match_result(demo: &Demo, requirements: &ValidRequirements, limit: usize) -> MatchResult {
     run_match(
-        catalogue.iter().map(|(_, features, ..)| features),
+        &demo_features(&demo.data.cdmos, example_day()),
         requirements,
         example_day(),
         &Availability::default(),
@@ -393,10 +340,10 @@ fn match_result(requirements: &ValidRequirements, limit: usize) -> MatchResult {
     )
 }
 
-fn program_view(program: ProgramRequest) -> Program {
+fn program_view(demo: &Demo, program: ProgramRequest) -> Program {
     Program {
-        id: EXAMPLE_PROGRAM_ID.into(),
-        organization_id: EXAMPLE_SPONSOR_ORG_ID.into(),
+        id: demo.program.id.clone(),
+        organization_id: demo.program.organization_id.clone(),
         version: 1,
         created_at: at(1, 5, 10),
         updated_at: at(1, 5, 10),
@@ -404,20 +351,20 @@ fn program_view(program: ProgramRequest) -> Program {
     }
 }
 
-fn capacity_view() -> Option<CapacityBlock> {
-    let profile = demo_cdmo_profile()?;
-    let block = capacity_block();
+fn capacity_view(demo: &Demo) -> Option<CapacityBlock> {
+    let profile = demo.cdmo_profile()?;
+    let block = capacity_block(demo);
     let country = profile
         .sites
         .iter()
         .find(|s| s.key == block.site_key)?
         .country
         .clone();
-    let held = 2;
+    let held = demo.reservation.request.slots;
     Some(CapacityBlock {
-        id: EXAMPLE_CAPACITY_ID.into(),
-        profile_id: profile_id(0),
-        organization_id: organization_id(0),
+        id: demo.capacity.id.clone(),
+        profile_id: demo.cdmo.profile_id.clone(),
+        organization_id: demo.cdmo.organization_id.clone(),
         cdmo_name: profile.organization.name,
         country,
         free: block.slots - held,
@@ -429,13 +376,13 @@ fn capacity_view() -> Option<CapacityBlock> {
     })
 }
 
-fn reservation_view() -> Reservation {
-    let request = reservation();
+fn reservation_view(demo: &Demo) -> Reservation {
+    let request = reservation(demo);
     Reservation {
-        id: EXAMPLE_RESERVATION_ID.into(),
+        id: demo.reservation.id.clone(),
         capacity_id: request.capacity_id,
-        sponsor_organization_id: EXAMPLE_SPONSOR_ORG_ID.into(),
-        cdmo_organization_id: organization_id(0),
+        sponsor_organization_id: demo.sponsor.organization_id.clone(),
+        cdmo_organization_id: demo.cdmo.organization_id.clone(),
         program_id: request.program_id,
         slots: request.slots,
         state: ReservationState::Held,
@@ -446,37 +393,41 @@ fn reservation_view() -> Reservation {
     }
 }
 
-fn profile_view() -> Option<CdmoProfile> {
+fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
     Some(CdmoProfile {
-        id: profile_id(0),
-        organization_id: organization_id(0),
-        organization_verified: demo_cdmos().first()?.verified,
+        id: demo.cdmo.profile_id.clone(),
+        organization_id: demo.cdmo.organization_id.clone(),
+        organization_verified: demo.cdmo.verified,
         revision: 1,
         created_at: at(1, 1, 9),
         updated_at: at(1, 1, 9),
         confidence: section_confidence(&[], example_day()),
-        profile: demo_cdmo_profile()?,
+        profile: demo.cdmo_profile()?,
     })
 }
 
 /// Response examples by operation id and status.
-fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
-    let ad_hoc = ValidRequirements::parse(requirements(), None).ok();
-    let ad_hoc_result = ad_hoc.map(|r| match_result(&r, 5));
-    let programme = ValidProgram::parse(program()).ok();
-    let program_result = programme.map(|p| match_result(&p.requirements, 10));
-    let shortlist = program_result.clone().map(|result| Shortlist {
-        id: EXAMPLE_SHORTLIST_ID.into(),
-        organization_id: EXAMPLE_SPONSOR_ORG_ID.into(),
-        program_id: EXAMPLE_PROGRAM_ID.into(),
+fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Value>)> {
+    let ad_hoc = ValidRequirements::parse(requirements(demo), None).ok();
+    let ad_hoc_result = ad_hoc.map(|r| match_result(demo, &r, 5));
+    let programme = ValidProgram::parse(program(demo)).ok();
+    let limit = demo.shortlist.request.limit.unwrap_or(10) as usize;
+    let shortlist_result = programme
+        .as_ref()
+        .map(|p| match_result(demo, &p.requirements, limit));
+    let program_result = programme.map(|p| match_result(demo, &p.requirements, 10));
+    let shortlist = shortlist_result.map(|result| Shortlist {
+        id: demo.shortlist.id.clone(),
+        organization_id: demo.sponsor.organization_id.clone(),
+        program_id: demo.program.id.clone(),
         program_version: 1,
-        name: "NGO-19 pivotal: CDMO shortlist for procurement".into(),
-        created_by: EXAMPLE_SPONSOR_USER_ID.into(),
+        name: demo.shortlist.request.name.clone().unwrap_or_default(),
+        created_by: demo.shortlist.created_by.clone(),
         created_at: at(1, 5, 11),
-        program: program(),
+        program: program(demo),
         result,
     });
-    let profile = profile_view();
+    let profile = profile_view(demo);
     let token = TokenResponse {
         access_token: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTk0M2E2ZS0yYzAwLTcwMDAtODAwMC0wMDAwMDAwMGIxMDEifQ.signature".into(),
         token_type: "Bearer".into(),
@@ -487,7 +438,7 @@ fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
         (
             "search_cdmos",
             "200",
-            search_page().as_ref().and_then(to_json),
+            search_page(demo).as_ref().and_then(to_json),
         ),
         (
             "get_cdmo_profile",
@@ -509,8 +460,16 @@ fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
             "200",
             program_result.as_ref().and_then(to_json),
         ),
-        ("create_program", "201", to_json(&program_view(program()))),
-        ("get_program", "200", to_json(&program_view(program()))),
+        (
+            "create_program",
+            "201",
+            to_json(&program_view(demo, program(demo))),
+        ),
+        (
+            "get_program",
+            "200",
+            to_json(&program_view(demo, program(demo))),
+        ),
         (
             "create_shortlist",
             "201",
@@ -520,32 +479,105 @@ fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
         (
             "create_capacity_block",
             "201",
-            capacity_view().as_ref().and_then(to_json),
+            capacity_view(demo).as_ref().and_then(to_json),
         ),
         (
             "get_capacity_block",
             "200",
-            capacity_view().as_ref().and_then(to_json),
+            capacity_view(demo).as_ref().and_then(to_json),
         ),
-        ("create_reservation", "201", to_json(&reservation_view())),
-        ("get_reservation", "200", to_json(&reservation_view())),
+        (
+            "create_reservation",
+            "201",
+            to_json(&reservation_view(demo)),
+        ),
+        ("get_reservation", "200", to_json(&reservation_view(demo))),
     ]
 }
 
-/// Query parameter examples by operation id: what Swagger UI's "Try it out" offers.
-fn parameter_examples() -> Vec<(&'static str, &'static str, Value)> {
-    search()
-        .min_phase
-        .map(|phase| ("search_cdmos", "min_phase", json!(phase.as_str())))
-        .into_iter()
-        .collect()
+/// Parameter examples by operation id and name: what Swagger UI's "Try it out" offers.
+/// Path ids name demo objects the caller may act on: the demo sponsor's organisation,
+/// programme, shortlist and hold, the demo CDMO's profile and capacity block.
+fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
+    // Only `min_phase` for the search: a list filter prefilled in Swagger UI and then
+    // cleared is sent empty (`modality=`), which the server refuses.
+    let mut out = Vec::new();
+    if let Some(v) = search().min_phase {
+        out.push(("search_cdmos", "min_phase", json!(v.as_str())));
+    }
+    let ids: [(&[&'static str], &str); 6] = [
+        (
+            &[
+                "get_cdmo_profile",
+                "replace_cdmo_profile",
+                "patch_cdmo_profile",
+                "create_capacity_block",
+                "list_cdmo_evidence",
+                "add_cdmo_evidence",
+                "list_cdmo_revisions",
+                "get_cdmo_revision",
+            ],
+            &demo.cdmo.profile_id,
+        ),
+        (
+            &[
+                "get_capacity_block",
+                "change_capacity_block",
+                "delete_capacity_block",
+            ],
+            &demo.capacity.id,
+        ),
+        (
+            &[
+                "get_organization",
+                "list_users",
+                "create_user",
+                "list_api_keys",
+                "create_api_key",
+            ],
+            &demo.sponsor.organization_id,
+        ),
+        (
+            &["get_program", "replace_program", "match_program"],
+            &demo.program.id,
+        ),
+        (
+            &[
+                "get_reservation",
+                "list_reservation_events",
+                "confirm_reservation",
+                "decline_reservation",
+                "cancel_reservation",
+                "reschedule_reservation",
+            ],
+            &demo.reservation.id,
+        ),
+        (
+            &["get_shortlist", "get_shortlist_report"],
+            &demo.shortlist.id,
+        ),
+    ];
+    for (operations, id) in ids {
+        out.extend(operations.iter().map(|op| (*op, "id", json!(id))));
+    }
+    if let Some(organization) = demo.unverified_organization() {
+        out.push(("verify_organization", "id", json!(organization)));
+    }
+    out.push(("get_cdmo_revision", "revision", json!(1)));
+    out
 }
 
 /// Attaches every example to the operations of `document` (the JSON form).
 pub(super) fn attach(document: &mut Value) {
-    let requests = request_examples();
-    let responses = response_examples();
-    let parameters = parameter_examples();
+    let Ok(data) = DemoData::load(example_day()) else {
+        return;
+    };
+    let Some(demo) = Demo::new(&data) else {
+        return;
+    };
+    let requests = request_examples(&demo);
+    let responses = response_examples(&demo);
+    let parameters = parameter_examples(&demo);
     let Some(Value::Object(paths)) = document.get_mut("paths") else {
         return;
     };
@@ -598,31 +630,45 @@ pub(super) fn attach(document: &mut Value) {
 mod tests {
     use super::*;
 
+    fn data() -> DemoData {
+        DemoData::load(example_day()).expect("the demo data is valid")
+    }
+
+    fn demo(data: &DemoData) -> Demo<'_> {
+        Demo::new(data).expect("the demo data has every object the examples name")
+    }
+
     #[test]
     fn every_example_is_built() {
-        for (id, example) in request_examples() {
+        let data = data();
+        let demo = demo(&data);
+        for (id, example) in request_examples(&demo) {
             assert!(example.is_some(), "{id}: no request example");
         }
-        for (id, status, example) in response_examples() {
+        for (id, status, example) in response_examples(&demo) {
             assert!(example.is_some(), "{id} {status}: no response example");
         }
     }
 
     #[test]
     fn the_match_example_ranks_demo_cdmos_and_the_search_example_finds_some() {
-        let result = ValidRequirements::parse(requirements(), None)
-            .map(|r| match_result(&r, 5))
+        let data = data();
+        let demo = demo(&data);
+        let result = ValidRequirements::parse(requirements(&demo), None)
+            .map(|r| match_result(&demo, &r, 5))
             .expect("the requirements are valid");
         assert!(!result.candidates.is_empty(), "{result:?}");
-        let page = search_page().expect("the search is valid");
+        let page = search_page(&demo).expect("the search is valid");
         assert!(!page.items.is_empty());
     }
 
     #[test]
     fn the_patch_example_applies_to_the_demo_profile() {
-        let profile = demo_cdmo_profile().expect("the demo profile is valid");
+        let data = data();
+        let demo = demo(&data);
+        let profile = demo.cdmo_profile().expect("the demo profile is valid");
         let mut document = serde_json::to_value(&profile).expect("serialises");
-        let examples = request_examples();
+        let examples = request_examples(&demo);
         let patch = examples
             .iter()
             .find(|(id, _)| *id == "patch_cdmo_profile")
@@ -635,6 +681,32 @@ mod tests {
         // The evidence example's subject exists in the profile.
         let document = serde_json::to_value(&profile).expect("serialises");
         assert!(document.pointer("/sites/1/licences/0").is_some());
-        assert_eq!(profile.sites[1].key, capacity_block().site_key);
+        assert_eq!(profile.sites[1].key, capacity_block(&demo).site_key);
+    }
+
+    #[test]
+    fn path_examples_name_objects_of_the_demo_data() {
+        let data = data();
+        let demo = demo(&data);
+        let w = &data.workspace;
+        let known: Vec<&str> = data
+            .cdmos
+            .iter()
+            .flat_map(|c| [c.profile_id.as_str(), c.organization_id.as_str()])
+            .chain(data.sponsors.iter().map(|s| s.organization_id.as_str()))
+            .chain(w.programs.iter().map(|p| p.id.as_str()))
+            .chain(w.capacity_blocks.iter().map(|b| b.id.as_str()))
+            .chain(w.reservations.iter().map(|r| r.id.as_str()))
+            .chain(w.shortlists.iter().map(|s| s.id.as_str()))
+            .collect();
+        let ids: Vec<_> = parameter_examples(&demo)
+            .into_iter()
+            .filter(|(_, name, _)| *name == "id")
+            .collect();
+        assert!(ids.len() >= 25, "{ids:?}");
+        for (operation, _, id) in ids {
+            let id = id.as_str().expect("a string id");
+            assert!(known.contains(&id), "{operation}: {id} is no demo object");
+        }
     }
 }

@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::demo::synthetic_profile;
+use crate::demo::synthetic::synthetic_profile;
 use crate::domain::profiles::section_confidence;
 use crate::domain::profiles::tests::sample;
 

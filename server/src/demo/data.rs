@@ -1,0 +1,897 @@
+//! The demo data set as data: JSON files under `server/data/demo/`, embedded in the binary,
+//! read as strictly as the API reads request bodies (unknown fields are errors) into the
+//! SDK wire types, and validated by the same domain rules as the API. A file that breaks
+//! a rule is reported by its path and the field, so a bad edit fails the build's tests,
+//! not a customer's first start.
+//!
+//! Every object carries a fixed id: the OpenAPI examples name them, so that Swagger UI's
+//! "Try it out" works as given against a fresh demo server. They stay unique because the
+//! demo loads only into an empty database.
+
+use std::collections::{HashMap, HashSet};
+
+use cdmx_sdk::types::{
+    CapabilityProfile, CreateShortlistRequest, NewCapacityBlock, NewReservation, ProgramRequest,
+};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Violations;
+use crate::domain::capacity::ValidBlock;
+use crate::domain::matching::MAX_LIMIT;
+use crate::domain::profiles::ValidProfile;
+use crate::domain::programs::ValidProgram;
+use crate::error::ApiError;
+
+/// One embedded data file: its path in the repository (for error messages) and its text.
+struct DataFile {
+    path: &'static str,
+    text: &'static str,
+}
+
+macro_rules! data_file {
+    ($path:literal) => {
+        DataFile {
+            path: concat!("server/data/demo/", $path),
+            text: include_str!(concat!("../../data/demo/", $path)),
+        }
+    };
+}
+
+/// The CDMOs, by kind; the first CDMO of the first file is the one the demo CDMO login
+/// administers in the examples.
+const CDMO_FILES: [DataFile; 4] = [
+    data_file!("cdmos/commercial.json"),
+    data_file!("cdmos/academic.json"),
+    data_file!("cdmos/hospital.json"),
+    data_file!("cdmos/point-of-care.json"),
+];
+const SPONSORS_FILE: DataFile = data_file!("sponsors.json");
+const WORKSPACE_FILE: DataFile = data_file!("workspace.json");
+
+/// A demo CDMO: its organisation (named as its profile), whether the platform has
+/// verified it, and its profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCdmo {
+    pub organization_id: String,
+    pub profile_id: String,
+    pub verified: bool,
+    /// Why it is in the set: the field scenario it answers or narrowly misses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub profile: CapabilityProfile,
+}
+
+/// A file of demo CDMOs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CdmoFile {
+    cdmos: Vec<DemoCdmo>,
+}
+
+/// The file of demo sponsors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SponsorFile {
+    sponsors: Vec<DemoSponsor>,
+}
+
+/// A demo sponsor organisation (verified).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSponsor {
+    pub organization_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A demo login: an organisation admin whose password is set at load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoLogin {
+    pub id: String,
+    pub email: String,
+    pub organization_id: String,
+}
+
+/// A programme of a demo sponsor, at version 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoProgram {
+    pub id: String,
+    pub organization_id: String,
+    pub program: ProgramRequest,
+}
+
+/// Capacity a demo CDMO has published for its profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCapacityBlock {
+    pub id: String,
+    pub profile_id: String,
+    pub block: NewCapacityBlock,
+}
+
+/// A hold a demo sponsor has placed, as its login asked for it. It lasts the default
+/// hold time from the load, like any hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoReservation {
+    pub id: String,
+    /// The login that placed it (its organisation is the sponsor).
+    pub placed_by: String,
+    pub request: NewReservation,
+}
+
+/// A shortlist a demo login saved; its ranking is computed at load, as the API does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoShortlist {
+    pub id: String,
+    pub created_by: String,
+    pub request: CreateShortlistRequest,
+}
+
+/// What the demo logins have already done, so every example has something to act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoWorkspace {
+    pub logins: Vec<DemoLogin>,
+    pub programs: Vec<DemoProgram>,
+    pub capacity_blocks: Vec<DemoCapacityBlock>,
+    pub reservations: Vec<DemoReservation>,
+    pub shortlists: Vec<DemoShortlist>,
+}
+
+/// The whole demo data set, read and validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoData {
+    pub cdmos: Vec<DemoCdmo>,
+    pub sponsors: Vec<DemoSponsor>,
+    pub workspace: DemoWorkspace,
+}
+
+/// A data file that cannot be read or breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {field}: {message}")]
+pub struct DemoDataError {
+    pub file: &'static str,
+    /// Path of the field in the file, e.g. `cdmos[0].profile.sites[1].key`.
+    pub field: String,
+    pub message: String,
+}
+
+fn error(file: &DataFile, field: impl Into<String>, message: impl Into<String>) -> DemoDataError {
+    DemoDataError {
+        file: file.path,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Joins a field path inside the file with a path inside the value there.
+fn at(prefix: &str, inner: &str) -> String {
+    match (prefix.is_empty(), inner.is_empty()) {
+        (_, true) => prefix.to_owned(),
+        (true, false) => inner.to_owned(),
+        (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, false) => format!("{prefix}.{inner}"),
+    }
+}
+
+/// Reads a file the way the API reads a request body.
+fn read<T: DeserializeOwned>(file: &DataFile) -> Result<T, DemoDataError> {
+    crate::api::extract::parse_json(file.text.as_bytes()).map_err(|e| match e {
+        ApiError::BadRequest { detail, errors } => match errors.into_iter().next() {
+            Some(first) => error(file, first.field, first.message),
+            None => error(file, "", detail),
+        },
+        other => error(file, "", other.to_string()),
+    })
+}
+
+/// The first domain violation, named by its field inside the file.
+fn first_violation(file: &DataFile, prefix: &str, violations: Violations) -> DemoDataError {
+    match violations.into_iter().next() {
+        Some(v) => error(file, at(prefix, &v.field), v.message),
+        None => error(file, prefix, "is invalid"),
+    }
+}
+
+impl DemoData {
+    /// Reads every demo data file and checks it: each profile, programme and capacity
+    /// block by the API's own validation (as of `today`), every id unique, and every
+    /// reference naming an object of the right kind in the data set.
+    pub fn load(today: NaiveDate) -> Result<Self, DemoDataError> {
+        Self::load_files(&CDMO_FILES, &SPONSORS_FILE, &WORKSPACE_FILE, today)
+    }
+
+    fn load_files(
+        cdmo_files: &[DataFile],
+        sponsors_file: &DataFile,
+        workspace_file: &DataFile,
+        today: NaiveDate,
+    ) -> Result<Self, DemoDataError> {
+        let mut cdmos = Vec::new();
+        for file in cdmo_files {
+            let entries = read::<CdmoFile>(file)?.cdmos;
+            for (i, cdmo) in entries.iter().enumerate() {
+                ValidProfile::parse(cdmo.profile.clone(), today)
+                    .map_err(|v| first_violation(file, &format!("cdmos[{i}].profile"), v))?;
+            }
+            cdmos.push((file, entries));
+        }
+        let sponsors = read::<SponsorFile>(sponsors_file)?.sponsors;
+        let workspace: DemoWorkspace = read(workspace_file)?;
+
+        let mut ids = UniqueIds::default();
+        for (file, entries) in &cdmos {
+            for (i, cdmo) in entries.iter().enumerate() {
+                ids.claim(
+                    file,
+                    format!("cdmos[{i}].organization_id"),
+                    &cdmo.organization_id,
+                )?;
+                ids.claim(file, format!("cdmos[{i}].profile_id"), &cdmo.profile_id)?;
+            }
+        }
+        for (i, sponsor) in sponsors.iter().enumerate() {
+            ids.claim(
+                sponsors_file,
+                format!("sponsors[{i}].organization_id"),
+                &sponsor.organization_id,
+            )?;
+        }
+        let cdmos: Vec<DemoCdmo> = cdmos.into_iter().flat_map(|(_, e)| e).collect();
+        check_workspace(workspace_file, &workspace, &cdmos, &sponsors, &mut ids)?;
+        Ok(Self {
+            cdmos,
+            sponsors,
+            workspace,
+        })
+    }
+
+    /// The demo CDMO with this profile id.
+    pub fn cdmo_by_profile(&self, profile_id: &str) -> Option<&DemoCdmo> {
+        self.cdmos.iter().find(|c| c.profile_id == profile_id)
+    }
+
+    /// The demo login with this email.
+    pub fn login(&self, email: &str) -> Option<&DemoLogin> {
+        self.workspace.logins.iter().find(|l| l.email == email)
+    }
+}
+
+/// Ids seen so far, across every file: two objects never share one.
+#[derive(Default)]
+struct UniqueIds(HashSet<String>);
+
+impl UniqueIds {
+    fn claim(&mut self, file: &DataFile, field: String, id: &str) -> Result<(), DemoDataError> {
+        if id.trim().is_empty() {
+            return Err(error(file, field, "is required"));
+        }
+        if !self.0.insert(id.to_owned()) {
+            return Err(error(
+                file,
+                field,
+                format!("`{id}` is already used by another object"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_workspace(
+    file: &DataFile,
+    w: &DemoWorkspace,
+    cdmos: &[DemoCdmo],
+    sponsors: &[DemoSponsor],
+    ids: &mut UniqueIds,
+) -> Result<(), DemoDataError> {
+    let sponsor_ids: HashSet<&str> = sponsors
+        .iter()
+        .map(|s| s.organization_id.as_str())
+        .collect();
+    let organizations: HashSet<&str> = cdmos
+        .iter()
+        .map(|c| c.organization_id.as_str())
+        .chain(sponsor_ids.iter().copied())
+        .collect();
+    let profiles: HashMap<&str, &CapabilityProfile> = cdmos
+        .iter()
+        .map(|c| (c.profile_id.as_str(), &c.profile))
+        .collect();
+    let mut logins: HashMap<&str, &str> = HashMap::new();
+    for (i, login) in w.logins.iter().enumerate() {
+        ids.claim(file, format!("logins[{i}].id"), &login.id)?;
+        if !organizations.contains(login.organization_id.as_str()) {
+            return Err(error(
+                file,
+                format!("logins[{i}].organization_id"),
+                "names no demo organisation",
+            ));
+        }
+        logins.insert(&login.id, &login.organization_id);
+    }
+    let mut programs: HashMap<&str, &str> = HashMap::new();
+    for (i, p) in w.programs.iter().enumerate() {
+        ids.claim(file, format!("programs[{i}].id"), &p.id)?;
+        if !sponsor_ids.contains(p.organization_id.as_str()) {
+            return Err(error(
+                file,
+                format!("programs[{i}].organization_id"),
+                "names no demo sponsor",
+            ));
+        }
+        ValidProgram::parse(p.program.clone())
+            .map_err(|v| first_violation(file, &format!("programs[{i}].program"), v))?;
+        programs.insert(&p.id, &p.organization_id);
+    }
+    let mut blocks = HashSet::new();
+    for (i, b) in w.capacity_blocks.iter().enumerate() {
+        ids.claim(file, format!("capacity_blocks[{i}].id"), &b.id)?;
+        let profile = profiles.get(b.profile_id.as_str()).ok_or_else(|| {
+            error(
+                file,
+                format!("capacity_blocks[{i}].profile_id"),
+                "names no demo CDMO profile",
+            )
+        })?;
+        ValidBlock::parse(b.block.clone(), profile)
+            .map_err(|v| first_violation(file, &format!("capacity_blocks[{i}].block"), v))?;
+        blocks.insert(b.id.as_str());
+    }
+    // The login's organisation, which must own the programme a reservation or shortlist names.
+    let sponsor_login = |field: String, login: &str| -> Result<&str, DemoDataError> {
+        logins
+            .get(login)
+            .copied()
+            .filter(|org| sponsor_ids.contains(org))
+            .ok_or_else(|| error(file, field, "names no demo sponsor login"))
+    };
+    let own_program = |field: String, organization: &str, program: &str| {
+        if programs.get(program) == Some(&organization) {
+            Ok(())
+        } else {
+            Err(error(
+                file,
+                field,
+                "names no programme of the login's organisation",
+            ))
+        }
+    };
+    for (i, r) in w.reservations.iter().enumerate() {
+        ids.claim(file, format!("reservations[{i}].id"), &r.id)?;
+        let organization = sponsor_login(format!("reservations[{i}].placed_by"), &r.placed_by)?;
+        if !blocks.contains(r.request.capacity_id.as_str()) {
+            return Err(error(
+                file,
+                format!("reservations[{i}].request.capacity_id"),
+                "names no demo capacity block",
+            ));
+        }
+        if let Some(program) = &r.request.program_id {
+            own_program(
+                format!("reservations[{i}].request.program_id"),
+                organization,
+                program,
+            )?;
+        }
+        if r.request.slots == 0 {
+            return Err(error(
+                file,
+                format!("reservations[{i}].request.slots"),
+                "must be at least 1",
+            ));
+        }
+    }
+    for (i, s) in w.shortlists.iter().enumerate() {
+        ids.claim(file, format!("shortlists[{i}].id"), &s.id)?;
+        let organization = sponsor_login(format!("shortlists[{i}].created_by"), &s.created_by)?;
+        own_program(
+            format!("shortlists[{i}].request.program_id"),
+            organization,
+            &s.request.program_id,
+        )?;
+        if s.request
+            .limit
+            .is_some_and(|n| !(1..=MAX_LIMIT as u32).contains(&n))
+        {
+            return Err(error(
+                file,
+                format!("shortlists[{i}].request.limit"),
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let name = s.request.name.as_deref().unwrap_or_default();
+        if name.trim().is_empty() || name.chars().count() > 200 {
+            return Err(error(
+                file,
+                format!("shortlists[{i}].request.name"),
+                "must be 1 to 200 characters",
+            ));
+        }
+        let capacity_need = w
+            .programs
+            .iter()
+            .find(|p| p.id == s.request.program_id)
+            .is_some_and(|p| p.program.requirements.capacity.is_some());
+        if capacity_need {
+            // The load ranks without live availability, which a capacity need would use.
+            return Err(error(
+                file,
+                format!("shortlists[{i}].request.program_id"),
+                "names a programme with a capacity need; demo shortlists rank without one",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use cdmx_sdk::types::*;
+
+    use super::*;
+    use crate::demo::synthetic::tests::assert_valid;
+    use crate::domain::geo::region_of;
+    use crate::domain::profiles::{max_phase, phase_rank};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+    }
+
+    fn demo_cdmos() -> Vec<DemoCdmo> {
+        DemoData::load(today()).unwrap().cdmos
+    }
+
+    fn demo_sponsors() -> Vec<DemoSponsor> {
+        DemoData::load(today()).unwrap().sponsors
+    }
+
+    fn has_phase(p: &CapabilityProfile, phase: Phase) -> bool {
+        p.phases
+            .iter()
+            .any(|e| e.phase == phase && e.programmes > 0)
+    }
+
+    fn reaches(p: &CapabilityProfile, phase: Phase) -> bool {
+        max_phase(p).is_some_and(|m| phase_rank(m) >= phase_rank(phase))
+    }
+
+    fn authorities(p: &CapabilityProfile) -> Vec<Authority> {
+        p.sites
+            .iter()
+            .flat_map(|s| s.licences.iter().map(|l| l.authority))
+            .collect()
+    }
+
+    fn names(cdmos: &[&DemoCdmo]) -> Vec<String> {
+        cdmos
+            .iter()
+            .map(|c| c.profile.organization.name.clone())
+            .collect()
+    }
+
+    /// Asserts that `expected` are among the matching names and `excluded` are not.
+    fn assert_answers(matches: &[&DemoCdmo], expected: &[&str], excluded: &[&str]) {
+        let found = names(matches);
+        for name in expected {
+            assert!(
+                found.iter().any(|f| f == name),
+                "{name} missing from {found:?}"
+            );
+        }
+        for name in excluded {
+            assert!(!found.iter().any(|f| f == name), "{name} should not match");
+        }
+    }
+
+    /// The demo data with one file's JSON changed by `edit`: what loading it reports.
+    fn load_edited(which: &str, edit: impl Fn(&mut serde_json::Value)) -> DemoDataError {
+        let edited = |file: &DataFile| {
+            if !file.path.ends_with(which) {
+                return DataFile { ..*file };
+            }
+            let mut json: serde_json::Value = serde_json::from_str(file.text).unwrap();
+            edit(&mut json);
+            DataFile {
+                path: file.path,
+                text: String::leak(json.to_string()),
+            }
+        };
+        let cdmos: Vec<DataFile> = CDMO_FILES.iter().map(edited).collect();
+        DemoData::load_files(
+            &cdmos,
+            &edited(&SPONSORS_FILE),
+            &edited(&WORKSPACE_FILE),
+            today(),
+        )
+        .expect_err("the edit breaks a rule")
+    }
+
+    fn assert_reported(error: DemoDataError, file: &str, field: &str, message: &str) {
+        assert_eq!((error.file, error.field.as_str()), (file, field), "{error}");
+        assert!(error.message.contains(message), "{error}");
+        assert!(
+            error.to_string().starts_with(&format!("{file}: {field}: ")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_data_file_loads_and_validates() {
+        let data = DemoData::load(today()).unwrap();
+        assert_eq!(data.cdmos.len(), 42);
+        assert_eq!(data.sponsors.len(), 4);
+        let w = &data.workspace;
+        assert_eq!(
+            (
+                w.programs.len(),
+                w.capacity_blocks.len(),
+                w.reservations.len(),
+                w.shortlists.len()
+            ),
+            (1, 2, 1, 1)
+        );
+        // The demo is as valid on the day the examples are computed as today.
+        let example_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        assert_eq!(DemoData::load(example_day).unwrap(), data);
+    }
+
+    #[test]
+    fn the_demo_logins_are_the_documented_ones() {
+        let data = DemoData::load(today()).unwrap();
+        let sponsor = data.login(crate::demo::DEMO_SPONSOR_EMAIL).unwrap();
+        let cdmo = data.login(crate::demo::DEMO_CDMO_EMAIL).unwrap();
+        assert_eq!(data.workspace.logins.len(), 2);
+        assert!(
+            data.sponsors
+                .iter()
+                .any(|s| s.organization_id == sponsor.organization_id)
+        );
+        // The demo CDMO login administers the first CDMO of the first file.
+        assert_eq!(cdmo.organization_id, data.cdmos[0].organization_id);
+    }
+
+    #[test]
+    fn a_field_the_wire_type_does_not_know_is_reported_by_file_and_field() {
+        let error = load_edited("commercial.json", |json| {
+            json["cdmos"][1]["profile"]["organization"]["colour"] = "teal".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/cdmos/commercial.json",
+            "cdmos[1].profile.organization.colour",
+            "",
+        );
+        let error = load_edited("sponsors.json", |json| {
+            json["sponsors"][0]["name"] = 7.into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/sponsors.json",
+            "sponsors[0].name",
+            "",
+        );
+    }
+
+    #[test]
+    fn a_profile_the_api_would_refuse_is_reported_by_file_and_field() {
+        let error = load_edited("hospital.json", |json| {
+            json["cdmos"][2]["profile"]["sites"][0]["key"] = "Not A Key".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/cdmos/hospital.json",
+            "cdmos[2].profile.sites[0].key",
+            "a-z, 0-9",
+        );
+    }
+
+    #[test]
+    fn ids_are_unique_across_files_and_references_resolve() {
+        let error = load_edited("workspace.json", |json| {
+            json["programs"][0]["id"] = "01943a6e-2c00-7000-8000-000000000100".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "programs[0].id",
+            "already used",
+        );
+        let error = load_edited("workspace.json", |json| {
+            json["reservations"][0]["request"]["capacity_id"] = "no-such-block".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "reservations[0].request.capacity_id",
+            "no demo capacity block",
+        );
+        let error = load_edited("workspace.json", |json| {
+            json["capacity_blocks"][1]["block"]["site_key"] = "atlantis-1".into();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "capacity_blocks[1].block.site_key",
+            "",
+        );
+        let error = load_edited("workspace.json", |json| {
+            // The CDMO login may not save a sponsor's shortlist.
+            json["shortlists"][0]["created_by"] = json["logins"][1]["id"].clone();
+        });
+        assert_reported(
+            error,
+            "server/data/demo/workspace.json",
+            "shortlists[0].created_by",
+            "no demo sponsor login",
+        );
+    }
+
+    #[test]
+    fn every_demo_cdmo_is_valid() {
+        for cdmo in demo_cdmos() {
+            assert_valid(&cdmo.profile);
+        }
+    }
+
+    #[test]
+    fn the_demo_set_is_deterministic_sized_and_uniquely_named() {
+        let cdmos = demo_cdmos();
+        assert_eq!(cdmos, demo_cdmos());
+        assert!((35..=45).contains(&cdmos.len()), "{}", cdmos.len());
+        let mut all = names(&cdmos.iter().collect::<Vec<_>>());
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), cdmos.len(), "names are not unique");
+        let verified = cdmos.iter().filter(|c| c.verified).count();
+        let share = verified as f64 / cdmos.len() as f64;
+        assert!((0.65..=0.85).contains(&share), "{verified} verified");
+        let sponsors = demo_sponsors();
+        assert!((3..=5).contains(&sponsors.len()));
+        assert_eq!(sponsors, demo_sponsors());
+    }
+
+    #[test]
+    fn the_demo_set_covers_the_field() {
+        let cdmos = demo_cdmos();
+        for kind in CdmoType::ALL {
+            assert!(
+                cdmos
+                    .iter()
+                    .any(|c| c.profile.organization.cdmo_type == *kind),
+                "{kind:?}"
+            );
+        }
+        assert!(
+            cdmos
+                .iter()
+                .any(|c| c.profile.donor_sources.autologous.is_some())
+        );
+        assert!(
+            cdmos
+                .iter()
+                .any(|c| c.profile.donor_sources.allogeneic.is_some())
+        );
+        let mut regions: Vec<Region> = cdmos
+            .iter()
+            .flat_map(|c| c.profile.sites.iter())
+            .filter_map(|s| region_of(&s.country))
+            .collect();
+        regions.sort();
+        regions.dedup();
+        assert!(regions.len() >= 3, "{regions:?}");
+        let late = cdmos
+            .iter()
+            .filter(|c| reaches(&c.profile, Phase::Phase3))
+            .count();
+        assert!(late >= 4, "{late}");
+        for platform in [
+            Platform::ClinimacsProdigy,
+            Platform::LonzaCocoon,
+            Platform::CellaresCellShuttle,
+            Platform::GRex,
+            Platform::RockingMotionBioreactor,
+            Platform::StirredTankBioreactor,
+        ] {
+            assert!(
+                cdmos
+                    .iter()
+                    .any(|c| c.profile.platforms.iter().any(|p| p.platform == platform)),
+                "{platform:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn scenario_1_allogeneic_industrial_partner() {
+        let cdmos = demo_cdmos();
+        let fits = |p: &CapabilityProfile| {
+            p.donor_sources
+                .allogeneic
+                .as_ref()
+                .is_some_and(|a| a.max_bioreactor_volume_l >= 200.0 && a.doses_per_batch >= 100)
+                && p.platforms
+                    .iter()
+                    .any(|x| x.platform == Platform::StirredTankBioreactor)
+                && has_phase(p, Phase::Phase3)
+                && has_phase(p, Phase::Commercial)
+                && p.cryo.min_storage_temp_c.is_some_and(|t| t <= -150)
+                && p.logistics.regions_served.len() >= 3
+                && p.logistics.hubs.iter().any(|h| h.scope == HubScope::Global)
+        };
+        let matches: Vec<&DemoCdmo> = cdmos.iter().filter(|c| fits(&c.profile)).collect();
+        assert!(matches.len() >= 2, "{:?}", names(&matches));
+        assert_answers(
+            &matches,
+            &["Tessaric Biomanufacturing", "Aldermoor Cell Industries"],
+            &[
+                "Quillon Cell Manufacturing",
+                "Orvanta Biologics",
+                "Aurinberg Cell Therapies",
+            ],
+        );
+        let near_misses: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(|c| {
+                c.profile.donor_sources.allogeneic.is_some()
+                    && max_phase(&c.profile) == Some(Phase::Phase2)
+            })
+            .collect();
+        assert_answers(&near_misses, &["Quillon Cell Manufacturing"], &[]);
+    }
+
+    #[test]
+    fn scenario_2_french_academic_centre_for_t_cell_progenitors() {
+        let cdmos = demo_cdmos();
+        let academic_progenitors = |c: &&DemoCdmo| {
+            c.profile.organization.cdmo_type == CdmoType::AcademicGmpCentre
+                && c.profile.modalities.contains(&Modality::TCellProgenitors)
+                && has_phase(&c.profile, Phase::Phase1)
+                && has_phase(&c.profile, Phase::Phase1_2)
+        };
+        let fda_fact = |p: &CapabilityProfile| {
+            p.sites.iter().any(|s| {
+                s.inspections.iter().any(|i| {
+                    i.authority == Authority::Fda && i.outcome == InspectionOutcome::NoFindings
+                }) || s.licences.iter().any(|l| l.authority == Authority::Fda)
+            })
+        };
+        let in_france = |p: &CapabilityProfile| p.sites.iter().all(|s| s.country == "FR");
+        let french: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(academic_progenitors)
+            .filter(|c| {
+                in_france(&c.profile)
+                    && fda_fact(&c.profile)
+                    && c.profile.soft_factors.small_batch_flexibility.is_some()
+            })
+            .collect();
+        assert_answers(
+            &french,
+            &["Plateforme Hélianthe de Thérapie Cellulaire"],
+            &["Centre de Biothérapies Rhodanien"],
+        );
+        let elsewhere: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(academic_progenitors)
+            .filter(|c| !in_france(&c.profile))
+            .collect();
+        assert_answers(
+            &elsewhere,
+            &["Meerdaal University Cell Therapy Facility"],
+            &[],
+        );
+    }
+
+    #[test]
+    fn scenario_3_six_point_checklist() {
+        let cdmos = demo_cdmos();
+        let fits = |p: &CapabilityProfile| {
+            let auth = authorities(p);
+            has_phase(p, Phase::Phase3)
+                && auth.contains(&Authority::Fda)
+                && (auth.contains(&Authority::Ema) || auth.contains(&Authority::EuMemberState))
+                && p.quality.qms
+                && p.quality.gmp_warehouse
+                && p.sites.iter().any(|s| {
+                    let grades: Vec<CleanroomGrade> =
+                        s.cleanrooms.iter().map(|c| c.grade).collect();
+                    grades.contains(&CleanroomGrade::A)
+                        && grades.contains(&CleanroomGrade::B)
+                        && s.closed_processing
+                })
+                && p.automation.automated_wash_concentration
+                && p.automation.automated_formulation
+                && p.automation.fill == FillAutomation::Automated
+                && p.cryo.min_storage_temp_c.is_some_and(|t| t < -150)
+                && p.logistics
+                    .shipping_lead_time_hours
+                    .is_some_and(|h| h <= 24)
+        };
+        let matches: Vec<&DemoCdmo> = cdmos.iter().filter(|c| fits(&c.profile)).collect();
+        assert!(matches.len() >= 2, "{:?}", names(&matches));
+        assert_answers(
+            &matches,
+            &["Tessaric Biomanufacturing", "Corvane Biologics"],
+            &[
+                "Bellcourt Advanced Therapies",
+                "Sequoyah Cell Manufacturing",
+            ],
+        );
+        // The near miss with everything but an FDA licence.
+        assert!(cdmos.iter().any(|c| {
+            has_phase(&c.profile, Phase::Phase3)
+                && !authorities(&c.profile).contains(&Authority::Fda)
+                && c.profile.automation.fill == FillAutomation::Automated
+        }));
+    }
+
+    #[test]
+    fn scenario_4_lentiviral_gene_modified_hsc() {
+        let cdmos = demo_cdmos();
+        let matches: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(|c| {
+                let p = &c.profile;
+                p.organization.cdmo_type == CdmoType::AcademicGmpCentre
+                    && p.modalities.contains(&Modality::GeneModifiedHsc)
+                    && p.gene_modification
+                        .methods
+                        .contains(&GeneModificationMethod::Lentiviral)
+                    && p.qc.in_house_assays.contains(&QcAssay::VectorCopyNumber)
+                    && p.qc
+                        .in_house_assays
+                        .contains(&QcAssay::ReplicationCompetentVirus)
+                    && has_phase(p, Phase::Phase1_2)
+            })
+            .collect();
+        assert_answers(
+            &matches,
+            &[
+                "Istituto Valdora per la Terapia Genica",
+                "Thornfield Institute Gene Therapy Facility",
+            ],
+            &["Uppvik University Cell Therapy Centre"],
+        );
+    }
+
+    #[test]
+    fn scenario_5_point_of_care_car_t() {
+        let cdmos = demo_cdmos();
+        let matches: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(|c| {
+                let p = &c.profile;
+                p.organization.cdmo_type == CdmoType::PointOfCare
+                    && p.modalities.contains(&Modality::CarT)
+                    && p.platforms
+                        .iter()
+                        .any(|x| x.platform == Platform::ClinimacsProdigy)
+                    && p.sites.iter().any(|s| s.closed_processing)
+                    && p.sites.iter().any(|s| {
+                        s.licences
+                            .iter()
+                            .any(|l| l.kind == LicenceKind::HospitalExemption)
+                    })
+                    && p.performance
+                        .process_duration_days
+                        .is_some_and(|d| (7..=12).contains(&d))
+            })
+            .collect();
+        assert_answers(
+            &matches,
+            &[
+                "Alborada Children's Hospital CAR-T Unit",
+                "Skogsbacka Children's Cancer Centre CAR-T Unit",
+            ],
+            &["Bayfront Community Cancer Institute Point-of-Care Lab"],
+        );
+    }
+}

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 const DEMO_PASSWORD: &str = "demo password 123";
 
-fn document() -> Value {
+pub(crate) fn document() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/cdmx.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -29,15 +29,15 @@ fn escape(token: &str) -> String {
 
 /// The demo world the examples are sent into: who signs in, and the ids of the
 /// resources the test created.
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     http: reqwest::Client,
-    sponsor_token: String,
-    cdmo_token: String,
+    pub(crate) sponsor_token: String,
+    pub(crate) cdmo_token: String,
     /// The admin of a CDMO organisation without a profile yet.
     new_cdmo_token: String,
-    sponsor_org: String,
-    cdmo_profile: String,
+    pub(crate) sponsor_org: String,
+    pub(crate) cdmo_profile: String,
     program: String,
     capacity: String,
     other_capacity: String,
@@ -70,7 +70,7 @@ fn block(suite: &str, site_key: &str) -> NewCapacityBlock {
     }
 }
 
-async fn demo_world(document: &Value) -> World {
+pub(crate) async fn demo_world(document: &Value) -> World {
     let app = TestApp::spawn().await;
     let hash = cdmx::auth::passwords::hash(
         &cdmx::domain::accounts::Password::parse(DEMO_PASSWORD).unwrap(),
@@ -159,10 +159,10 @@ async fn demo_world(document: &Value) -> World {
 
 /// How one operation's example is sent: as whom, with which path parameters, and what
 /// in the body names the test's own resources.
-struct Call<'a> {
-    token: Option<&'a str>,
-    path: BTreeMap<&'static str, &'a str>,
-    body: Vec<(&'static str, Value)>,
+pub(crate) struct Call<'a> {
+    pub(crate) token: Option<&'a str>,
+    pub(crate) path: BTreeMap<&'static str, &'a str>,
+    pub(crate) body: Vec<(&'static str, Value)>,
 }
 
 fn call<'a>(
@@ -178,7 +178,7 @@ fn call<'a>(
 }
 
 impl World {
-    fn call_for(&self, operation_id: &str) -> Call<'_> {
+    pub(crate) fn call_for(&self, operation_id: &str) -> Call<'_> {
         let sponsor = Some(self.sponsor_token.as_str());
         let cdmo = Some(self.cdmo_token.as_str());
         let id = |value: &str| Value::String(value.to_owned());
@@ -215,7 +215,7 @@ impl World {
         }
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,

@@ -567,7 +567,10 @@ mod tests {
         lenient.sort();
         assert_eq!(
             lenient,
-            [("note", "must be a string"), ("sites[0]", "must be an object")]
+            [
+                ("note", "must be a string"),
+                ("sites[0]", "must be an object")
+            ]
         );
         let strict = collect::<Strict>(body.clone());
         let mut strict = fields(&strict);

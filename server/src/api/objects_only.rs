@@ -312,9 +312,9 @@ mod tests {
     fn read<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
         // Through a streaming deserializer as well as a `Value`: requests use both.
         let text = value.to_string();
-        let streamed = T::deserialize(Deserializer::new(
-            &mut serde_json::Deserializer::from_str(&text),
-        ))
+        let streamed = T::deserialize(Deserializer::new(&mut serde_json::Deserializer::from_str(
+            &text,
+        )))
         .map_err(|e| e.to_string());
         let from_value = T::deserialize(Deserializer::new(&value)).map_err(|e| e.to_string());
         assert_eq!(streamed.is_ok(), from_value.is_ok(), "{value}");
@@ -323,7 +323,10 @@ mod tests {
 
     fn refused(value: serde_json::Value) -> String {
         let plain = serde_json::from_str::<Outer>(&value.to_string());
-        assert!(plain.is_ok(), "plain serde reads {value} already: {plain:?}");
+        assert!(
+            plain.is_ok(),
+            "plain serde reads {value} already: {plain:?}"
+        );
         read::<Outer>(value.clone()).expect_err(&format!("{value} was accepted"))
     }
 

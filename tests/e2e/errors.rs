@@ -311,6 +311,23 @@ async fn objects_given_as_arrays_are_refused_at_any_depth_naming_the_field() {
     )
     .await;
     assert_eq!(fields(&p), [("qc".to_owned(), object.clone())]);
+    // The merged profile is read as strictly as a body: an unknown field is not dropped.
+    let p = problem(
+        http.patch(app.url(&format!("/v1/cdmos/{}", profile.id)))
+            .bearer_auth(&cdmo_token)
+            .header("if-match", "\"1\"")
+            .header("content-type", "application/merge-patch+json")
+            .body(json!({"qc": {"colour": "red"}}).to_string())
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        fields(&p),
+        [("qc.colour".to_owned(), "is not a known field".to_owned())]
+    );
 
     // Arrays where the document has arrays are still read, and the objects as objects.
     let changed = send(

@@ -1,17 +1,20 @@
-//! The one error type of the HTTP edge, rendered as an RFC 9457 problem document.
+//! The one error type of the application, rendered as an RFC 9457 problem document at
+//! the HTTP edge.
 //!
-//! Internal causes are logged with the request id and never sent to the client.
+//! Internal causes keep their source chain for the log (with the request id) and are
+//! never sent to the client. The problem document is stamped with the request id and
+//! `instance` only when the response is written, on the request's own task, so errors
+//! raised on blocking threads (inside a database transaction) carry them too.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use cdmx_sdk::types::{FieldError, Problem};
 
 use crate::db::StoreError;
 use crate::domain::Violations;
-use crate::telemetry;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An underlying cause, kept for the log.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -49,8 +52,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] BoxError),
 }
 
 impl ApiError {
@@ -88,8 +91,34 @@ impl ApiError {
         }])
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::Internal(cause.to_string())
+    /// A failure that is not the caller's: the cause goes to the log, not the client.
+    pub fn internal(cause: impl Into<BoxError>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound | Self::RouteNotFound => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::NotAcceptable(_) => 406,
+            Self::Conflict(_) => 409,
+            Self::PreconditionFailed(_) => 412,
+            Self::PreconditionRequired(_) => 428,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::Validation(_) => 422,
+            Self::Unavailable(_) => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// A failure of the server, not of the request.
+    pub fn is_server_error(&self) -> bool {
+        self.status() >= 500
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -141,10 +170,11 @@ impl ApiError {
         }
     }
 
-    /// The problem document for this error, stamped with the current request.
-    pub fn to_problem(&self) -> Problem {
+    /// The problem document for this error, not yet stamped with a request (the HTTP
+    /// edge does that, `api::problem`): also what an idempotency record stores, so that
+    /// a replay is stamped with the retry's own id.
+    pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
-        let context = telemetry::current_request();
         let errors = match self {
             Self::BadRequest { errors, .. } | Self::Validation(errors) => errors.clone(),
             _ => Vec::new(),
@@ -152,53 +182,27 @@ impl ApiError {
         Problem {
             problem_type: format!("urn:cdmx:problem:{slug}"),
             title: title.to_owned(),
-            status: self.status_code().as_u16(),
+            status: self.status(),
             detail: self.detail(),
-            instance: context.as_ref().map(|c| c.path.clone()),
-            request_id: context.map(|c| c.request_id),
+            instance: None,
+            request_id: None,
             errors,
         }
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
+/// An error with its whole source chain, `outer: inner: root`, for one log line.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
-    fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(cause) = self {
-            tracing::error!(%cause, "internal error");
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
         }
-        let mut response = HttpResponse::build(self.status_code());
-        response.content_type(PROBLEM_CONTENT_TYPE);
-        match self {
-            Self::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"cdmx\""));
-            }
-            Self::MethodNotAllowed { allowed } => {
-                if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                    response.insert_header((header::ALLOW, value));
-                }
-            }
-            _ => {}
-        }
-        response.json(self.to_problem())
+        Ok(())
     }
 }
 
@@ -216,7 +220,7 @@ impl From<StoreError> for ApiError {
                     "the database cannot be reached right now; try again shortly".into(),
                 )
             }
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -241,12 +245,25 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        let problem = ApiError::internal("password=hunter2 at db.rs:42").to_problem();
+        let problem = ApiError::internal("password=hunter2 at db.rs:42").problem();
         assert_eq!(problem.status, 500);
         let text = serde_json::to_string(&problem).unwrap();
         assert!(
             !text.contains("hunter2") && !text.contains("db.rs"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_chain_for_the_log() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("reading the profile")]
+        struct Outer(#[source] std::io::Error);
+        let error = ApiError::internal(Outer(std::io::Error::other("disk on fire")));
+        let source = std::error::Error::source(&error).expect("the cause is kept");
+        assert_eq!(
+            Chain(source).to_string(),
+            "reading the profile: disk on fire"
         );
     }
 
@@ -262,7 +279,7 @@ mod tests {
                 message: "is not an email".into(),
             },
         ])
-        .to_problem();
+        .problem();
         assert_eq!(problem.status, 422);
         assert_eq!(problem.problem_type, "urn:cdmx:problem:validation");
         assert_eq!(problem.errors.len(), 2);

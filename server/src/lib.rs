@@ -1,9 +1,12 @@
 //! cdmx: the CDMO exchange backend.
 //!
-//! `api` (HTTP handlers) calls `domain` (pure rules) and `db` (storage); `startup` wires
-//! them into an actix-web server; `openapi` describes it.
+//! `api` (HTTP handlers) extracts requests and calls `app` (one function per use case),
+//! which authorizes through `auth::policy`, applies `domain` (pure rules) and runs the
+//! transaction through `db` (storage). `startup` wires them into an actix-web server;
+//! `openapi` describes it. The README's layout table says the same, file by file.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -234,7 +234,7 @@ fn problem_for_bare_errors<B>(
         503 => ApiError::Unavailable("temporarily unavailable".into()),
         _ => ApiError::internal(format!("unhandled error status {status}")),
     };
-    let mut problem = error.to_problem();
+    let mut problem = crate::api::problem::stamped(&error);
     problem.status = status.as_u16();
     let (request, _) = response.into_parts();
     let body: HttpResponse<BoxBody> = HttpResponse::build(status)

@@ -55,6 +55,17 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     plain.then(|| text.to_owned())
 }
 
+/// Runs blocking work (queries, password hashing, report rendering) on tokio's blocking
+/// pool inside the caller's span, so its log lines carry the request id.
+pub async fn blocking<T, F>(work: F) -> Result<T, tokio::task::JoinError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(work)).await
+}
+
 /// Middleware: assigns the request id, logs the request once it is answered and echoes
 /// the id in `X-Request-Id`.
 pub async fn request_id_middleware(

@@ -34,8 +34,10 @@ fn block(slots: u32) -> NewCapacityBlock {
     }
 }
 
+/// A verified CDMO with a profile: verified, because only verified CDMOs confirm.
 async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
     let org = app.sign_up(OrganizationKind::Cdmo, name).await;
+    app.verify(&org.organization.id).await;
     let profile = org
         .admin
         .create_cdmo_profile(&base_profile(name))
@@ -914,4 +916,72 @@ async fn matching_sees_live_capacity() {
     assert_eq!(result.feasible_count, 0);
     let helix_exclusion = result.excluded.iter().find(|e| e.name == "Helix").unwrap();
     assert_eq!(helix_exclusion.failed[0].actual, "1 free");
+}
+
+/// The policy's verification rule: an unverified CDMO prepares (profile, capacity) and
+/// may decline, but confirms a binding booking only once the platform has verified it;
+/// any member may confirm, not only admins.
+#[tokio::test]
+async fn an_unverified_cdmo_prepares_but_confirms_only_once_verified() {
+    let app = TestApp::spawn().await;
+    let newcomer = app.sign_up(OrganizationKind::Cdmo, "Newcomer").await;
+    let profile = newcomer
+        .admin
+        .create_cdmo_profile(&base_profile("Newcomer"))
+        .await
+        .expect("an unverified CDMO may write its profile");
+    let b = newcomer
+        .admin
+        .create_capacity_block(&profile.id, &block(2))
+        .await
+        .expect("an unverified CDMO may publish capacity");
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let first = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 1), &key())
+        .await
+        .unwrap();
+    let second = sponsor
+        .admin
+        .create_reservation(&hold(&b.id, 1), &key())
+        .await
+        .unwrap();
+
+    let refused = newcomer
+        .admin
+        .confirm_reservation(&first.id)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(403));
+    let detail = refused.problem().and_then(|p| p.detail.clone()).unwrap();
+    assert!(detail.contains("verified"), "{detail}");
+    let still = sponsor.admin.get_reservation(&first.id).await.unwrap();
+    assert_eq!(still.state, ReservationState::Held, "nothing changed");
+    let declined = newcomer
+        .admin
+        .decline_reservation(&second.id)
+        .await
+        .expect("declining commits to nothing: allowed before verification");
+    assert_eq!(declined.state, ReservationState::Declined);
+
+    app.verify(&newcomer.organization.id).await;
+    let email = format!("member-{}@newcomer.example", uuid::Uuid::new_v4().simple());
+    newcomer
+        .admin
+        .create_user(
+            &newcomer.organization.id,
+            &CreateUserRequest {
+                email: email.clone(),
+                password: cdmx_e2e::PASSWORD.into(),
+                role: Role::Member,
+            },
+        )
+        .await
+        .unwrap();
+    let member = app.client.login(&email, cdmx_e2e::PASSWORD).await.unwrap();
+    let confirmed = member
+        .confirm_reservation(&first.id)
+        .await
+        .expect("a member of a verified CDMO confirms");
+    assert_eq!(confirmed.state, ReservationState::Confirmed);
 }

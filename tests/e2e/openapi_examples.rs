@@ -388,26 +388,36 @@ fn every_example_in_the_document_validates_against_its_schema() {
     for (template, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let base = format!("/paths/{}/{method}", escape(template));
-            let mut media_objects = Vec::new();
+            let mut examples_at = Vec::new();
             for (media, content) in operation["requestBody"]["content"]
                 .as_object()
                 .into_iter()
                 .flatten()
             {
-                media_objects.push((
+                examples_at.push((
                     format!("{base}/requestBody/content/{}", escape(media)),
                     content,
                 ));
             }
             for (status, response) in operation["responses"].as_object().into_iter().flatten() {
                 for (media, content) in response["content"].as_object().into_iter().flatten() {
-                    media_objects.push((
+                    examples_at.push((
                         format!("{base}/responses/{status}/content/{}", escape(media)),
                         content,
                     ));
                 }
             }
-            for (pointer, content) in media_objects {
+            // Swagger UI fills "Try it out" from parameter examples too, and refuses to send
+            // a request whose list parameter holds a string.
+            for (index, parameter) in operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                examples_at.push((format!("{base}/parameters/{index}"), parameter));
+            }
+            for (pointer, content) in examples_at {
                 if let Some(example) = content.get("example") {
                     contract::validate_schema(&format!("{pointer}/schema"), example)
                         .unwrap_or_else(|e| panic!("the example at {pointer} is invalid: {e}"));

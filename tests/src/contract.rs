@@ -172,6 +172,9 @@ impl Contract {
             let body: Value = serde_json::from_slice(exchange.response_body)
                 .map_err(|e| format!("the {content_type} body is not JSON: {e}"))?;
             validate(&self.validator(&pointer), &body, "response")?;
+            if content_type == "application/problem+json" {
+                problem_names_its_request(exchange, &body)?;
+            }
         } else if content["schema"]["type"] != "string" {
             return Err(format!("{content_type} is not described as a string"));
         }
@@ -191,6 +194,28 @@ impl Contract {
         }
         Ok(())
     }
+}
+
+/// Every problem document names the request it answers: the id of its `X-Request-Id`
+/// header and, as `instance`, the path asked for. A user quotes these to support.
+fn problem_names_its_request(exchange: &Exchange<'_>, problem: &Value) -> Result<(), String> {
+    let header = exchange
+        .response_headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok());
+    if problem["request_id"].as_str() != header || header.is_none() {
+        return Err(format!(
+            "the problem's request_id {} is not the X-Request-Id header {header:?}",
+            problem["request_id"]
+        ));
+    }
+    if problem["instance"].as_str() != Some(exchange.path) {
+        return Err(format!(
+            "the problem's instance {} is not the request path {}",
+            problem["instance"], exchange.path
+        ));
+    }
+    Ok(())
 }
 
 /// The `$ref` of a response declared by reference (`#/components/responses/...`).
@@ -326,6 +351,39 @@ mod tests {
             response_body: &bytes,
         });
         assert!(missing.unwrap_err().contains("X-Request-Id"));
+    }
+
+    #[test]
+    fn a_problem_must_name_its_request() {
+        let mut headers = json_headers();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        let exchange = |problem: &Value| {
+            let bytes = serde_json::to_vec(problem).unwrap();
+            contract().check(&Exchange {
+                method: "GET",
+                path: "/v1/me",
+                query: None,
+                request_content_type: None,
+                request_body: None,
+                status: 401,
+                response_headers: &headers,
+                response_body: &bytes,
+            })
+        };
+        let mut problem = serde_json::json!({
+            "type": "urn:cdmx:problem:unauthorized", "title": "Authentication required",
+            "status": 401, "detail": "missing token"
+        });
+        let error = exchange(&problem).unwrap_err();
+        assert!(error.contains("request_id"), "{error}");
+        problem["request_id"] = Value::from("r-1");
+        let error = exchange(&problem).unwrap_err();
+        assert!(error.contains("instance"), "{error}");
+        problem["instance"] = Value::from("/v1/me");
+        exchange(&problem).unwrap();
     }
 
     #[test]

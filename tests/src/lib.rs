@@ -173,6 +173,15 @@ impl TestApp {
         }
     }
 
+    /// Has the platform verify an organisation, as an operator would through the API.
+    pub async fn verify(&self, organization_id: &str) {
+        self.platform_admin()
+            .await
+            .verify_organization(organization_id)
+            .await
+            .expect("a platform admin verifies the organisation");
+    }
+
     /// Creates a platform admin the way operators do (`cdmx admin create`) and signs in.
     pub async fn platform_admin(&self) -> Client {
         let email = format!("ops-{}@cdmx.example", uuid::Uuid::new_v4().simple());

@@ -2,15 +2,10 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{ApiKey, CreateApiKeyRequest, CreatedApiKey, Page, PageParams};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
-use crate::auth::{Principal, api_keys};
-use crate::db::accounts::{self, ApiKeyRow};
-use crate::db::{new_id, now};
-use crate::domain::accounts::NewApiKey;
+use crate::app::accounts;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use cdmx_sdk::types::PrincipalKind;
 
 /// Create an API key for your organisation (organisation admins). The secret is in this
 /// response only; store it now.
@@ -29,32 +24,8 @@ pub async fn create_api_key(
     id: web::Path<String>,
     body: ApiJson<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin_of(&id)?;
-    let request = NewApiKey::parse(&body.0)?;
-    let generated = api_keys::generate()?;
-    let row = ApiKeyRow {
-        id: new_id(),
-        organization_id: id.into_inner(),
-        name: request.name,
-        prefix: generated.prefix,
-        secret_hash: generated.hash,
-        role: request.role.as_str().to_owned(),
-        created_by: (principal.kind == PrincipalKind::User).then(|| principal.id.clone()),
-        created_at: now(),
-        last_used_at: None,
-        revoked_at: None,
-    };
-    let row = state
-        .db
-        .write(move |c| {
-            accounts::insert_api_key(c, &row)?;
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(CreatedApiKey {
-        api_key: views::api_key(row)?,
-        secret: generated.secret,
-    }))
+    let created = accounts::create_api_key(&state, &principal, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List your organisation's API keys, revoked ones included (organisation admins).
@@ -71,15 +42,8 @@ pub async fn list_api_keys(
     id: web::Path<String>,
     query: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin_of(&id)?;
-    let page = PageRequest::parse(query.0.limit, query.0.cursor.as_deref())?;
-    let keyset = page.keyset()?;
-    let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |c| accounts::list_api_keys(c, &id, &keyset))
-        .await?;
-    Ok(HttpResponse::Ok().json(page.page(rows, |r| &r.id, views::api_key)?))
+    let page = accounts::list_api_keys(&state, &principal, id.into_inner(), query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Revoke an API key (organisation admins). It stops working at once; revoking again
@@ -101,10 +65,6 @@ pub async fn revoke_api_key(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (organization_id, key_id) = path.into_inner();
-    principal.require_admin_of(&organization_id)?;
-    state
-        .db
-        .write(move |c| accounts::revoke_api_key(c, &organization_id, &key_id))
-        .await?;
+    accounts::revoke_api_key(&state, &principal, organization_id, key_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,11 @@
-//! HTTP handlers by resource. Handlers are thin: extract, authorize, validate into
-//! domain types, call storage, map to a response.
+//! HTTP handlers by resource. Handlers are thin: extract the request, call one
+//! application function (`crate::app`), map its result to a response.
 
 pub mod extract;
 pub mod fallback;
 pub mod field_errors;
 mod objects_only;
-pub mod pagination;
-pub mod views;
+pub mod problem;
 
 mod api_keys;
 mod auth;
@@ -21,10 +20,6 @@ mod system;
 
 use utoipa_actix_web::scope;
 
-/// Today's date in UTC: what validation and evidence expiry are judged against.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every route. Only `service(...)` registrations reach the OpenAPI document,

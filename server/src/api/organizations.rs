@@ -5,12 +5,8 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
-use crate::auth::{Principal, passwords};
-use crate::db::accounts::{self, OrganizationQuery, OrganizationRow, UserRow};
-use crate::db::{new_id, now};
-use crate::domain::accounts::{NewMember, SignUp};
+use crate::app::accounts;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -33,34 +29,8 @@ pub async fn create_organization(
     state: web::Data<AppState>,
     body: ApiJson<SignUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let sign_up = SignUp::parse(&body.0)?;
-    let password_hash = passwords::hash_off_thread(sign_up.admin.password.clone()).await?;
-    let organization = OrganizationRow {
-        id: new_id(),
-        name: sign_up.name.clone(),
-        kind: sign_up.kind.as_str().to_owned(),
-        verified: sign_up.starts_verified(),
-        verified_at: None,
-        verified_by: None,
-        created_at: now(),
-    };
-    let admin = UserRow::new(
-        &organization.id,
-        sign_up.admin.email.as_str(),
-        password_hash,
-        "admin",
-    );
-    let (organization, admin) = state
-        .db
-        .write(move |c| {
-            accounts::sign_up(c, &organization, &admin)?;
-            Ok((organization, admin))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(SignUpResponse {
-        organization: views::organization(organization)?,
-        admin: views::user(admin)?,
-    }))
+    let created = accounts::sign_up(&state, body.0).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// List organisations: platform operators see all of them (e.g. `kind=cdmo&verified=false`
@@ -77,19 +47,8 @@ pub async fn list_organizations(
     principal: Principal,
     query: ApiQuery<OrganizationFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.0;
-    let page = PageRequest::parse(filter.limit, filter.cursor.as_deref())?;
-    let query = OrganizationQuery {
-        only_id: (!principal.is_platform()).then(|| principal.organization_id.clone()),
-        kind: filter.kind.map(|k| k.as_str().to_owned()),
-        verified: filter.verified,
-    };
-    let keyset = page.keyset()?;
-    let rows = state
-        .db
-        .run(move |c| accounts::list_organizations(c, &query, &keyset))
-        .await?;
-    Ok(HttpResponse::Ok().json(page.page(rows, |r| &r.id, views::organization)?))
+    let page = accounts::list_organizations(&state, &principal, query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Read an organisation: its own members and platform operators.
@@ -106,13 +65,8 @@ pub async fn get_organization(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_visible(&id)?;
-    let id = id.into_inner();
-    let row = state
-        .db
-        .run(move |c| accounts::find_organization(c, &id))
-        .await?;
-    Ok(HttpResponse::Ok().json(views::organization(row)?))
+    let organization = accounts::get_organization(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(organization))
 }
 
 /// Verify an organisation (platform admins). Verifying again changes nothing.
@@ -132,22 +86,8 @@ pub async fn verify_organization(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_platform_admin()?;
-    let id = id.into_inner();
-    let verifier = principal.id.clone();
-    let row = state
-        .db
-        .write(move |c| {
-            let current = accounts::find_organization(c, &id)?;
-            if current.kind == "platform" {
-                return Err(crate::db::StoreError::Conflict(
-                    "platform organisations are verified by construction".into(),
-                ));
-            }
-            accounts::verify_organization(c, &id, &verifier)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(views::organization(row)?))
+    let organization = accounts::verify_organization(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(organization))
 }
 
 /// Add a user to your organisation (organisation admins).
@@ -169,23 +109,8 @@ pub async fn create_user(
     id: web::Path<String>,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    principal.require_admin_of(&id)?;
-    let member = NewMember::parse(&body.0)?;
-    let password_hash = passwords::hash_off_thread(member.account.password.clone()).await?;
-    let user = UserRow::new(
-        &id,
-        member.account.email.as_str(),
-        password_hash,
-        member.role.as_str(),
-    );
-    let user = state
-        .db
-        .write(move |c| {
-            accounts::insert_user(c, &user)?;
-            Ok(user)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(views::user(user)?))
+    let user = accounts::create_user(&state, &principal, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Created().json(user))
 }
 
 /// List your organisation's users.
@@ -202,15 +127,6 @@ pub async fn list_users(
     id: web::Path<String>,
     query: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.organization_id != *id {
-        return Err(ApiError::NotFound);
-    }
-    let page = PageRequest::parse(query.0.limit, query.0.cursor.as_deref())?;
-    let keyset = page.keyset()?;
-    let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |c| accounts::list_users(c, &id, &keyset))
-        .await?;
-    Ok(HttpResponse::Ok().json(page.page(rows, |r| &r.id, views::user)?))
+    let page = accounts::list_users(&state, &principal, id.into_inner(), query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -2,67 +2,44 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use cdmx_sdk::types::{
-    NewReservation, OrganizationKind, Page, Problem, RescheduleRequest, Reservation,
-    ReservationEvent, ReservationFilter,
+    NewReservation, Page, Problem, RescheduleRequest, Reservation, ReservationEvent,
+    ReservationFilter,
 };
-use sha2::{Digest, Sha256};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::pagination::PageRequest;
-use super::views;
+use super::problem::stamp;
+use crate::app::reservations::{self, IDEMPOTENCY_KEY, IdempotencyKey, RecordedAnswer};
 use crate::auth::Principal;
-use crate::db::capacity::{self, Claim, NewHold, ReservationParty, ReservationRow};
-use crate::db::{StoreError, now, programs};
-use crate::domain::reservations::Transition;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::startup::AppState;
 
-const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-/// A claimed key whose request never finished may be reused after this long.
-const ABANDONED_AFTER_SECONDS: i64 = 60;
-
-fn idempotency_key(req: &HttpRequest) -> Result<String, ApiError> {
+fn idempotency_key(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
     let value = req.headers().get(IDEMPOTENCY_KEY).ok_or_else(|| {
         ApiError::bad_request_field(
             IDEMPOTENCY_KEY,
             "is required: a unique value per reservation, reused on retries",
         )
     })?;
-    let key = value.to_str().unwrap_or_default().trim();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::bad_request_field(
-            IDEMPOTENCY_KEY,
-            "must be 1 to 255 visible ASCII characters",
-        ));
-    }
-    Ok(key.to_owned())
+    IdempotencyKey::parse(value.to_str().unwrap_or_default())
 }
 
-/// Which side of a reservation the caller is on; strangers are told it does not exist.
-fn party(principal: &Principal, row: &ReservationRow) -> Result<ReservationParty, ApiError> {
-    if principal.organization_id == row.sponsor_organization_id {
-        Ok(ReservationParty::Sponsor(principal.organization_id.clone()))
-    } else if principal.organization_id == row.cdmo_organization_id {
-        Ok(ReservationParty::Cdmo(principal.organization_id.clone()))
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-fn json_response(status: u16, body: String, replayed: bool) -> HttpResponse {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+/// The recorded answer as sent; a recorded refusal is stored unstamped and names the
+/// request answering it now.
+fn recorded_response(answer: RecordedAnswer) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
-    response.content_type(if status.is_success() {
-        "application/json"
-    } else {
-        PROBLEM_CONTENT_TYPE
-    });
-    if replayed {
+    if answer.replayed {
         response.insert_header(("Idempotent-Replayed", HeaderValue::from_static("true")));
     }
-    response.body(body)
+    match serde_json::from_str::<Problem>(&answer.body) {
+        Ok(mut problem) if !status.is_success() => {
+            stamp(&mut problem);
+            response.content_type(PROBLEM_CONTENT_TYPE).json(problem)
+        }
+        _ => response.content_type("application/json").body(answer.body),
+    }
 }
 
 /// Hold slots of a capacity block (sponsors). The hold expires unless the CDMO confirms
@@ -88,148 +65,9 @@ pub async fn create_reservation(
     req: HttpRequest,
     body: ApiJson<NewReservation>,
 ) -> Result<HttpResponse, ApiError> {
-    if principal.organization_kind != OrganizationKind::Sponsor {
-        return Err(ApiError::Forbidden(
-            "reservations are placed by sponsor organisations".into(),
-        ));
-    }
     let key = idempotency_key(&req)?;
-    let request = body.0;
-    let hash: String = Sha256::digest(serde_json::to_vec(&request).map_err(ApiError::internal)?)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let organization_id = principal.organization_id.clone();
-    let (org, k, h, at) = (organization_id.clone(), key.clone(), hash.clone(), now());
-    let claim = state
-        .db
-        .write(move |c| {
-            capacity::claim_key(
-                c,
-                &org,
-                &k,
-                &h,
-                at,
-                chrono::Duration::seconds(ABANDONED_AFTER_SECONDS),
-            )
-        })
-        .await?;
-    match claim {
-        Claim::Replay { status, body } => return Ok(json_response(status, body, true)),
-        Claim::Mismatch => {
-            return Err(ApiError::invalid_field(
-                IDEMPOTENCY_KEY,
-                "was already used with a different request body",
-            ));
-        }
-        Claim::InProgress => {
-            return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still in progress; retry later".into(),
-            ));
-        }
-        Claim::Claimed => {}
-    }
-
-    let outcome = place(&state, &principal, request, &key).await;
-    if let Err(error) = &outcome
-        && error.status_code().is_server_error()
-    {
-        // Server errors are not replayed: give the key back so a retry can succeed.
-        let (org, k) = (organization_id, key);
-        let _ = state
-            .db
-            .write(move |c| capacity::release_key(c, &org, &k))
-            .await;
-    }
-    let (status, body) = outcome?;
-    Ok(json_response(status, body, false))
-}
-
-/// Validates and places the hold; the key records the answer in the same transaction
-/// as the reservation, so a retry can never create a second one.
-async fn place(
-    state: &AppState,
-    principal: &Principal,
-    request: NewReservation,
-    key: &str,
-) -> Result<(u16, String), ApiError> {
-    let organization_id = principal.organization_id.clone();
-    let mut invalid = Vec::new();
-    if request.slots == 0 {
-        invalid.push(("slots", "must be at least 1"));
-    }
-    if request
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 2000)
-    {
-        invalid.push(("note", "must be at most 2000 characters"));
-    }
-    let validation = (!invalid.is_empty()).then(|| {
-        ApiError::Validation(
-            invalid
-                .into_iter()
-                .map(|(f, m)| cdmx_sdk::types::FieldError {
-                    field: f.into(),
-                    message: m.into(),
-                })
-                .collect(),
-        )
-    });
-    let hold = NewHold {
-        block_id: request.capacity_id.clone(),
-        sponsor_organization_id: organization_id.clone(),
-        program_id: request.program_id.clone(),
-        slots: request.slots.min(i32::MAX as u32) as i32,
-        note: request.note.clone(),
-        actor: principal.id.clone(),
-    };
-    let limits = state.hold_limits;
-    let key = key.to_owned();
-    let at = now();
-    state
-        .db
-        .write(move |c| {
-            // Answers that are the request's fault are recorded and replayed too.
-            let answer = |c: &mut crate::db::DbConnection,
-                          error: ApiError|
-             -> Result<(u16, String), StoreError> {
-                let problem = serde_json::to_string(&error.to_problem())
-                    .map_err(|e| StoreError::Task(e.to_string()))?;
-                let status = error.status_code().as_u16();
-                capacity::complete_key(c, &organization_id, &key, status, &problem)?;
-                Ok((status, problem))
-            };
-            if let Some(error) = validation {
-                return answer(c, error);
-            }
-            if let Some(program) = &hold.program_id
-                && programs::find_program(c, &organization_id, program).is_err()
-            {
-                return answer(
-                    c,
-                    ApiError::invalid_field("program_id", "no such programme in your organisation"),
-                );
-            }
-            match capacity::place_hold(c, &hold, limits, at) {
-                Ok(row) => {
-                    let view =
-                        views::reservation(row, at).map_err(|e| StoreError::Task(e.to_string()))?;
-                    let body = serde_json::to_string(&view)
-                        .map_err(|e| StoreError::Task(e.to_string()))?;
-                    capacity::complete_key(c, &organization_id, &key, 201, &body)?;
-                    Ok((201, body))
-                }
-                Err(StoreError::NotFound) => answer(
-                    c,
-                    ApiError::invalid_field("capacity_id", "no such capacity block"),
-                ),
-                Err(StoreError::Conflict(message)) => answer(c, ApiError::Conflict(message)),
-                Err(other) => Err(other),
-            }
-        })
-        .await
-        .map_err(ApiError::from)
+    let answer = reservations::place_hold(&state, &principal, key, body.0).await?;
+    Ok(recorded_response(answer))
 }
 
 /// Your reservations: a sponsor's own, or those on a CDMO's capacity.
@@ -245,47 +83,8 @@ pub async fn list_reservations(
     principal: Principal,
     query: ApiQuery<ReservationFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = query.0;
-    let page = PageRequest::parse(filter.limit, filter.cursor.as_deref())?;
-    let keyset = page.keyset()?;
-    let party = match principal.organization_kind {
-        OrganizationKind::Sponsor => ReservationParty::Sponsor(principal.organization_id.clone()),
-        OrganizationKind::Cdmo => ReservationParty::Cdmo(principal.organization_id.clone()),
-        _ => {
-            return Err(ApiError::Forbidden(
-                "reservations are listed by their sponsor or CDMO".into(),
-            ));
-        }
-    };
-    let state_filter = filter.state;
-    let rows = state
-        .db
-        .run(move |c| {
-            capacity::list_reservations(
-                c,
-                &party,
-                state_filter,
-                filter.capacity_id,
-                keyset.after,
-                keyset.fetch,
-            )
-        })
-        .await?;
-    let at = now();
-    Ok(HttpResponse::Ok().json(page.page(rows, |r| &r.id, |r| views::reservation(r, at))?))
-}
-
-async fn load_for(
-    state: &AppState,
-    principal: &Principal,
-    id: String,
-) -> Result<(ReservationRow, ReservationParty), ApiError> {
-    let row = state
-        .db
-        .run(move |c| capacity::find_reservation(c, &id))
-        .await?;
-    let party = party(principal, &row)?;
-    Ok((row, party))
+    let page = reservations::list(&state, &principal, query.0).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One of your reservations.
@@ -302,8 +101,8 @@ pub async fn get_reservation(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (row, _) = load_for(&state, &principal, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(views::reservation(row, now())?))
+    let reservation = reservations::get(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(reservation))
 }
 
 /// Every transition of a reservation, oldest first.
@@ -320,46 +119,8 @@ pub async fn list_reservation_events(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    load_for(&state, &principal, id.clone()).await?;
-    let rows = state.db.run(move |c| capacity::list_events(c, &id)).await?;
-    let items = rows
-        .into_iter()
-        .map(views::reservation_event)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: None,
-    }))
-}
-
-async fn apply(
-    state: &AppState,
-    principal: &Principal,
-    id: String,
-    transition: Transition,
-    allowed: fn(&ReservationParty) -> bool,
-    who: &str,
-) -> Result<HttpResponse, ApiError> {
-    let (_, party) = load_for(state, principal, id.clone()).await?;
-    if !allowed(&party) {
-        return Err(ApiError::Forbidden(format!("only the {who} can do this")));
-    }
-    let actor = principal.id.clone();
-    let at = now();
-    let row = state
-        .db
-        .write(move |c| capacity::transition(c, &id, transition, &actor, at))
-        .await?;
-    Ok(HttpResponse::Ok().json(views::reservation(row, at)?))
-}
-
-fn is_cdmo(p: &ReservationParty) -> bool {
-    matches!(p, ReservationParty::Cdmo(_))
-}
-
-fn is_sponsor(p: &ReservationParty) -> bool {
-    matches!(p, ReservationParty::Sponsor(_))
+    let events = reservations::events(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(events))
 }
 
 /// Confirm a hold (the CDMO). 409 naming the state when it is not a live hold.
@@ -379,15 +140,8 @@ pub async fn confirm_reservation(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    apply(
-        &state,
-        &principal,
-        id.into_inner(),
-        Transition::Confirm,
-        is_cdmo,
-        "CDMO",
-    )
-    .await
+    let reservation = reservations::confirm(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(reservation))
 }
 
 /// Decline a hold (the CDMO).
@@ -407,15 +161,8 @@ pub async fn decline_reservation(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    apply(
-        &state,
-        &principal,
-        id.into_inner(),
-        Transition::Decline,
-        is_cdmo,
-        "CDMO",
-    )
-    .await
+    let reservation = reservations::decline(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(reservation))
 }
 
 /// Cancel a hold or a confirmed reservation (the sponsor).
@@ -435,15 +182,8 @@ pub async fn cancel_reservation(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    apply(
-        &state,
-        &principal,
-        id.into_inner(),
-        Transition::Cancel,
-        is_sponsor,
-        "sponsor",
-    )
-    .await
+    let reservation = reservations::cancel(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(reservation))
 }
 
 /// Move a reservation to another block of the same CDMO (either party), atomically.
@@ -465,19 +205,6 @@ pub async fn reschedule_reservation(
     id: web::Path<String>,
     body: ApiJson<RescheduleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    load_for(&state, &principal, id.clone()).await?;
-    let target = body.0.capacity_id;
-    let (actor, at, limits) = (principal.id.clone(), now(), state.hold_limits);
-    let row = state
-        .db
-        .write(move |c| capacity::reschedule(c, &id, &target, limits, &actor, at))
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                ApiError::invalid_field("capacity_id", "no such capacity block")
-            }
-            other => other.into(),
-        })?;
-    Ok(HttpResponse::Ok().json(views::reservation(row, at)?))
+    let reservation = reservations::reschedule(&state, &principal, id.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(reservation))
 }

@@ -23,8 +23,8 @@ pub struct GeneratedKey {
 pub fn generate() -> Result<GeneratedKey, ApiError> {
     let mut lookup = [0u8; LOOKUP_ID_LEN / 2];
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut lookup).map_err(ApiError::internal)?;
-    getrandom::fill(&mut secret).map_err(ApiError::internal)?;
+    getrandom::fill(&mut lookup).map_err(|e| ApiError::internal(e.to_string()))?;
+    getrandom::fill(&mut secret).map_err(|e| ApiError::internal(e.to_string()))?;
     let lookup: String = lookup.iter().map(|b| format!("{b:02x}")).collect();
     let prefix = format!("{KEY_PREFIX}{lookup}");
     let secret = format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(secret));

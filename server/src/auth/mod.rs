@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod passwords;
+pub mod policy;
 pub mod tokens;
 
 use std::future::Future;

@@ -12,12 +12,13 @@ use crate::error::ApiError;
 
 pub fn hash(password: &Password) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(ApiError::internal)?;
-    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+    getrandom::fill(&mut salt).map_err(|e| ApiError::internal(e.to_string()))?;
+    // password_hash's errors do not implement std::error::Error: keep their text.
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ApiError::internal(e.to_string()))?;
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(ApiError::internal)
+        .map_err(|e| ApiError::internal(e.to_string()))
 }
 
 /// Whether `candidate` matches `stored`. An unreadable stored hash never matches.
@@ -53,7 +54,7 @@ pub fn verify_login(candidate: &str, stored: Option<&str>) -> bool {
 
 /// [`hash`] on the blocking pool.
 pub async fn hash_off_thread(password: Password) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash(&password))
+    crate::telemetry::blocking(move || hash(&password))
         .await
         .map_err(ApiError::internal)?
 }

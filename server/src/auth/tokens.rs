@@ -42,7 +42,7 @@ impl TokenService {
                      survive a restart nor be accepted by other server processes"
                 );
                 let mut random = vec![0u8; 32];
-                getrandom::fill(&mut random).map_err(ApiError::internal)?;
+                getrandom::fill(&mut random).map_err(|e| ApiError::internal(e.to_string()))?;
                 random
             }
         };

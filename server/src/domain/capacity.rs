@@ -1,7 +1,7 @@
 //! Capacity blocks: what a valid block is. Reservations have their own module,
 //! [`super::reservations`].
 
-use cdmx_sdk::types::{CapabilityProfile, NewCapacityBlock};
+use cdmx_sdk::types::{CapabilityProfile, CapacityBlockChange, NewCapacityBlock, PriceBand};
 
 use super::Violations;
 
@@ -59,23 +59,53 @@ impl ValidBlock {
         if block.period_end - block.period_start > chrono::Duration::days(3 * 366) {
             v.add("period_end", "a block spans at most three years");
         }
-        if !(1..=10_000).contains(&block.slots) {
-            v.add("slots", "must be between 1 and 10000");
-        }
-        if block.lead_time_days > 730 {
-            v.add("lead_time_days", "must be at most 730");
-        }
-        if let Some(band) = block.price_band
-            && band.min_usd > band.max_usd
-        {
-            v.add("price_band.max_usd", "must not be below min_usd");
-        }
+        check_terms(
+            &mut v,
+            Some(block.slots),
+            Some(block.lead_time_days),
+            block.price_band,
+        );
         v.into_result(|| {
             Some(Self {
                 country: country?,
                 block,
             })
         })
+    }
+}
+
+/// The terms a block is published or changed with: slots, lead time, price band.
+fn check_terms(
+    v: &mut Violations,
+    slots: Option<u32>,
+    lead_time_days: Option<u32>,
+    price_band: Option<PriceBand>,
+) {
+    if slots.is_some_and(|s| !(1..=10_000).contains(&s)) {
+        v.add("slots", "must be between 1 and 10000");
+    }
+    if lead_time_days.is_some_and(|d| d > 730) {
+        v.add("lead_time_days", "must be at most 730");
+    }
+    if price_band.is_some_and(|band| band.min_usd > band.max_usd) {
+        v.add("price_band.max_usd", "must not be below min_usd");
+    }
+}
+
+/// A change of a block's terms that passed the same validation as a new block.
+#[derive(Debug, Clone)]
+pub struct ValidBlockChange(pub CapacityBlockChange);
+
+impl ValidBlockChange {
+    pub fn parse(change: CapacityBlockChange) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        check_terms(
+            &mut v,
+            change.slots,
+            change.lead_time_days,
+            change.price_band,
+        );
+        v.into_result(|| Some(Self(change)))
     }
 }
 

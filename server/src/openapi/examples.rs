@@ -351,11 +351,12 @@ fn demo_features() -> Vec<(CdmoSummary, CdmoFeatures, bool, CapabilityProfile)> 
         .collect()
 }
 
-/// The search the `GET /v1/cdmos` parameter examples make.
+/// The search the `GET /v1/cdmos` parameter examples make: the README's `min_phase=phase_3`
+/// alone. Swagger UI prefills every parameter that has an example, and a list filter
+/// emptied there goes out as `donor_source=`, which the server refuses; so examples on list
+/// filters would leave a browser user no way to send this search.
 fn search() -> CdmoSearch {
     CdmoSearch {
-        donor_source: Some(vec![DonorSource::Autologous].into()),
-        modality: Some(vec![Modality::CarT].into()),
         min_phase: Some(Phase::Phase3),
         ..CdmoSearch::default()
     }
@@ -533,18 +534,11 @@ fn response_examples() -> Vec<(&'static str, &'static str, Option<Value>)> {
 
 /// Query parameter examples by operation id: what Swagger UI's "Try it out" offers.
 fn parameter_examples() -> Vec<(&'static str, &'static str, Value)> {
-    let search = search();
-    let mut out = Vec::new();
-    if let Some(v) = search.donor_source {
-        out.push(("search_cdmos", "donor_source", json!(v)));
-    }
-    if let Some(v) = search.modality {
-        out.push(("search_cdmos", "modality", json!(v)));
-    }
-    if let Some(v) = search.min_phase {
-        out.push(("search_cdmos", "min_phase", json!(v.as_str())));
-    }
-    out
+    search()
+        .min_phase
+        .map(|phase| ("search_cdmos", "min_phase", json!(phase.as_str())))
+        .into_iter()
+        .collect()
 }
 
 /// Attaches every example to the operations of `document` (the JSON form).

@@ -1,0 +1,230 @@
+//! Published manufacturing capacity: blocks of slots that CDMOs offer and sponsors hold.
+
+use cdmx_sdk::types::{CapacityBlock, CapacityBlockChange, CapacitySearch, NewCapacityBlock, Page};
+
+use super::pagination::PageRequest;
+use super::views;
+use crate::auth::Principal;
+use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::capacity::{self, BlockQuery, BlockRow};
+use crate::db::{new_id, now, profiles};
+use crate::domain::capacity::{ValidBlock, ValidBlockChange};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Views of blocks with their live availability and their CDMO's name.
+async fn block_views(
+    state: &AppState,
+    rows: Vec<BlockRow>,
+) -> Result<Vec<CapacityBlock>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let at = now();
+    let held = state
+        .db
+        .run(move |c| capacity::active_holds(c, &ids, at))
+        .await?;
+    let snapshot = state.profiles.current(&state.db).await?;
+    rows.into_iter()
+        .map(|row| {
+            let name = snapshot
+                .get(&row.profile_id)
+                .map(|p| p.summary.name.clone())
+                .unwrap_or_default();
+            let active = held.get(&row.id).copied().unwrap_or(0);
+            views::capacity_block(row, name, active)
+        })
+        .collect()
+}
+
+async fn block_view(state: &AppState, row: BlockRow) -> Result<CapacityBlock, ApiError> {
+    let mut views = block_views(state, vec![row]).await?;
+    views
+        .pop()
+        .ok_or_else(|| ApiError::internal("a block without its view"))
+}
+
+/// JSON text of a list, for the portable text columns.
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
+/// Publishes a block for a profile (its CDMO, verified or not: it may prepare).
+pub async fn publish(
+    state: &AppState,
+    principal: &Principal,
+    profile_id: String,
+    block: NewCapacityBlock,
+) -> Result<CapacityBlock, ApiError> {
+    let lookup = profile_id.clone();
+    let (profile, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    authorize(
+        principal,
+        Action::ManageCapacity,
+        Resource::OwnedBy(&profile.organization_id),
+    )?;
+    let document = views::profile_document(&profile.document)?;
+    let valid = ValidBlock::parse(block, &document)?;
+    let at = now();
+    let b = &valid.block;
+    let row = BlockRow {
+        id: new_id(),
+        profile_id,
+        organization_id: profile.organization_id.clone(),
+        site_key: b.site_key.clone(),
+        country: valid.country.clone(),
+        suite: b.suite.clone(),
+        slot_kind: b.slot_kind.as_str().to_owned(),
+        donor_sources: json_text(&b.donor_sources)?,
+        modalities: json_text(&b.modalities)?,
+        period_start: b.period_start.to_string(),
+        period_end: b.period_end.to_string(),
+        slots_total: b.slots as i32,
+        slots_held: 0,
+        slots_confirmed: 0,
+        lead_time_days: b.lead_time_days as i32,
+        price_min_usd: b.price_band.map(|p| p.min_usd as i64),
+        price_max_usd: b.price_band.map(|p| p.max_usd as i64),
+        created_at: at,
+        updated_at: at,
+    };
+    let row = state
+        .db
+        .write(move |c| {
+            capacity::insert_block(c, &row)?;
+            Ok(row)
+        })
+        .await?;
+    block_view(state, row).await
+}
+
+/// Searches published capacity with live availability (`free` = slots - unexpired
+/// holds - confirmed).
+pub async fn search(
+    state: &AppState,
+    principal: &Principal,
+    p: CapacitySearch,
+) -> Result<Page<CapacityBlock>, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let page = PageRequest::parse(p.limit, p.cursor.as_deref())?;
+    if let (Some(start), Some(end)) = (p.window_start, p.window_end)
+        && end < start
+    {
+        return Err(ApiError::invalid_field(
+            "window_end",
+            "must not be before window_start",
+        ));
+    }
+    let country = p.country.as_ref().map(|c| c.trim().to_uppercase());
+    if country
+        .as_ref()
+        .is_some_and(|c| !crate::domain::geo::is_country(c))
+    {
+        return Err(ApiError::bad_request_field(
+            "country",
+            "is not an ISO 3166-1 alpha-2 code",
+        ));
+    }
+    let min_free = p.min_free_slots.map(|m| m as i64);
+    let mut after = page.keyset()?.after;
+    let mut found: Vec<CapacityBlock> = Vec::new();
+    // SQL can only bound free slots from above (holds expire by the clock), so fetch,
+    // compute exact availability, and continue until the page is full.
+    loop {
+        let q = BlockQuery {
+            window_start: p.window_start.map(|d| d.to_string()),
+            window_end: p.window_end.map(|d| d.to_string()),
+            slot_kind: p.slot_kind.map(|k| k.as_str().to_owned()),
+            donor_source: p.donor_source.map(|d| d.as_str().to_owned()),
+            modality: p.modality.map(|m| m.as_str().to_owned()),
+            country: country.clone(),
+            profile_id: p.profile_id.clone(),
+            min_unconfirmed: p.min_free_slots.map(|m| m as i32),
+            after: after.clone(),
+            fetch: page.fetch(),
+        };
+        let rows = state
+            .db
+            .run(move |c| capacity::search_blocks(c, &q))
+            .await?;
+        let exhausted = (rows.len() as i64) < page.fetch();
+        after = rows.last().map(|r| r.id.clone());
+        let views = block_views(state, rows).await?;
+        found.extend(
+            views
+                .into_iter()
+                .filter(|b| min_free.is_none_or(|m| i64::from(b.free) >= m)),
+        );
+        if exhausted || found.len() > page.limit {
+            break;
+        }
+    }
+    page.page(found, |b| &b.id, Ok)
+}
+
+/// One block, with live availability.
+pub async fn get(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<CapacityBlock, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let row = state.db.run(move |c| capacity::find_block(c, &id)).await?;
+    block_view(state, row).await
+}
+
+/// Loads a block and authorizes managing it.
+async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result<(), ApiError> {
+    let lookup = id.to_owned();
+    let block = state
+        .db
+        .run(move |c| capacity::find_block(c, &lookup))
+        .await?;
+    authorize(
+        principal,
+        Action::ManageCapacity,
+        Resource::OwnedBy(&block.organization_id),
+    )?;
+    Ok(())
+}
+
+/// Changes a block's slots or terms (its CDMO). Slots cannot drop below what is held
+/// or confirmed: 409 with the numbers.
+pub async fn change(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    change: CapacityBlockChange,
+) -> Result<CapacityBlock, ApiError> {
+    let ValidBlockChange(change) = ValidBlockChange::parse(change)?;
+    load_owned(state, principal, &id).await?;
+    let at = now();
+    let row = state
+        .db
+        .write(move |c| {
+            capacity::change_block(
+                c,
+                &id,
+                change.slots.map(|s| s as i32),
+                change.lead_time_days.map(|d| d as i32),
+                change
+                    .price_band
+                    .map(|b| (b.min_usd as i64, b.max_usd as i64)),
+                at,
+            )
+        })
+        .await?;
+    block_view(state, row).await
+}
+
+/// Withdraws a block that has never had a reservation (its CDMO).
+pub async fn withdraw(state: &AppState, principal: &Principal, id: String) -> Result<(), ApiError> {
+    load_owned(state, principal, &id).await?;
+    state
+        .db
+        .write(move |c| capacity::delete_block(c, &id))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! Sponsor programmes, matches and shortlists.
+//!
+//! Programmes and shortlists are private to the sponsor organisation that keeps them;
+//! ad-hoc matches read only public marketplace data and are open to every caller.
+
+use cdmx_sdk::types::{
+    CreateShortlistRequest, MatchRequest, MatchResult, Page, PageParams, Program,
+    ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
+};
+
+use super::pagination::PageRequest;
+use super::{today, views};
+use crate::auth::Principal;
+use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::programs::{self, ProgramRow, ShortlistRow};
+use crate::db::{capacity, documents, new_id, now};
+use crate::domain::matching::{
+    Availability, DEFAULT_LIMIT, MAX_LIMIT, SlotsAvailable, ValidRequirements, run_match,
+};
+use crate::domain::programs::ValidProgram;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+const SHORTLIST_NAME_MAX_CHARS: usize = 200;
+
+fn limit(limit: Option<u32>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT as u32).contains(&n) => Ok(n as usize),
+        Some(_) => Err(ApiError::invalid_field(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// Authorizes work on the caller's own programmes and shortlists.
+fn own_programs(principal: &Principal) -> Result<(), ApiError> {
+    authorize(
+        principal,
+        Action::ManagePrograms,
+        Resource::OwnedBy(&principal.organization_id),
+    )?;
+    Ok(())
+}
+
+/// Runs a match on the current profiles, with live capacity when the requirements ask.
+async fn match_now(
+    state: &AppState,
+    requirements: &ValidRequirements,
+    limit: usize,
+) -> Result<MatchResult, ApiError> {
+    let snapshot = state.profiles.current(&state.db).await?;
+    let availability = match &requirements.requirement_set().capacity {
+        None => Availability::default(),
+        Some(need) => {
+            let constraints = &requirements.requirement_set().constraints;
+            let kind = need.slot_kind.as_str();
+            let window = (need.window_start, need.window_end);
+            let donor = constraints.donor_source.map(|d| d.as_str());
+            let modalities: Vec<&'static str> =
+                constraints.modalities.iter().map(|m| m.as_str()).collect();
+            let at = now();
+            let per_profile = state
+                .db
+                .run(move |c| capacity::availability(c, kind, window, donor, &modalities, at))
+                .await?;
+            Availability(
+                per_profile
+                    .into_iter()
+                    .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
+                    .collect(),
+            )
+        }
+    };
+    Ok(run_match(
+        snapshot.features(),
+        requirements,
+        today(),
+        &availability,
+        limit,
+    ))
+}
+
+/// Creates a programme at version 1.
+pub async fn create_program(
+    state: &AppState,
+    principal: &Principal,
+    request: ProgramRequest,
+) -> Result<Program, ApiError> {
+    own_programs(principal)?;
+    let valid = ValidProgram::parse(request)?;
+    let at = now();
+    let row = ProgramRow {
+        id: new_id(),
+        organization_id: principal.organization_id.clone(),
+        name: valid.program.name.clone(),
+        version: 1,
+        document: documents::encode_program(&valid.program)?,
+        created_at: at,
+        updated_at: at,
+    };
+    let row = state
+        .db
+        .write(move |c| {
+            programs::insert_program(c, &row)?;
+            Ok(row)
+        })
+        .await?;
+    views::program(row)
+}
+
+/// The caller's programmes.
+pub async fn list_programs(
+    state: &AppState,
+    principal: &Principal,
+    params: PageParams,
+) -> Result<Page<Program>, ApiError> {
+    own_programs(principal)?;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let keyset = page.keyset()?;
+    let organization_id = principal.organization_id.clone();
+    let rows = state
+        .db
+        .run(move |c| programs::list_programs(c, &organization_id, &keyset))
+        .await?;
+    page.page(rows, |r| &r.id, views::program)
+}
+
+/// One of the caller's programmes.
+pub async fn get_program(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<Program, ApiError> {
+    own_programs(principal)?;
+    let organization_id = principal.organization_id.clone();
+    let row = state
+        .db
+        .run(move |c| programs::find_program(c, &organization_id, &id))
+        .await?;
+    views::program(row)
+}
+
+/// Replaces a programme edited at version `expected` (412 when it moved on).
+pub async fn replace_program(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: i32,
+    request: ProgramRequest,
+) -> Result<Program, ApiError> {
+    own_programs(principal)?;
+    let organization_id = principal.organization_id.clone();
+    let (owner, lookup) = (organization_id.clone(), id.clone());
+    state
+        .db
+        .run(move |c| programs::find_program(c, &owner, &lookup))
+        .await?;
+    let valid = ValidProgram::parse(request)?;
+    let name = valid.program.name.clone();
+    let document = documents::encode_program(&valid.program)?;
+    let at = now();
+    let row = state
+        .db
+        .write(move |c| {
+            programs::replace_program(c, &organization_id, &id, expected, &name, &document, at)
+        })
+        .await?;
+    views::program(row)
+}
+
+/// Matches one of the caller's programmes against the current profiles.
+pub async fn match_program(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    request: ProgramMatchRequest,
+) -> Result<MatchResult, ApiError> {
+    own_programs(principal)?;
+    let limit = limit(request.limit)?;
+    let program = get_program(state, principal, id).await?;
+    let valid = ValidProgram::parse(program.program)?;
+    match_now(state, &valid.requirements, limit).await
+}
+
+/// Matches ad-hoc requirements against the current profiles.
+pub async fn match_requirements(
+    state: &AppState,
+    principal: &Principal,
+    request: MatchRequest,
+) -> Result<MatchResult, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let limit = limit(request.limit)?;
+    let requirements = ValidRequirements::parse(request.requirements, None)
+        .map_err(|v| v.within("requirements"))?;
+    match_now(state, &requirements, limit).await
+}
+
+/// Saves a programme's current match as an immutable shortlist.
+pub async fn create_shortlist(
+    state: &AppState,
+    principal: &Principal,
+    request: CreateShortlistRequest,
+) -> Result<Shortlist, ApiError> {
+    own_programs(principal)?;
+    let limit = limit(request.limit)?;
+    let name = request.name.as_deref().map(str::trim).map(str::to_owned);
+    if name
+        .as_ref()
+        .is_some_and(|n| n.is_empty() || n.chars().count() > SHORTLIST_NAME_MAX_CHARS)
+    {
+        return Err(ApiError::invalid_field(
+            "name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    let program = get_program(state, principal, request.program_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound => {
+                ApiError::invalid_field("program_id", "no such programme in your organisation")
+            }
+            other => other,
+        })?;
+    let valid = ValidProgram::parse(program.program.clone())?;
+    let result = match_now(state, &valid.requirements, limit).await?;
+    let at = now();
+    let row = ShortlistRow {
+        id: new_id(),
+        organization_id: principal.organization_id.clone(),
+        program_id: program.id.clone(),
+        program_version: program.version as i32,
+        name: name.unwrap_or_else(|| {
+            format!(
+                "{} ({})",
+                program.program.name,
+                at.format("%Y-%m-%d %H:%M UTC")
+            )
+        }),
+        program: documents::encode_program(&valid.program)?,
+        result: documents::encode_match_result(&result)?,
+        created_by: principal.id.clone(),
+        created_at: at,
+    };
+    let row = state
+        .db
+        .write(move |c| {
+            programs::insert_shortlist(c, &row)?;
+            Ok(row)
+        })
+        .await?;
+    views::shortlist(row)
+}
+
+/// The caller's shortlists, newest first.
+pub async fn list_shortlists(
+    state: &AppState,
+    principal: &Principal,
+    params: PageParams,
+) -> Result<Page<ShortlistSummary>, ApiError> {
+    own_programs(principal)?;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let keyset = page.keyset()?;
+    let organization_id = principal.organization_id.clone();
+    let rows = state
+        .db
+        .run(move |c| programs::list_shortlists(c, &organization_id, &keyset))
+        .await?;
+    page.page(rows, |r| &r.id, views::shortlist_summary)
+}
+
+/// One of the caller's shortlists, exactly as it was saved.
+pub async fn get_shortlist(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<Shortlist, ApiError> {
+    own_programs(principal)?;
+    let organization_id = principal.organization_id.clone();
+    let row = state
+        .db
+        .run(move |c| programs::find_shortlist(c, &organization_id, &id))
+        .await?;
+    views::shortlist(row)
+}

@@ -1,0 +1,23 @@
+//! The application layer: one module per use-case area, one function per use case.
+//!
+//! A use case takes the caller and the request, authorizes through
+//! [`crate::auth::policy`], validates into domain types, runs its transaction through
+//! [`crate::db`] and returns the wire view or one [`ApiError`]. It knows nothing of
+//! HTTP: handlers in [`crate::api`] extract the request, call one function here and map
+//! the result to a response.
+//!
+//! [`ApiError`]: crate::error::ApiError
+
+pub mod accounts;
+pub mod capacity;
+pub mod matching;
+pub mod pagination;
+pub mod profiles;
+pub mod reports;
+pub mod reservations;
+pub mod views;
+
+/// Today's date in UTC: what validation and evidence expiry are judged against.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}

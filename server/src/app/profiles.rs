@@ -1,0 +1,422 @@
+//! CDMO capability profiles (versioned, public), their revisions, the evidence behind
+//! their facts, and search.
+
+use std::sync::Arc;
+
+use cdmx_sdk::types::{
+    CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary, DiffParams, Evidence, EvidenceStatus,
+    NewEvidence, Page, PageParams, ProfileRevision, ProfileRevisionSummary, ProfileSort,
+    RevisionDiff,
+};
+use serde_json::Value;
+
+use super::pagination::PageRequest;
+use super::{today, views};
+use crate::api::field_errors;
+use crate::auth::Principal;
+use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
+use crate::db::{StoreError, documents, new_id, now};
+use crate::domain::profiles::{
+    SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
+};
+use crate::error::ApiError;
+use crate::profile_index::IndexedProfile;
+use crate::startup::AppState;
+
+/// Validates a submitted document into what storage needs.
+fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
+    Ok(ProfileWrite::new(ValidProfile::parse(profile, today())?)?)
+}
+
+/// Loads a profile with what its view needs.
+async fn load_view(state: &AppState, id: String) -> Result<CdmoProfile, ApiError> {
+    let (row, verified, evidence) = state
+        .db
+        .run(move |c| {
+            let (row, verified) = profiles::find_profile(c, &id)?;
+            let evidence = profiles::list_evidence(c, &id)?;
+            Ok((row, verified, evidence))
+        })
+        .await?;
+    views::profile(row, verified, &evidence, today())
+}
+
+/// Loads a profile and authorizes `action` on it as its owner's.
+async fn load_owned(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    action: Action,
+) -> Result<ProfileRow, ApiError> {
+    let lookup = id.to_owned();
+    let (profile, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    authorize(
+        principal,
+        action,
+        Resource::OwnedBy(&profile.organization_id),
+    )?;
+    Ok(profile)
+}
+
+/// Creates the caller's organisation's profile (one per organisation) at revision 1.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    profile: CapabilityProfile,
+) -> Result<CdmoProfile, ApiError> {
+    authorize(
+        principal,
+        Action::CreateProfile,
+        Resource::OwnedBy(&principal.organization_id),
+    )?;
+    let write = prepare(profile)?;
+    let organization_id = principal.organization_id.clone();
+    let author = principal.id.clone();
+    let row = state
+        .db
+        .write(move |c| profiles::create_profile(c, &organization_id, &write, &author))
+        .await?;
+    load_view(state, row.id).await
+}
+
+/// A profile at its current revision.
+pub async fn get(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<CdmoProfile, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    load_view(state, id).await
+}
+
+async fn store_update(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: i32,
+    write: ProfileWrite,
+) -> Result<CdmoProfile, ApiError> {
+    let author = principal.id.clone();
+    let profile_id = id.clone();
+    state
+        .db
+        .write(move |c| profiles::update_profile(c, &profile_id, expected, &write, &author))
+        .await?;
+    load_view(state, id).await
+}
+
+/// Replaces a profile edited at revision `expected` (412 when it moved on).
+pub async fn replace(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: i32,
+    profile: CapabilityProfile,
+) -> Result<CdmoProfile, ApiError> {
+    load_owned(state, principal, &id, Action::EditProfile).await?;
+    let write = prepare(profile)?;
+    store_update(state, principal, id, expected, write).await
+}
+
+/// Applies a JSON merge patch (RFC 7396) to a profile edited at revision `expected`.
+pub async fn patch(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    expected: i32,
+    patch: Value,
+) -> Result<CdmoProfile, ApiError> {
+    let current = load_owned(state, principal, &id, Action::EditProfile).await?;
+    if expected != current.current_revision {
+        return Err(ApiError::PreconditionFailed(format!(
+            "the profile is at revision {}; you edited revision {expected}",
+            current.current_revision
+        )));
+    }
+    if !patch.is_object() {
+        return Err(ApiError::bad_request_field(
+            "body",
+            "a merge patch must be a JSON object",
+        ));
+    }
+    let mut document = documents::decode_profile_json(&current.document)?;
+    merge_patch(&mut document, &patch);
+    let patched: CapabilityProfile =
+        field_errors::parse_value(document).map_err(ApiError::Validation)?;
+    let write = prepare(patched)?;
+    store_update(state, principal, id, expected, write).await
+}
+
+/// A profile's revisions, newest first.
+pub async fn list_revisions(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    params: PageParams,
+) -> Result<Page<ProfileRevisionSummary>, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let before = page
+        .after("rev")?
+        .map(|r| {
+            r.parse::<i32>().map_err(|_| {
+                ApiError::bad_request_field("cursor", "is not a cursor this list returned")
+            })
+        })
+        .transpose()?;
+    let fetch = page.fetch();
+    let rows = state
+        .db
+        .run(move |c| {
+            profiles::find_profile(c, &id)?;
+            profiles::list_revisions(c, &id, before, fetch)
+        })
+        .await?;
+    page.page_by(
+        rows,
+        |(revision, _, _)| format!("rev:{revision}"),
+        |(revision, created_by, created_at)| {
+            Ok(ProfileRevisionSummary {
+                revision: revision as u32,
+                created_by,
+                created_at: created_at.and_utc(),
+            })
+        },
+    )
+}
+
+/// A revision number from the path; anything else names no revision.
+fn revision_number(text: &str) -> Result<i32, ApiError> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or(ApiError::NotFound)
+}
+
+/// One immutable revision of a profile.
+pub async fn get_revision(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    revision: String,
+) -> Result<ProfileRevision, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let revision = revision_number(&revision)?;
+    let row = state
+        .db
+        .run(move |c| profiles::find_revision(c, &id, revision))
+        .await?;
+    views::revision(row)
+}
+
+/// Field-level differences between two revisions (default: against the one before).
+pub async fn diff_revisions(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    revision: String,
+    params: DiffParams,
+) -> Result<RevisionDiff, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let revision = revision_number(&revision)?;
+    let against = match params.against {
+        Some(n) => {
+            i32::try_from(n).map_err(|_| ApiError::invalid_field("against", "is too large"))?
+        }
+        None if revision > 1 => revision - 1,
+        None => {
+            return Err(ApiError::invalid_field(
+                "against",
+                "revision 1 has no earlier revision; name one",
+            ));
+        }
+    };
+    let (newer, older) = state
+        .db
+        .run(move |c| {
+            let newer = profiles::find_revision(c, &id, revision)?;
+            let older = profiles::find_revision(c, &id, against)?;
+            Ok((newer, older))
+        })
+        .await?;
+    let parse = documents::decode_profile_json;
+    Ok(RevisionDiff {
+        revision: revision as u32,
+        against: against as u32,
+        changes: diff(&parse(&older.document)?, &parse(&newer.document)?),
+    })
+}
+
+const CURSOR_SEPARATOR: char = '\u{1f}';
+
+/// Where a search page starts in `order`, from the cursor of the previous page.
+fn search_start(
+    order: &[Arc<IndexedProfile>],
+    sort: ProfileSort,
+    page: &PageRequest,
+) -> Result<usize, ApiError> {
+    let bad = || {
+        ApiError::bad_request_field(
+            "cursor",
+            "is not a cursor this search returned (cursors are tied to the sort)",
+        )
+    };
+    let kind = match sort {
+        ProfileSort::Updated => "updated",
+        _ => "name",
+    };
+    let Some(position) = page.after(kind)? else {
+        return Ok(0);
+    };
+    let (key, id) = position.split_once(CURSOR_SEPARATOR).ok_or_else(bad)?;
+    Ok(match sort {
+        ProfileSort::Updated => {
+            let at = chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
+                .map_err(|_| bad())?;
+            order.partition_point(|p| (p.updated_at, p.summary.id.as_str()) >= (at, id))
+        }
+        _ => order.partition_point(|p| (p.name_lower.as_str(), p.summary.id.as_str()) <= (key, id)),
+    })
+}
+
+fn search_cursor(p: &IndexedProfile, sort: ProfileSort) -> String {
+    match sort {
+        ProfileSort::Updated => format!(
+            "updated:{}{CURSOR_SEPARATOR}{}",
+            p.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f"),
+            p.summary.id
+        ),
+        _ => format!("name:{}{CURSOR_SEPARATOR}{}", p.name_lower, p.summary.id),
+    }
+}
+
+/// Searches the current profiles (the in-process index), a page at a time.
+pub async fn search(
+    state: &AppState,
+    principal: &Principal,
+    params: CdmoSearch,
+) -> Result<Page<CdmoSummary>, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let filter = SearchFilter::parse(&params)
+        .map_err(|(field, message)| ApiError::bad_request_field(field, message))?;
+    let sort = params.sort.unwrap_or(ProfileSort::Name);
+    let snapshot = state.profiles.current(&state.db).await?;
+    let order = match sort {
+        ProfileSort::Updated => &snapshot.by_update,
+        _ => &snapshot.by_name,
+    };
+    let start = search_start(order, sort, &page)?;
+    let hits: Vec<&Arc<IndexedProfile>> = order[start..]
+        .iter()
+        .filter(|p| filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower))
+        .take(page.limit + 1)
+        .collect();
+    page.page_by(hits, |p| search_cursor(p, sort), |p| Ok(p.summary.clone()))
+}
+
+/// Attaches evidence to a section or fact of a profile (its CDMO).
+pub async fn add_evidence(
+    state: &AppState,
+    principal: &Principal,
+    profile_id: String,
+    evidence: NewEvidence,
+) -> Result<Evidence, ApiError> {
+    let profile = load_owned(state, principal, &profile_id, Action::ManageEvidence).await?;
+    let document = documents::decode_profile_json(&profile.document)?;
+    let section = check_evidence(&evidence, &document)?;
+    let row = EvidenceRow {
+        id: new_id(),
+        profile_id,
+        subject: evidence.subject,
+        section: section.as_str().to_owned(),
+        kind: evidence.kind.as_str().to_owned(),
+        reference: evidence.reference.trim().to_owned(),
+        url: evidence.url.map(|u| u.trim().to_owned()),
+        expires_on: evidence.expires_on.map(|d| d.to_string()),
+        verified_by: None,
+        verified_at: None,
+        verification_reset_at: None,
+        created_by: principal.id.clone(),
+        created_at: now(),
+    };
+    let row = state
+        .db
+        .write(move |c| {
+            profiles::insert_evidence(c, &row)?;
+            Ok(row)
+        })
+        .await?;
+    views::evidence(row, today())
+}
+
+/// All evidence of a profile, with its verification state.
+pub async fn list_evidence(
+    state: &AppState,
+    principal: &Principal,
+    profile_id: String,
+) -> Result<Page<Evidence>, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let rows = state
+        .db
+        .run(move |c| {
+            profiles::find_profile(c, &profile_id)?;
+            profiles::list_evidence(c, &profile_id)
+        })
+        .await?;
+    let today = today();
+    let items = rows
+        .into_iter()
+        .map(|row| views::evidence(row, today))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        next_cursor: None,
+    })
+}
+
+/// Marks evidence verified (platform admins); expired evidence cannot be.
+pub async fn verify_evidence(
+    state: &AppState,
+    principal: &Principal,
+    profile_id: String,
+    evidence_id: String,
+) -> Result<Evidence, ApiError> {
+    authorize(principal, Action::VerifyEvidence, Resource::Marketplace)?;
+    let verifier = principal.id.clone();
+    let today = today();
+    let row = state
+        .db
+        .write(move |c| {
+            let row = profiles::find_evidence(c, &profile_id, &evidence_id)?;
+            let expires = row.expires_on.as_deref().and_then(|d| d.parse().ok());
+            if evidence_status(false, expires, today) == EvidenceStatus::Expired {
+                return Err(StoreError::Conflict(
+                    "the evidence has expired; ask the CDMO for a current one".into(),
+                ));
+            }
+            profiles::mark_evidence_verified(c, &profile_id, &evidence_id, &verifier)?;
+            profiles::find_evidence(c, &profile_id, &evidence_id)
+        })
+        .await?;
+    views::evidence(row, today)
+}
+
+/// Removes evidence from a profile (its CDMO).
+pub async fn delete_evidence(
+    state: &AppState,
+    principal: &Principal,
+    profile_id: String,
+    evidence_id: String,
+) -> Result<(), ApiError> {
+    load_owned(state, principal, &profile_id, Action::ManageEvidence).await?;
+    state
+        .db
+        .write(move |c| profiles::delete_evidence(c, &profile_id, &evidence_id))
+        .await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod capacity;
 mod compatibility;
 mod conventions;
 mod demo;
+mod documented_bounds;
 mod errors;
 mod examples;
 mod matching;

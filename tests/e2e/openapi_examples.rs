@@ -15,7 +15,7 @@ use serde_json::Value;
 
 const DEMO_PASSWORD: &str = "demo password 123";
 
-fn document() -> Value {
+pub(crate) fn document() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/cdmx.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -26,11 +26,11 @@ fn escape(token: &str) -> String {
 }
 
 /// A fresh demo server and who signs in to it.
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     http: reqwest::Client,
-    sponsor_token: String,
-    cdmo_token: String,
+    pub(crate) sponsor_token: String,
+    pub(crate) cdmo_token: String,
     /// The admin of a CDMO organisation without a profile yet.
     new_cdmo_token: String,
 }
@@ -46,7 +46,7 @@ async fn token(app: &TestApp, email: &str, password: &str) -> String {
         .access_token
 }
 
-async fn demo_world() -> World {
+pub(crate) async fn demo_world() -> World {
     let app = TestApp::spawn().await;
     let hash = cdmx::auth::passwords::hash(
         &cdmx::domain::accounts::Password::parse(DEMO_PASSWORD).unwrap(),
@@ -72,7 +72,7 @@ async fn demo_world() -> World {
 }
 
 /// The path with every parameter set to its example in the document.
-fn path_as_given(at: &str, template: &str, parameters: &[Value]) -> String {
+pub(crate) fn path_as_given(at: &str, template: &str, parameters: &[Value]) -> String {
     let mut path = template.to_owned();
     for p in parameters.iter().filter(|p| p["in"] == "path") {
         let name = p["name"].as_str().unwrap();
@@ -92,7 +92,7 @@ fn path_as_given(at: &str, template: &str, parameters: &[Value]) -> String {
 
 impl World {
     /// Whom an operation's example is sent as.
-    fn token_for(&self, operation_id: &str) -> Option<&str> {
+    pub(crate) fn token_for(&self, operation_id: &str) -> Option<&str> {
         let sponsor = Some(self.sponsor_token.as_str());
         let cdmo = Some(self.cdmo_token.as_str());
         match operation_id {
@@ -121,7 +121,7 @@ impl World {
         }
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,

@@ -71,6 +71,7 @@ pub struct Me {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateApiKeyRequest {
     /// What the key is for, 1 to 100 characters, e.g. `ERP capacity sync`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// The role the key acts with; `member` unless given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -52,20 +52,25 @@ pub struct NewCapacityBlock {
     /// The `key` of a site of the CDMO's profile.
     pub site_key: String,
     /// Suite or platform the slots run in, e.g. `Suite 3` or `Prodigy bank A`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub suite: String,
     /// What the slots are for.
     pub slot_kind: SlotKind,
     /// Donor sources the slots serve; at least one, no repeats.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub donor_sources: Vec<DonorSource>,
     /// Modalities the slots serve; at least one, no repeats.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub modalities: Vec<Modality>,
     /// First day of the period.
     pub period_start: NaiveDate,
     /// Inclusive; on or after `period_start`.
     pub period_end: NaiveDate,
     /// 1 to 10,000.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub slots: u32,
     /// Days from booking to the earliest start.
+    #[cfg_attr(feature = "openapi", schema(maximum = 730))]
     pub lead_time_days: u32,
     /// Indicative price per slot; absent when not published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,9 +84,11 @@ pub struct NewCapacityBlock {
 pub struct CapacityBlockChange {
     /// New number of slots, 1 to 10,000, not below held plus confirmed; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub slots: Option<u32>,
     /// New lead time, days, at most 730; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 730))]
     pub lead_time_days: Option<u32>,
     /// New price band per slot; absent: unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +155,7 @@ pub struct CapacitySearch {
     pub profile_id: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,12 +169,14 @@ pub struct NewReservation {
     /// The capacity block to hold slots of.
     pub capacity_id: String,
     /// At least 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub slots: u32,
     /// One of your programmes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
     /// Up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
 }
 
@@ -245,6 +255,7 @@ pub struct ReservationFilter {
     pub capacity_id: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -38,6 +38,7 @@ pub struct Timeline {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgramRequest {
     /// 1 to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// What the programme makes; its donor source, modality and method become hard constraints where `requirements` leaves them open.
     pub product: Product,
@@ -81,10 +82,12 @@ pub struct RequirementSet {
     #[serde(default)]
     pub constraints: HardConstraints,
     /// At least one criterion with a positive weight.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub criteria: Vec<WeightedCriterion>,
     /// Score reduction, in percent, for each missing value under the `penalise` policy
     /// (0 to 50, default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 50))]
     pub missing_data_penalty_percent: Option<f64>,
     /// Manufacturing slots needed: a hard constraint when `required`, and what the
     /// `capacity_fit` and `earliest_start` criteria measure.
@@ -100,6 +103,7 @@ pub struct CapacityNeed {
     /// Kind of slot needed.
     pub slot_kind: super::SlotKind,
     /// At least 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub slots: u32,
     /// First day of the window.
     pub window_start: NaiveDate,
@@ -140,6 +144,7 @@ pub struct HardConstraints {
     pub closed_processing_required: bool,
     /// Cryogenic storage at or below this temperature, degrees Celsius.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = -273, maximum = 25))]
     pub max_cryo_temp_c: Option<i32>,
     /// A site in one of these countries (ISO 3166-1 alpha-2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -152,12 +157,14 @@ pub struct HardConstraints {
     pub qc_assays_in_house: Vec<QcAssay>,
     /// Shipping within this many hours of release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 1440))]
     pub max_shipping_lead_time_hours: Option<u32>,
     /// Ships to every one of these regions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions_served: Vec<Region>,
     /// Allogeneic scale-up: a bioreactor of at least this working volume, litres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub min_bioreactor_volume_l: Option<f64>,
     /// Only CDMOs whose organisation the platform verified.
     #[serde(default)]
@@ -171,6 +178,7 @@ pub struct PhaseTrackRecord {
     /// The earliest phase that counts.
     pub phase: Phase,
     /// Programmes needed, at least 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub min_programmes: u32,
 }
 
@@ -246,8 +254,10 @@ pub struct Scale {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     /// Latitude, decimal degrees (-90 to 90).
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub latitude: f64,
     /// Longitude, decimal degrees (-180 to 180).
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub longitude: f64,
 }
 
@@ -258,6 +268,7 @@ pub struct WeightedCriterion {
     /// What is measured.
     pub criterion: Criterion,
     /// Non-negative; weights are normalised to sum to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub weight: f64,
     /// Overrides the criterion's default scale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +289,7 @@ pub struct MatchRequest {
     pub requirements: RequirementSet,
     /// Longest list returned, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -287,6 +299,7 @@ pub struct MatchRequest {
 pub struct ProgramMatchRequest {
     /// Longest list returned, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -428,9 +441,11 @@ pub struct CreateShortlistRequest {
     pub program_id: String,
     /// 1 to 200 characters; defaults to the programme's name and the date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: Option<String>,
     /// Longest list kept, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 

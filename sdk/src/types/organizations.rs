@@ -47,6 +47,7 @@ pub struct Organization {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignUpRequest {
     /// Organisation name, 1 to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// `sponsor` or `cdmo`.
     pub kind: OrganizationKind,
@@ -59,8 +60,10 @@ pub struct SignUpRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
     /// Login email address, at most 254 characters; stored in lower case.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     /// At least 12 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub password: String,
 }
 
@@ -95,8 +98,10 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUserRequest {
     /// Login email address, at most 254 characters; stored in lower case.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     /// At least 12 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 256))]
     pub password: String,
     /// The new user's role.
     pub role: Role,
@@ -115,6 +120,7 @@ pub struct OrganizationFilter {
     pub verified: Option<bool>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -359,10 +359,12 @@ pub struct CapabilityProfile {
     /// Who the CDMO is.
     pub organization: OrganizationFacts,
     /// At least one site.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub sites: Vec<Site>,
     /// Autologous and/or allogeneic experience; at least one.
     pub donor_sources: DonorSourceExperience,
     /// Modalities manufactured; at least one, no repeats.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub modalities: Vec<Modality>,
     /// Gene-modification methods and vector supply.
     pub gene_modification: GeneModification,
@@ -393,18 +395,22 @@ pub struct CapabilityProfile {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganizationFacts {
     /// Public name, 1 to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// What kind of manufacturer this is.
     #[serde(rename = "type")]
     pub cdmo_type: CdmoType,
     /// Years in operation, 0 to 200.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 200))]
     pub years_in_operation: Option<u32>,
     /// http(s) URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub website: Option<String>,
     /// Up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: Option<String>,
 }
 
@@ -413,16 +419,21 @@ pub struct OrganizationFacts {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Site {
     /// Stable key of the site within the profile (`[a-z0-9-]`, 1 to 50), e.g. `lyon-1`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub key: String,
     /// Site name, 1 to 200 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// ISO 3166-1 alpha-2 code, upper case.
     pub country: String,
     /// City, 1 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub city: String,
     /// Latitude, decimal degrees (-90 to 90); used for distances.
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub latitude: f64,
     /// Longitude, decimal degrees (-180 to 180).
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub longitude: f64,
     /// Cleanroom suites, one entry per grade.
     #[serde(default)]
@@ -446,8 +457,10 @@ pub struct CleanroomSuite {
     /// EU GMP grade.
     pub grade: CleanroomGrade,
     /// Number of suites of this grade, at least 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 500))]
     pub count: u32,
     /// Total area of these suites in square metres.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub area_m2: f64,
 }
 
@@ -460,6 +473,7 @@ pub struct Licence {
     /// Kind of licence.
     pub kind: LicenceKind,
     /// What the licence covers, e.g. `ATMP manufacture, somatic cell therapy`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub scope: String,
     /// Date granted; not in the future.
     pub granted_on: NaiveDate,
@@ -497,6 +511,7 @@ pub struct DonorSourceExperience {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutologousExperience {
     /// Patient batches manufactured per year at current capacity.
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
     pub batches_per_year: u32,
 }
 
@@ -505,8 +520,10 @@ pub struct AutologousExperience {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllogeneicExperience {
     /// Largest bioreactor working volume, litres (up to about 2,000).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 5000))]
     pub max_bioreactor_volume_l: f64,
     /// Typical doses per batch.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000))]
     pub doses_per_batch: u32,
 }
 
@@ -528,8 +545,10 @@ pub struct PhaseExperience {
     /// The phase; each phase at most once per profile.
     pub phase: Phase,
     /// Programmes supported in this phase.
+    #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub programmes: u32,
     /// GMP batches made for this phase.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000))]
     pub gmp_batches: u32,
 }
 
@@ -541,10 +560,13 @@ pub struct PlatformCapability {
     pub platform: Platform,
     /// Required for `other`: the platform's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     /// Number of units (instruments or vessels), 1 to 10,000.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub units: u32,
     /// Batches that can run at the same time on these units.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub parallel_batches: u32,
 }
 
@@ -559,6 +581,7 @@ pub struct Automation {
     /// How final containers (vials, bags) are filled.
     pub fill: FillAutomation,
     /// Number of controlled-rate freezers, 0 to 1,000.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000))]
     pub controlled_rate_freezers: u32,
 }
 
@@ -584,6 +607,7 @@ pub struct QualityControl {
     pub in_house_assays: Vec<QcAssay>,
     /// Typical QC release turnaround, days (0 to 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub release_turnaround_days: Option<u32>,
     /// EU Qualified Person release.
     pub qp_release: bool,
@@ -595,6 +619,7 @@ pub struct QualityControl {
 pub struct CryoStorage {
     /// Lowest storage temperature, degrees Celsius (LN2 vapour phase: about -150 to -190).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = -273, maximum = 25))]
     pub min_storage_temp_c: Option<i32>,
     /// Storage positions available (e.g. bags or vials).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -609,6 +634,7 @@ pub struct CryoStorage {
 pub struct Logistics {
     /// Hours from release to a shipment leaving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 1440))]
     pub shipping_lead_time_hours: Option<u32>,
     /// Logistics hubs used.
     #[serde(default)]
@@ -635,12 +661,15 @@ pub struct LogisticsHub {
 pub struct Performance {
     /// Manufacturing process duration, days (0 to 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub process_duration_days: Option<u32>,
     /// Median vein-to-vein (or order-to-release) turnaround.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub median_turnaround_days: Option<u32>,
     /// Share of batches meeting release specifications, 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub success_rate_percent: Option<f64>,
 }
 
@@ -650,9 +679,11 @@ pub struct Performance {
 pub struct TechTransfer {
     /// Shortest typical transfer, months (0 to 120).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 120))]
     pub duration_months_min: Option<u32>,
     /// Longest typical transfer, months (0 to 120); not below the minimum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 120))]
     pub duration_months_max: Option<u32>,
     /// Lowest typical transfer cost, USD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -662,6 +693,7 @@ pub struct TechTransfer {
     pub cost_usd_max: Option<u64>,
     /// Engineering runs in a typical transfer, 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100))]
     pub engineering_runs: Option<u32>,
     /// Supports comparability studies after process changes.
     pub comparability_support: bool,
@@ -678,9 +710,11 @@ pub struct SoftFactors {
     pub languages: Vec<String>,
     /// Flexibility for small early-phase batches, free text up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub small_batch_flexibility: Option<String>,
     /// How the CDMO communicates with sponsors, free text up to 2,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub communication: Option<String>,
 }
 
@@ -865,12 +899,14 @@ pub struct CdmoSearch {
     pub verified_only: Option<bool>,
     /// Case-insensitive text in the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
     pub q: Option<String>,
     /// `name` (default) or `updated` (most recent first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<ProfileSort>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page (valid for the same sort).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -887,9 +923,11 @@ pub struct NewEvidence {
     /// Kind of evidence.
     pub kind: EvidenceKind,
     /// Document number, certificate id or registry entry.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub reference: String,
     /// Where the evidence can be read: an http(s) URL, at most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub url: Option<String>,
     /// When the evidence stops being valid; absent if it does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]

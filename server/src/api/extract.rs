@@ -40,13 +40,7 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut ignored = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = {
-        let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
-        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
-            &mut deserializer,
-            &mut note,
-        ))
-    };
+    let result: Result<T, _> = field_errors::read_strictly(&mut deserializer, &mut ignored);
     match result {
         Ok(value) => {
             deserializer.end().map_err(|_| {
@@ -207,15 +201,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             .extend_pairs(&pairs)
             .finish();
         let mut ignored = Vec::new();
-        let result: Result<T, _> = {
-            let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
-            let deserializer =
-                serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
-            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
-                deserializer,
-                &mut note,
-            ))
-        };
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+        let result: Result<T, _> = field_errors::read_strictly(deserializer, &mut ignored);
         for field in ignored {
             note_error(&mut errors, field.to_string(), UNKNOWN_PARAMETER.to_owned());
         }
@@ -324,6 +312,23 @@ mod tests {
         let body = br#"{"name":"A","kind":"hospital","admin":{"email":"a@b.co","password":"x"}}"#;
         let (field, _) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
         assert_eq!(field, "kind");
+    }
+
+    #[test]
+    fn an_object_given_as_an_array_is_refused_with_every_other_mistake() {
+        // Plain serde would read the array as a NewUser, its fields by position.
+        let body = br#"{"name":7,"kind":"cdmo","admin":["a@b.co","a long password"],"x":1}"#;
+        let mut got = all_fields(parse_json::<SignUpRequest>(body).err().unwrap());
+        got.sort();
+        let want: Vec<(String, String)> = [
+            ("admin", "must be an object"),
+            ("name", "must be a string"),
+            ("x", field_errors::UNKNOWN_FIELD),
+        ]
+        .iter()
+        .map(|(f, m)| ((*f).to_owned(), (*m).to_owned()))
+        .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -324,13 +324,40 @@ fn one_of(allowed: &[String]) -> String {
     }
 }
 
+/// Reads a `T` as every request is read: noting in `ignored` the paths of fields `T` does
+/// not know, refusing an array wherever `T` has an object (serde would take a struct's
+/// fields by position), and keeping the path of the first error.
+pub fn read_strictly<'de, D, T>(
+    deserializer: D,
+    ignored: &mut Vec<FieldPath>,
+) -> Result<T, serde_path_to_error::Error<D::Error>>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
+    serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        super::objects_only::Deserializer::new(deserializer),
+        &mut note,
+    ))
+}
+
 /// Parses `value` as `T`, noting the paths of fields `T` ignored.
 fn typed<T: DeserializeOwned>(
     value: &Value,
     ignored: &mut Vec<FieldPath>,
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    let mut note = |path: serde_ignored::Path| ignored.push(FieldPath::from_ignored(&path));
-    serde_path_to_error::deserialize(serde_ignored::Deserializer::new(value, &mut note))
+    read_strictly(value, ignored)
+}
+
+/// Reads a JSON value that is already in memory (a merged document) as strictly as a
+/// request body: `T`, or every problem at once.
+pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>> {
+    let mut ignored = Vec::new();
+    match typed::<T>(&value, &mut ignored) {
+        Ok(parsed) if ignored.is_empty() => Ok(parsed),
+        _ => Err(collect::<T>(value)),
+    }
 }
 
 /// Every problem that keeps `value` from being read as `T`, in document order, unknown
@@ -529,6 +556,33 @@ mod tests {
         assert_eq!(fields(&errors), [("sites", "is required")]);
         let errors = collect::<Lenient>(json!({"name": "A", "kind": "cdmo", "sites": [7]}));
         assert_eq!(fields(&errors), [("sites[0]", "must be an object")]);
+    }
+
+    #[test]
+    fn an_object_given_as_an_array_is_reported_with_the_other_mistakes() {
+        // Plain serde reads `["A", 1]` as a Site, its fields by position.
+        let body = json!({"name": "A", "kind": "cdmo", "sites": [["A", 1]], "note": 5});
+        let lenient = collect::<Lenient>(body.clone());
+        let mut lenient = fields(&lenient);
+        lenient.sort();
+        assert_eq!(
+            lenient,
+            [
+                ("note", "must be a string"),
+                ("sites[0]", "must be an object")
+            ]
+        );
+        let strict = collect::<Strict>(body.clone());
+        let mut strict = fields(&strict);
+        strict.sort();
+        assert_eq!(
+            strict,
+            [("note", UNKNOWN_FIELD), ("sites[0]", "must be an object")]
+        );
+        let errors = parse_value::<Lenient>(body).unwrap_err();
+        let mut errors = fields(&errors);
+        errors.sort();
+        assert_eq!(errors, lenient);
     }
 
     #[test]

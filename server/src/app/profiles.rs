@@ -145,8 +145,8 @@ pub async fn patch(
     }
     let mut document = documents::decode_profile_json(&current.document)?;
     merge_patch(&mut document, &patch);
-    let patched: CapabilityProfile = serde_json::from_value(document.clone())
-        .map_err(|_| ApiError::Validation(field_errors::collect::<CapabilityProfile>(document)))?;
+    let patched: CapabilityProfile =
+        field_errors::parse_value(document).map_err(ApiError::Validation)?;
     let write = prepare(patched)?;
     store_update(state, principal, id, expected, write).await
 }

@@ -344,16 +344,14 @@ impl ValidRequirements {
             }
             match (wc.criterion, wc.origin) {
                 (Criterion::Distance, None) => v.add(at("origin"), "is required for `distance`"),
-                (Criterion::Distance, Some(o))
-                    if !(-90.0..=90.0).contains(&o.latitude)
-                        || !(-180.0..=180.0).contains(&o.longitude) =>
-                {
-                    v.add(
-                        at("origin"),
-                        "latitude must be within ±90 and longitude within ±180",
-                    )
+                (Criterion::Distance, Some(o)) => {
+                    if !(-90.0..=90.0).contains(&o.latitude) {
+                        v.add(at("origin.latitude"), "must be between -90 and 90");
+                    }
+                    if !(-180.0..=180.0).contains(&o.longitude) {
+                        v.add(at("origin.longitude"), "must be between -180 and 180");
+                    }
                 }
-                (Criterion::Distance, Some(_)) => {}
                 (_, Some(_)) => v.add(at("origin"), "is only used by `distance`"),
                 (_, None) => {}
             }

@@ -13,7 +13,8 @@ use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
-use crate::db::capacity::{self, Claim, NewHold, ReservationParty, ReservationRow};
+use crate::db::idempotency::{self, Claim};
+use crate::db::reservations::{self, NewHold, ReservationParty, ReservationRow};
 use crate::db::{StoreError, now, programs};
 use crate::domain::reservations::Transition;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
@@ -104,7 +105,7 @@ pub async fn create_reservation(
     let claim = state
         .db
         .write(move |c| {
-            capacity::claim_key(
+            idempotency::claim_key(
                 c,
                 &org,
                 &k,
@@ -138,7 +139,7 @@ pub async fn create_reservation(
         let (org, k) = (organization_id, key);
         let _ = state
             .db
-            .write(move |c| capacity::release_key(c, &org, &k))
+            .write(move |c| idempotency::release_key(c, &org, &k))
             .await;
     }
     let (status, body) = outcome?;
@@ -197,7 +198,7 @@ async fn place(
                 let problem = serde_json::to_string(&error.to_problem())
                     .map_err(|e| StoreError::Task(e.to_string()))?;
                 let status = error.status_code().as_u16();
-                capacity::complete_key(c, &organization_id, &key, status, &problem)?;
+                idempotency::complete_key(c, &organization_id, &key, status, &problem)?;
                 Ok((status, problem))
             };
             if let Some(error) = validation {
@@ -211,13 +212,13 @@ async fn place(
                     ApiError::invalid_field("program_id", "no such programme in your organisation"),
                 );
             }
-            match capacity::place_hold(c, &hold, limits, at) {
+            match reservations::place_hold(c, &hold, limits, at) {
                 Ok(row) => {
                     let view =
                         views::reservation(row, at).map_err(|e| StoreError::Task(e.to_string()))?;
                     let body = serde_json::to_string(&view)
                         .map_err(|e| StoreError::Task(e.to_string()))?;
-                    capacity::complete_key(c, &organization_id, &key, 201, &body)?;
+                    idempotency::complete_key(c, &organization_id, &key, 201, &body)?;
                     Ok((201, body))
                 }
                 Err(StoreError::NotFound) => answer(
@@ -261,7 +262,7 @@ pub async fn list_reservations(
     let rows = state
         .db
         .run(move |c| {
-            capacity::list_reservations(
+            reservations::list_reservations(
                 c,
                 &party,
                 state_filter,
@@ -282,7 +283,7 @@ async fn load_for(
 ) -> Result<(ReservationRow, ReservationParty), ApiError> {
     let row = state
         .db
-        .run(move |c| capacity::find_reservation(c, &id))
+        .run(move |c| reservations::find_reservation(c, &id))
         .await?;
     let party = party(principal, &row)?;
     Ok((row, party))
@@ -322,7 +323,10 @@ pub async fn list_reservation_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     load_for(&state, &principal, id.clone()).await?;
-    let rows = state.db.run(move |c| capacity::list_events(c, &id)).await?;
+    let rows = state
+        .db
+        .run(move |c| reservations::list_events(c, &id))
+        .await?;
     let items = rows
         .into_iter()
         .map(views::reservation_event)
@@ -349,7 +353,7 @@ async fn apply(
     let at = now();
     let row = state
         .db
-        .write(move |c| capacity::transition(c, &id, transition, &actor, at))
+        .write(move |c| reservations::transition(c, &id, transition, &actor, at))
         .await?;
     Ok(HttpResponse::Ok().json(views::reservation(row, at)?))
 }
@@ -471,7 +475,7 @@ pub async fn reschedule_reservation(
     let (actor, at, limits) = (principal.id.clone(), now(), state.hold_limits);
     let row = state
         .db
-        .write(move |c| capacity::reschedule(c, &id, &target, limits, &actor, at))
+        .write(move |c| reservations::reschedule(c, &id, &target, limits, &actor, at))
         .await
         .map_err(|e| match e {
             StoreError::NotFound => {

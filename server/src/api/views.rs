@@ -9,10 +9,11 @@ use cdmx_sdk::types::{
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
-use crate::db::capacity::{BlockRow, EventRow, ReservationRow};
+use crate::db::capacity::BlockRow;
 use crate::db::documents;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
+use crate::db::reservations::{EventRow, ReservationRow};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };

@@ -7,8 +7,10 @@
 pub mod accounts;
 pub mod capacity;
 pub mod documents;
+pub mod idempotency;
 pub mod profiles;
 pub mod programs;
+pub mod reservations;
 pub mod schema;
 
 use std::time::Duration;

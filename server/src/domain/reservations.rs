@@ -1,6 +1,6 @@
 //! The reservation state machine: which transition is legal from which state, and where
 //! it leads. Who may ask for a transition (sponsor or CDMO) is the API's business; that
-//! the slots are free is the database's (the conditional updates in `db::capacity`).
+//! the slots are free is the database's (the conditional updates in `db::capacity`, applied by `db::reservations`).
 //!
 //! ```text
 //!            confirm            cancel

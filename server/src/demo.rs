@@ -2,7 +2,7 @@
 //!
 //! The data itself is pure and lives in `domain::demo`; this module writes it.
 
-use cdmx_sdk::types::CapabilityProfile;
+use cdmx_sdk::types::{CapabilityProfile, OrganizationKind, Role};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
@@ -36,12 +36,12 @@ fn prepare(profile: CapabilityProfile) -> StoreResult<ProfileWrite> {
     ProfileWrite::new(valid)
 }
 
-fn organization(name: &str, kind: &str, verified: bool) -> OrganizationRow {
+fn organization(name: &str, kind: OrganizationKind, verified: bool) -> OrganizationRow {
     let at = now();
     OrganizationRow {
         id: new_id(),
         name: name.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         verified,
         verified_at: verified.then_some(at),
         verified_by: None,
@@ -57,7 +57,7 @@ fn insert_cdmo(
     profile: CapabilityProfile,
 ) -> StoreResult<String> {
     let write = prepare(profile)?;
-    let org = organization(name, "cdmo", verified);
+    let org = organization(name, OrganizationKind::Cdmo, verified);
     diesel::insert_into(organizations::table)
         .values(&org)
         .execute(conn)?;
@@ -107,7 +107,7 @@ fn load(conn: &mut DbConnection, password_hash: &str) -> StoreResult<DemoLoaded>
     let sponsors = demo_sponsors();
     let mut first_sponsor = None;
     for sponsor in &sponsors {
-        let org = organization(&sponsor.name, "sponsor", true);
+        let org = organization(&sponsor.name, OrganizationKind::Sponsor, true);
         diesel::insert_into(organizations::table)
             .values(&org)
             .execute(conn)?;
@@ -118,7 +118,12 @@ fn load(conn: &mut DbConnection, password_hash: &str) -> StoreResult<DemoLoaded>
         (first_cdmo, DEMO_CDMO_EMAIL),
     ] {
         if let Some(organization_id) = organization_id {
-            let user = UserRow::new(&organization_id, email, password_hash.to_owned(), "admin");
+            let user = UserRow::new(
+                &organization_id,
+                email,
+                password_hash.to_owned(),
+                Role::Admin,
+            );
             accounts::insert_user(conn, &user)?;
         }
     }

@@ -216,9 +216,24 @@ impl From<StoreError> for ApiError {
                     "the database cannot be reached right now; try again shortly".into(),
                 )
             }
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal(with_causes(&other)),
         }
     }
+}
+
+/// An error and the causes under it, for the log: a row that cannot be read says which
+/// field (diesel) and why (the column type), which only the source chain carries.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let message = c.to_string();
+        if !text.ends_with(&message) {
+            text = format!("{text}: {message}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 impl From<Violations> for ApiError {

@@ -38,7 +38,7 @@ pub async fn create_api_key(
         name: request.name,
         prefix: generated.prefix,
         secret_hash: generated.hash,
-        role: request.role.as_str().to_owned(),
+        role: request.role,
         created_by: (principal.kind == PrincipalKind::User).then(|| principal.id.clone()),
         created_at: now(),
         last_used_at: None,

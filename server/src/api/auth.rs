@@ -78,8 +78,8 @@ pub async fn issue_token(
         kind,
         id,
         organization_id,
-        organization_kind: views::organization_kind(&organization.kind)?,
-        role: views::role(&role)?,
+        organization_kind: organization.kind,
+        role,
     })?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -2,10 +2,12 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{Evidence, EvidenceStatus, NewEvidence, Page, Problem};
+use chrono::NaiveDate;
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use super::{today, views};
 use crate::auth::Principal;
+use crate::db::columns::IsoDate;
 use crate::db::profiles::{self, EvidenceRow};
 use crate::db::{StoreError, new_id, now};
 use crate::domain::profiles::{check_evidence, evidence_status};
@@ -46,11 +48,11 @@ pub async fn add_cdmo_evidence(
         id: new_id(),
         profile_id: id,
         subject: evidence.subject,
-        section: section.as_str().to_owned(),
-        kind: evidence.kind.as_str().to_owned(),
+        section,
+        kind: evidence.kind,
         reference: evidence.reference.trim().to_owned(),
         url: evidence.url.map(|u| u.trim().to_owned()),
-        expires_on: evidence.expires_on.map(|d| d.to_string()),
+        expires_on: evidence.expires_on.map(IsoDate),
         verified_by: None,
         verified_at: None,
         verification_reset_at: None,
@@ -128,7 +130,7 @@ pub async fn verify_cdmo_evidence(
         .db
         .write(move |c| {
             let row = profiles::find_evidence(c, &profile_id, &evidence_id)?;
-            let expires = row.expires_on.as_deref().and_then(|d| d.parse().ok());
+            let expires = row.expires_on.map(NaiveDate::from);
             if evidence_status(false, expires, today) == EvidenceStatus::Expired {
                 return Err(StoreError::Conflict(
                     "the evidence has expired; ask the CDMO for a current one".into(),

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
-    CreateUserRequest, Organization, OrganizationFilter, Page, PageParams, Problem, SignUpRequest,
-    SignUpResponse, User,
+    CreateUserRequest, Organization, OrganizationFilter, OrganizationKind, Page, PageParams,
+    Problem, Role, SignUpRequest, SignUpResponse, User,
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
@@ -38,7 +38,7 @@ pub async fn create_organization(
     let organization = OrganizationRow {
         id: new_id(),
         name: sign_up.name.clone(),
-        kind: sign_up.kind.as_str().to_owned(),
+        kind: sign_up.kind,
         verified: sign_up.starts_verified(),
         verified_at: None,
         verified_by: None,
@@ -48,7 +48,7 @@ pub async fn create_organization(
         &organization.id,
         sign_up.admin.email.as_str(),
         password_hash,
-        "admin",
+        Role::Admin,
     );
     let (organization, admin) = state
         .db
@@ -81,7 +81,7 @@ pub async fn list_organizations(
     let page = PageRequest::parse(filter.limit, filter.cursor.as_deref())?;
     let query = OrganizationQuery {
         only_id: (!principal.is_platform()).then(|| principal.organization_id.clone()),
-        kind: filter.kind.map(|k| k.as_str().to_owned()),
+        kind: filter.kind,
         verified: filter.verified,
     };
     let keyset = page.keyset()?;
@@ -139,7 +139,7 @@ pub async fn verify_organization(
         .db
         .write(move |c| {
             let current = accounts::find_organization(c, &id)?;
-            if current.kind == "platform" {
+            if current.kind == OrganizationKind::Platform {
                 return Err(crate::db::StoreError::Conflict(
                     "platform organisations are verified by construction".into(),
                 ));
@@ -176,7 +176,7 @@ pub async fn create_user(
         &id,
         member.account.email.as_str(),
         password_hash,
-        member.role.as_str(),
+        member.role,
     );
     let user = state
         .db

@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
-use cdmx_sdk::types::ReservationState;
+use cdmx_sdk::types::{ReservationState, SlotKind};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::columns::IsoDate;
 use super::reservations::release_expired;
 use super::schema::{capacity_blocks, reservations};
 use super::{DbConnection, StoreError, StoreResult};
@@ -27,11 +28,12 @@ pub struct BlockRow {
     pub site_key: String,
     pub country: String,
     pub suite: String,
-    pub slot_kind: String,
+    pub slot_kind: SlotKind,
+    /// JSON lists of wire names.
     pub donor_sources: String,
     pub modalities: String,
-    pub period_start: String,
-    pub period_end: String,
+    pub period_start: IsoDate,
+    pub period_end: IsoDate,
     pub slots_total: i32,
     pub slots_held: i32,
     pub slots_confirmed: i32,
@@ -79,7 +81,7 @@ pub fn active_holds(
     for chunk in block_ids.chunks(500) {
         let rows: Vec<(String, i32)> = reservations::table
             .filter(reservations::capacity_id.eq_any(chunk.to_vec()))
-            .filter(reservations::state.eq(ReservationState::Held.as_str()))
+            .filter(reservations::state.eq(ReservationState::Held))
             .filter(reservations::expires_at.gt(now))
             .select((reservations::capacity_id, reservations::slots))
             .load(conn)?;
@@ -265,8 +267,8 @@ pub fn availability(
 ) -> StoreResult<HashMap<String, (u32, Option<NaiveDate>)>> {
     let mut query = capacity_blocks::table
         .filter(capacity_blocks::slot_kind.eq(slot_kind.to_owned()))
-        .filter(capacity_blocks::period_end.ge(window.0.to_string()))
-        .filter(capacity_blocks::period_start.le(window.1.to_string()))
+        .filter(capacity_blocks::period_end.ge(IsoDate(window.0)))
+        .filter(capacity_blocks::period_start.le(IsoDate(window.1)))
         .into_boxed();
     if let Some(source) = donor_source {
         query = query.filter(capacity_blocks::donor_sources.like(format!("%\"{source}\"%")));
@@ -289,10 +291,8 @@ pub fn availability(
         let free = u32::try_from((i64::from(b.slots_total) - taken).max(0)).unwrap_or(0);
         let entry = per_profile.entry(b.profile_id.clone()).or_insert((0, None));
         entry.0 += free;
-        if free > 0
-            && let Ok(start) = b.period_start.parse::<NaiveDate>()
-        {
-            let start = start.max(window.0);
+        if free > 0 {
+            let start = b.period_start.0.max(window.0);
             entry.1 = Some(entry.1.map_or(start, |e: NaiveDate| e.min(start)));
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod capacity;
+pub mod columns;
 pub mod documents;
 pub mod idempotency;
 pub mod profiles;

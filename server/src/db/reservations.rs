@@ -25,7 +25,7 @@ pub struct ReservationRow {
     pub cdmo_organization_id: String,
     pub program_id: Option<String>,
     pub slots: i32,
-    pub state: String,
+    pub state: ReservationState,
     pub expires_at: NaiveDateTime,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
@@ -38,8 +38,8 @@ pub struct EventRow {
     pub id: String,
     pub reservation_id: String,
     pub event: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<ReservationState>,
+    pub to_state: ReservationState,
     pub actor: String,
     pub at: NaiveDateTime,
     pub detail: Option<String>,
@@ -52,8 +52,8 @@ pub const SYSTEM_ACTOR: &str = "system";
 struct NewEvent<'a> {
     reservation: &'a str,
     event: &'a str,
-    from: Option<&'a str>,
-    to: &'a str,
+    from: Option<ReservationState>,
+    to: ReservationState,
     actor: &'a str,
     detail: Option<String>,
 }
@@ -64,8 +64,8 @@ fn record(conn: &mut DbConnection, e: NewEvent, at: NaiveDateTime) -> StoreResul
             id: new_id(),
             reservation_id: e.reservation.to_owned(),
             event: e.event.to_owned(),
-            from_state: e.from.map(str::to_owned),
-            to_state: e.to.to_owned(),
+            from_state: e.from,
+            to_state: e.to,
             actor: e.actor.to_owned(),
             at,
             detail: e.detail,
@@ -83,7 +83,7 @@ pub fn release_expired(
 ) -> StoreResult<i32> {
     let due: Vec<(String, i32)> = reservations::table
         .filter(reservations::capacity_id.eq(block_id))
-        .filter(reservations::state.eq(ReservationState::Held.as_str()))
+        .filter(reservations::state.eq(ReservationState::Held))
         .filter(reservations::expires_at.le(now))
         .select((reservations::id, reservations::slots))
         .load(conn)?;
@@ -94,10 +94,10 @@ pub fn release_expired(
         let changed = diesel::update(
             reservations::table
                 .filter(reservations::id.eq(&id))
-                .filter(reservations::state.eq(ReservationState::Held.as_str())),
+                .filter(reservations::state.eq(ReservationState::Held)),
         )
         .set((
-            reservations::state.eq(expired.as_str()),
+            reservations::state.eq(expired),
             reservations::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -110,8 +110,8 @@ pub fn release_expired(
                 NewEvent {
                     reservation: &id,
                     event: Transition::Expire.event(),
-                    from: Some(ReservationState::Held.as_str()),
-                    to: expired.as_str(),
+                    from: Some(ReservationState::Held),
+                    to: expired,
                     actor: SYSTEM_ACTOR,
                     detail: None,
                 },
@@ -131,7 +131,7 @@ pub fn blocks_with_due_holds(
     limit: i64,
 ) -> StoreResult<Vec<String>> {
     Ok(reservations::table
-        .filter(reservations::state.eq(ReservationState::Held.as_str()))
+        .filter(reservations::state.eq(ReservationState::Held))
         .filter(reservations::expires_at.le(now))
         .select(reservations::capacity_id)
         .distinct()
@@ -157,7 +157,7 @@ fn sponsor_holds(
 ) -> StoreResult<i64> {
     let mut query = reservations::table
         .filter(reservations::sponsor_organization_id.eq(sponsor.to_owned()))
-        .filter(reservations::state.eq(ReservationState::Held.as_str()))
+        .filter(reservations::state.eq(ReservationState::Held))
         .filter(reservations::expires_at.gt(now))
         .select(reservations::slots)
         .into_boxed();
@@ -233,7 +233,7 @@ pub fn place_hold(
         cdmo_organization_id: block.organization_id,
         program_id: hold.program_id.clone(),
         slots: hold.slots,
-        state: ReservationState::Held.as_str().into(),
+        state: ReservationState::Held,
         expires_at: now + limits.ttl,
         note: hold.note.clone(),
         created_at: now,
@@ -249,7 +249,7 @@ pub fn place_hold(
             // Placing is not a transition: the event is named after the state it creates.
             event: ReservationState::Held.as_str(),
             from: None,
-            to: ReservationState::Held.as_str(),
+            to: ReservationState::Held,
             actor: &hold.actor,
             detail: None,
         },
@@ -266,17 +266,6 @@ pub fn find_reservation(conn: &mut DbConnection, id: &str) -> StoreResult<Reserv
         .ok_or(StoreError::NotFound)
 }
 
-/// The stored state, typed. A value this release cannot read allows no transition, and
-/// the conflict names it as stored.
-fn stored_state(row: &ReservationRow, attempted: Transition) -> StoreResult<ReservationState> {
-    ReservationState::parse(&row.state).ok_or_else(|| {
-        StoreError::Conflict(format!(
-            "the reservation is {}; it cannot be {attempted}",
-            row.state
-        ))
-    })
-}
-
 /// Applies a party's transition (confirm, decline or cancel); illegal ones are
 /// conflicts naming the current state. The state machine decides, on the state read
 /// under the block's lock; the conditional slot updates keep the invariant.
@@ -291,7 +280,7 @@ pub fn transition(
     lock_block(conn, &before.capacity_id)?;
     release_expired(conn, &before.capacity_id, now)?;
     let current = find_reservation(conn, id)?;
-    let from = stored_state(&current, transition)?;
+    let from = current.state;
     let to = machine::apply(from, transition)?;
     give_back(
         conn,
@@ -303,18 +292,15 @@ pub fn transition(
         take_slots(conn, &current.capacity_id, current.slots, true)?;
     }
     diesel::update(reservations::table.find(id))
-        .set((
-            reservations::state.eq(to.as_str()),
-            reservations::updated_at.eq(now),
-        ))
+        .set((reservations::state.eq(to), reservations::updated_at.eq(now)))
         .execute(conn)?;
     record(
         conn,
         NewEvent {
             reservation: id,
             event: transition.event(),
-            from: Some(from.as_str()),
-            to: to.as_str(),
+            from: Some(from),
+            to: to,
             actor,
             detail: None,
         },
@@ -357,8 +343,7 @@ pub fn reschedule(
     release_expired(conn, &before.capacity_id, now)?;
     release_expired(conn, &target.id, now)?;
     let current = find_reservation(conn, id)?;
-    let state = stored_state(&current, Transition::Reschedule)?;
-    let state = machine::apply(state, Transition::Reschedule)?;
+    let state = machine::apply(current.state, Transition::Reschedule)?;
     let confirmed = state == ReservationState::Confirmed;
     if !confirmed {
         check_hold_limits(
@@ -383,8 +368,8 @@ pub fn reschedule(
         NewEvent {
             reservation: id,
             event: Transition::Reschedule.event(),
-            from: Some(state.as_str()),
-            to: state.as_str(),
+            from: Some(state),
+            to: state,
             actor,
             detail: Some(format!(
                 "from capacity {} to {}",
@@ -428,7 +413,7 @@ pub fn list_reservations(
         }
     };
     if let Some(state) = state {
-        query = query.filter(reservations::state.eq(state.as_str()));
+        query = query.filter(reservations::state.eq(state));
     }
     if let Some(block) = capacity_id {
         query = query.filter(reservations::capacity_id.eq(block));

@@ -17,7 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use tokio::sync::Mutex;
 
 use crate::db::documents;
-use crate::db::profiles::{self, EvidenceRow, ProfileRow};
+use crate::db::profiles::{self, ChangedProfile, EvidenceRow, ProfileRow};
 use crate::db::{Database, StoreError, StoreResult};
 use crate::domain::matching::{CdmoFeatures, ProfileIdentity};
 use crate::domain::profiles::{
@@ -165,7 +165,12 @@ impl ProfileIndex {
             } else {
                 (snapshot.by_id.clone(), snapshot.unreadable.clone())
             };
-            for (row, verified, evidence) in changed {
+            for ChangedProfile {
+                row,
+                verified,
+                evidence,
+            } in changed
+            {
                 let profile_id = row.id.clone();
                 match index_profile(row, verified, evidence, today) {
                     Ok(indexed) => {

@@ -72,3 +72,39 @@ impl ToSql<Text, MultiBackend> for IsoDate {
         Ok(IsNull::No)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use super::*;
+    use crate::db::Database;
+
+    #[test]
+    fn a_date_is_stored_as_sortable_text_and_a_corrupt_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Database::connect(&url, 1).unwrap();
+        let mut conn = db.blocking_connection().unwrap();
+        let date = IsoDate(NaiveDate::from_ymd_opt(2027, 1, 4).unwrap());
+        // Through the multi-backend connection, as every query binds it.
+        let text: String = diesel::select(date.into_sql::<Text>().concat(""))
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(text, "2027-01-04");
+        let read: IsoDate = diesel::select("2027-01-04".into_sql::<Text>())
+            .get_result(&mut *conn)
+            .unwrap();
+        assert_eq!(read, date);
+        for corrupt in ["2027-13-01", "04/01/2027", ""] {
+            let read = diesel::select(corrupt.into_sql::<Text>()).get_result::<IsoDate>(&mut *conn);
+            let error = read.map(|d| d.0).map_err(|e| crate::error::with_causes(&e));
+            let expected = format!("stored date `{corrupt}` is not a YYYY-MM-DD date");
+            assert!(
+                error.as_ref().is_err_and(|e| e.ends_with(&expected)),
+                "{error:?}"
+            );
+        }
+    }
+}

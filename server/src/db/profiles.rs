@@ -136,15 +136,19 @@ pub fn touch_organization_profile(
     }
 }
 
+/// A changed profile, as the in-process index refreshes it.
+pub struct ChangedProfile {
+    pub row: ProfileRow,
+    /// Its organisation's verification.
+    pub verified: bool,
+    /// Its evidence, or why it cannot be read (a stored value this release does not
+    /// know): for the caller to skip this profile, while one corrupt row does not fail
+    /// every other profile's refresh.
+    pub evidence: StoreResult<Vec<EvidenceRow>>,
+}
+
 /// Profiles changed after `seq`, with their organisations' verification and evidence.
-///
-/// A profile whose evidence cannot be read (a stored value this release does not know)
-/// comes with that error instead of its evidence, for the caller to skip: one corrupt
-/// row must not fail every other profile's refresh.
-pub fn changed_since(
-    conn: &mut DbConnection,
-    seq: i64,
-) -> StoreResult<Vec<(ProfileRow, bool, StoreResult<Vec<EvidenceRow>>)>> {
+pub fn changed_since(conn: &mut DbConnection, seq: i64) -> StoreResult<Vec<ChangedProfile>> {
     let rows: Vec<ProfileWithVerification> = cdmo_profiles::table
         .inner_join(organizations::table)
         .filter(cdmo_profiles::change_seq.gt(seq))
@@ -182,7 +186,11 @@ pub fn changed_since(
         .into_iter()
         .map(|(row, verified)| {
             let evidence = by_profile.remove(&row.id).unwrap_or(Ok(Vec::new()));
-            (row, verified, evidence)
+            ChangedProfile {
+                row,
+                verified,
+                evidence,
+            }
         })
         .collect())
 }

@@ -300,7 +300,7 @@ pub fn transition(
             reservation: id,
             event: transition.event(),
             from: Some(from),
-            to: to,
+            to,
             actor,
             detail: None,
         },

@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
+use cdmx_sdk::types::Role;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
@@ -188,7 +189,7 @@ pub fn create_platform_admin(
     let mut conn = db.blocking_connection().map_err(|e| e.to_string())?;
     write_transaction(&mut conn, |c| {
         let platform = accounts::platform_organization(c)?;
-        let user = accounts::UserRow::new(&platform.id, email.as_str(), hash, "admin");
+        let user = accounts::UserRow::new(&platform.id, email.as_str(), hash, Role::Admin);
         accounts::insert_user(c, &user)?;
         Ok(user.id)
     })

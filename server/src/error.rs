@@ -196,13 +196,19 @@ pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
+        // A row that cannot be read says which field (diesel) and why (the column
+        // type) only in the chain. Errors that already quote their cause (`{0}`) are
+        // not repeated.
+        let mut text = self.0.to_string();
         let mut source = self.0.source();
         while let Some(cause) = source {
-            write!(f, ": {cause}")?;
+            let message = cause.to_string();
+            if !text.ends_with(&message) {
+                text = format!("{text}: {message}");
+            }
             source = cause.source();
         }
-        Ok(())
+        f.write_str(&text)
     }
 }
 

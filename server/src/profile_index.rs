@@ -5,19 +5,19 @@
 //! profiles changed since, so an edit made through another server process on the same
 //! database is seen by the very next request here.
 //!
-//! A profile whose stored document cannot be read is logged and left out of the index
+//! A profile whose stored document or evidence cannot be read is logged and left out of the index
 //! (and counted, see [`ProfileIndex::skipped_unreadable`]): one bad row must not turn
 //! every search and match into a 500.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
-use cdmx_sdk::types::{CapabilityProfile, CdmoSummary, ProfileSection};
+use cdmx_sdk::types::{CapabilityProfile, CdmoSummary};
 use chrono::{NaiveDate, NaiveDateTime};
 use tokio::sync::Mutex;
 
-use crate::db::documents::{self, DocumentError};
-use crate::db::profiles::{self, EvidenceRow, ProfileRow};
+use crate::db::documents;
+use crate::db::profiles::{self, ChangedProfile, EvidenceRow, ProfileRow};
 use crate::db::{Database, StoreError, StoreResult};
 use crate::domain::matching::{CdmoFeatures, ProfileIdentity};
 use crate::domain::profiles::{
@@ -68,21 +68,11 @@ impl Snapshot {
 fn index_profile(
     row: ProfileRow,
     verified: bool,
-    evidence: &[EvidenceRow],
+    evidence: StoreResult<Vec<EvidenceRow>>,
     today: NaiveDate,
-) -> Result<IndexedProfile, DocumentError> {
+) -> StoreResult<IndexedProfile> {
     let profile: CapabilityProfile = documents::decode_profile(&row.document)?;
-    let facts: Vec<_> = evidence
-        .iter()
-        .filter_map(|e| {
-            let section = ProfileSection::parse(&e.section)?;
-            Some((
-                section,
-                e.verified_at.is_some(),
-                e.expires_on.as_deref().and_then(|d| d.parse().ok()),
-            ))
-        })
-        .collect();
+    let facts: Vec<_> = evidence?.iter().map(EvidenceRow::fact).collect();
     let confidence = section_confidence(&facts, today);
     let revision = u32::try_from(row.current_revision).unwrap_or_default();
     let features = CdmoFeatures::new(
@@ -175,9 +165,14 @@ impl ProfileIndex {
             } else {
                 (snapshot.by_id.clone(), snapshot.unreadable.clone())
             };
-            for (row, verified, evidence) in changed {
+            for ChangedProfile {
+                row,
+                verified,
+                evidence,
+            } in changed
+            {
                 let profile_id = row.id.clone();
-                match index_profile(row, verified, &evidence, today) {
+                match index_profile(row, verified, evidence, today) {
                     Ok(indexed) => {
                         unreadable.remove(&profile_id);
                         by_id.insert(profile_id, Arc::new(indexed));
@@ -185,6 +180,7 @@ impl ProfileIndex {
                     Err(error) => {
                         // Not the revision indexed before either: that one is no longer
                         // current, and would be served with the wrong revision number.
+                        let error = crate::error::Chain(&error).to_string();
                         tracing::error!(
                             %profile_id, %error,
                             "stored profile unreadable; left out of search and matching"

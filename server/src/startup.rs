@@ -17,7 +17,8 @@ use crate::api::extract::{self, BodyLimit};
 use crate::api::{self, fallback};
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
-use crate::db::capacity::{self, HoldLimits};
+use crate::db::idempotency;
+use crate::db::reservations::{self, HoldLimits};
 use crate::db::{Database, StoreError, now, write_transaction};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::profile_index::ProfileIndex;
@@ -169,11 +170,11 @@ async fn sweep_forever(db: Database, interval: Duration) {
         let swept = db
             .run(move |c| {
                 let at = now();
-                let due = capacity::blocks_with_due_holds(c, at, 500)?;
+                let due = reservations::blocks_with_due_holds(c, at, 500)?;
                 for block in &due {
-                    write_transaction(c, |c| capacity::release_expired(c, block, at))?;
+                    write_transaction(c, |c| reservations::release_expired(c, block, at))?;
                 }
-                write_transaction(c, |c| capacity::purge_keys(c, at))?;
+                write_transaction(c, |c| idempotency::purge_keys(c, at))?;
                 Ok(due.len())
             })
             .await;

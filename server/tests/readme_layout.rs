@@ -1,6 +1,8 @@
 //! The README's layout table matches the tree: every path it names exists, and every
 //! module of the server is named in it. A file added or moved without its row fails here.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -36,7 +38,10 @@ fn every_path_in_the_layout_table_exists_and_every_server_module_is_named() {
     let paths = layout_paths(&readme);
     assert!(paths.len() > 10, "the table was not read: {paths:?}");
     let missing: Vec<&String> = paths.iter().filter(|p| !root.join(p).exists()).collect();
-    assert!(missing.is_empty(), "the layout table names missing paths: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "the layout table names missing paths: {missing:?}"
+    );
 
     let named: BTreeSet<&str> = paths.iter().map(|p| p.trim_end_matches('/')).collect();
     let mut unnamed = Vec::new();
@@ -50,5 +55,8 @@ fn every_path_in_the_layout_table_exists_and_every_server_module_is_named() {
             unnamed.push(path);
         }
     }
-    assert!(unnamed.is_empty(), "not in the README's layout table: {unnamed:?}");
+    assert!(
+        unnamed.is_empty(),
+        "not in the README's layout table: {unnamed:?}"
+    );
 }

@@ -412,7 +412,10 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
                 &mut cases,
             );
             // Examples name demo objects; a change of slots needs a block without holds.
-            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let path = if operation_id == "change_capacity_block" {
                 template.replace("{id}", &spare)
             } else {
@@ -496,7 +499,10 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
             if cases.is_empty() {
                 continue;
             }
-            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let path = path_as_given(&operation_id, &template, &parameters);
             for case in cases {
                 let value = match &case.value {
@@ -577,8 +583,15 @@ async fn spare_capacity_block(world: &World) -> String {
         ["application/json"]["example"]
         .clone();
     let operation = &document()["paths"]["/v1/cdmos/{id}/capacity"]["post"];
-    let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
-    let path = path_as_given("create_capacity_block", "/v1/cdmos/{id}/capacity", &parameters);
+    let parameters = operation["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let path = path_as_given(
+        "create_capacity_block",
+        "/v1/cdmos/{id}/capacity",
+        &parameters,
+    );
     let (status, _, answer) = world
         .send(
             "post",

@@ -18,6 +18,7 @@ mod profiles;
 mod replicas;
 mod reports;
 mod scenarios;
+mod schema;
 mod sdk_client;
 mod search;
 mod storage;

@@ -1,8 +1,10 @@
 //! Stored documents: golden fixtures recorded from the real write path, and unreadable
 //! rows that must not take search down.
 
-use cdmx::db::schema::{cdmo_profile_revisions, cdmo_profiles, programs, shortlists};
-use cdmx_e2e::{OrgFixture, TestApp};
+use cdmx::db::schema::{
+    cdmo_profile_revisions, cdmo_profiles, profile_evidence, programs, shortlists,
+};
+use cdmx_e2e::{OrgFixture, TestApp, base_profile};
 use cdmx_sdk::types::*;
 use diesel::prelude::*;
 
@@ -206,4 +208,121 @@ async fn an_unreadable_profile_is_left_out_of_search_and_matching_not_a_500() {
     assert_eq!(first.profile.organization.name, "Tessaric Biomanufacturing");
     let shortlist = sponsor.get_shortlist(&stored.shortlist.id).await.unwrap();
     assert_eq!(shortlist.result.candidates[0].profile_id, victim);
+}
+
+/// Overwrites one text column of an evidence row, as a bad write or a bad migration
+/// would, and marks its profile changed.
+async fn corrupt_evidence(app: &TestApp, profile_id: &str, evidence_id: &str, column: Corrupt) {
+    let (profile_id, evidence_id) = (profile_id.to_owned(), evidence_id.to_owned());
+    app.db
+        .write(move |c| {
+            let row = profile_evidence::table.find(&evidence_id);
+            match column {
+                Corrupt::ExpiresOn(text) => diesel::update(row)
+                    .set(profile_evidence::expires_on.eq(Some(text)))
+                    .execute(c)?,
+                Corrupt::Section(text) => diesel::update(row)
+                    .set(profile_evidence::section.eq(text))
+                    .execute(c)?,
+            };
+            cdmx::db::profiles::touch_profile(c, &profile_id)
+        })
+        .await
+        .unwrap();
+}
+
+enum Corrupt {
+    ExpiresOn(&'static str),
+    Section(&'static str),
+}
+
+#[tokio::test]
+async fn a_corrupt_stored_expiry_or_section_is_an_error_not_never_expires() {
+    let app = TestApp::spawn().await;
+    let cdmo = app
+        .sign_up(OrganizationKind::Cdmo, "Helix Cell Works")
+        .await;
+    let other = app.sign_up(OrganizationKind::Cdmo, "Orchard Bio").await;
+    let profile = cdmo
+        .admin
+        .create_cdmo_profile(&base_profile("Helix Cell Works"))
+        .await
+        .unwrap();
+    other
+        .admin
+        .create_cdmo_profile(&base_profile("Orchard Bio"))
+        .await
+        .unwrap();
+    let licence = cdmo
+        .admin
+        .add_cdmo_evidence(
+            &profile.id,
+            &NewEvidence {
+                subject: "/sites/0/licences/0".into(),
+                kind: EvidenceKind::Certificate,
+                reference: "FR-MIA-2020-0042".into(),
+                url: None,
+                expires_on: Some(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(licence.status, EvidenceStatus::Expired);
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let platform = app.platform_admin().await;
+    let search = || async {
+        let found = sponsor
+            .admin
+            .search_cdmos(&CdmoSearch::default())
+            .await
+            .unwrap();
+        let mut names: Vec<_> = found.items.into_iter().map(|s| s.name).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(search().await, ["Helix Cell Works", "Orchard Bio"]);
+
+    // Read as "no expiry", this licence would be served as valid and could be verified.
+    corrupt_evidence(
+        &app,
+        &profile.id,
+        &licence.id,
+        Corrupt::ExpiresOn("2020-13-45"),
+    )
+    .await;
+    internal_error(cdmo.admin.list_cdmo_evidence(&profile.id).await);
+    internal_error(sponsor.admin.get_cdmo_profile(&profile.id).await);
+    internal_error(
+        platform
+            .verify_cdmo_evidence(&profile.id, &licence.id)
+            .await,
+    );
+    // Search leaves the profile out (logged) instead of failing for everyone.
+    assert_eq!(search().await, ["Orchard Bio"]);
+
+    // An unknown section is an error too, not evidence silently left out of confidence.
+    corrupt_evidence(
+        &app,
+        &profile.id,
+        &licence.id,
+        Corrupt::ExpiresOn("2020-01-01"),
+    )
+    .await;
+    assert_eq!(search().await, ["Helix Cell Works", "Orchard Bio"]);
+    corrupt_evidence(
+        &app,
+        &profile.id,
+        &licence.id,
+        Corrupt::Section("warehouse"),
+    )
+    .await;
+    internal_error(cdmo.admin.list_cdmo_evidence(&profile.id).await);
+    assert_eq!(search().await, ["Orchard Bio"]);
+
+    // Repaired, everything reads again, and the verification never happened.
+    corrupt_evidence(&app, &profile.id, &licence.id, Corrupt::Section("sites")).await;
+    assert_eq!(search().await, ["Helix Cell Works", "Orchard Bio"]);
+    let evidence = cdmo.admin.list_cdmo_evidence(&profile.id).await.unwrap();
+    assert_eq!(evidence.items[0].status, EvidenceStatus::Expired);
+    assert_eq!(evidence.items[0].verified_at, None);
 }

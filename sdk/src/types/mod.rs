@@ -2,6 +2,8 @@
 //!
 //! With the `openapi` feature these types also derive `utoipa::ToSchema`, which is how the
 //! server's OpenAPI document describes them: the document and this crate cannot drift.
+//! With the `diesel` feature every closed set is also a TEXT column type (see
+//! [`storage`]), so the server's database rows hold the same types as its API.
 
 #[macro_use]
 mod macros {
@@ -21,6 +23,11 @@ mod macros {
         ) => {
             $(#[doc = $doc])*
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[cfg_attr(
+                feature = "diesel",
+                derive(diesel::AsExpression, diesel::FromSqlRow),
+                diesel(sql_type = diesel::sql_types::Text)
+            )]
             #[non_exhaustive]
             pub enum $name {
                 $($(#[doc = $vdoc])* $variant,)+
@@ -69,6 +76,32 @@ mod macros {
                 }
             }
 
+            #[cfg(feature = "diesel")]
+            impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+            where
+                DB: diesel::backend::Backend,
+                str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+            {
+                fn to_sql<'b>(
+                    &'b self,
+                    out: &mut diesel::serialize::Output<'b, '_, DB>,
+                ) -> diesel::serialize::Result {
+                    let known = Self::ALL.contains(self).then(|| self.as_str());
+                    $crate::types::storage::to_sql(known, stringify!($name), out)
+                }
+            }
+
+            #[cfg(feature = "diesel")]
+            impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+            where
+                DB: diesel::backend::Backend,
+                String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+            {
+                fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                    $crate::types::storage::from_sql::<DB, Self>(bytes, Self::parse, stringify!($name))
+                }
+            }
+
             #[cfg(feature = "openapi")]
             impl utoipa::PartialSchema for $name {
                 fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -91,6 +124,8 @@ mod macros {
 
 pub mod decoding;
 pub use decoding::decode_response;
+#[cfg(feature = "diesel")]
+pub mod storage;
 
 mod auth;
 mod capacity;

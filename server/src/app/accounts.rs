@@ -2,7 +2,7 @@
 
 use cdmx_sdk::types::{
     ApiKey, CreateApiKeyRequest, CreateUserRequest, CreatedApiKey, Me, Organization,
-    OrganizationFilter, OrganizationKind, Page, PageParams, PrincipalKind, SignUpRequest,
+    OrganizationFilter, OrganizationKind, Page, PageParams, PrincipalKind, Role, SignUpRequest,
     SignUpResponse, TokenRequest, TokenResponse, User,
 };
 
@@ -27,7 +27,7 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
     let organization = OrganizationRow {
         id: new_id(),
         name: sign_up.name.clone(),
-        kind: sign_up.kind.as_str().to_owned(),
+        kind: sign_up.kind,
         verified: sign_up.starts_verified(),
         verified_at: None,
         verified_by: None,
@@ -37,7 +37,7 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
         &organization.id,
         sign_up.admin.email.as_str(),
         password_hash,
-        "admin",
+        Role::Admin,
     );
     let (organization, admin) = state
         .db
@@ -114,8 +114,8 @@ pub async fn issue_token(
         kind,
         id,
         organization_id,
-        organization_kind: views::organization_kind(&organization.kind)?,
-        role: views::role(&role)?,
+        organization_kind: organization.kind,
+        role,
     })
 }
 
@@ -160,7 +160,7 @@ pub async fn list_organizations(
     let operator = principal.organization_kind == OrganizationKind::Platform;
     let query = OrganizationQuery {
         only_id: (!operator).then(|| principal.organization_id.clone()),
-        kind: filter.kind.map(|k| k.as_str().to_owned()),
+        kind: filter.kind,
         verified: filter.verified,
     };
     list_by_id(
@@ -204,7 +204,7 @@ pub async fn verify_organization(
         .db
         .write(move |c| {
             let current = accounts::find_organization(c, &id)?;
-            if current.kind == OrganizationKind::Platform.as_str() {
+            if current.kind == OrganizationKind::Platform {
                 return Err(StoreError::Conflict(
                     "platform organisations are verified by construction".into(),
                 ));
@@ -233,7 +233,7 @@ pub async fn create_user(
         &organization_id,
         member.account.email.as_str(),
         password_hash,
-        member.role.as_str(),
+        member.role,
     );
     let user = state
         .db
@@ -288,7 +288,7 @@ pub async fn create_api_key(
         name: request.name,
         prefix: generated.prefix,
         secret_hash: generated.hash,
-        role: request.role.as_str().to_owned(),
+        role: request.role,
         created_by: (principal.kind == PrincipalKind::User).then(|| principal.id.clone()),
         created_at: now(),
         last_used_at: None,

@@ -8,6 +8,7 @@ use cdmx_sdk::types::{
     NewEvidence, Page, PageParams, ProfileRevision, ProfileRevisionSummary, ProfileSort,
     RevisionDiff,
 };
+use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::pagination::PageRequest;
@@ -15,6 +16,7 @@ use super::{today, views};
 use crate::api::field_errors;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::columns::IsoDate;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
 use crate::db::{StoreError, documents, new_id, now};
 use crate::domain::profiles::{
@@ -333,11 +335,11 @@ pub async fn add_evidence(
         id: new_id(),
         profile_id,
         subject: evidence.subject,
-        section: section.as_str().to_owned(),
-        kind: evidence.kind.as_str().to_owned(),
+        section,
+        kind: evidence.kind,
         reference: evidence.reference.trim().to_owned(),
         url: evidence.url.map(|u| u.trim().to_owned()),
-        expires_on: evidence.expires_on.map(|d| d.to_string()),
+        expires_on: evidence.expires_on.map(IsoDate),
         verified_by: None,
         verified_at: None,
         verification_reset_at: None,
@@ -393,7 +395,7 @@ pub async fn verify_evidence(
         .db
         .write(move |c| {
             let row = profiles::find_evidence(c, &profile_id, &evidence_id)?;
-            let expires = row.expires_on.as_deref().and_then(|d| d.parse().ok());
+            let expires = row.expires_on.map(NaiveDate::from);
             if evidence_status(false, expires, today) == EvidenceStatus::Expired {
                 return Err(StoreError::Conflict(
                     "the evidence has expired; ask the CDMO for a current one".into(),

@@ -13,7 +13,8 @@ use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
-use crate::db::capacity::{self, Claim, NewHold, ReservationParty, ReservationRow};
+use crate::db::idempotency::{self, Claim};
+use crate::db::reservations::{self as stored, NewHold, ReservationParty, ReservationRow};
 use crate::db::{DbConnection, StoreError, accounts, now, programs};
 use crate::domain::reservations::Transition;
 use crate::error::ApiError;
@@ -72,7 +73,7 @@ pub async fn place_hold(
     let claim = state
         .db
         .write(move |c| {
-            capacity::claim_key(
+            idempotency::claim_key(
                 c,
                 &org,
                 &k,
@@ -112,7 +113,7 @@ pub async fn place_hold(
         let (org, k) = (organization_id, key.0);
         let _ = state
             .db
-            .write(move |c| capacity::release_key(c, &org, &k))
+            .write(move |c| idempotency::release_key(c, &org, &k))
             .await;
     }
     let (status, body) = outcome?;
@@ -177,7 +178,7 @@ async fn place(
                 let problem = serde_json::to_string(&error.problem())
                     .map_err(|e| StoreError::Task(e.to_string()))?;
                 let status = error.status();
-                capacity::complete_key(c, &organization_id, &key, status, &problem)?;
+                idempotency::complete_key(c, &organization_id, &key, status, &problem)?;
                 Ok((status, problem))
             };
             if let Some(error) = validation {
@@ -191,13 +192,13 @@ async fn place(
                     ApiError::invalid_field("program_id", "no such programme in your organisation"),
                 );
             }
-            match capacity::place_hold(c, &hold, limits, at) {
+            match stored::place_hold(c, &hold, limits, at) {
                 Ok(row) => {
                     let view =
                         views::reservation(row, at).map_err(|e| StoreError::Task(e.to_string()))?;
                     let body = serde_json::to_string(&view)
                         .map_err(|e| StoreError::Task(e.to_string()))?;
-                    capacity::complete_key(c, &organization_id, &key, 201, &body)?;
+                    idempotency::complete_key(c, &organization_id, &key, 201, &body)?;
                     Ok((201, body))
                 }
                 Err(StoreError::NotFound) => answer(
@@ -229,7 +230,7 @@ pub async fn list(
     let rows = state
         .db
         .run(move |c| {
-            capacity::list_reservations(
+            stored::list_reservations(
                 c,
                 &party,
                 state_filter,
@@ -255,7 +256,7 @@ async fn load_for(
     let (row, cdmo_verified) = state
         .db
         .run(move |c| {
-            let row = capacity::find_reservation(c, &id)?;
+            let row = stored::find_reservation(c, &id)?;
             let verified = if needs_verification {
                 accounts::find_organization(c, &row.cdmo_organization_id)?.verified
             } else {
@@ -293,7 +294,7 @@ pub async fn events(
     id: String,
 ) -> Result<Page<ReservationEvent>, ApiError> {
     load_for(state, principal, id.clone(), Action::ReadReservation).await?;
-    let rows = state.db.run(move |c| capacity::list_events(c, &id)).await?;
+    let rows = state.db.run(move |c| stored::list_events(c, &id)).await?;
     let items = rows
         .into_iter()
         .map(views::reservation_event)
@@ -366,7 +367,7 @@ async fn transition(
     let at = now();
     let row = state
         .db
-        .write(move |c| capacity::transition(c, &id, transition, &actor, at))
+        .write(move |c| stored::transition(c, &id, transition, &actor, at))
         .await?;
     views::reservation(row, at)
 }
@@ -383,7 +384,7 @@ pub async fn reschedule(
     let (actor, at, limits) = (principal.id.clone(), now(), state.hold_limits);
     let row = state
         .db
-        .write(move |c| capacity::reschedule(c, &id, &target, limits, &actor, at))
+        .write(move |c| stored::reschedule(c, &id, &target, limits, &actor, at))
         .await
         .map_err(|e| match e {
             StoreError::NotFound => {

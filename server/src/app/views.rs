@@ -1,18 +1,18 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, EvidenceKind,
-    MatchResult, NewCapacityBlock, Organization, OrganizationKind, PriceBand, ProfileRevision,
-    ProfileSection, Program, Reservation, ReservationEvent, ReservationState, Role, Shortlist,
-    ShortlistSummary, SlotKind, User,
+    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, MatchResult,
+    NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
+    ReservationEvent, Shortlist, ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
-use crate::db::capacity::{BlockRow, EventRow, ReservationRow};
+use crate::db::capacity::BlockRow;
 use crate::db::documents;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
+use crate::db::reservations::{EventRow, ReservationRow};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
@@ -23,30 +23,9 @@ fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
 }
 
-pub fn organization_kind(text: &str) -> Result<OrganizationKind, ApiError> {
-    match text {
-        "sponsor" => Ok(OrganizationKind::Sponsor),
-        "cdmo" => Ok(OrganizationKind::Cdmo),
-        "platform" => Ok(OrganizationKind::Platform),
-        other => Err(ApiError::internal(format!(
-            "unknown organisation kind `{other}` in storage"
-        ))),
-    }
-}
-
-pub fn role(text: &str) -> Result<Role, ApiError> {
-    match text {
-        "admin" => Ok(Role::Admin),
-        "member" => Ok(Role::Member),
-        other => Err(ApiError::internal(format!(
-            "unknown role `{other}` in storage"
-        ))),
-    }
-}
-
 pub fn organization(row: OrganizationRow) -> Result<Organization, ApiError> {
     Ok(Organization {
-        kind: organization_kind(&row.kind)?,
+        kind: row.kind,
         id: row.id,
         name: row.name,
         verified: row.verified,
@@ -57,7 +36,7 @@ pub fn organization(row: OrganizationRow) -> Result<Organization, ApiError> {
 
 pub fn user(row: UserRow) -> Result<User, ApiError> {
     Ok(User {
-        role: role(&row.role)?,
+        role: row.role,
         id: row.id,
         organization_id: row.organization_id,
         email: row.email,
@@ -67,7 +46,7 @@ pub fn user(row: UserRow) -> Result<User, ApiError> {
 
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     Ok(ApiKey {
-        role: role(&row.role)?,
+        role: row.role,
         id: row.id,
         organization_id: row.organization_id,
         name: row.name,
@@ -83,31 +62,13 @@ pub fn profile_document(stored: &str) -> Result<CapabilityProfile, ApiError> {
     Ok(documents::decode_profile(stored)?)
 }
 
-/// Parses a closed-set value stored as text.
-fn stored<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, ApiError> {
-    parse(text).ok_or_else(|| ApiError::internal(format!("unknown {what} `{text}` in storage")))
-}
-
-fn evidence_expiry(row: &EvidenceRow) -> Option<NaiveDate> {
-    row.expires_on.as_deref().and_then(|d| d.parse().ok())
-}
-
 pub fn profile(
     row: ProfileRow,
     organization_verified: bool,
     evidence: &[EvidenceRow],
     today: NaiveDate,
 ) -> Result<CdmoProfile, ApiError> {
-    let facts = evidence
-        .iter()
-        .map(|e| {
-            Ok((
-                stored(&e.section, ProfileSection::parse, "section")?,
-                e.verified_at.is_some(),
-                evidence_expiry(e),
-            ))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let facts: Vec<_> = evidence.iter().map(EvidenceRow::fact).collect();
     Ok(CdmoProfile {
         profile: profile_document(&row.document)?,
         id: row.id,
@@ -151,10 +112,10 @@ pub fn revision(row: RevisionRow) -> Result<ProfileRevision, ApiError> {
 }
 
 pub fn evidence(row: EvidenceRow, today: NaiveDate) -> Result<Evidence, ApiError> {
-    let expires_on = evidence_expiry(&row);
+    let expires_on = row.expires_on.map(NaiveDate::from);
     Ok(Evidence {
-        section: stored(&row.section, ProfileSection::parse, "section")?,
-        kind: stored(&row.kind, EvidenceKind::parse, "evidence kind")?,
+        section: row.section,
+        kind: row.kind,
         status: evidence_status(row.verified_at.is_some(), expires_on, today),
         expires_on,
         id: row.id,
@@ -216,11 +177,6 @@ fn closed_list<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, Api
     stored_json(json, "list")
 }
 
-fn stored_date(text: &str) -> Result<NaiveDate, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::internal(format!("stored date `{text}` unreadable")))
-}
-
 /// A block and its live availability; `active_held` counts unexpired holds only.
 pub fn capacity_block(
     row: BlockRow,
@@ -234,11 +190,11 @@ pub fn capacity_block(
         block: NewCapacityBlock {
             site_key: row.site_key,
             suite: row.suite,
-            slot_kind: stored(&row.slot_kind, SlotKind::parse, "slot kind")?,
+            slot_kind: row.slot_kind,
             donor_sources: closed_list(&row.donor_sources)?,
             modalities: closed_list(&row.modalities)?,
-            period_start: stored_date(&row.period_start)?,
-            period_end: stored_date(&row.period_end)?,
+            period_start: row.period_start.into(),
+            period_end: row.period_end.into(),
             slots: total,
             lead_time_days: u32::try_from(row.lead_time_days).unwrap_or(0),
             price_band: match (row.price_min_usd, row.price_max_usd) {
@@ -264,9 +220,7 @@ pub fn capacity_block(
 
 pub fn reservation(row: ReservationRow, now: NaiveDateTime) -> Result<Reservation, ApiError> {
     Ok(Reservation {
-        state: state_at(&row.state, row.expires_at, now).ok_or_else(|| {
-            ApiError::internal(format!("unknown reservation state `{}`", row.state))
-        })?,
+        state: state_at(row.state, row.expires_at, now),
         id: row.id,
         capacity_id: row.capacity_id,
         sponsor_organization_id: row.sponsor_organization_id,
@@ -282,12 +236,8 @@ pub fn reservation(row: ReservationRow, now: NaiveDateTime) -> Result<Reservatio
 
 pub fn reservation_event(row: EventRow) -> Result<ReservationEvent, ApiError> {
     Ok(ReservationEvent {
-        from_state: row
-            .from_state
-            .as_deref()
-            .map(|s| stored(s, ReservationState::parse, "state"))
-            .transpose()?,
-        to_state: stored(&row.to_state, ReservationState::parse, "state")?,
+        from_state: row.from_state,
+        to_state: row.to_state,
         id: row.id,
         reservation_id: row.reservation_id,
         event: row.event,

@@ -1,5 +1,6 @@
 //! Organisations, users and API keys: rows and queries.
 
+use cdmx_sdk::types::{OrganizationKind, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use super::{DbConnection, StoreError, StoreResult, new_id, now};
 pub struct OrganizationRow {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub verified: bool,
     pub verified_at: Option<NaiveDateTime>,
     pub verified_by: Option<String>,
@@ -25,7 +26,7 @@ pub struct UserRow {
     pub organization_id: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: NaiveDateTime,
 }
 
@@ -37,7 +38,7 @@ pub struct ApiKeyRow {
     pub name: String,
     pub prefix: String,
     pub secret_hash: String,
-    pub role: String,
+    pub role: Role,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
@@ -55,13 +56,13 @@ pub struct Keyset {
 }
 
 impl UserRow {
-    pub fn new(organization_id: &str, email: &str, password_hash: String, role: &str) -> Self {
+    pub fn new(organization_id: &str, email: &str, password_hash: String, role: Role) -> Self {
         Self {
             id: new_id(),
             organization_id: organization_id.to_owned(),
             email: email.to_owned(),
             password_hash,
-            role: role.to_owned(),
+            role,
             created_at: now(),
         }
     }
@@ -98,7 +99,7 @@ pub fn insert_user(conn: &mut DbConnection, user: &UserRow) -> StoreResult<()> {
 /// The platform (operator) organisation, created on first use.
 pub fn platform_organization(conn: &mut DbConnection) -> StoreResult<OrganizationRow> {
     let existing = organizations::table
-        .filter(organizations::kind.eq("platform"))
+        .filter(organizations::kind.eq(OrganizationKind::Platform))
         .order(organizations::id)
         .first::<OrganizationRow>(conn)
         .optional()?;
@@ -108,7 +109,7 @@ pub fn platform_organization(conn: &mut DbConnection) -> StoreResult<Organizatio
     let row = OrganizationRow {
         id: new_id(),
         name: "cdmx platform".to_owned(),
-        kind: "platform".to_owned(),
+        kind: OrganizationKind::Platform,
         verified: true,
         verified_at: Some(now()),
         verified_by: None,
@@ -132,7 +133,7 @@ pub fn find_organization(conn: &mut DbConnection, id: &str) -> StoreResult<Organ
 pub struct OrganizationQuery {
     /// Restricts the list to one organisation (callers who may see only their own).
     pub only_id: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<OrganizationKind>,
     pub verified: Option<bool>,
 }
 
@@ -146,7 +147,7 @@ pub fn list_organizations(
         select = select.filter(organizations::id.eq(id.clone()));
     }
     if let Some(kind) = &query.kind {
-        select = select.filter(organizations::kind.eq(kind.clone()));
+        select = select.filter(organizations::kind.eq(*kind));
     }
     if let Some(verified) = query.verified {
         select = select.filter(organizations::verified.eq(verified));

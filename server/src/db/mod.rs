@@ -6,9 +6,12 @@
 
 pub mod accounts;
 pub mod capacity;
+pub mod columns;
 pub mod documents;
+pub mod idempotency;
 pub mod profiles;
 pub mod programs;
+pub mod reservations;
 pub mod schema;
 
 use std::time::Duration;

@@ -1,10 +1,15 @@
 //! Capability profiles: rows, revisions, evidence, and the change counter that keeps
 //! in-process indexes current.
 
-use chrono::NaiveDateTime;
+use cdmx_sdk::types::{EvidenceKind, ProfileSection};
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::result::Error as DieselError;
 use serde_json::Value;
 
+use super::columns::IsoDate;
 use super::documents;
 use super::schema::{
     cdmo_profile_revisions, cdmo_profiles, change_counters, organizations, profile_evidence,
@@ -41,17 +46,28 @@ pub struct EvidenceRow {
     pub id: String,
     pub profile_id: String,
     pub subject: String,
-    pub section: String,
-    pub kind: String,
+    pub section: ProfileSection,
+    pub kind: EvidenceKind,
     pub reference: String,
     pub url: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub expires_on: Option<String>,
+    pub expires_on: Option<IsoDate>,
     pub verified_by: Option<String>,
     pub verified_at: Option<NaiveDateTime>,
     pub verification_reset_at: Option<NaiveDateTime>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+}
+
+impl EvidenceRow {
+    /// What section confidence is computed from: the section it backs, whether it is
+    /// verified, and when it expires.
+    pub fn fact(&self) -> (ProfileSection, bool, Option<NaiveDate>) {
+        (
+            self.section,
+            self.verified_at.is_some(),
+            self.expires_on.map(NaiveDate::from),
+        )
+    }
 }
 
 /// A profile document ready to store. Only a validated profile can become one.
@@ -120,44 +136,61 @@ pub fn touch_organization_profile(
     }
 }
 
+/// A changed profile, as the in-process index refreshes it.
+pub struct ChangedProfile {
+    pub row: ProfileRow,
+    /// Its organisation's verification.
+    pub verified: bool,
+    /// Its evidence, or why it cannot be read (a stored value this release does not
+    /// know): for the caller to skip this profile, while one corrupt row does not fail
+    /// every other profile's refresh.
+    pub evidence: StoreResult<Vec<EvidenceRow>>,
+}
+
 /// Profiles changed after `seq`, with their organisations' verification and evidence.
-pub fn changed_since(
-    conn: &mut DbConnection,
-    seq: i64,
-) -> StoreResult<Vec<(ProfileRow, bool, Vec<EvidenceRow>)>> {
+pub fn changed_since(conn: &mut DbConnection, seq: i64) -> StoreResult<Vec<ChangedProfile>> {
     let rows: Vec<ProfileWithVerification> = cdmo_profiles::table
         .inner_join(organizations::table)
         .filter(cdmo_profiles::change_seq.gt(seq))
         .select((cdmo_profiles::all_columns, organizations::verified))
         .load(conn)?;
-    let mut evidence: Vec<EvidenceRow> = if seq == 0 {
-        profile_evidence::table
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+    let mut by_profile: HashMap<String, StoreResult<Vec<EvidenceRow>>> = HashMap::new();
+    // Bounded IN lists: SQLite limits the number of bound parameters.
+    for chunk in ids.chunks(500) {
+        let loaded = profile_evidence::table
+            .filter(profile_evidence::profile_id.eq_any(chunk.to_vec()))
             .order(profile_evidence::id)
-            .load(conn)?
-    } else {
-        let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
-        let mut found = Vec::new();
-        // Bounded IN lists: SQLite limits the number of bound parameters.
-        for chunk in ids.chunks(500) {
-            found.extend(
-                profile_evidence::table
-                    .filter(profile_evidence::profile_id.eq_any(chunk.to_vec()))
-                    .order(profile_evidence::id)
-                    .load::<EvidenceRow>(conn)?,
-            );
+            .load::<EvidenceRow>(conn);
+        match loaded {
+            Ok(evidence) => {
+                for e in evidence {
+                    if let Ok(list) = by_profile
+                        .entry(e.profile_id.clone())
+                        .or_insert_with(|| Ok(Vec::new()))
+                    {
+                        list.push(e);
+                    }
+                }
+            }
+            // Some row of the chunk is unreadable: find whose, profile by profile.
+            Err(DieselError::DeserializationError(_)) => {
+                for id in chunk {
+                    by_profile.insert(id.clone(), list_evidence(conn, id));
+                }
+            }
+            Err(other) => return Err(other.into()),
         }
-        found
-    };
-    let mut by_profile: std::collections::HashMap<String, Vec<EvidenceRow>> =
-        std::collections::HashMap::new();
-    for e in evidence.drain(..) {
-        by_profile.entry(e.profile_id.clone()).or_default().push(e);
     }
     Ok(rows
         .into_iter()
         .map(|(row, verified)| {
-            let evidence = by_profile.remove(&row.id).unwrap_or_default();
-            (row, verified, evidence)
+            let evidence = by_profile.remove(&row.id).unwrap_or(Ok(Vec::new()));
+            ChangedProfile {
+                row,
+                verified,
+                evidence,
+            }
         })
         .collect())
 }

@@ -13,9 +13,10 @@ use diesel::prelude::*;
 
 use crate::config::Settings;
 use crate::db::accounts::{self, OrganizationRow, UserRow};
-use crate::db::capacity::{self, BlockRow, HoldLimits, NewHold};
+use crate::db::capacity::{self, BlockRow};
 use crate::db::profiles::{self, ProfileWrite};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
+use crate::db::reservations::{self, HoldLimits, NewHold};
 use crate::db::schema::{organizations, users};
 use crate::db::{
     Database, DbConnection, StoreError, StoreResult, documents, new_id, now, write_transaction,
@@ -26,7 +27,7 @@ use crate::domain::matching::{
 };
 use crate::domain::profiles::{ValidProfile, section_confidence};
 use crate::domain::programs::ValidProgram;
-use cdmx_sdk::types::CapabilityProfile;
+use cdmx_sdk::types::{CapabilityProfile, OrganizationKind, Role};
 use data::{DemoCdmo, DemoData};
 use synthetic::synthetic_profile;
 
@@ -59,12 +60,12 @@ fn prepare(profile: CapabilityProfile) -> StoreResult<ValidProfile> {
     })
 }
 
-fn organization(id: String, name: &str, kind: &str, verified: bool) -> OrganizationRow {
+fn organization(id: String, name: &str, kind: OrganizationKind, verified: bool) -> OrganizationRow {
     let at = now();
     OrganizationRow {
         id,
         name: name.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         verified,
         verified_at: verified.then_some(at),
         verified_by: None,
@@ -82,7 +83,7 @@ fn insert_cdmo(
 ) -> StoreResult<()> {
     let name = profile.profile().organization.name.clone();
     let write = ProfileWrite::new(profile)?;
-    let org = organization(organization_id, &name, "cdmo", verified);
+    let org = organization(organization_id, &name, OrganizationKind::Cdmo, verified);
     accounts::insert_organization(conn, &org)?;
     profiles::create_profile_with_id(conn, profile_id, &org.id, &write, "seed")?;
     Ok(())
@@ -180,7 +181,7 @@ fn write_demo_data(
         let org = organization(
             sponsor.organization_id.clone(),
             &sponsor.name,
-            "sponsor",
+            OrganizationKind::Sponsor,
             true,
         );
         accounts::insert_organization(conn, &org)?;
@@ -191,7 +192,7 @@ fn write_demo_data(
             &login.organization_id,
             &login.email,
             password_hash.to_owned(),
-            "admin",
+            Role::Admin,
         );
         user.id = login.id.clone();
         accounts::insert_user(conn, &user)?;
@@ -245,7 +246,7 @@ fn write_demo_data(
             note: r.request.note.clone(),
             actor: r.placed_by.clone(),
         };
-        capacity::place_hold_with_id(conn, &r.id, &hold, limits, now())?;
+        reservations::place_hold_with_id(conn, &r.id, &hold, limits, now())?;
     }
     let features = demo_features(&data.cdmos, today);
     for s in &w.shortlists {

@@ -1,6 +1,6 @@
 //! The reservation state machine: which transition is legal from which state, and where
 //! it leads. Who may ask for a transition (sponsor or CDMO) is the API's business; that
-//! the slots are free is the database's (the conditional updates in `db::capacity`).
+//! the slots are free is the database's (the conditional updates in `db::capacity`, applied by `db::reservations`).
 //!
 //! ```text
 //!            confirm            cancel
@@ -100,16 +100,15 @@ pub fn is_terminal(state: ReservationState) -> bool {
 /// A stored reservation state as of `now`: a hold past its expiry is expired, whether
 /// or not a sweep has recorded it yet.
 pub fn state_at(
-    stored: &str,
+    stored: ReservationState,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> Option<ReservationState> {
-    let state = ReservationState::parse(stored)?;
-    Some(if state == ReservationState::Held && expires_at <= now {
-        apply(state, Transition::Expire).unwrap_or(state)
+) -> ReservationState {
+    if stored == ReservationState::Held && expires_at <= now {
+        apply(stored, Transition::Expire).unwrap_or(stored)
     } else {
-        state
-    })
+        stored
+    }
 }
 
 #[cfg(test)]
@@ -203,10 +202,9 @@ mod tests {
             .and_hms_opt(12, 0, 0)
             .unwrap();
         let later = t + chrono::Duration::seconds(1);
-        assert_eq!(state_at("held", later, t), Some(S::Held));
-        assert_eq!(state_at("held", t, t), Some(S::Expired));
-        assert_eq!(state_at("confirmed", t, later), Some(S::Confirmed));
-        assert_eq!(state_at("bogus", t, later), None);
+        assert_eq!(state_at(S::Held, later, t), S::Held);
+        assert_eq!(state_at(S::Held, t, t), S::Expired);
+        assert_eq!(state_at(S::Confirmed, t, later), S::Confirmed);
     }
 
     fn any_transition() -> impl Strategy<Value = Transition> {

@@ -1,0 +1,436 @@
+//! Reservations of capacity: holds, the transitions of the state machine
+//! ([`crate::domain::reservations`]), reschedules, the event log, and the release of
+//! expired holds.
+//!
+//! The state machine decides which transition is legal; this module applies it to the
+//! stored rows under the block's row lock, and the block counters
+//! ([`super::capacity::take_slots`]) keep held + confirmed <= published.
+
+use cdmx_sdk::types::ReservationState;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::domain::reservations::{self as machine, Transition};
+
+use super::capacity::{find_block, give_back, lock_block, take_slots};
+use super::schema::{capacity_blocks, organizations, reservation_events, reservations};
+use super::{DbConnection, StoreError, StoreResult, new_id};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = reservations)]
+pub struct ReservationRow {
+    pub id: String,
+    pub capacity_id: String,
+    pub sponsor_organization_id: String,
+    pub cdmo_organization_id: String,
+    pub program_id: Option<String>,
+    pub slots: i32,
+    pub state: ReservationState,
+    pub expires_at: NaiveDateTime,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = reservation_events)]
+pub struct EventRow {
+    pub id: String,
+    pub reservation_id: String,
+    pub event: String,
+    pub from_state: Option<ReservationState>,
+    pub to_state: ReservationState,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub detail: Option<String>,
+}
+
+/// The actor recorded for expiries.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// A reservation event about to be recorded.
+struct NewEvent<'a> {
+    reservation: &'a str,
+    event: &'a str,
+    from: Option<ReservationState>,
+    to: ReservationState,
+    actor: &'a str,
+    detail: Option<String>,
+}
+
+fn record(conn: &mut DbConnection, e: NewEvent, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::insert_into(reservation_events::table)
+        .values(EventRow {
+            id: new_id(),
+            reservation_id: e.reservation.to_owned(),
+            event: e.event.to_owned(),
+            from_state: e.from,
+            to_state: e.to,
+            actor: e.actor.to_owned(),
+            at,
+            detail: e.detail,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks the block's holds that are past their expiry as expired and frees their slots.
+/// Returns how many slots it freed.
+pub fn release_expired(
+    conn: &mut DbConnection,
+    block_id: &str,
+    now: NaiveDateTime,
+) -> StoreResult<i32> {
+    let due: Vec<(String, i32)> = reservations::table
+        .filter(reservations::capacity_id.eq(block_id))
+        .filter(reservations::state.eq(ReservationState::Held))
+        .filter(reservations::expires_at.le(now))
+        .select((reservations::id, reservations::slots))
+        .load(conn)?;
+    let expired = machine::apply(ReservationState::Held, Transition::Expire)?;
+    let mut freed = 0;
+    for (id, slots) in due {
+        // Conditional on the state, so two transactions never free the same hold twice.
+        let changed = diesel::update(
+            reservations::table
+                .filter(reservations::id.eq(&id))
+                .filter(reservations::state.eq(ReservationState::Held)),
+        )
+        .set((
+            reservations::state.eq(expired),
+            reservations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 1 {
+            diesel::update(capacity_blocks::table.find(block_id))
+                .set(capacity_blocks::slots_held.eq(capacity_blocks::slots_held - slots))
+                .execute(conn)?;
+            record(
+                conn,
+                NewEvent {
+                    reservation: &id,
+                    event: Transition::Expire.event(),
+                    from: Some(ReservationState::Held),
+                    to: expired,
+                    actor: SYSTEM_ACTOR,
+                    detail: None,
+                },
+                now,
+            )?;
+            freed += slots;
+        }
+    }
+    Ok(freed)
+}
+
+/// Expires every due hold (the background sweep): blocks at a time, each in its own
+/// short transaction run by the caller's closure. Returns the blocks with due holds.
+pub fn blocks_with_due_holds(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> StoreResult<Vec<String>> {
+    Ok(reservations::table
+        .filter(reservations::state.eq(ReservationState::Held))
+        .filter(reservations::expires_at.le(now))
+        .select(reservations::capacity_id)
+        .distinct()
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Limits a sponsor's holds (anti-hoarding).
+#[derive(Debug, Clone, Copy)]
+pub struct HoldLimits {
+    pub per_block: i64,
+    pub total: i64,
+    /// How long a hold lasts unless confirmed.
+    pub ttl: chrono::Duration,
+}
+
+/// A sponsor's unexpired held slots, on one block or in total.
+fn sponsor_holds(
+    conn: &mut DbConnection,
+    sponsor: &str,
+    block: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<i64> {
+    let mut query = reservations::table
+        .filter(reservations::sponsor_organization_id.eq(sponsor.to_owned()))
+        .filter(reservations::state.eq(ReservationState::Held))
+        .filter(reservations::expires_at.gt(now))
+        .select(reservations::slots)
+        .into_boxed();
+    if let Some(block) = block {
+        query = query.filter(reservations::capacity_id.eq(block.to_owned()));
+    }
+    Ok(query.load::<i32>(conn)?.into_iter().map(i64::from).sum())
+}
+
+fn check_hold_limits(
+    conn: &mut DbConnection,
+    sponsor: &str,
+    block: &str,
+    slots: i32,
+    limits: HoldLimits,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let on_block = sponsor_holds(conn, sponsor, Some(block), now)?;
+    if on_block + i64::from(slots) > limits.per_block {
+        return Err(StoreError::Conflict(format!(
+            "hold limit: you already hold {on_block} slot(s) of this block and may hold at most {} per block",
+            limits.per_block
+        )));
+    }
+    let total = sponsor_holds(conn, sponsor, None, now)?;
+    if total + i64::from(slots) > limits.total {
+        return Err(StoreError::Conflict(format!(
+            "hold limit: you already hold {total} slot(s) and may hold at most {} in total",
+            limits.total
+        )));
+    }
+    Ok(())
+}
+
+/// What a sponsor asks to hold.
+#[derive(Debug, Clone)]
+pub struct NewHold {
+    pub block_id: String,
+    pub sponsor_organization_id: String,
+    pub program_id: Option<String>,
+    pub slots: i32,
+    pub note: Option<String>,
+    pub actor: String,
+}
+
+/// Places a hold, if the slots are free and the sponsor is within its limits.
+pub fn place_hold(
+    conn: &mut DbConnection,
+    hold: &NewHold,
+    limits: HoldLimits,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
+    place_hold_with_id(conn, &new_id(), hold, limits, now)
+}
+
+/// [`place_hold`] under a reservation id the caller chose (the demo data's fixed ids).
+pub fn place_hold_with_id(
+    conn: &mut DbConnection,
+    id: &str,
+    hold: &NewHold,
+    limits: HoldLimits,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
+    // Serialise this sponsor's holds, so the total limit holds under concurrency too.
+    diesel::update(organizations::table.find(&hold.sponsor_organization_id))
+        .set(organizations::verified.eq(organizations::verified))
+        .execute(conn)?;
+    lock_block(conn, &hold.block_id)?;
+    release_expired(conn, &hold.block_id, now)?;
+    let block = find_block(conn, &hold.block_id)?;
+    check_hold_limits(
+        conn,
+        &hold.sponsor_organization_id,
+        &hold.block_id,
+        hold.slots,
+        limits,
+        now,
+    )?;
+    take_slots(conn, &hold.block_id, hold.slots, false)?;
+    let row = ReservationRow {
+        id: id.to_owned(),
+        capacity_id: hold.block_id.clone(),
+        sponsor_organization_id: hold.sponsor_organization_id.clone(),
+        cdmo_organization_id: block.organization_id,
+        program_id: hold.program_id.clone(),
+        slots: hold.slots,
+        state: ReservationState::Held,
+        expires_at: now + limits.ttl,
+        note: hold.note.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(reservations::table)
+        .values(&row)
+        .execute(conn)?;
+    record(
+        conn,
+        NewEvent {
+            reservation: &row.id,
+            // Placing is not a transition: the event is named after the state it creates.
+            event: ReservationState::Held.as_str(),
+            from: None,
+            to: ReservationState::Held,
+            actor: &hold.actor,
+            detail: None,
+        },
+        now,
+    )?;
+    Ok(row)
+}
+
+pub fn find_reservation(conn: &mut DbConnection, id: &str) -> StoreResult<ReservationRow> {
+    reservations::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Applies a party's transition (confirm, decline or cancel); illegal ones are
+/// conflicts naming the current state. The state machine decides, on the state read
+/// under the block's lock; the conditional slot updates keep the invariant.
+pub fn transition(
+    conn: &mut DbConnection,
+    id: &str,
+    transition: Transition,
+    actor: &str,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
+    let before = find_reservation(conn, id)?;
+    lock_block(conn, &before.capacity_id)?;
+    release_expired(conn, &before.capacity_id, now)?;
+    let current = find_reservation(conn, id)?;
+    let from = current.state;
+    let to = machine::apply(from, transition)?;
+    give_back(
+        conn,
+        &current.capacity_id,
+        current.slots,
+        from == ReservationState::Confirmed,
+    )?;
+    if to == ReservationState::Confirmed {
+        take_slots(conn, &current.capacity_id, current.slots, true)?;
+    }
+    diesel::update(reservations::table.find(id))
+        .set((reservations::state.eq(to), reservations::updated_at.eq(now)))
+        .execute(conn)?;
+    record(
+        conn,
+        NewEvent {
+            reservation: id,
+            event: transition.event(),
+            from: Some(from),
+            to,
+            actor,
+            detail: None,
+        },
+        now,
+    )?;
+    find_reservation(conn, id)
+}
+
+/// Moves an active reservation to another block of the same CDMO, atomically: the new
+/// slots are taken before the old are given back, in one transaction, so the
+/// reservation is never in both and never lost when the new block is full.
+pub fn reschedule(
+    conn: &mut DbConnection,
+    id: &str,
+    target_block: &str,
+    limits: HoldLimits,
+    actor: &str,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
+    let before = find_reservation(conn, id)?;
+    if before.capacity_id == target_block {
+        return Err(StoreError::Conflict(
+            "the reservation is already on that block".into(),
+        ));
+    }
+    let target = find_block(conn, target_block)?;
+    if target.organization_id != before.cdmo_organization_id {
+        return Err(StoreError::Conflict(
+            "a reservation can only move to another block of the same CDMO".into(),
+        ));
+    }
+    // Lock both blocks in id order: two reschedules in opposite directions cannot deadlock.
+    let (first, second) = if before.capacity_id < target.id {
+        (before.capacity_id.clone(), target.id.clone())
+    } else {
+        (target.id.clone(), before.capacity_id.clone())
+    };
+    lock_block(conn, &first)?;
+    lock_block(conn, &second)?;
+    release_expired(conn, &before.capacity_id, now)?;
+    release_expired(conn, &target.id, now)?;
+    let current = find_reservation(conn, id)?;
+    let state = machine::apply(current.state, Transition::Reschedule)?;
+    let confirmed = state == ReservationState::Confirmed;
+    if !confirmed {
+        check_hold_limits(
+            conn,
+            &current.sponsor_organization_id,
+            &target.id,
+            current.slots,
+            limits,
+            now,
+        )?;
+    }
+    take_slots(conn, &target.id, current.slots, confirmed)?;
+    give_back(conn, &current.capacity_id, current.slots, confirmed)?;
+    diesel::update(reservations::table.find(id))
+        .set((
+            reservations::capacity_id.eq(&target.id),
+            reservations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    record(
+        conn,
+        NewEvent {
+            reservation: id,
+            event: Transition::Reschedule.event(),
+            from: Some(state),
+            to: state,
+            actor,
+            detail: Some(format!(
+                "from capacity {} to {}",
+                current.capacity_id, target.id
+            )),
+        },
+        now,
+    )?;
+    find_reservation(conn, id)
+}
+
+pub fn list_events(conn: &mut DbConnection, reservation_id: &str) -> StoreResult<Vec<EventRow>> {
+    Ok(reservation_events::table
+        .filter(reservation_events::reservation_id.eq(reservation_id))
+        .order(reservation_events::id)
+        .load(conn)?)
+}
+
+/// Whose reservations to list.
+#[derive(Debug, Clone)]
+pub enum ReservationParty {
+    Sponsor(String),
+    Cdmo(String),
+}
+
+pub fn list_reservations(
+    conn: &mut DbConnection,
+    party: &ReservationParty,
+    state: Option<ReservationState>,
+    capacity_id: Option<String>,
+    after: Option<String>,
+    fetch: i64,
+) -> StoreResult<Vec<ReservationRow>> {
+    let mut query = reservations::table.into_boxed();
+    query = match party {
+        ReservationParty::Sponsor(org) => {
+            query.filter(reservations::sponsor_organization_id.eq(org.clone()))
+        }
+        ReservationParty::Cdmo(org) => {
+            query.filter(reservations::cdmo_organization_id.eq(org.clone()))
+        }
+    };
+    if let Some(state) = state {
+        query = query.filter(reservations::state.eq(state));
+    }
+    if let Some(block) = capacity_id {
+        query = query.filter(reservations::capacity_id.eq(block));
+    }
+    if let Some(after) = after {
+        query = query.filter(reservations::id.gt(after));
+    }
+    Ok(query.order(reservations::id).limit(fetch).load(conn)?)
+}

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use cdmx_sdk::types::Role;
 use clap::{Parser, Subcommand};
 
+use crate::app::demo;
 use crate::config::Settings;
 use crate::db::{Database, accounts, write_transaction};
 use crate::domain::accounts::{EmailAddress, Password};
 use crate::startup::Application;
-use crate::{auth, demo, openapi, telemetry};
+use crate::{auth, openapi, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "cdmx", version, about = "cdmx: the CDMO exchange backend")]

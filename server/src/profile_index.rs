@@ -243,7 +243,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Database::connect(&url, 2).unwrap();
-        let loaded = crate::demo::load_if_empty(&db, "not-a-password-hash")
+        let loaded = crate::app::demo::load_if_empty(&db, "not-a-password-hash")
             .unwrap()
             .unwrap();
         let index = ProfileIndex::new();

@@ -26,9 +26,11 @@ async fn main() {
     })
     .await;
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || cdmx::demo::seed_profiles(&db, profiles, 7, 0).unwrap())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        cdmx::app::demo::seed_profiles(&db, profiles, 7, 0).unwrap()
+    })
+    .await
+    .unwrap();
     let sponsor = app
         .sign_up(OrganizationKind::Sponsor, "Bench Sponsor")
         .await

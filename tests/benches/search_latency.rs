@@ -27,9 +27,11 @@ async fn main() {
     .await;
     let started = Instant::now();
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || cdmx::demo::seed_profiles(&db, profiles, 7, 0).unwrap())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        cdmx::app::demo::seed_profiles(&db, profiles, 7, 0).unwrap()
+    })
+    .await
+    .unwrap();
     println!(
         "seeded {profiles} profiles on {} in {:.1} s",
         if app.database.is_postgres() {

@@ -16,7 +16,7 @@ async fn demo_data_loads_once_even_when_two_loaders_race() {
     let loaders: Vec<_> = (0..2)
         .map(|_| {
             let (db, h) = (app.db.clone(), password_hash.clone());
-            tokio::task::spawn_blocking(move || cdmx::demo::load_if_empty(&db, &h).unwrap())
+            tokio::task::spawn_blocking(move || cdmx::app::demo::load_if_empty(&db, &h).unwrap())
         })
         .collect();
     let mut loaded = Vec::new();
@@ -33,7 +33,7 @@ async fn demo_data_loads_once_even_when_two_loaders_race() {
 
     let sponsor = app
         .client
-        .login(cdmx::demo::DEMO_SPONSOR_EMAIL, "demo password 123")
+        .login(cdmx::app::demo::DEMO_SPONSOR_EMAIL, "demo password 123")
         .await
         .unwrap();
     let me = sponsor.get_me().await.unwrap();
@@ -62,7 +62,7 @@ async fn demo_data_loads_once_even_when_two_loaders_race() {
     // The demo CDMO login manages its own profile.
     let cdmo = app
         .client
-        .login(cdmx::demo::DEMO_CDMO_EMAIL, "demo password 123")
+        .login(cdmx::app::demo::DEMO_CDMO_EMAIL, "demo password 123")
         .await
         .unwrap();
     let own = cdmo.get_me().await.unwrap().organization;
@@ -72,7 +72,7 @@ async fn demo_data_loads_once_even_when_two_loaders_race() {
     // A database that is not empty is left alone.
     let db = app.db.clone();
     let again = tokio::task::spawn_blocking(move || {
-        cdmx::demo::load_if_empty(&db, &password_hash).unwrap()
+        cdmx::app::demo::load_if_empty(&db, &password_hash).unwrap()
     })
     .await
     .unwrap();
@@ -83,7 +83,7 @@ async fn demo_data_loads_once_even_when_two_loaders_race() {
 async fn seeded_profiles_are_searchable_and_deterministic() {
     let app = TestApp::spawn().await;
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || cdmx::demo::seed_profiles(&db, 60, 7, 0).unwrap())
+    tokio::task::spawn_blocking(move || cdmx::app::demo::seed_profiles(&db, 60, 7, 0).unwrap())
         .await
         .unwrap();
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await.admin;

@@ -53,7 +53,7 @@ pub(crate) async fn demo_world() -> World {
     )
     .unwrap();
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || cdmx::demo::load_if_empty(&db, &hash))
+    tokio::task::spawn_blocking(move || cdmx::app::demo::load_if_empty(&db, &hash))
         .await
         .unwrap()
         .unwrap()
@@ -64,8 +64,8 @@ pub(crate) async fn demo_world() -> World {
     let new_cdmo_token = new_cdmo.token().await;
     World {
         http: reqwest::Client::new(),
-        sponsor_token: token(&app, cdmx::demo::DEMO_SPONSOR_EMAIL, DEMO_PASSWORD).await,
-        cdmo_token: token(&app, cdmx::demo::DEMO_CDMO_EMAIL, DEMO_PASSWORD).await,
+        sponsor_token: token(&app, cdmx::app::demo::DEMO_SPONSOR_EMAIL, DEMO_PASSWORD).await,
+        cdmo_token: token(&app, cdmx::app::demo::DEMO_CDMO_EMAIL, DEMO_PASSWORD).await,
         new_cdmo_token,
         app,
     }

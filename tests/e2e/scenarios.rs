@@ -20,14 +20,14 @@ async fn demo() -> (TestApp, Client, usize) {
     )
     .unwrap();
     let db = app.db.clone();
-    let loaded = tokio::task::spawn_blocking(move || cdmx::demo::load_if_empty(&db, &hash))
+    let loaded = tokio::task::spawn_blocking(move || cdmx::app::demo::load_if_empty(&db, &hash))
         .await
         .unwrap()
         .unwrap()
         .expect("the database was empty");
     let sponsor = app
         .client
-        .login(cdmx::demo::DEMO_SPONSOR_EMAIL, DEMO_PASSWORD)
+        .login(cdmx::app::demo::DEMO_SPONSOR_EMAIL, DEMO_PASSWORD)
         .await
         .unwrap();
     assert_eq!(
@@ -625,7 +625,7 @@ async fn a_saved_shortlist_keeps_its_ranking_when_profiles_change() {
     // a weaker success rate.
     let cdmo = app
         .client
-        .login(cdmx::demo::DEMO_CDMO_EMAIL, DEMO_PASSWORD)
+        .login(cdmx::app::demo::DEMO_CDMO_EMAIL, DEMO_PASSWORD)
         .await
         .unwrap();
     let own = cdmo.get_me().await.unwrap().organization;

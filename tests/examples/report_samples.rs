@@ -15,12 +15,12 @@ async fn main() {
         cdmx::auth::passwords::hash(&cdmx::domain::accounts::Password::parse(password).unwrap())
             .unwrap();
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || cdmx::demo::load_if_empty(&db, &hash).unwrap())
+    tokio::task::spawn_blocking(move || cdmx::app::demo::load_if_empty(&db, &hash).unwrap())
         .await
         .unwrap();
     let sponsor = app
         .client
-        .login(cdmx::demo::DEMO_SPONSOR_EMAIL, password)
+        .login(cdmx::app::demo::DEMO_SPONSOR_EMAIL, password)
         .await
         .unwrap();
     let weighted = |criterion, weight| WeightedCriterion {

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod capacity;
+pub mod demo;
 pub mod matching;
 pub mod pagination;
 pub mod profiles;

@@ -273,3 +273,29 @@ pub fn revoke_api_key(conn: &mut DbConnection, organization_id: &str, id: &str) 
     }
     Ok(())
 }
+
+/// How many organisations there are (the demo data loads only into an empty database).
+pub fn count_organizations(conn: &mut DbConnection) -> StoreResult<i64> {
+    Ok(organizations::table.count().get_result(conn)?)
+}
+
+/// Sets the password hash of the users with these emails; returns how many there were.
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    emails: &[&str],
+    password_hash: &str,
+) -> StoreResult<usize> {
+    Ok(
+        diesel::update(users::table.filter(users::email.eq_any(emails)))
+            .set(users::password_hash.eq(password_hash))
+            .execute(conn)?,
+    )
+}
+
+/// How many users have one of these emails.
+pub fn count_users_with_email(conn: &mut DbConnection, emails: &[&str]) -> StoreResult<i64> {
+    Ok(users::table
+        .filter(users::email.eq_any(emails))
+        .count()
+        .get_result(conn)?)
+}

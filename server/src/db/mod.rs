@@ -271,6 +271,15 @@ impl Database {
     }
 }
 
+/// Serialises transactions that hold the same key until they end, across processes on
+/// one PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub fn transaction_lock(conn: &mut DbConnection, key: i64) -> StoreResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))?;
+    }
+    Ok(())
+}
+
 /// Runs `work` in a transaction that takes the write lock up front.
 ///
 /// On SQLite a plain `BEGIN` that reads and then writes fails at once with SQLITE_BUSY

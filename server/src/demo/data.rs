@@ -546,8 +546,8 @@ mod tests {
     #[test]
     fn the_demo_logins_are_the_documented_ones() {
         let data = DemoData::load(today()).unwrap();
-        let sponsor = data.login(crate::demo::DEMO_SPONSOR_EMAIL).unwrap();
-        let cdmo = data.login(crate::demo::DEMO_CDMO_EMAIL).unwrap();
+        let sponsor = data.login(crate::app::demo::DEMO_SPONSOR_EMAIL).unwrap();
+        let cdmo = data.login(crate::app::demo::DEMO_CDMO_EMAIL).unwrap();
         assert_eq!(data.workspace.logins.len(), 2);
         assert!(
             data.sponsors

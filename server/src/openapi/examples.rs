@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::app::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
-use crate::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
 use crate::domain::matching::{Availability, ValidRequirements, run_match};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,

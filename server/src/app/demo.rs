@@ -1,0 +1,395 @@
+//! Loading the demo data set and synthetic benchmark profiles into a database: the
+//! use case behind `cdmx serve` on an empty database and the `cdmx demo` commands.
+//!
+//! The data is read and validated by `crate::demo` (the same domain validation as the
+//! API); `write_demo_data` is the one place the demo writes, in one transaction under a
+//! lock, through the same storage functions and row constructors as the other use cases.
+
+use chrono::NaiveDate;
+
+use crate::config::Settings;
+use crate::db::accounts::{self, OrganizationRow, UserRow};
+use crate::db::capacity::{self, BlockRow};
+use crate::db::profiles::{self, ProfileWrite};
+use crate::db::programs::{self, ProgramRow, ShortlistRow};
+use crate::db::reservations::{self, HoldLimits, NewHold};
+use crate::db::{
+    Database, DbConnection, StoreError, StoreResult, documents, new_id, now, transaction_lock,
+    write_transaction,
+};
+use crate::demo::data::{DemoCdmo, DemoData};
+use crate::demo::synthetic::synthetic_profile;
+use crate::domain::capacity::ValidBlock;
+use crate::domain::matching::{
+    Availability, CdmoFeatures, DEFAULT_LIMIT, ProfileIdentity, run_match,
+};
+use crate::domain::profiles::{ValidProfile, section_confidence};
+use crate::domain::programs::ValidProgram;
+use cdmx_sdk::types::{CapabilityProfile, OrganizationKind, Role};
+
+/// Serialises demo loading when several processes start on one empty PostgreSQL.
+const DEMO_LOCK_KEY: i64 = 0x0c0d_0e0f_6d79;
+
+/// Who signs in to the demo (the data files give these logins their ids and organisations).
+pub const DEMO_SPONSOR_EMAIL: &str = "sponsor@demo.cdmx.example";
+pub const DEMO_CDMO_EMAIL: &str = "cdmo@demo.cdmx.example";
+
+/// What a demo load created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLoaded {
+    pub cdmos: usize,
+    pub sponsors: usize,
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn invalid(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Task(format!("{what} is invalid: {error}"))
+}
+
+fn prepare(profile: CapabilityProfile) -> StoreResult<ValidProfile> {
+    ValidProfile::parse(profile, today()).map_err(|violations| {
+        let first = violations.into_iter().next();
+        invalid("a demo or synthetic profile", format!("{first:?}"))
+    })
+}
+
+fn organization(id: String, name: &str, kind: OrganizationKind, verified: bool) -> OrganizationRow {
+    let at = now();
+    OrganizationRow {
+        id,
+        name: name.to_owned(),
+        kind,
+        verified,
+        verified_at: verified.then_some(at),
+        verified_by: None,
+        created_at: at,
+    }
+}
+
+/// Inserts a CDMO organisation with its profile.
+fn insert_cdmo(
+    conn: &mut DbConnection,
+    organization_id: String,
+    profile_id: &str,
+    verified: bool,
+    profile: ValidProfile,
+) -> StoreResult<()> {
+    let name = profile.profile().organization.name.clone();
+    let write = ProfileWrite::new(profile)?;
+    let org = organization(organization_id, &name, OrganizationKind::Cdmo, verified);
+    accounts::insert_organization(conn, &org)?;
+    profiles::create_profile_with_id(conn, profile_id, &org.id, &write, "seed")?;
+    Ok(())
+}
+
+/// Whether the database has no organisation yet (cheap; the load re-checks under lock).
+pub fn database_is_empty(db: &Database) -> StoreResult<bool> {
+    is_empty(&mut *db.blocking_connection()?)
+}
+
+fn is_empty(conn: &mut DbConnection) -> StoreResult<bool> {
+    Ok(accounts::count_organizations(conn)? == 0)
+}
+
+/// Loads the demo data set if the database has no organisation at all; returns `None`
+/// when it was not empty. Its fixed ids can therefore never meet another copy of it.
+/// The demo logins (see the data files) use `password_hash`.
+pub fn load_if_empty(db: &Database, password_hash: &str) -> StoreResult<Option<DemoLoaded>> {
+    let data = DemoData::load(today()).map_err(|e| invalid("the demo data", e))?;
+    let mut conn = db.blocking_connection()?;
+    write_transaction(&mut conn, |c| {
+        transaction_lock(c, DEMO_LOCK_KEY)?;
+        if !is_empty(c)? {
+            return Ok(None);
+        }
+        write_demo_data(c, &data, password_hash).map(Some)
+    })
+}
+
+/// How long the demo hold lasts and what it may take: the defaults, as a fresh server has.
+fn demo_hold_limits() -> HoldLimits {
+    let defaults = Settings::default();
+    HoldLimits {
+        per_block: i64::from(defaults.max_held_slots_per_block),
+        total: i64::from(defaults.max_held_slots_total),
+        ttl: chrono::Duration::seconds(
+            i64::try_from(defaults.hold_ttl_seconds).unwrap_or(i64::MAX),
+        ),
+    }
+}
+
+/// The match engine's view of the demo CDMOs as stored at load (revision 1, no evidence),
+/// in the profile index's order (name, then id).
+pub fn demo_features(cdmos: &[DemoCdmo], today: NaiveDate) -> Vec<CdmoFeatures> {
+    let mut sorted: Vec<&DemoCdmo> = cdmos.iter().collect();
+    sorted.sort_by_cached_key(|c| {
+        (
+            c.profile.organization.name.to_lowercase(),
+            c.profile_id.clone(),
+        )
+    });
+    sorted
+        .into_iter()
+        .filter_map(|c| {
+            let profile = ValidProfile::parse(c.profile.clone(), today)
+                .ok()?
+                .into_profile();
+            Some(CdmoFeatures::new(
+                ProfileIdentity {
+                    profile_id: c.profile_id.clone(),
+                    organization_id: c.organization_id.clone(),
+                    revision: 1,
+                    verified: c.verified,
+                },
+                &profile,
+                section_confidence(&[], today),
+            ))
+        })
+        .collect()
+}
+
+/// Writes the demo data set in the caller's transaction: organisations, profiles and
+/// logins, then what the logins have done (programmes, capacity, holds, shortlists), each
+/// through the storage function the API uses for it.
+fn write_demo_data(
+    conn: &mut DbConnection,
+    data: &DemoData,
+    password_hash: &str,
+) -> StoreResult<DemoLoaded> {
+    let today = today();
+    for cdmo in &data.cdmos {
+        let profile = prepare(cdmo.profile.clone())?;
+        insert_cdmo(
+            conn,
+            cdmo.organization_id.clone(),
+            &cdmo.profile_id,
+            cdmo.verified,
+            profile,
+        )?;
+    }
+    for sponsor in &data.sponsors {
+        let org = organization(
+            sponsor.organization_id.clone(),
+            &sponsor.name,
+            OrganizationKind::Sponsor,
+            true,
+        );
+        accounts::insert_organization(conn, &org)?;
+    }
+    let w = &data.workspace;
+    for login in &w.logins {
+        let mut user = UserRow::new(
+            &login.organization_id,
+            &login.email,
+            password_hash.to_owned(),
+            Role::Admin,
+        );
+        user.id = login.id.clone();
+        accounts::insert_user(conn, &user)?;
+    }
+    let mut valid_programs = Vec::new();
+    for p in &w.programs {
+        let valid = ValidProgram::parse(p.program.clone())
+            .map_err(|v| invalid("a demo programme", format!("{v:?}")))?;
+        let at = now();
+        programs::insert_program(
+            conn,
+            &ProgramRow {
+                id: p.id.clone(),
+                organization_id: p.organization_id.clone(),
+                name: valid.program.name.clone(),
+                version: 1,
+                document: documents::encode_program(&valid.program)?,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        valid_programs.push((p, valid));
+    }
+    for b in &w.capacity_blocks {
+        let cdmo = data
+            .cdmo_by_profile(&b.profile_id)
+            .ok_or(StoreError::NotFound)?;
+        let valid = ValidBlock::parse(b.block.clone(), &cdmo.profile)
+            .map_err(|v| invalid("a demo capacity block", format!("{v:?}")))?;
+        let row = BlockRow::new(
+            b.id.clone(),
+            &b.profile_id,
+            &cdmo.organization_id,
+            &valid,
+            now(),
+        )?;
+        capacity::insert_block(conn, &row)?;
+    }
+    let limits = demo_hold_limits();
+    for r in &w.reservations {
+        let sponsor = w
+            .logins
+            .iter()
+            .find(|l| l.id == r.placed_by)
+            .ok_or(StoreError::NotFound)?;
+        let hold = NewHold {
+            block_id: r.request.capacity_id.clone(),
+            sponsor_organization_id: sponsor.organization_id.clone(),
+            program_id: r.request.program_id.clone(),
+            slots: i32::try_from(r.request.slots).unwrap_or(i32::MAX),
+            note: r.request.note.clone(),
+            actor: r.placed_by.clone(),
+        };
+        reservations::place_hold_with_id(conn, &r.id, &hold, limits, now())?;
+    }
+    let features = demo_features(&data.cdmos, today);
+    for s in &w.shortlists {
+        let creator = w
+            .logins
+            .iter()
+            .find(|l| l.id == s.created_by)
+            .ok_or(StoreError::NotFound)?;
+        let (program, valid) = valid_programs
+            .iter()
+            .find(|(p, _)| p.id == s.request.program_id)
+            .ok_or(StoreError::NotFound)?;
+        let limit = s.request.limit.map_or(DEFAULT_LIMIT, |n| n as usize);
+        // The data check refuses a programme with a capacity need, so no availability.
+        let result = run_match(
+            &features,
+            &valid.requirements,
+            today,
+            &Availability::default(),
+            limit,
+        );
+        programs::insert_shortlist(
+            conn,
+            &ShortlistRow {
+                id: s.id.clone(),
+                organization_id: creator.organization_id.clone(),
+                program_id: program.id.clone(),
+                program_version: 1,
+                name: s
+                    .request
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| valid.program.name.clone()),
+                program: documents::encode_program(&valid.program)?,
+                result: documents::encode_match_result(&result)?,
+                created_by: s.created_by.clone(),
+                created_at: now(),
+            },
+        )?;
+    }
+    Ok(DemoLoaded {
+        cdmos: data.cdmos.len(),
+        sponsors: data.sponsors.len(),
+    })
+}
+
+/// Gives the demo logins a new password (hashed by the caller); returns how many demo
+/// logins there were (0 when the database holds no demo data).
+pub fn reset_password(db: &Database, password_hash: &str) -> StoreResult<usize> {
+    let mut conn = db.blocking_connection()?;
+    write_transaction(&mut conn, |c| {
+        accounts::set_password_hash(c, &[DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL], password_hash)
+    })
+}
+
+/// Whether the database holds the demo logins.
+pub fn has_demo_logins(db: &Database) -> StoreResult<bool> {
+    let mut conn = db.blocking_connection()?;
+    Ok(accounts::count_users_with_email(&mut conn, &[DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL])? > 0)
+}
+
+/// How to sign in as the demo sponsor and CDMO, as a request that works when pasted into
+/// a shell: a `curl` per login, with the exact `TokenRequest` body.
+pub fn sign_in_instructions(address: &str, password: &str) -> String {
+    let mut text = format!(
+        "Sign in as the demo sponsor or the demo CDMO (password {password}) in Swagger UI \
+         (POST /v1/auth/token) or with:"
+    );
+    for email in [DEMO_SPONSOR_EMAIL, DEMO_CDMO_EMAIL] {
+        text.push_str("\n  ");
+        text.push_str(&token_request_curl(address, email, password));
+    }
+    text
+}
+
+/// `curl` for `POST /v1/auth/token` with the password grant.
+pub fn token_request_curl(address: &str, email: &str, password: &str) -> String {
+    let body = serde_json::to_string(&cdmx_sdk::types::TokenRequest::Password {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    })
+    .unwrap_or_default();
+    format!(
+        "curl -s -X POST http://{address}/v1/auth/token -H 'content-type: application/json' \
+         -d {}",
+        shell_quote(&body)
+    )
+}
+
+/// Single-quotes `text` for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Inserts `count` synthetic CDMOs (profiles `0..count` of the stream for `seed`), in
+/// transactions of 500. Names carry the index, so a second run with other indexes adds
+/// to the first.
+pub fn seed_profiles(db: &Database, count: u64, seed: u64, first_index: u64) -> StoreResult<u64> {
+    let mut conn = db.blocking_connection()?;
+    let mut index = first_index;
+    let end = first_index + count;
+    while index < end {
+        let batch_end = (index + 500).min(end);
+        write_transaction(&mut conn, |c| {
+            for i in index..batch_end {
+                let profile = prepare(synthetic_profile(seed, i))?;
+                // Roughly three in four verified, deterministically.
+                insert_cdmo(c, new_id(), &new_id(), i % 4 != 3, profile)?;
+            }
+            Ok(())
+        })?;
+        index = batch_end;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cdmx_sdk::types::TokenRequest;
+
+    /// What a POSIX shell makes of a single-quoted word (with `'\''` escapes).
+    fn unquote(word: &str) -> String {
+        word.trim_start_matches('\'')
+            .trim_end_matches('\'')
+            .replace(r"'\''", "'")
+    }
+
+    #[test]
+    fn the_printed_curl_sends_a_token_request_that_parses() {
+        for password in ["5f0c1d2e3f4a5b6c7d8e9f00", "it's \"quoted\" & spaced"] {
+            let curl = token_request_curl("127.0.0.1:8080", DEMO_SPONSOR_EMAIL, password);
+            assert!(curl.starts_with("curl -s -X POST http://127.0.0.1:8080/v1/auth/token "));
+            assert!(
+                curl.contains("-H 'content-type: application/json'"),
+                "{curl}"
+            );
+            let (_, body) = curl.split_once(" -d ").unwrap();
+            let request: TokenRequest =
+                crate::api::extract::parse_json(unquote(body).as_bytes()).unwrap();
+            assert_eq!(
+                request,
+                TokenRequest::Password {
+                    email: DEMO_SPONSOR_EMAIL.into(),
+                    password: password.into()
+                }
+            );
+        }
+        let text = sign_in_instructions("127.0.0.1:8080", "pw");
+        assert!(text.contains(DEMO_SPONSOR_EMAIL) && text.contains(DEMO_CDMO_EMAIL));
+        assert!(text.contains(r#""grant_type":"password""#), "{text}");
+    }
+}

@@ -18,4 +18,5 @@ pub mod openapi;
 pub mod profile_index;
 pub mod reports;
 pub mod startup;
+pub mod strict;
 pub mod telemetry;

@@ -3,8 +3,6 @@
 
 pub mod extract;
 pub mod fallback;
-pub mod field_errors;
-mod objects_only;
 pub mod problem;
 
 mod api_keys;

@@ -379,7 +379,7 @@ mod tests {
             );
             let (_, body) = curl.split_once(" -d ").unwrap();
             let request: TokenRequest =
-                crate::api::extract::parse_json(unquote(body).as_bytes()).unwrap();
+                crate::strict::parse_json(unquote(body).as_bytes()).unwrap();
             assert_eq!(
                 request,
                 TokenRequest::Password {

@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use super::pagination::PageRequest;
 use super::{today, views};
-use crate::api::field_errors;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::columns::IsoDate;
@@ -25,6 +24,7 @@ use crate::domain::profiles::{
 use crate::error::ApiError;
 use crate::profile_index::IndexedProfile;
 use crate::startup::AppState;
+use crate::strict::field_errors;
 
 /// Validates a submitted document into what storage needs.
 fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {

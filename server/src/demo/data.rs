@@ -184,7 +184,7 @@ fn at(prefix: &str, inner: &str) -> String {
 
 /// Reads a file the way the API reads a request body.
 fn read<T: DeserializeOwned>(file: &DataFile) -> Result<T, DemoDataError> {
-    crate::api::extract::parse_json(file.text.as_bytes()).map_err(|e| match e {
+    crate::strict::parse_json(file.text.as_bytes()).map_err(|e| match e {
         ApiError::BadRequest { detail, errors } => match errors.into_iter().next() {
             Some(first) => error(file, first.field, first.message),
             None => error(file, "", detail),

@@ -392,3 +392,76 @@ async fn a_replica_matches_on_profiles_changed_through_another_server() {
     assert_eq!(result.candidates[0].revision, 2);
     replica.handle.stop(true).await;
 }
+
+/// Scenario 5: a point-of-care CAR-T process locked to CliniMACS Prodigy. A CDMO that has
+/// only a Lonza Cocoon is excluded, saying what it runs; one with a Prodigy ranks. A
+/// platform outside the closed set is refused naming the field.
+#[tokio::test]
+async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
+    let app = TestApp::spawn().await;
+    let prodigy = app.sign_up(OrganizationKind::Cdmo, "Prodigy House").await;
+    prodigy
+        .admin
+        .create_cdmo_profile(&base_profile("Prodigy House"))
+        .await
+        .unwrap();
+    let cocoon = app.sign_up(OrganizationKind::Cdmo, "Cocoon House").await;
+    let mut p = base_profile("Cocoon House");
+    p.platforms[0].platform = Platform::LonzaCocoon;
+    p.performance.success_rate_percent = Some(99.9);
+    cocoon.admin.create_cdmo_profile(&p).await.unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+
+    let locked = MatchRequest {
+        requirements: RequirementSet {
+            constraints: HardConstraints {
+                platforms: vec![Platform::ClinimacsProdigy],
+                ..Default::default()
+            },
+            criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
+            missing_data_penalty_percent: None,
+            capacity: None,
+        },
+        limit: None,
+    };
+    let result = sponsor.admin.create_match(&locked).await.unwrap();
+    let ranked: Vec<&str> = result.candidates.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(ranked, ["Prodigy House"]);
+    let excluded = result
+        .excluded
+        .iter()
+        .find(|e| e.name == "Cocoon House")
+        .expect("the Cocoon-only CDMO is excluded");
+    assert_eq!(excluded.failed.len(), 1);
+    let failed = &excluded.failed[0];
+    assert_eq!(failed.constraint, "platforms");
+    assert_eq!(failed.required, "any of clinimacs_prodigy");
+    assert_eq!(failed.actual, "lonza_cocoon");
+
+    // Without the lock the better success rate ranks first.
+    let mut open = locked.clone();
+    open.requirements.constraints.platforms.clear();
+    let result = sponsor.admin.create_match(&open).await.unwrap();
+    assert_eq!(result.candidates[0].name, "Cocoon House");
+
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/matches"))
+        .bearer_auth(sponsor.token().await)
+        .json(&serde_json::json!({
+            "requirements": {
+                "constraints": {"platforms": ["clinimacs_prodigy", "miltenyi_9000"]},
+                "criteria": [{"criterion": "success_rate", "weight": 1.0}]
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let problem = cdmx_e2e::expect_problem(response, reqwest::StatusCode::BAD_REQUEST).await;
+    assert!(
+        problem
+            .errors
+            .iter()
+            .any(|e| e.field.starts_with("requirements.constraints.platforms")),
+        "{problem:?}"
+    );
+}

@@ -488,9 +488,10 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
         timeline: Timeline::default(),
         requirements: RequirementSet {
             constraints: HardConstraints {
-                // Automated closed system inside the hospital (the platform itself,
-                // e.g. CliniMACS Prodigy, is not a constraint field).
+                // Automated closed system inside the hospital, and the process is
+                // locked to the CliniMACS Prodigy it was developed on.
                 closed_processing_required: true,
+                platforms: vec![Platform::ClinimacsProdigy],
                 // Hospital exemption or its national equivalent.
                 licences: vec![licence(None, Some(LicenceKind::HospitalExemption))],
                 phase_track_record: Some(PhaseTrackRecord {
@@ -534,21 +535,25 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
             "{anchor} not in the top three: {top3:?}"
         );
     }
-    // Point of care, but no hospital exemption.
-    assert_near_miss(
+    // Point of care, but no hospital exemption and a Lonza Cocoon, not the Prodigy the
+    // process is locked to: two failures, so not a near miss any more.
+    let bayfront = exclusion(
         &result,
         "Bayfront Community Cancer Institute Point-of-Care Lab",
-        "licences",
     );
-    let bayfront = &exclusion(
-        &result,
-        "Bayfront Community Cancer Institute Point-of-Care Lab",
-    )
-    .failed[0];
+    let failed: Vec<&str> = bayfront
+        .failed
+        .iter()
+        .map(|f| f.constraint.as_str())
+        .collect();
+    assert_eq!(failed, ["platforms", "licences"], "{:?}", bayfront.failed);
+    assert!(!bayfront.near_miss);
     assert!(
-        bayfront.required.contains("hospital_exemption"),
-        "{bayfront:?}"
+        bayfront.failed[1].required.contains("hospital_exemption"),
+        "{:?}",
+        bayfront.failed
     );
+    assert_eq!(bayfront.failed[0].actual, "lonza_cocoon");
 }
 
 // ---------------------------------------------------------------------------------------

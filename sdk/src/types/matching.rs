@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind, Modality, Phase,
-    QcAssay, Region,
+    Platform, QcAssay, Region,
 };
 
 /// The product a programme develops.
@@ -127,6 +127,11 @@ pub struct HardConstraints {
     /// Any of these gene-modification methods.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gene_modification: Vec<GeneModificationMethod>,
+    /// Platform lock: the sponsor's process runs on one of these platforms (a
+    /// point-of-care CAR-T process on CliniMACS Prodigy, say), so the CDMO must operate
+    /// one of them. `other` matches a CDMO listing a platform of kind `other`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<Platform>,
     /// At least `min_programmes` programmes in `phase` or a later phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_track_record: Option<PhaseTrackRecord>,

@@ -11,8 +11,8 @@
 use cdmx_sdk::types::{
     Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence, Criterion, CriterionScore,
     DonorSource, Exclusion, FailedConstraint, GeneModificationMethod, InspectionOutcome,
-    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, QcAssay, Region, RequirementSet,
-    Robustness, Scale, SectionConfidence, WeightSensitivity,
+    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, Platform, QcAssay, Region,
+    RequirementSet, Robustness, Scale, SectionConfidence, WeightSensitivity,
 };
 use chrono::NaiveDate;
 
@@ -41,6 +41,7 @@ pub struct CdmoFeatures {
     donor_sources: u32,
     modalities: u32,
     gene_modification: u32,
+    platforms: u32,
     /// Programmes per phase, by phase rank.
     programmes: [u32; 6],
     licences: Vec<(Authority, LicenceKind, Option<NaiveDate>)>,
@@ -148,6 +149,10 @@ impl CdmoFeatures {
                 .methods
                 .iter()
                 .fold(0, |m, v| m | bit(GeneModificationMethod::ALL, v)),
+            platforms: profile
+                .platforms
+                .iter()
+                .fold(0, |m, p| m | bit(Platform::ALL, &p.platform)),
             programmes,
             licences: profile
                 .sites
@@ -463,6 +468,7 @@ enum Failure {
     DonorSource,
     Modality,
     GeneModification,
+    Platform,
     PhaseTrackRecord,
     Licence(usize),
     Cleanroom,
@@ -554,6 +560,18 @@ impl Failure {
                     f.gene_modification,
                     GeneModificationMethod::as_str,
                 ),
+            ),
+            Self::Platform => (
+                "platforms",
+                format!(
+                    "any of {}",
+                    c.platforms
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                names(Platform::ALL, f.platforms, Platform::as_str),
             ),
             Self::PhaseTrackRecord => {
                 let t = c.phase_track_record.as_ref();
@@ -746,6 +764,14 @@ fn check_constraints(
             .any(|m| f.gene_modification & bit(GeneModificationMethod::ALL, m) != 0)
     {
         out.push(Failure::GeneModification);
+    }
+    if !c.platforms.is_empty()
+        && !c
+            .platforms
+            .iter()
+            .any(|p| f.platforms & bit(Platform::ALL, p) != 0)
+    {
+        out.push(Failure::Platform);
     }
     if let Some(t) = &c.phase_track_record
         && f.programmes_from(t.phase) < t.min_programmes

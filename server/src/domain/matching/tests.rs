@@ -99,6 +99,19 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
             "gene_modification",
         ),
         (
+            // Scenario 5: a point-of-care process locked to CliniMACS Prodigy; the sample
+            // CDMO runs Prodigy, not Cocoon.
+            HardConstraints {
+                platforms: vec![Platform::LonzaCocoon],
+                ..Default::default()
+            },
+            HardConstraints {
+                platforms: vec![Platform::LonzaCocoon, Platform::ClinimacsProdigy],
+                ..Default::default()
+            },
+            "platforms",
+        ),
+        (
             HardConstraints {
                 phase_track_record: Some(PhaseTrackRecord {
                     phase: Phase::Phase3,
@@ -694,10 +707,11 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
         any::<bool>(),
         proptest::option::of(-196i32..-60),
         proptest::option::of(0usize..6),
+        proptest::collection::vec(0usize..Platform::ALL.len(), 0..3),
     );
     (criteria, constraints).prop_filter_map(
         "valid requirement set",
-        |(criteria, (donor, verified_only, cryo, phase))| {
+        |(criteria, (donor, verified_only, cryo, phase, platforms))| {
             let mut seen = Vec::new();
             let criteria: Vec<WeightedCriterion> = criteria
                 .into_iter()
@@ -731,6 +745,7 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                     phase: Phase::ALL[p],
                     min_programmes: 1,
                 }),
+                platforms: platforms.into_iter().map(|p| Platform::ALL[p]).collect(),
                 ..Default::default()
             };
             ValidRequirements::parse(

@@ -88,6 +88,7 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
     let trial = sponsor
         .create_match(&MatchRequest {
             requirements: requirements(),
+            target_phase: None,
             limit: Some(5),
         })
         .await?;

@@ -37,6 +37,7 @@ async fn main() {
         .admin;
     let request = MatchRequest {
         requirements: cdmx::demo::synthetic::benchmark_requirements(),
+        target_phase: None,
         limit: None,
     };
 

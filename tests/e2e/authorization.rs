@@ -389,6 +389,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
     );
     let adhoc = cdmx_sdk::types::MatchRequest {
         requirements: program.requirements.clone(),
+        target_phase: None,
         limit: None,
     };
     check(

@@ -892,6 +892,7 @@ async fn matching_sees_live_capacity() {
                 required: true,
             }),
         },
+        target_phase: None,
         limit: None,
     };
     let result = sponsor.admin.create_match(&request).await.unwrap();

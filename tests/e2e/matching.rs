@@ -235,6 +235,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
             criteria: vec![criterion(Criterion::Turnaround, 1.0)],
             ..Default::default()
         },
+        target_phase: None,
         limit: Some(1),
     };
     let result = sponsor.admin.create_match(&request).await.unwrap();
@@ -250,6 +251,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
         .admin
         .create_match(&MatchRequest {
             requirements: RequirementSet::default(),
+            target_phase: None,
             limit: Some(500),
         })
         .await
@@ -259,6 +261,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
         .admin
         .create_match(&MatchRequest {
             requirements: RequirementSet::default(),
+            target_phase: None,
             limit: None,
         })
         .await
@@ -422,6 +425,7 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
             missing_data_penalty_percent: None,
             capacity: None,
         },
+        target_phase: None,
         limit: None,
     };
     let result = sponsor.admin.create_match(&locked).await.unwrap();
@@ -464,4 +468,36 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
             .any(|e| e.field.starts_with("requirements.constraints.platforms")),
         "{problem:?}"
     );
+}
+
+/// An ad-hoc match states its target phase as a programme does; track record depth
+/// counts programmes at or beyond it, and all phases without one.
+#[tokio::test]
+async fn an_ad_hoc_match_counts_track_record_from_its_target_phase() {
+    let app = TestApp::spawn().await;
+    let cdmo = app.sign_up(OrganizationKind::Cdmo, "Depth Cells").await;
+    cdmo.admin
+        .create_cdmo_profile(&base_profile("Depth Cells"))
+        .await
+        .unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let mut request = MatchRequest::new(RequirementSet {
+        constraints: HardConstraints {
+            phase_track_record: Some(PhaseTrackRecord {
+                phase: Phase::Phase3,
+                min_programmes: 1,
+            }),
+            ..Default::default()
+        },
+        criteria: vec![criterion(Criterion::TrackRecordDepth, 1.0)],
+        missing_data_penalty_percent: None,
+        capacity: None,
+    });
+    let depth = |result: MatchResult| result.candidates[0].criteria[0].raw;
+    // 4 Phase 1 and 1 Phase 3 programmes: the phase constraint does not change the count.
+    let all = sponsor.admin.create_match(&request).await.unwrap();
+    assert_eq!(depth(all), Some(5.0));
+    request.target_phase = Some(Phase::Phase3);
+    let from_phase_3 = sponsor.admin.create_match(&request).await.unwrap();
+    assert_eq!(depth(from_phase_3), Some(1.0));
 }

@@ -203,7 +203,8 @@ closed_set! {
     /// A ranking criterion. Each has a fixed default scale (worst, best), documented in
     /// the API reference; a requirement set may give its own.
     Criterion {
-        /// Programmes at or beyond the programme's target phase. Scale 0 (worst) to 10 (best).
+        /// Programmes at or beyond the target phase (the programme's, or an ad-hoc match's
+        /// `target_phase`; every phase when there is none). Scale 0 (worst) to 10 (best).
         TrackRecordDepth = "track_record_depth",
         /// Upper tech-transfer duration, months. Scale 24 (worst) to 6 (best).
         TechTransferTime = "tech_transfer_time",
@@ -292,10 +293,25 @@ pub struct WeightedCriterion {
 pub struct MatchRequest {
     /// The requirements to match CDMOs against.
     pub requirements: RequirementSet,
+    /// The phase the product is heading for, as a programme's `target_phase`:
+    /// `track_record_depth` counts programmes at or beyond it (all phases when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_phase: Option<Phase>,
     /// Longest list returned, 1 to 100 (default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+}
+
+impl MatchRequest {
+    /// A match of `requirements`, with no target phase and the default limit.
+    pub fn new(requirements: RequirementSet) -> Self {
+        Self {
+            requirements,
+            target_phase: None,
+            limit: None,
+        }
+    }
 }
 
 /// Options of a programme match.

@@ -194,7 +194,7 @@ pub async fn match_requirements(
 ) -> Result<MatchResult, ApiError> {
     authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
     let limit = limit(request.limit)?;
-    let requirements = ValidRequirements::parse(request.requirements, None)
+    let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
         .map_err(|v| v.within("requirements"))?;
     match_now(state, &requirements, limit).await
 }

@@ -162,6 +162,7 @@ fn requirements(demo: &Demo) -> RequirementSet {
 fn match_request(demo: &Demo) -> MatchRequest {
     MatchRequest {
         requirements: requirements(demo),
+        target_phase: Some(Phase::Phase2),
         limit: Some(5),
     }
 }
@@ -408,7 +409,8 @@ fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
 
 /// Response examples by operation id and status.
 fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Value>)> {
-    let ad_hoc = ValidRequirements::parse(requirements(demo), None).ok();
+    let request = match_request(demo);
+    let ad_hoc = ValidRequirements::parse(request.requirements, request.target_phase).ok();
     let ad_hoc_result = ad_hoc.map(|r| match_result(demo, &r, 5));
     let programme = ValidProgram::parse(program(demo)).ok();
     let limit = demo.shortlist.request.limit.unwrap_or(10) as usize;
@@ -654,7 +656,8 @@ mod tests {
     fn the_match_example_ranks_demo_cdmos_and_the_search_example_finds_some() {
         let data = data();
         let demo = demo(&data);
-        let result = ValidRequirements::parse(requirements(&demo), None)
+        let request = match_request(&demo);
+        let result = ValidRequirements::parse(request.requirements, request.target_phase)
             .map(|r| match_result(&demo, &r, 5))
             .expect("the requirements are valid");
         assert!(!result.candidates.is_empty(), "{result:?}");

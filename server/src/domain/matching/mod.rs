@@ -272,8 +272,9 @@ pub fn default_scale(criterion: Criterion) -> Scale {
 }
 
 impl ValidRequirements {
-    /// Validates a requirement set; `target_phase` (a programme's) sets where track
-    /// record depth counts from, else the phase constraint's phase, else all phases.
+    /// Validates a requirement set; `target_phase` (a programme's, or an ad-hoc match's)
+    /// is where track record depth counts from: one definition, whatever the constraints
+    /// say; all phases when there is none.
     pub fn parse(set: RequirementSet, target_phase: Option<Phase>) -> Result<Self, Violations> {
         let mut v = Violations::new();
         let c = &set.constraints;
@@ -402,9 +403,7 @@ impl ValidRequirements {
                 origin: wc.origin.map(|o| (o.latitude, o.longitude)),
             })
             .collect();
-        let depth_from = target_phase
-            .or(c.phase_track_record.as_ref().map(|t| t.phase))
-            .unwrap_or(Phase::ProcessDevelopment);
+        let depth_from = target_phase.unwrap_or(Phase::ProcessDevelopment);
         Ok(Self {
             penalty_factor: 1.0 - penalty / 100.0,
             criteria,

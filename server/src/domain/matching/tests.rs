@@ -985,3 +985,39 @@ fn capacity_criteria_need_a_capacity_need() {
         .collect();
     assert_eq!(fields, ["capacity.slots", "capacity.window_end"]);
 }
+
+/// Track record depth has one definition: programmes at or beyond the target phase
+/// (a programme's, or an ad-hoc match's), all phases without one. A phase constraint no
+/// longer changes what the criterion counts.
+#[test]
+fn track_record_depth_counts_from_the_target_phase_only() {
+    let p = sample(); // 5 Phase 1 + 1 Phase 3 programmes.
+    let f = features_of("x", &p, false);
+    let depth = |target: Option<Phase>, constraint: Option<Phase>| {
+        let req = ValidRequirements::parse(
+            RequirementSet {
+                constraints: HardConstraints {
+                    phase_track_record: constraint.map(|phase| PhaseTrackRecord {
+                        phase,
+                        min_programmes: 1,
+                    }),
+                    ..Default::default()
+                },
+                criteria: vec![criterion(Criterion::TrackRecordDepth, 1.0)],
+                missing_data_penalty_percent: None,
+                capacity: None,
+            },
+            target,
+        )
+        .unwrap();
+        run_match([&f], &req, today(), &Availability::default(), 1).candidates[0].criteria[0].raw
+    };
+    assert_eq!(depth(None, None), Some(6.0));
+    assert_eq!(
+        depth(None, Some(Phase::Phase3)),
+        Some(6.0),
+        "the constraint does not redefine depth"
+    );
+    assert_eq!(depth(Some(Phase::Phase3), None), Some(1.0));
+    assert_eq!(depth(Some(Phase::Phase3), Some(Phase::Phase1)), Some(1.0));
+}

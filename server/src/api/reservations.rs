@@ -33,13 +33,13 @@ fn recorded_response(answer: RecordedAnswer) -> HttpResponse {
     if answer.replayed {
         response.insert_header(("Idempotent-Replayed", HeaderValue::from_static("true")));
     }
-    match serde_json::from_str::<Problem>(&answer.body) {
-        Ok(mut problem) if !status.is_success() => {
-            stamp(&mut problem);
-            response.content_type(PROBLEM_CONTENT_TYPE).json(problem)
-        }
-        _ => response.content_type("application/json").body(answer.body),
+    if !status.is_success()
+        && let Ok(mut problem) = serde_json::from_str::<Problem>(&answer.body)
+    {
+        stamp(&mut problem);
+        return response.content_type(PROBLEM_CONTENT_TYPE).json(problem);
     }
+    response.content_type("application/json").body(answer.body)
 }
 
 /// Hold slots of a capacity block (sponsors). The hold expires unless the CDMO confirms

@@ -7,6 +7,7 @@
 
 use chrono::NaiveDate;
 
+use super::today;
 use crate::config::Settings;
 use crate::db::accounts::{self, OrganizationRow, UserRow};
 use crate::db::capacity::{self, BlockRow};
@@ -39,10 +40,6 @@ pub const DEMO_CDMO_EMAIL: &str = "cdmo@demo.cdmx.example";
 pub struct DemoLoaded {
     pub cdmos: usize,
     pub sponsors: usize,
-}
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 fn invalid(what: &str, error: impl std::fmt::Display) -> StoreError {

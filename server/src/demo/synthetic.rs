@@ -1045,6 +1045,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         scale: None,
         missing: Some(MissingDataPolicy::Penalise),
         origin: None,
+        platforms: Vec::new(),
     };
     let mut distance = weighted(Criterion::Distance, 1.0);
     distance.origin = Some(GeoPoint {
@@ -1075,6 +1076,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         ],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     }
 }
 

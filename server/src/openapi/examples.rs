@@ -333,7 +333,7 @@ fn search_page(demo: &Demo) -> Option<Page<CdmoSummary>> {
 
 fn match_result(demo: &Demo, requirements: &ValidRequirements, limit: usize) -> MatchResult {
     run_match(
-        &demo_features(&demo.data.cdmos, example_day()),
+        &demo_features(demo.data, example_day()),
         requirements,
         example_day(),
         &Availability::default(),

@@ -357,7 +357,7 @@ async fn a_newcomers_first_match_tells_candidates_apart_by_evidence_and_capacity
     let (_app, sponsor) = loaded_demo().await;
     // The demo programme's match, as Swagger UI's `match_program` example runs it...
     let by_program = sponsor
-        .match_program(&DEMO_PROGRAM.to_owned(), &ProgramMatchRequest::default())
+        .match_program(DEMO_PROGRAM, &ProgramMatchRequest::default())
         .await
         .unwrap();
     // ... its requirements sent as an ad-hoc match (the `create_match` example) ...

@@ -160,8 +160,14 @@ fn requirements(demo: &Demo) -> RequirementSet {
 }
 
 fn match_request(demo: &Demo) -> MatchRequest {
+    let mut requirements = requirements(demo);
+    // A CDMO one Phase 3 programme short is still worth a conversation.
+    requirements.near_miss_tolerances = vec![NearMissTolerance {
+        constraint: ConstraintCode::PhaseTrackRecord,
+        max_gap: 1.0,
+    }];
     MatchRequest {
-        requirements: requirements(demo),
+        requirements,
         target_phase: Some(Phase::Phase2),
         limit: Some(5),
         excluded_cursor: None,

@@ -102,7 +102,9 @@ impl World {
             | "patch_cdmo_profile"
             | "add_cdmo_evidence"
             | "create_capacity_block"
-            | "change_capacity_block" => cdmo,
+            | "change_capacity_block"
+            | "unlist_cdmo_profile"
+            | "list_cdmo_listing_history" => cdmo,
             "create_user"
             | "create_api_key"
             | "create_match"

@@ -73,10 +73,11 @@ async fn match_now(
             )
         }
     };
+    let today = today();
     Ok(run_match(
-        snapshot.features(),
+        snapshot.listed_features(today),
         requirements,
-        today(),
+        today,
         &availability,
         limit,
     ))

@@ -2,8 +2,7 @@
 
 use cdmx_sdk::types::{
     ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, ListingEvent,
-    MatchResult,
-    NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
+    MatchResult, NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
     ReservationEvent, Shortlist, ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
@@ -15,10 +14,10 @@ use crate::db::listing::ListingEventRow;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::db::reservations::{EventRow, ReservationRow};
+use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
-use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::reservations::state_at;
 use crate::error::ApiError;
 

@@ -13,8 +13,7 @@ use diesel::prelude::*;
 use super::accounts::Keyset;
 use super::columns::IsoDate;
 use super::schema::{
-    capacity_blocks, profile_listing_events, profile_unlistings, reservations,
-    shortlists,
+    capacity_blocks, profile_listing_events, profile_unlistings, reservations, shortlists,
 };
 use super::{DbConnection, StoreResult, documents, new_id, profiles, transaction_lock};
 use crate::domain::listing::{UnlistOutcome, UnlistTerms, Unlisting, unlist};
@@ -80,7 +79,10 @@ pub fn unlistings_of(
         let rows: Vec<UnlistingRow> = profile_unlistings::table
             .filter(profile_unlistings::profile_id.eq_any(chunk.to_vec()))
             .load(conn)?;
-        found.extend(rows.into_iter().map(|r| (r.profile_id.clone(), r.unlisting())));
+        found.extend(
+            rows.into_iter()
+                .map(|r| (r.profile_id.clone(), r.unlisting())),
+        );
     }
     Ok(found)
 }
@@ -153,17 +155,17 @@ pub fn relist_profile(
         return Ok(());
     }
     diesel::insert_into(profile_listing_events::table)
-            .values(ListingEventRow {
-                id: new_id(),
-                profile_id: profile_id.to_owned(),
-                event: ListingEventKind::Relisted,
-                reason: None,
-                note: None,
-                relist_on: None,
-                actor: actor.to_owned(),
-                at: super::now(),
-            })
-            .execute(conn)?;
+        .values(ListingEventRow {
+            id: new_id(),
+            profile_id: profile_id.to_owned(),
+            event: ListingEventKind::Relisted,
+            reason: None,
+            note: None,
+            relist_on: None,
+            actor: actor.to_owned(),
+            at: super::now(),
+        })
+        .execute(conn)?;
     profiles::touch_profile(conn, profile_id)
 }
 

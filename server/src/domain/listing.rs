@@ -33,7 +33,10 @@ impl UnlistTerms {
             .as_ref()
             .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
         {
-            v.add("note", format!("must be at most {NOTE_MAX_CHARS} characters"));
+            v.add(
+                "note",
+                format!("must be at most {NOTE_MAX_CHARS} characters"),
+            );
         }
         if request.reason == UnlistReason::Other && note.is_none() {
             v.add("note", "say why when the reason is `other`");
@@ -132,11 +135,7 @@ mod tests {
     }
 
     fn fields(result: Result<UnlistTerms, Violations>) -> Vec<String> {
-        result
-            .unwrap_err()
-            .into_iter()
-            .map(|v| v.field)
-            .collect()
+        result.unwrap_err().into_iter().map(|v| v.field).collect()
     }
 
     fn unlisting(relist_on: Option<&str>) -> Unlisting {
@@ -241,7 +240,10 @@ mod tests {
             listing_view(Some(&until), day("2026-04-01")),
             ProfileListing::listed()
         );
-        assert_eq!(listing_view(None, day("2026-04-01")), ProfileListing::listed());
+        assert_eq!(
+            listing_view(None, day("2026-04-01")),
+            ProfileListing::listed()
+        );
     }
 
     #[test]

@@ -482,12 +482,71 @@ async fn reservations_keep_working_and_keep_the_profile_readable_to_their_sponso
         status(stranger.admin.get_cdmo_profile(&profile.id).await),
         404
     );
+    // No new holds, and its capacity is out of the capacity search (but for its CDMO).
+    let again = sponsor
+        .admin
+        .create_reservation(
+            &NewReservation {
+                capacity_id: block.id.clone(),
+                slots: 1,
+                program_id: None,
+                note: None,
+            },
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+    assert_eq!(status(again), 409);
+    let everything = CapacitySearch::default();
+    assert!(
+        stranger
+            .admin
+            .search_capacity(&everything)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        helix
+            .admin
+            .search_capacity(&everything)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     let confirmed = helix.admin.confirm_reservation(&held.id).await.unwrap();
     assert_eq!(confirmed.state, ReservationState::Confirmed);
     assert_eq!(
         sponsor.admin.get_reservation(&held.id).await.unwrap().state,
         ReservationState::Confirmed
     );
+    // Relisted, it takes holds again.
+    helix.admin.relist_cdmo_profile(&profile.id).await.unwrap();
+    assert_eq!(
+        stranger
+            .admin
+            .search_capacity(&everything)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    stranger
+        .admin
+        .create_reservation(
+            &NewReservation {
+                capacity_id: block.id.clone(),
+                slots: 1,
+                program_id: None,
+                note: None,
+            },
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -312,7 +312,8 @@ operations! {
         -> CapacityBlock = POST "/v1/cdmos/{profile_id}/capacity";
 
     /// Searches published capacity with live availability (`free` = slots - unexpired
-    /// holds - confirmed) (`GET /v1/capacity`). Any authenticated caller.
+    /// holds - confirmed) (`GET /v1/capacity`). Any authenticated caller. Blocks of
+    /// unlisted profiles are left out, except for their own CDMO.
     ///
     /// Errors: `422` for an invalid filter or cursor.
     json fn search_capacity(; query search: &CapacitySearch) -> Page<CapacityBlock>
@@ -481,7 +482,8 @@ impl Client {
     /// holds twice; use a fresh key (e.g. a UUID) per intended hold.
     ///
     /// Errors: `403` for CDMOs, `409` when there are not enough free slots, a hold limit
-    /// is reached or the same key is still in progress, `422` for an invalid request or
+    /// is reached, the CDMO has unlisted its profile or the same key is still in
+    /// progress, `422` for an invalid request or
     /// the same key reused with another body.
     pub async fn create_reservation(
         &self,

@@ -134,8 +134,8 @@ async fn an_unlisted_profile_leaves_search_and_new_matches_but_not_those_who_sho
     assert!(listing.since.is_some());
 
     // Out of search, ad-hoc matches, programme matches and new shortlists, at once.
-    assert_eq!(searched(&stranger.admin).await, [other.id.clone()]);
-    assert_eq!(matched(&stranger.admin).await, [other.id.clone()]);
+    assert_eq!(searched(&stranger.admin).await, [other.id.as_str()]);
+    assert_eq!(matched(&stranger.admin).await, [other.id.as_str()]);
     let programme_match = holder
         .admin
         .match_program(&programme.id, &ProgramMatchRequest::default())
@@ -229,7 +229,7 @@ async fn an_unlisted_profile_leaves_search_and_new_matches_but_not_those_who_sho
         .await
         .unwrap();
     assert_eq!(edited.listing, listing);
-    assert_eq!(searched(&stranger.admin).await, [other.id.clone()]);
+    assert_eq!(searched(&stranger.admin).await, [other.id.as_str()]);
 
     // Relisted: back everywhere.
     let relisted = helix.admin.relist_cdmo_profile(&unlisted.id).await.unwrap();
@@ -580,8 +580,8 @@ async fn a_relist_day_that_has_come_lists_the_profile_again_without_a_write() {
         .await
         .unwrap();
 
-    assert_eq!(searched(&stranger.admin).await, [profile.id.clone()]);
-    assert_eq!(matched(&stranger.admin).await, [profile.id.clone()]);
+    assert_eq!(searched(&stranger.admin).await, [profile.id.as_str()]);
+    assert_eq!(matched(&stranger.admin).await, [profile.id.as_str()]);
     let read = stranger.admin.get_cdmo_profile(&profile.id).await.unwrap();
     assert_eq!(read.listing, ProfileListing::listed());
     assert_eq!(

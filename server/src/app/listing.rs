@@ -5,6 +5,7 @@
 use cdmx_sdk::types::{ListingEvent, Page, PageParams, ProfileListing, UnlistRequest};
 
 use super::pagination::list_by_id;
+use super::profiles::load_owned;
 use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
@@ -61,26 +62,6 @@ pub async fn readable_profile(
     })
 }
 
-/// Loads a profile and authorizes `action` on its listing.
-async fn owned_listing(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-    action: Action,
-) -> Result<(), ApiError> {
-    let lookup = id.to_owned();
-    let (profile, _) = state
-        .db
-        .run(move |c| profiles::find_profile(c, &lookup))
-        .await?;
-    authorize(
-        principal,
-        action,
-        Resource::OwnedBy(&profile.organization_id),
-    )?;
-    Ok(())
-}
-
 /// Unlists a profile (its CDMO's admins). Unlisting again on the same terms changes
 /// nothing; new terms replace the old and keep `since`.
 pub async fn unlist(
@@ -89,7 +70,7 @@ pub async fn unlist(
     id: String,
     request: UnlistRequest,
 ) -> Result<ProfileListing, ApiError> {
-    owned_listing(state, principal, &id, Action::ManageListing).await?;
+    load_owned(state, principal, &id, Action::ManageListing).await?;
     let today = today();
     let terms = UnlistTerms::parse(request, today)?;
     let actor = principal.id.clone();
@@ -106,7 +87,7 @@ pub async fn relist(
     principal: &Principal,
     id: String,
 ) -> Result<ProfileListing, ApiError> {
-    owned_listing(state, principal, &id, Action::ManageListing).await?;
+    load_owned(state, principal, &id, Action::ManageListing).await?;
     let today = today();
     let actor = principal.id.clone();
     state
@@ -123,7 +104,7 @@ pub async fn history(
     id: String,
     params: PageParams,
 ) -> Result<Page<ListingEvent>, ApiError> {
-    owned_listing(state, principal, &id, Action::ReadListingHistory).await?;
+    load_owned(state, principal, &id, Action::ReadListingHistory).await?;
     list_by_id(
         &state.db,
         params.limit,

@@ -49,7 +49,7 @@ async fn load_view(state: &AppState, id: String) -> Result<CdmoProfile, ApiError
 }
 
 /// Loads a profile and authorizes `action` on it as its owner's.
-async fn load_owned(
+pub(super) async fn load_owned(
     state: &AppState,
     principal: &Principal,
     id: &str,

@@ -22,4 +22,5 @@ mod schema;
 mod sdk_client;
 mod search;
 mod storage;
+mod undisclosed;
 mod system;

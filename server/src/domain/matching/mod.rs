@@ -20,6 +20,9 @@ use super::geo;
 use super::profiles::{countries, phase_rank};
 use super::{Violations, mask_of};
 
+/// What an exclusion says of a fact the profile does not disclose.
+pub const NOT_DISCLOSED: &str = "not disclosed";
+
 /// Default number of candidates and exclusions returned, and the most a caller may ask.
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
@@ -47,12 +50,18 @@ pub struct CdmoFeatures {
     licences: Vec<(Authority, LicenceKind, Option<NaiveDate>)>,
     /// Rank of the best cleanroom grade: A = 4 ... D = 1, none = 0.
     best_grade: u8,
-    closed_processing: bool,
+    /// Closed-system processing: `Some(true)` when a site discloses it, `Some(false)`
+    /// when every site discloses that it has none, `None` (not disclosed) otherwise.
+    closed_processing: Option<bool>,
     min_cryo_temp_c: Option<i32>,
+    /// Coordinates of the sites that disclose them; empty when none does, so
+    /// `distance` goes through its missing-data policy.
     site_coordinates: Vec<(f64, f64)>,
     qc_assays: u32,
     shipping_hours: Option<u32>,
     regions_served: u32,
+    /// Largest allogeneic bioreactor volume; `None` without allogeneic experience or when
+    /// the volume is not disclosed (never 0 L in its place).
     bioreactor_volume_l: Option<f64>,
     tech_transfer_months: Option<f64>,
     tech_transfer_cost_usd: Option<f64>,
@@ -167,12 +176,18 @@ impl CdmoFeatures {
                 .map(|c| grade_rank(c.grade))
                 .max()
                 .unwrap_or(0),
-            closed_processing: profile.sites.iter().any(|s| s.closed_processing),
+            closed_processing: if profile.sites.iter().any(|s| s.closed_processing == Some(true)) {
+                Some(true)
+            } else if profile.sites.iter().all(|s| s.closed_processing == Some(false)) {
+                Some(false)
+            } else {
+                None
+            },
             min_cryo_temp_c: profile.cryo.min_storage_temp_c,
             site_coordinates: profile
                 .sites
                 .iter()
-                .map(|s| (s.latitude, s.longitude))
+                .filter_map(|s| s.latitude.zip(s.longitude))
                 .collect(),
             qc_assays: profile
                 .qc
@@ -185,7 +200,7 @@ impl CdmoFeatures {
                 .donor_sources
                 .allogeneic
                 .as_ref()
-                .map(|a| a.max_bioreactor_volume_l),
+                .and_then(|a| a.max_bioreactor_volume_l),
             tech_transfer_months: tt
                 .duration_months_max
                 .or(tt.duration_months_min)
@@ -621,17 +636,20 @@ impl Failure {
                 format!(
                     "{}{}",
                     grade_name(f.best_grade),
-                    if f.closed_processing {
-                        ", closed processing"
-                    } else {
-                        ", open processing"
+                    match f.closed_processing {
+                        Some(true) => ", closed processing",
+                        Some(false) => ", open processing",
+                        None => ", closed processing not disclosed",
                     }
                 ),
             ),
             Self::ClosedProcessing => (
                 "closed_processing_required",
                 "closed-system processing".into(),
-                "open processing only".into(),
+                match f.closed_processing {
+                    Some(_) => "open processing only".into(),
+                    None => NOT_DISCLOSED.into(),
+                },
             ),
             Self::Cryo => (
                 "max_cryo_temp_c",
@@ -640,7 +658,7 @@ impl Failure {
                     c.max_cryo_temp_c.unwrap_or_default()
                 ),
                 f.min_cryo_temp_c
-                    .map_or("no cryogenic storage declared".into(), |t| format!("{t} C")),
+                    .map_or(NOT_DISCLOSED.into(), |t| format!("{t} C")),
             ),
             Self::CountryAllowed => (
                 "countries_allowed",
@@ -673,7 +691,7 @@ impl Failure {
                     c.max_shipping_lead_time_hours.unwrap_or_default()
                 ),
                 f.shipping_hours
-                    .map_or("not declared".into(), |h| format!("{h} h")),
+                    .map_or(NOT_DISCLOSED.into(), |h| format!("{h} h")),
             ),
             Self::Regions => {
                 let required = mask_of(Region::ALL, &c.regions_served);
@@ -692,10 +710,15 @@ impl Failure {
                     "a bioreactor of at least {} L",
                     c.min_bioreactor_volume_l.unwrap_or_default()
                 ),
-                f.bioreactor_volume_l
-                    .map_or("no allogeneic scale-up declared".into(), |v| {
-                        format!("{v} L")
-                    }),
+                match f.bioreactor_volume_l {
+                    Some(v) => format!("{v} L"),
+                    None if f.donor_sources & bit(DonorSource::ALL, &DonorSource::Allogeneic)
+                        != 0 =>
+                    {
+                        NOT_DISCLOSED.into()
+                    }
+                    None => "no allogeneic scale-up declared".into(),
+                },
             ),
             Self::Capacity => {
                 let need = req.set.capacity.as_ref();
@@ -724,7 +747,10 @@ impl Failure {
                     "a value for {} (missing-data policy: exclude)",
                     req.criteria[i].criterion.as_str()
                 ),
-                "missing".into(),
+                match req.criteria[i].criterion {
+                    Criterion::EarliestStart => "no free slot in the window".into(),
+                    _ => NOT_DISCLOSED.into(),
+                },
             ),
         };
         FailedConstraint {
@@ -789,11 +815,11 @@ fn check_constraints(
     }
     if let Some(g) = c.min_cleanroom_grade
         && f.best_grade < grade_rank(g)
-        && !(c.closed_processing_accepted && f.closed_processing)
+        && !(c.closed_processing_accepted && f.closed_processing == Some(true))
     {
         out.push(Failure::Cleanroom);
     }
-    if c.closed_processing_required && !f.closed_processing {
+    if c.closed_processing_required && f.closed_processing != Some(true) {
         out.push(Failure::ClosedProcessing);
     }
     if let Some(t) = c.max_cryo_temp_c

@@ -796,7 +796,9 @@ pub struct CdmoProfile {
     /// (`organization.website`, `organization.description`, soft factors) and fields
     /// whose absence has its own meaning (an absent donor source is no experience, an
     /// absent licence `expires_on` no expiry, an absent platform `name` a listed platform).
+    // Always sent by the server; default only so an SDK reading an older server decodes.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub undisclosed: Vec<String>,
     /// The document at the current revision.
     pub profile: CapabilityProfile,

@@ -739,6 +739,13 @@ mod tests {
             &["Klinikum Auenfeld GMP-Zentrum"],
             &[],
         );
+        // The demo CDMO keeps its commercial batch count confidential (the profile
+        // example in the API reference shows it in `undisclosed`).
+        assert_answers(
+            &undisclosing("phases[5].gmp_batches"),
+            &["Tessaric Biomanufacturing"],
+            &[],
+        );
         assert_answers(
             &undisclosing("sites[0].isolators"),
             &["Clinica Sant'Elmo Laboratorio GMP"],

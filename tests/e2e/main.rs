@@ -22,5 +22,5 @@ mod schema;
 mod sdk_client;
 mod search;
 mod storage;
-mod undisclosed;
 mod system;
+mod undisclosed;

@@ -306,7 +306,10 @@ async fn matching_treats_undisclosed_facts_by_policy_and_constraint() {
     // A hard constraint on an undisclosed fact fails and says so.
     let mut constrained = scale_up(MissingDataPolicy::Zero);
     constrained.requirements.constraints.min_bioreactor_volume_l = Some(200.0);
-    constrained.requirements.constraints.closed_processing_required = true;
+    constrained
+        .requirements
+        .constraints
+        .closed_processing_required = true;
     let result = sponsor.create_match(&constrained).await.unwrap();
     let e = result
         .excluded
@@ -337,11 +340,10 @@ async fn search_filters_never_match_an_undisclosed_fact() {
         cryo_max_temp_c: cryo,
         ..Default::default()
     };
-    let ids = |page: Page<CdmoSummary>| -> Vec<String> {
-        page.items.into_iter().map(|s| s.id).collect()
-    };
+    let ids =
+        |page: Page<CdmoSummary>| -> Vec<String> { page.items.into_iter().map(|s| s.id).collect() };
     let listed = ids(org.admin.search_cdmos(&search(None, None)).await.unwrap());
-    assert_eq!(listed, [reticent.clone()], "unfiltered, it is listed");
+    assert_eq!(listed, [reticent], "unfiltered, it is listed");
     for (closed, cryo) in [(Some(true), None), (Some(false), None), (None, Some(-150))] {
         let found = ids(org.admin.search_cdmos(&search(closed, cryo)).await.unwrap());
         assert!(found.is_empty(), "{closed:?} {cryo:?}: {found:?}");
@@ -409,7 +411,10 @@ async fn reports_print_not_disclosed_for_a_missing_value() {
     );
     let open = row_of("Rotterdam Open Cell Works");
     assert_eq!(&open[open.len() - 2], "500");
-    assert!(open[open.len() - 1].parse::<f64>().unwrap() > 100.0, "Lyon to Leiden");
+    assert!(
+        open[open.len() - 1].parse::<f64>().unwrap() > 100.0,
+        "Lyon to Leiden"
+    );
 
     let xlsx = sponsor
         .get_shortlist_report(&saved.id, &report("xlsx"))
@@ -423,8 +428,7 @@ async fn reports_print_not_disclosed_for_a_missing_value() {
     );
     let row = (1..=2)
         .find(|r| {
-            values.get_value((*r, 0))
-                == Some(&Data::String("Leiden Reticent Cell Facility".into()))
+            values.get_value((*r, 0)) == Some(&Data::String("Leiden Reticent Cell Facility".into()))
         })
         .unwrap();
     assert_eq!(
@@ -444,8 +448,5 @@ async fn reports_print_not_disclosed_for_a_missing_value() {
         .lines()
         .find(|l| l.contains("Leiden Reticent") && l.contains("scale_up"))
         .unwrap_or_else(|| panic!("no values line for the reticent CDMO in:\n{text}"));
-    assert!(
-        line.contains("scale_up not disclosed"),
-        "{line:?}"
-    );
+    assert!(line.contains("scale_up not disclosed"), "{line:?}");
 }

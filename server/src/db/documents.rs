@@ -406,9 +406,15 @@ mod tests {
                         || f.starts_with("quality.")
                 })
                 .collect();
-            assert!(missing.is_empty(), "{file}: {missing:?} read as undisclosed");
+            assert!(
+                missing.is_empty(),
+                "{file}: {missing:?} read as undisclosed"
+            );
             let site = &profile.sites[0];
-            assert!(site.latitude.is_some() && site.isolators.is_some(), "{file}");
+            assert!(
+                site.latitude.is_some() && site.isolators.is_some(),
+                "{file}"
+            );
             let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
             let body = stored.get("document").unwrap_or(&stored);
             let rewritten: serde_json::Value =

@@ -766,16 +766,13 @@ mod tests {
     fn scenario_1_allogeneic_industrial_partner() {
         let cdmos = demo_cdmos();
         let fits = |p: &CapabilityProfile| {
-            p.donor_sources
-                .allogeneic
-                .as_ref()
-                .is_some_and(|a| {
-                    a.max_bioreactor_volume_l.is_some_and(|v| v >= 200.0)
-                        && a.doses_per_batch.is_some_and(|d| d >= 100)
-                })
-                && p.platforms
-                    .iter()
-                    .any(|x| x.platform == Platform::StirredTankBioreactor)
+            p.donor_sources.allogeneic.as_ref().is_some_and(|a| {
+                a.max_bioreactor_volume_l.is_some_and(|v| v >= 200.0)
+                    && a.doses_per_batch.is_some_and(|d| d >= 100)
+            }) && p
+                .platforms
+                .iter()
+                .any(|x| x.platform == Platform::StirredTankBioreactor)
                 && has_phase(p, Phase::Phase3)
                 && has_phase(p, Phase::Commercial)
                 && p.cryo.min_storage_temp_c.is_some_and(|t| t <= -150)

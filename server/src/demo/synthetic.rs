@@ -966,9 +966,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
         phases,
         platforms,
         automation: Automation {
-            automated_wash_concentration: Some(
-                poc || rng.chance(if commercial { 85 } else { 35 }),
-            ),
+            automated_wash_concentration: Some(poc || rng.chance(if commercial { 85 } else { 35 })),
             automated_formulation: Some(poc || rng.chance(if commercial { 70 } else { 25 })),
             fill: Some(if automated {
                 FillAutomation::Automated
@@ -1271,7 +1269,10 @@ pub(crate) mod tests {
             .flat_map(|p| &p.sites)
             .filter(|s| s.latitude.is_none())
             .count();
-        assert!(coordinates > 0, "some sites keep their coordinates to themselves");
+        assert!(
+            coordinates > 0,
+            "some sites keep their coordinates to themselves"
+        );
         assert!(
             profiles
                 .iter()

@@ -131,7 +131,13 @@ impl ValidProfile {
             }
             for (j, suite) in site.cleanrooms.iter().enumerate() {
                 if let Some(count) = suite.count {
-                    check_range(&mut v, &at(&format!("cleanrooms[{j}].count")), count, 1, 500);
+                    check_range(
+                        &mut v,
+                        &at(&format!("cleanrooms[{j}].count")),
+                        count,
+                        1,
+                        500,
+                    );
                 }
                 if let Some(area) = suite.area_m2 {
                     check_finite_range(
@@ -490,7 +496,10 @@ pub fn undisclosed(profile: &CapabilityProfile) -> Vec<String> {
         ),
         ("quality.qms", q.qms.is_some()),
         ("quality.gmp_warehouse", q.gmp_warehouse.is_some()),
-        ("quality.validation_programme", q.validation_programme.is_some()),
+        (
+            "quality.validation_programme",
+            q.validation_programme.is_some(),
+        ),
         (
             "quality.calibration_programme",
             q.calibration_programme.is_some(),
@@ -536,7 +545,10 @@ pub fn undisclosed(profile: &CapabilityProfile) -> Vec<String> {
         ),
         ("tech_transfer.cost_usd_min", tt.cost_usd_min.is_some()),
         ("tech_transfer.cost_usd_max", tt.cost_usd_max.is_some()),
-        ("tech_transfer.engineering_runs", tt.engineering_runs.is_some()),
+        (
+            "tech_transfer.engineering_runs",
+            tt.engineering_runs.is_some(),
+        ),
         (
             "tech_transfer.comparability_support",
             tt.comparability_support.is_some(),
@@ -1121,7 +1133,11 @@ pub mod tests {
             doses_per_batch: Some(0),
         });
         p.automation.controlled_rate_freezers = Some(0);
-        assert_eq!(undisclosed(&p), Vec::<String>::new(), "0 and false are disclosed");
+        assert_eq!(
+            undisclosed(&p),
+            Vec::<String>::new(),
+            "0 and false are disclosed"
+        );
         // Without allogeneic experience there is no bioreactor volume to disclose.
         p.donor_sources.allogeneic = None;
         assert_eq!(undisclosed(&p), Vec::<String>::new());
@@ -1165,10 +1181,16 @@ pub mod tests {
     fn coordinates_come_in_pairs() {
         let mut p = sample();
         p.sites[0].longitude = None;
-        assert_eq!(fields(ValidProfile::parse(p, today())), ["sites[0].longitude"]);
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            ["sites[0].longitude"]
+        );
         let mut p = sample();
         p.sites[0].latitude = None;
-        assert_eq!(fields(ValidProfile::parse(p, today())), ["sites[0].latitude"]);
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            ["sites[0].latitude"]
+        );
     }
 
     #[test]

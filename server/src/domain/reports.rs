@@ -207,7 +207,11 @@ pub fn raw_value_text(criterion: Criterion, raw: Option<f64>) -> String {
         Some(value) => {
             let text = format!("{value:.4}");
             let text = text.trim_end_matches('0').trim_end_matches('.');
-            if text == "-0" { "0".into() } else { text.to_owned() }
+            if text == "-0" {
+                "0".into()
+            } else {
+                text.to_owned()
+            }
         }
         None if criterion == Criterion::EarliestStart => "no free slot".into(),
         None => crate::domain::matching::NOT_DISCLOSED.into(),
@@ -246,7 +250,10 @@ mod tests {
     fn a_missing_raw_value_reads_not_disclosed() {
         assert_eq!(raw_value_text(Criterion::ScaleUp, None), "not disclosed");
         assert_eq!(raw_value_text(Criterion::Distance, None), "not disclosed");
-        assert_eq!(raw_value_text(Criterion::EarliestStart, None), "no free slot");
+        assert_eq!(
+            raw_value_text(Criterion::EarliestStart, None),
+            "no free slot"
+        );
         assert_eq!(raw_value_text(Criterion::ScaleUp, Some(1200.0)), "1200");
         assert_eq!(raw_value_text(Criterion::SuccessRate, Some(96.5)), "96.5");
         assert_eq!(raw_value_text(Criterion::ScaleUp, Some(0.0)), "0");

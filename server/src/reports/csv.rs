@@ -30,7 +30,11 @@ pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         "verified".into(),
         "profile_revision".into(),
     ]);
-    header.extend(data.criteria.iter().map(|c| format!("value_{}", c.as_str())));
+    header.extend(
+        data.criteria
+            .iter()
+            .map(|c| format!("value_{}", c.as_str())),
+    );
     out.write_record(&header)?;
     for row in &data.ranked {
         let mut record = vec![

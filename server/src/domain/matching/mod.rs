@@ -176,9 +176,17 @@ impl CdmoFeatures {
                 .map(|c| grade_rank(c.grade))
                 .max()
                 .unwrap_or(0),
-            closed_processing: if profile.sites.iter().any(|s| s.closed_processing == Some(true)) {
+            closed_processing: if profile
+                .sites
+                .iter()
+                .any(|s| s.closed_processing == Some(true))
+            {
                 Some(true)
-            } else if profile.sites.iter().all(|s| s.closed_processing == Some(false)) {
+            } else if profile
+                .sites
+                .iter()
+                .all(|s| s.closed_processing == Some(false))
+            {
                 Some(false)
             } else {
                 None

@@ -581,7 +581,11 @@ fn undisclosed_facts_are_none_features_never_zero() {
     });
     let f = features_of("x", &p, true);
     assert_eq!(f.bioreactor_volume_l, Some(0.0));
-    assert_eq!(f.site_coordinates, [(52.0, 4.5)], "only disclosed coordinates");
+    assert_eq!(
+        f.site_coordinates,
+        [(52.0, 4.5)],
+        "only disclosed coordinates"
+    );
     assert_eq!(f.closed_processing, Some(true));
     p.sites[1].closed_processing = Some(false);
     assert_eq!(features_of("x", &p, true).closed_processing, None);
@@ -623,7 +627,13 @@ fn undisclosed_scale_up_and_distance_go_through_the_missing_data_policy() {
     let failed: Vec<(&str, &str, &str)> = excluded.excluded[0]
         .failed
         .iter()
-        .map(|c| (c.constraint.as_str(), c.required.as_str(), c.actual.as_str()))
+        .map(|c| {
+            (
+                c.constraint.as_str(),
+                c.required.as_str(),
+                c.actual.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         failed,
@@ -653,7 +663,10 @@ fn undisclosed_scale_up_and_distance_go_through_the_missing_data_policy() {
 
     let penalised = match_undisclosed(MissingDataPolicy::Penalise);
     let c = &penalised.candidates[0];
-    assert!((c.penalty_factor - 0.64).abs() < 1e-12, "two penalties of 20%");
+    assert!(
+        (c.penalty_factor - 0.64).abs() < 1e-12,
+        "two penalties of 20%"
+    );
     assert!((c.total - 8.0).abs() < 1e-9, "{}", c.total);
     assert_eq!(c.criteria[0].missing, Some(MissingDataPolicy::Penalise));
 }

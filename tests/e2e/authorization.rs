@@ -342,6 +342,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                 scale: None,
                 missing: None,
                 origin: None,
+                platforms: Vec::new(),
             }],
             ..Default::default()
         },
@@ -391,6 +392,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         requirements: program.requirements.clone(),
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
     check(
         "create_match",

@@ -882,6 +882,7 @@ async fn matching_sees_live_capacity() {
                 scale: None,
                 missing: None,
                 origin: None,
+                platforms: Vec::new(),
             }],
             missing_data_penalty_percent: None,
             capacity: Some(CapacityNeed {
@@ -891,9 +892,11 @@ async fn matching_sees_live_capacity() {
                 window_end: day(2027, 5, 31),
                 required: true,
             }),
+            near_miss_tolerances: Vec::new(),
         },
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
     let result = sponsor.admin.create_match(&request).await.unwrap();
     assert_eq!(

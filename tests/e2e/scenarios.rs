@@ -44,6 +44,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         scale: None,
         missing: None,
         origin: None,
+        platforms: Vec::new(),
     }
 }
 
@@ -56,11 +57,20 @@ async fn run(sponsor: &Client, program: &ProgramRequest) -> (Program, MatchResul
     let created = sponsor.create_program(program).await.unwrap();
     assert_eq!(&created.program, program);
     let result = sponsor
-        .match_program(&created.id, &ProgramMatchRequest { limit: Some(LIMIT) })
+        .match_program(
+            &created.id,
+            &ProgramMatchRequest {
+                limit: Some(LIMIT),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     (created, result)
 }
+
+/// The documented near-miss rule: at most this many failed constraints, all thresholds.
+const NEAR_MISS_MAX_FAILURES: usize = 2;
 
 /// The guarantees every match result keeps, whatever the scenario.
 fn assert_generic(result: &MatchResult, demo_cdmos: usize) {
@@ -94,8 +104,13 @@ fn assert_generic(result: &MatchResult, demo_cdmos: usize) {
     }
     for e in &result.excluded {
         assert!(!e.failed.is_empty(), "{} is excluded for nothing", e.name);
-        assert_eq!(e.near_miss, e.failed.len() == 1, "{}", e.name);
+        let negotiable = e.failed.len() <= NEAR_MISS_MAX_FAILURES
+            && e.failed
+                .iter()
+                .all(|f| f.class == ConstraintClass::Threshold && f.gap.is_some());
+        assert_eq!(e.near_miss, negotiable, "{}: {:?}", e.name, e.failed);
         for f in &e.failed {
+            assert_eq!(f.class, f.code.class(), "{}: {f:?}", e.name);
             assert!(
                 !f.constraint.is_empty() && !f.required.is_empty() && !f.actual.is_empty(),
                 "{}: {f:?}",
@@ -117,8 +132,9 @@ fn exclusion<'a>(result: &'a MatchResult, name: &str) -> &'a Exclusion {
         .unwrap_or_else(|| panic!("{name} is not excluded; candidates: {:?}", names(result)))
 }
 
-/// `name` is excluded as a near miss whose one failure is `constraint`.
-fn assert_near_miss(result: &MatchResult, name: &str, constraint: &str) {
+/// `name` is excluded for `constraint` alone; a near miss exactly when `near` (a
+/// threshold it misses by a known gap, not a categorical mismatch).
+fn assert_fails_only(result: &MatchResult, name: &str, constraint: &str, near: bool) {
     let e = exclusion(result, name);
     let failed: Vec<&str> = e.failed.iter().map(|f| f.constraint.as_str()).collect();
     assert_eq!(
@@ -127,7 +143,7 @@ fn assert_near_miss(result: &MatchResult, name: &str, constraint: &str) {
         "{name} should fail only {constraint}: {:?}",
         e.failed
     );
-    assert!(e.near_miss, "{name}");
+    assert_eq!(e.near_miss, near, "{name}: {:?}", e.failed);
 }
 
 /// Prints the outcome (shown with `--nocapture`, and on failure).
@@ -140,11 +156,39 @@ fn report(scenario: &str, result: &MatchResult) {
         eprintln!("  #{} {} {:.2}", c.rank, c.name, c.total);
     }
     for e in result.excluded.iter().filter(|e| e.near_miss) {
-        let f = &e.failed[0];
-        eprintln!(
-            "  near miss: {} fails {} (required {}; actual {})",
-            e.name, f.constraint, f.required, f.actual
-        );
+        for f in &e.failed {
+            eprintln!(
+                "  near miss: {} fails {} (required {}; actual {}; gap {:?})",
+                e.name, f.constraint, f.required, f.actual, f.gap
+            );
+        }
+    }
+}
+
+/// The raw value of `criterion` for the candidate `name` (0 when missing).
+fn raw(result: &MatchResult, name: &str, criterion: Criterion) -> f64 {
+    let candidate = result
+        .candidates
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} is not a candidate: {:?}", names(result)));
+    candidate
+        .criteria
+        .iter()
+        .find(|s| s.criterion == criterion)
+        .unwrap_or_else(|| panic!("{name}: no {criterion:?}"))
+        .raw
+        .unwrap_or(0.0)
+}
+
+/// The demo programmes' half-year window (the demo capacity is published around it).
+fn window(slot_kind: SlotKind, slots: u32, end: (i32, u32, u32)) -> CapacityNeed {
+    CapacityNeed {
+        slot_kind,
+        slots,
+        window_start: chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
+        window_end: chrono::NaiveDate::from_ymd_opt(end.0, end.1, end.2).unwrap(),
+        required: false,
     }
 }
 
@@ -193,16 +237,21 @@ fn allogeneic_industrial_partner() -> ProgramRequest {
                 max_shipping_lead_time_hours: Some(24),
                 ..Default::default()
             },
+            // Slots for the pivotal batches weigh as much as scale-up: capacity ranks
+            // first for innovators.
             criteria: vec![
-                criterion(Criterion::TrackRecordDepth, 0.3),
-                criterion(Criterion::ScaleUp, 0.2),
+                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::ScaleUp, 0.15),
+                criterion(Criterion::CapacityFit, 0.15),
                 criterion(Criterion::SuccessRate, 0.15),
-                criterion(Criterion::InspectionHistory, 0.15),
+                criterion(Criterion::InspectionHistory, 0.1),
                 criterion(Criterion::QcCoverage, 0.1),
                 criterion(Criterion::TechTransferTime, 0.1),
             ],
             missing_data_penalty_percent: None,
-            capacity: None,
+            // Six pivotal batches during 2027; a CDMO without them still qualifies.
+            capacity: Some(window(SlotKind::ClinicalGmpBatch, 6, (2027, 12, 31))),
+            near_miss_tolerances: Vec::new(),
         },
     }
 }
@@ -215,7 +264,12 @@ async fn scenario_1_allogeneic_car_t_finds_the_industrial_partners() {
     assert_generic(&result, demo_cdmos);
 
     // The Phase-2-only allogeneic scale-up CDMO fails only the track record.
-    assert_near_miss(&result, "Quillon Cell Manufacturing", "phase_track_record");
+    assert_fails_only(
+        &result,
+        "Quillon Cell Manufacturing",
+        "phase_track_record",
+        true,
+    );
     // The two allogeneic industrial anchors take the first two places; an autologous
     // CDMO with a 50 L allogeneic side-line fails the scale-up requirement.
     assert_eq!(
@@ -224,6 +278,11 @@ async fn scenario_1_allogeneic_car_t_finds_the_industrial_partners() {
         "ranking: {:?}",
         names(&result)
     );
+    // Tessaric publishes allogeneic slots in Philadelphia from March 2027; Aldermoor's
+    // Stevenage train is fully booked (by the sponsor's own earlier programme).
+    assert_eq!(raw(&result, TESSARIC, Criterion::CapacityFit), 1.0);
+    assert_eq!(raw(&result, ALDERMOOR, Criterion::CapacityFit), 0.0);
+    assert_eq!(names(&result)[0], TESSARIC, "ranking: {:?}", names(&result));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -275,12 +334,15 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
                     ..criterion(Criterion::InspectionHistory, 0.3)
                 },
                 criterion(Criterion::TrackRecordDepth, 0.2),
-                criterion(Criterion::TechTransferCost, 0.2),
+                criterion(Criterion::TechTransferCost, 0.15),
                 criterion(Criterion::QcCoverage, 0.15),
-                criterion(Criterion::Turnaround, 0.15),
+                criterion(Criterion::Turnaround, 0.1),
+                // A US IND sponsor files the evidence, so verified facts count.
+                criterion(Criterion::EvidenceConfidence, 0.1),
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -293,16 +355,27 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
         "ranking: {:?}",
         names(&result)
     );
+    // Its ANSM authorisation and the FDA inspection of its Paris facility are verified.
+    assert!(
+        raw(
+            &result,
+            "Plateforme Hélianthe de Thérapie Cellulaire",
+            Criterion::EvidenceConfidence
+        ) > 0.0
+    );
     assert!(
         result
             .candidates
             .iter()
             .all(|c| c.countries.contains(&"FR".to_owned()))
     );
-    assert_near_miss(
+    // A Belgian site cannot move to France: excluded for the country alone, but a
+    // categorical mismatch, not a near miss.
+    assert_fails_only(
         &result,
         "Meerdaal University Cell Therapy Facility",
         "countries_allowed",
+        false,
     );
     let belgian = &exclusion(&result, "Meerdaal University Cell Therapy Facility").failed[0];
     assert!(belgian.actual.contains("BE"), "{belgian:?}");
@@ -358,16 +431,19 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
                 verified_only: true,
                 ..Default::default()
             },
+            // 2. "Validated facility": facts the platform verified weigh too.
             criteria: vec![
-                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::TrackRecordDepth, 0.2),
                 criterion(Criterion::InspectionHistory, 0.2),
-                criterion(Criterion::SuccessRate, 0.2),
+                criterion(Criterion::SuccessRate, 0.15),
+                criterion(Criterion::EvidenceConfidence, 0.15),
                 criterion(Criterion::QcCoverage, 0.1),
                 criterion(Criterion::Turnaround, 0.1),
-                criterion(Criterion::TechTransferTime, 0.15),
+                criterion(Criterion::TechTransferTime, 0.1),
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -380,10 +456,18 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
         "ranking: {:?}",
         names(&result)
     );
-    assert_near_miss(&result, "Bellcourt Advanced Therapies", "licences");
+    // Both complete CDMOs back at least half their profile sections with verified evidence.
+    for anchor in [CORVANE, TESSARIC] {
+        assert!(
+            raw(&result, anchor, Criterion::EvidenceConfidence) >= 0.5,
+            "{anchor}"
+        );
+    }
+    // A missing licence is not a gap a negotiation closes: categorical, not near.
+    assert_fails_only(&result, "Bellcourt Advanced Therapies", "licences", false);
     let bellcourt = &exclusion(&result, "Bellcourt Advanced Therapies").failed[0];
     assert!(bellcourt.required.contains("fda"), "{bellcourt:?}");
-    assert_near_miss(&result, "Sequoyah Cell Manufacturing", "licences");
+    assert_fails_only(&result, "Sequoyah Cell Manufacturing", "licences", false);
     let sequoyah = &exclusion(&result, "Sequoyah Cell Manufacturing").failed[0];
     assert!(
         sequoyah.required.contains("eu_member_state"),
@@ -425,14 +509,17 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
                 ..Default::default()
             },
             criteria: vec![
-                criterion(Criterion::TechTransferCost, 0.25),
-                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::TechTransferCost, 0.2),
+                criterion(Criterion::TrackRecordDepth, 0.2),
                 criterion(Criterion::InspectionHistory, 0.2),
                 criterion(Criterion::SuccessRate, 0.15),
-                criterion(Criterion::TechTransferTime, 0.15),
+                criterion(Criterion::TechTransferTime, 0.1),
+                criterion(Criterion::CapacityFit, 0.15),
             ],
             missing_data_penalty_percent: None,
-            capacity: None,
+            // Three patients to treat in 2027.
+            capacity: Some(window(SlotKind::ClinicalGmpBatch, 3, (2027, 12, 31))),
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -447,6 +534,24 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
         ],
         "ranking: {:?}",
         names(&result)
+    );
+    // Milan publishes HSC slots for 2027 (the sponsor already booked three of them);
+    // the London facility publishes none.
+    assert_eq!(
+        raw(
+            &result,
+            "Istituto Valdora per la Terapia Genica",
+            Criterion::CapacityFit
+        ),
+        1.0
+    );
+    assert_eq!(
+        raw(
+            &result,
+            "Thornfield Institute Gene Therapy Facility",
+            Criterion::CapacityFit
+        ),
+        0.0
     );
     // The gamma-retroviral centre: wrong vector system, and no RCV assay in house.
     let uppvik = exclusion(&result, "Uppvik University Cell Therapy Centre");
@@ -509,6 +614,7 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;

@@ -231,6 +231,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
         ],
         missing_data_penalty_percent: Some(20.0),
         capacity: None,
+        near_miss_tolerances: vec![],
     });
     request.limit = Some(10);
     request
@@ -328,6 +329,9 @@ async fn matching_treats_undisclosed_facts_by_policy_and_constraint() {
             ("min_bioreactor_volume_l", "not disclosed"),
         ]
     );
+    for failed in &e.failed {
+        assert!(failed.actual_value.not_disclosed, "{failed:?}");
+    }
     assert_eq!(result.candidates[0].profile_id, disclosing);
 }
 

@@ -29,6 +29,7 @@ async fn main() {
         scale: None,
         missing: None,
         origin: None,
+        platforms: Vec::new(),
     };
     let program = sponsor
         .create_program(&ProgramRequest {
@@ -60,6 +61,7 @@ async fn main() {
                 ],
                 missing_data_penalty_percent: None,
                 capacity: None,
+                near_miss_tolerances: Vec::new(),
             },
         })
         .await

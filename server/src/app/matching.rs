@@ -8,18 +8,20 @@ use cdmx_sdk::types::{
     ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
-use super::pagination::list_by_id;
+use super::pagination::{self, list_by_id};
 use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
-use crate::db::{capacity, documents, new_id, now};
+use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
 use crate::domain::matching::{
-    Availability, DEFAULT_LIMIT, MAX_LIMIT, SlotsAvailable, ValidRequirements, run_match,
+    Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
+    run_match_after,
 };
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;
+use chrono::NaiveDateTime;
 
 const SHORTLIST_NAME_MAX_CHARS: usize = 200;
 
@@ -34,6 +36,23 @@ fn limit(limit: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
+/// The excluded list's cursor kind.
+const EXCLUDED_CURSOR: &str = "excluded";
+
+/// Reads an `excluded_cursor` this API returned.
+fn excluded_after(cursor: Option<&str>) -> Result<Option<ExclusionKey>, ApiError> {
+    let bad = || ApiError::bad_request_field("excluded_cursor", "is not a cursor a match returned");
+    cursor
+        .map(|c| {
+            pagination::decode_cursor(c)
+                .as_deref()
+                .and_then(|text| text.strip_prefix(EXCLUDED_CURSOR)?.strip_prefix(':'))
+                .and_then(ExclusionKey::parse)
+                .ok_or_else(bad)
+        })
+        .transpose()
+}
+
 /// Authorizes work on the caller's own programmes and shortlists.
 fn own_programs(principal: &Principal) -> Result<(), ApiError> {
     authorize(
@@ -44,42 +63,65 @@ fn own_programs(principal: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Live availability for the requirements' capacity need (none without one), read in
+/// the caller's connection: what the match API and the demo's saved shortlist rank with.
+pub fn availability_for(
+    conn: &mut DbConnection,
+    requirements: &ValidRequirements,
+    at: NaiveDateTime,
+) -> StoreResult<Availability> {
+    let Some(need) = &requirements.requirement_set().capacity else {
+        return Ok(Availability::default());
+    };
+    let constraints = &requirements.requirement_set().constraints;
+    let donor = constraints.donor_source.map(|d| d.as_str());
+    let modalities: Vec<&'static str> = constraints.modalities.iter().map(|m| m.as_str()).collect();
+    let per_profile = capacity::availability(
+        conn,
+        need.slot_kind.as_str(),
+        (need.window_start, need.window_end),
+        donor,
+        &modalities,
+        at,
+    )?;
+    Ok(Availability(
+        per_profile
+            .into_iter()
+            .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
+            .collect(),
+    ))
+}
+
 /// Runs a match on the current profiles, with live capacity when the requirements ask.
 async fn match_now(
     state: &AppState,
     requirements: &ValidRequirements,
     limit: usize,
+    excluded_after: Option<&ExclusionKey>,
 ) -> Result<MatchResult, ApiError> {
     let snapshot = state.profiles.current(&state.db).await?;
-    let availability = match &requirements.requirement_set().capacity {
-        None => Availability::default(),
-        Some(need) => {
-            let constraints = &requirements.requirement_set().constraints;
-            let kind = need.slot_kind.as_str();
-            let window = (need.window_start, need.window_end);
-            let donor = constraints.donor_source.map(|d| d.as_str());
-            let modalities: Vec<&'static str> =
-                constraints.modalities.iter().map(|m| m.as_str()).collect();
-            let at = now();
-            let per_profile = state
-                .db
-                .run(move |c| capacity::availability(c, kind, window, donor, &modalities, at))
-                .await?;
-            Availability(
-                per_profile
-                    .into_iter()
-                    .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
-                    .collect(),
-            )
-        }
+    let availability = if requirements.requirement_set().capacity.is_some() {
+        let requirements = requirements.clone();
+        let at = now();
+        state
+            .db
+            .run(move |c| availability_for(c, &requirements, at))
+            .await?
+    } else {
+        Availability::default()
     };
-    Ok(run_match(
+    let mut result = run_match_after(
         snapshot.features(),
         requirements,
         today(),
         &availability,
         limit,
-    ))
+        excluded_after,
+    );
+    result.excluded_next_cursor = result
+        .excluded_next_cursor
+        .map(|position| pagination::encode_cursor(EXCLUDED_CURSOR, &position));
+    Ok(result)
 }
 
 /// Creates a programme at version 1.
@@ -181,9 +223,10 @@ pub async fn match_program(
 ) -> Result<MatchResult, ApiError> {
     own_programs(principal)?;
     let limit = limit(request.limit)?;
+    let after = excluded_after(request.excluded_cursor.as_deref())?;
     let program = get_program(state, principal, id).await?;
     let valid = ValidProgram::parse(program.program)?;
-    match_now(state, &valid.requirements, limit).await
+    match_now(state, &valid.requirements, limit, after.as_ref()).await
 }
 
 /// Matches ad-hoc requirements against the current profiles.
@@ -194,9 +237,10 @@ pub async fn match_requirements(
 ) -> Result<MatchResult, ApiError> {
     authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
     let limit = limit(request.limit)?;
+    let after = excluded_after(request.excluded_cursor.as_deref())?;
     let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
         .map_err(|v| v.within("requirements"))?;
-    match_now(state, &requirements, limit).await
+    match_now(state, &requirements, limit, after.as_ref()).await
 }
 
 /// Saves a programme's current match as an immutable shortlist.
@@ -226,7 +270,7 @@ pub async fn create_shortlist(
             other => other,
         })?;
     let valid = ValidProgram::parse(program.program.clone())?;
-    let result = match_now(state, &valid.requirements, limit).await?;
+    let result = match_now(state, &valid.requirements, limit, None).await?;
     let at = now();
     let row = ShortlistRow {
         id: new_id(),

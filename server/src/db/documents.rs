@@ -37,8 +37,10 @@ use cdmx_sdk::types::{CapabilityProfile, MatchResult, ProgramRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The format `encode_*` writes.
-pub const CURRENT_FORMAT: u32 = 1;
+/// The format `encode_*` writes. One number for every kind: format 2 is the release that
+/// made exclusions machine-readable (match results changed; profiles and programmes
+/// read the same as in format 1).
+pub const CURRENT_FORMAT: u32 = 2;
 
 /// The kinds of stored document, as named in the envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,15 +165,15 @@ fn seal<T: Serialize>(kind: DocumentKind, document: &T) -> Result<String, Docume
     .map_err(|source| DocumentError::Encode { kind, source })
 }
 
-/// The format-1 body of `text`, decoded as `T`.
-fn format_1<T: DeserializeOwned>(
+/// The body of `text`, decoded as `T` (a JSON value to upgrade, or the current type).
+fn body<T: DeserializeOwned>(
     text: &str,
     opened: &Opened,
     kind: DocumentKind,
 ) -> Result<T, DocumentError> {
     let invalid = |source| DocumentError::Invalid {
         kind,
-        format: 1,
+        format: opened.format(),
         source,
     };
     match opened {
@@ -180,6 +182,76 @@ fn format_1<T: DeserializeOwned>(
             .map(|sealed| sealed.document)
             .map_err(invalid),
     }
+}
+
+impl Opened {
+    fn format(&self) -> u64 {
+        match self {
+            Self::Bare => 1,
+            Self::Enveloped { format } => *format,
+        }
+    }
+}
+
+/// Decodes an upgraded body as the current type.
+fn upgraded<T: DeserializeOwned>(
+    value: serde_json::Value,
+    kind: DocumentKind,
+    from: u64,
+) -> Result<T, DocumentError> {
+    serde_json::from_value(value).map_err(|source| DocumentError::Invalid {
+        kind,
+        format: from,
+        source,
+    })
+}
+
+/// Match results, format 1 to 2: each failed constraint gains its stable `code` (from
+/// the request field it names) and `class`, and empty typed values (format 1 kept only
+/// the words, which stay). `near_miss` keeps the meaning it had when the shortlist was
+/// saved: a record is not re-judged.
+fn match_result_1_to_2(mut value: serde_json::Value) -> serde_json::Value {
+    use cdmx_sdk::types::ConstraintCode as Code;
+    let failed = value
+        .get_mut("excluded")
+        .and_then(serde_json::Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            e.get_mut("failed")
+                .and_then(serde_json::Value::as_array_mut)
+        })
+        .flatten();
+    for constraint in failed {
+        let Some(object) = constraint.as_object_mut() else {
+            continue;
+        };
+        let code = match object.get("constraint").and_then(serde_json::Value::as_str) {
+            Some("donor_source") => Code::DonorSource,
+            Some("modalities") => Code::Modality,
+            Some("gene_modification") => Code::GeneModification,
+            Some("platforms") => Code::Platform,
+            Some("phase_track_record") => Code::PhaseTrackRecord,
+            Some("licences") => Code::Licence,
+            Some("min_cleanroom_grade") => Code::CleanroomGrade,
+            Some("closed_processing_required") => Code::ClosedProcessing,
+            Some("max_cryo_temp_c") => Code::CryoTemperature,
+            Some("countries_allowed") => Code::CountryAllowed,
+            Some("countries_excluded") => Code::CountryExcluded,
+            Some("qc_assays_in_house") => Code::QcAssays,
+            Some("max_shipping_lead_time_hours") => Code::ShippingTime,
+            Some("regions_served") => Code::RegionsServed,
+            Some("min_bioreactor_volume_l") => Code::BioreactorVolume,
+            Some("verified_only") => Code::VerifiedOrganization,
+            Some("capacity") => Code::Capacity,
+            _ => Code::CriterionValue,
+        };
+        object.insert("code".into(), code.as_str().into());
+        object.insert("class".into(), code.class().as_str().into());
+        object.insert("required_value".into(), serde_json::json!({}));
+        object.insert("actual_value".into(), serde_json::json!({}));
+    }
+    value
 }
 
 /// The format of `text` as `decode_*` sees it: 1 for a bare (pre-envelope) document.
@@ -199,9 +271,9 @@ pub fn encode_profile(profile: &CapabilityProfile) -> Result<String, DocumentErr
 pub fn decode_profile(text: &str) -> Result<CapabilityProfile, DocumentError> {
     let kind = DocumentKind::Profile;
     let opened = open(text, kind)?;
-    match opened {
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        1 | 2 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -224,9 +296,9 @@ pub fn encode_program(program: &ProgramRequest) -> Result<String, DocumentError>
 pub fn decode_program(text: &str) -> Result<ProgramRequest, DocumentError> {
     let kind = DocumentKind::Program;
     let opened = open(text, kind)?;
-    match opened {
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        1 | 2 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -239,9 +311,10 @@ pub fn encode_match_result(result: &MatchResult) -> Result<String, DocumentError
 pub fn decode_match_result(text: &str) -> Result<MatchResult, DocumentError> {
     let kind = DocumentKind::MatchResult;
     let opened = open(text, kind)?;
-    match opened {
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        1 => upgraded(match_result_1_to_2(body(text, &opened, kind)?), kind, 1),
+        2 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -423,6 +496,44 @@ mod tests {
         }
     }
 
+    /// Format 1 kept failed constraints as words only; read through the upgrade they gain
+    /// their stable code and class, and keep their words and the near-miss flag they had.
+    #[test]
+    fn format_1_match_results_gain_codes_and_keep_their_words() {
+        use cdmx_sdk::types::{ConstraintClass, ConstraintCode};
+        for folder in ["legacy", "format-1"] {
+            let text = fixture(&format!("{folder}/shortlist-result.json"));
+            let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let raw = raw.get("document").unwrap_or(&raw);
+            let result = decode_match_result(&text).unwrap();
+            let failed = &result.excluded[0].failed;
+            assert!(!failed.is_empty());
+            for (i, f) in failed.iter().enumerate() {
+                let before = &raw["excluded"][0]["failed"][i];
+                assert_eq!(f.constraint, before["constraint"].as_str().unwrap());
+                assert_eq!(f.required, before["required"].as_str().unwrap());
+                assert_eq!(f.actual, before["actual"].as_str().unwrap());
+                assert_ne!(f.code, ConstraintCode::Unknown, "{folder}: {f:?}");
+                assert_eq!(f.class, f.code.class());
+                assert_eq!(f.gap, None);
+            }
+            assert_eq!(
+                result.excluded[0].near_miss,
+                raw["excluded"][0]["near_miss"].as_bool().unwrap()
+            );
+            assert_eq!(
+                (failed[0].code, failed[0].class),
+                (ConstraintCode::DonorSource, ConstraintClass::Categorical),
+                "{folder}: the fixture's exclusion is an allogeneic-only CDMO"
+            );
+        }
+        // What the current release writes reads back unchanged.
+        let result = decode_match_result(&fixture("format-1/shortlist-result.json")).unwrap();
+        let text = encode_match_result(&result).unwrap();
+        assert_eq!(stored_format(&text, DocumentKind::MatchResult).unwrap(), 2);
+        assert_eq!(decode_match_result(&text).unwrap(), result);
+    }
+
     #[test]
     fn legacy_bare_documents_decode_to_their_facts() {
         let text = fixture("legacy/profile-revision-1.json");
@@ -494,7 +605,8 @@ mod tests {
             decode_program(&profile),
             Err(DocumentError::WrongKind { .. })
         ));
-        let future = profile.replacen("\"format\":1", "\"format\":7", 1);
+        let current = format!("\"format\":{CURRENT_FORMAT}");
+        let future = profile.replacen(&current, "\"format\":7", 1);
         let error = decode_profile(&future).unwrap_err();
         assert!(matches!(
             error,
@@ -502,7 +614,7 @@ mod tests {
         ));
         assert!(error.to_string().contains("format 7"), "{error}");
         assert!(matches!(
-            decode_profile(&profile.replacen("\"format\":1", "\"format\":\"1\"", 1)),
+            decode_profile(&profile.replacen(&current, "\"format\":\"2\"", 1)),
             Err(DocumentError::MalformedEnvelope { .. })
         ));
         assert!(matches!(

@@ -1115,6 +1115,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         scale: None,
         missing: Some(MissingDataPolicy::Penalise),
         origin: None,
+        platforms: Vec::new(),
     };
     let mut distance = weighted(Criterion::Distance, 1.0);
     distance.origin = Some(GeoPoint {
@@ -1145,6 +1146,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         ],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     }
 }
 

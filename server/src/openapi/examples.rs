@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::app::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
-use crate::domain::matching::{Availability, ValidRequirements, run_match};
+use crate::domain::matching::{Availability, SlotsAvailable, ValidRequirements, run_match};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,
     section_confidence, undisclosed,
@@ -164,6 +164,7 @@ fn match_request(demo: &Demo) -> MatchRequest {
         requirements: requirements(demo),
         target_phase: Some(Phase::Phase2),
         limit: Some(5),
+        excluded_cursor: None,
     }
 }
 
@@ -260,7 +261,10 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         ("replace_program", to_json(&edited_program(demo))),
         (
             "match_program",
-            to_json(&ProgramMatchRequest { limit: Some(10) }),
+            to_json(&ProgramMatchRequest {
+                limit: Some(10),
+                excluded_cursor: None,
+            }),
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
         ("create_reservation", to_json(&reservation(demo))),
@@ -331,12 +335,69 @@ fn search_page(demo: &Demo) -> Option<Page<CdmoSummary>> {
     })
 }
 
+/// Free slots per demo CDMO for the requirements' capacity need, counted as a fresh demo
+/// server counts them: published slots of matching blocks overlapping the window, less
+/// the demo hold and the confirmed bookings.
+fn demo_availability(data: &DemoData, requirements: &ValidRequirements) -> Availability {
+    let set = requirements.requirement_set();
+    let Some(need) = &set.capacity else {
+        return Availability::default();
+    };
+    let wanted = &set.constraints;
+    let mut per_profile: std::collections::HashMap<String, SlotsAvailable> =
+        std::collections::HashMap::new();
+    for b in data
+        .workspace
+        .capacity_blocks
+        .iter()
+        .chain(&data.capacity.blocks)
+    {
+        let k = &b.block;
+        let serves = k.slot_kind == need.slot_kind
+            && k.period_end >= need.window_start
+            && k.period_start <= need.window_end
+            && wanted
+                .donor_source
+                .is_none_or(|d| k.donor_sources.contains(&d))
+            && (wanted.modalities.is_empty()
+                || wanted.modalities.iter().any(|m| k.modalities.contains(m)));
+        if !serves {
+            continue;
+        }
+        let held = data
+            .workspace
+            .reservations
+            .iter()
+            .filter(|r| r.request.capacity_id == b.id)
+            .map(|r| r.request.slots);
+        let booked = data
+            .capacity
+            .bookings
+            .iter()
+            .filter(|x| x.capacity_id == b.id)
+            .map(|x| x.slots);
+        let free = k.slots.saturating_sub(held.chain(booked).sum());
+        let entry = per_profile
+            .entry(b.profile_id.clone())
+            .or_insert(SlotsAvailable {
+                free: 0,
+                earliest: None,
+            });
+        entry.free += free;
+        if free > 0 {
+            let start = k.period_start.max(need.window_start);
+            entry.earliest = Some(entry.earliest.map_or(start, |e| e.min(start)));
+        }
+    }
+    Availability(per_profile)
+}
+
 fn match_result(demo: &Demo, requirements: &ValidRequirements, limit: usize) -> MatchResult {
     run_match(
-        &demo_features(&demo.data.cdmos, example_day()),
+        &demo_features(demo.data, example_day()),
         requirements,
         example_day(),
-        &Availability::default(),
+        &demo_availability(demo.data, requirements),
         limit,
     )
 }
@@ -665,6 +726,37 @@ mod tests {
         assert!(!result.candidates.is_empty(), "{result:?}");
         let page = search_page(&demo).expect("the search is valid");
         assert!(!page.items.is_empty());
+    }
+
+    #[test]
+    fn the_match_examples_count_the_demo_capacity_as_a_fresh_demo_server() {
+        let data = data();
+        let demo = demo(&data);
+        let requirements = ValidProgram::parse(program(&demo)).unwrap().requirements;
+        let free = |profile: &str| {
+            demo_availability(&data, &requirements)
+                .0
+                .get(&format!("01943a6e-2c00-7000-8000-000000000{profile}"))
+                .map(|s| (s.free, s.earliest))
+        };
+        let day = |m, d| Some(date(2027, m, d));
+        // Tessaric: 24 + 12 slots, 2 of them held by the demo sponsor.
+        assert_eq!(free("100"), Some((34, day(1, 4))));
+        // Corvane: 10 slots from February, 7 booked.
+        assert_eq!(free("104"), Some((3, day(2, 1))));
+        // Bellcourt: fully booked.
+        assert_eq!(free("105"), Some((0, None)));
+        // Aurinberg publishes nothing.
+        assert_eq!(free("112"), None);
+        let result = match_result(&demo, &requirements, 10);
+        let fits: Vec<f64> = result
+            .candidates
+            .iter()
+            .flat_map(|c| &c.criteria)
+            .filter(|s| s.criterion == Criterion::CapacityFit)
+            .map(|s| s.normalised)
+            .collect();
+        assert!(fits.contains(&1.0) && fits.contains(&0.0), "{fits:?}");
     }
 
     #[test]

@@ -367,6 +367,7 @@ async fn a_newcomers_first_match_tells_candidates_apart_by_evidence_and_capacity
             requirements: program.program.requirements.clone(),
             target_phase: Some(program.program.target_phase),
             limit: None,
+            excluded_cursor: None,
         })
         .await
         .unwrap();

@@ -217,6 +217,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
                 scale: None,
                 missing: Some(policy),
                 origin: None,
+                platforms: vec![],
             },
             WeightedCriterion {
                 criterion: Criterion::Distance,
@@ -227,6 +228,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
                     latitude: 52.16,
                     longitude: 4.49,
                 }),
+                platforms: vec![],
             },
         ],
         missing_data_penalty_percent: Some(20.0),

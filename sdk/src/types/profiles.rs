@@ -800,6 +800,8 @@ pub struct CdmoProfile {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub undisclosed: Vec<String>,
+    /// Whether the profile is on the market (its CDMO may unlist it).
+    pub listing: super::ProfileListing,
     /// The document at the current revision.
     pub profile: CapabilityProfile,
 }

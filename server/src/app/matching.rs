@@ -110,10 +110,11 @@ async fn match_now(
     } else {
         Availability::default()
     };
+    let today = today();
     let mut result = run_match_after(
-        snapshot.features(),
+        snapshot.listed_features(today),
         requirements,
-        today(),
+        today,
         &availability,
         limit,
         excluded_after,

@@ -160,8 +160,14 @@ fn requirements(demo: &Demo) -> RequirementSet {
 }
 
 fn match_request(demo: &Demo) -> MatchRequest {
+    let mut requirements = requirements(demo);
+    // A CDMO one Phase 3 programme short is still worth a conversation.
+    requirements.near_miss_tolerances = vec![NearMissTolerance {
+        constraint: ConstraintCode::PhaseTrackRecord,
+        max_gap: 1.0,
+    }];
     MatchRequest {
-        requirements: requirements(demo),
+        requirements,
         target_phase: Some(Phase::Phase2),
         limit: Some(5),
         excluded_cursor: None,
@@ -268,6 +274,7 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
         ("create_reservation", to_json(&reservation(demo))),
+        ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
             "reschedule_reservation",
             to_json(&RescheduleRequest {
@@ -466,8 +473,66 @@ fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
         created_at: at(1, 1, 9),
         updated_at: at(1, 1, 9),
         confidence: section_confidence(&[], example_day()),
+        listing: ProfileListing::listed(),
         profile,
     })
+}
+
+/// The demo CDMO pauses intake (no relist day, so the example never goes stale).
+fn unlist_request() -> UnlistRequest {
+    UnlistRequest {
+        reason: UnlistReason::IntakePaused,
+        note: Some(
+            "Leiden suites are booked through Q3 while the second cleanroom is qualified; \
+             existing programmes continue."
+                .into(),
+        ),
+        relist_on: None,
+    }
+}
+
+/// The listing after [`unlist_request`].
+fn unlisted_view() -> ProfileListing {
+    let request = unlist_request();
+    ProfileListing {
+        status: ListingStatus::Unlisted,
+        reason: Some(request.reason),
+        note: request.note,
+        since: Some(at(2, 2, 10)),
+        relist_on: None,
+    }
+}
+
+/// The demo CDMO's listing history: a paused intake with a relist day, lifted early.
+fn listing_history(demo: &Demo) -> Page<ListingEvent> {
+    let actor = demo
+        .data
+        .login(DEMO_CDMO_EMAIL)
+        .map(|login| login.id.clone())
+        .unwrap_or_default();
+    Page {
+        items: vec![
+            ListingEvent {
+                id: "01943a6e-2c00-7000-8000-00000000f001".into(),
+                event: ListingEventKind::Unlisted,
+                reason: Some(UnlistReason::SiteClosed),
+                note: Some("Leiden closed for the cleanroom upgrade".into()),
+                relist_on: Some(date(2026, 3, 1)),
+                actor: actor.clone(),
+                at: at(1, 12, 8),
+            },
+            ListingEvent {
+                id: "01943a6e-2c00-7000-8000-00000000f002".into(),
+                event: ListingEventKind::Relisted,
+                reason: None,
+                note: None,
+                relist_on: None,
+                actor,
+                at: at(2, 1, 9),
+            },
+        ],
+        next_cursor: None,
+    }
 }
 
 /// Response examples by operation id and status.
@@ -557,6 +622,17 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
             to_json(&reservation_view(demo)),
         ),
         ("get_reservation", "200", to_json(&reservation_view(demo))),
+        ("unlist_cdmo_profile", "200", to_json(&unlisted_view())),
+        (
+            "relist_cdmo_profile",
+            "200",
+            to_json(&ProfileListing::listed()),
+        ),
+        (
+            "list_cdmo_listing_history",
+            "200",
+            to_json(&listing_history(demo)),
+        ),
     ]
 }
 
@@ -581,6 +657,9 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
                 "add_cdmo_evidence",
                 "list_cdmo_revisions",
                 "get_cdmo_revision",
+                "unlist_cdmo_profile",
+                "relist_cdmo_profile",
+                "list_cdmo_listing_history",
             ],
             &demo.cdmo.profile_id,
         ),

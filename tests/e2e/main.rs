@@ -24,3 +24,4 @@ mod sdk_client;
 mod search;
 mod storage;
 mod system;
+mod undisclosed;

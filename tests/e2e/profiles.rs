@@ -109,7 +109,7 @@ async fn invalid_profiles_are_422_naming_every_bad_field() {
     let org = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let mut profile = base_profile("Helix");
     profile.sites[0].country = "FRA".into();
-    profile.sites[0].latitude = 123.0;
+    profile.sites[0].latitude = Some(123.0);
     profile.performance.success_rate_percent = Some(140.0);
     profile.tech_transfer.cost_usd_min = Some(9_000_000);
     profile.modalities.clear();

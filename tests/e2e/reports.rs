@@ -116,7 +116,9 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
             "contribution_qc_coverage",
             "evidence_confidence",
             "verified",
-            "profile_revision"
+            "profile_revision",
+            "value_success_rate",
+            "value_qc_coverage"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -131,6 +133,9 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
             "contributions add up to the total"
         );
         assert_eq!(row[8].parse::<u32>().unwrap(), candidate.revision);
+        // The raw values behind the contributions, as the match reported them.
+        assert_eq!(row[9].parse::<f64>().ok(), candidate.criteria[0].raw);
+        assert_eq!(row[10].parse::<f64>().ok(), candidate.criteria[1].raw);
     }
     let names: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
     assert_eq!(names[0], "Zürich Zelltherapie Ärzte", "UTF-8 survives");
@@ -186,7 +191,7 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(file.bytes.clone())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["Ranking", "Breakdown", "Excluded", "Requirements"]
+        ["Ranking", "Breakdown", "Excluded", "Requirements", "Values"]
     );
     let ranking = book.worksheet_range("Ranking").unwrap();
     assert_eq!(

@@ -675,8 +675,8 @@ async fn outstanding_allogeneic_cdmo(app: &TestApp) -> (OrgFixture, CdmoProfile)
     p.donor_sources = DonorSourceExperience {
         autologous: None,
         allogeneic: Some(AllogeneicExperience {
-            max_bioreactor_volume_l: 2_000.0,
-            doses_per_batch: 3_000,
+            max_bioreactor_volume_l: Some(2_000.0),
+            doses_per_batch: Some(3_000),
         }),
     };
     p.gene_modification.methods = vec![
@@ -687,17 +687,17 @@ async fn outstanding_allogeneic_cdmo(app: &TestApp) -> (OrgFixture, CdmoProfile)
         PhaseExperience {
             phase: Phase::Phase2,
             programmes: 6,
-            gmp_batches: 60,
+            gmp_batches: Some(60),
         },
         PhaseExperience {
             phase: Phase::Phase3,
             programmes: 8,
-            gmp_batches: 200,
+            gmp_batches: Some(200),
         },
         PhaseExperience {
             phase: Phase::Commercial,
             programmes: 4,
-            gmp_batches: 1_500,
+            gmp_batches: Some(1_500),
         },
     ];
     p.qc.in_house_assays = QcAssay::ALL.to_vec();

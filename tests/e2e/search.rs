@@ -42,8 +42,8 @@ async fn three_cdmos(app: &TestApp) -> cdmx_sdk::Client {
     p.donor_sources = DonorSourceExperience {
         autologous: None,
         allogeneic: Some(AllogeneicExperience {
-            max_bioreactor_volume_l: 200.0,
-            doses_per_batch: 100,
+            max_bioreactor_volume_l: Some(200.0),
+            doses_per_batch: Some(100),
         }),
     };
     p.modalities = vec![Modality::Nk];
@@ -51,17 +51,17 @@ async fn three_cdmos(app: &TestApp) -> cdmx_sdk::Client {
     p.phases = vec![PhaseExperience {
         phase: Phase::Phase1,
         programmes: 2,
-        gmp_batches: 10,
+        gmp_batches: Some(10),
     }];
     let site = &mut p.sites[0];
     (site.country, site.city, site.latitude, site.longitude) =
-        ("US".into(), "Boston".into(), 42.36, -71.06);
+        ("US".into(), "Boston".into(), Some(42.36), Some(-71.06));
     site.cleanrooms = vec![CleanroomSuite {
         grade: CleanroomGrade::C,
-        count: 2,
-        area_m2: 120.0,
+        count: Some(2),
+        area_m2: Some(120.0),
     }];
-    site.closed_processing = false;
+    site.closed_processing = Some(false);
     site.licences[0].authority = Authority::Fda;
     site.licences[0].kind = LicenceKind::BlaApprovedSite;
     p.cryo.min_storage_temp_c = Some(-80);
@@ -73,23 +73,23 @@ async fn three_cdmos(app: &TestApp) -> cdmx_sdk::Client {
     let gamma = app.sign_up(OrganizationKind::Cdmo, "Gamma").await;
     let mut p = base_profile("Gamma Both");
     p.donor_sources.allogeneic = Some(AllogeneicExperience {
-        max_bioreactor_volume_l: 50.0,
-        doses_per_batch: 20,
+        max_bioreactor_volume_l: Some(50.0),
+        doses_per_batch: Some(20),
     });
     p.modalities = vec![Modality::Msc, Modality::CarT];
     p.gene_modification.methods = vec![GeneModificationMethod::None];
     p.phases = vec![PhaseExperience {
         phase: Phase::Commercial,
         programmes: 1,
-        gmp_batches: 400,
+        gmp_batches: Some(400),
     }];
     let site = &mut p.sites[0];
     (site.country, site.city, site.latitude, site.longitude) =
-        ("JP".into(), "Kobe".into(), 34.69, 135.19);
+        ("JP".into(), "Kobe".into(), Some(34.69), Some(135.19));
     site.cleanrooms = vec![CleanroomSuite {
         grade: CleanroomGrade::A,
-        count: 1,
-        area_m2: 40.0,
+        count: Some(1),
+        area_m2: Some(40.0),
     }];
     site.licences[0].authority = Authority::Pmda;
     p.cryo.min_storage_temp_c = Some(-150);

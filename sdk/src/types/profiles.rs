@@ -372,21 +372,28 @@ pub struct CapabilityProfile {
     pub phases: Vec<PhaseExperience>,
     /// Manufacturing platforms run.
     pub platforms: Vec<PlatformCapability>,
-    /// Supporting automation.
+    /// Supporting automation; `{}` (or absent in a request) when nothing is disclosed.
+    #[serde(default)]
     pub automation: Automation,
-    /// Quality system.
+    /// Quality system; `{}` (or absent in a request) when nothing is disclosed.
+    #[serde(default)]
     pub quality: QualitySystem,
     /// QC and release testing.
     pub qc: QualityControl,
-    /// Cryogenic storage.
+    /// Cryogenic storage; `{}` (or absent in a request) when nothing is disclosed.
+    #[serde(default)]
     pub cryo: CryoStorage,
     /// Shipping and logistics.
     pub logistics: Logistics,
-    /// Process performance.
+    /// Process performance; `{}` (or absent in a request) when nothing is disclosed.
+    #[serde(default)]
     pub performance: Performance,
-    /// Tech transfer into the CDMO.
+    /// Tech transfer into the CDMO; `{}` (or absent in a request) when nothing is
+    /// disclosed.
+    #[serde(default)]
     pub tech_transfer: TechTransfer,
     /// Self-declared and subjective: shown, never verified, kept apart from facts.
+    #[serde(default)]
     pub soft_factors: SoftFactors,
 }
 
@@ -429,19 +436,25 @@ pub struct Site {
     /// City, 1 to 100 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub city: String,
-    /// Latitude, decimal degrees (-90 to 90); used for distances.
+    /// Latitude, decimal degrees (-90 to 90); used for distances. Give it with
+    /// `longitude`, or leave both out (not disclosed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
-    pub latitude: f64,
-    /// Longitude, decimal degrees (-180 to 180).
+    pub latitude: Option<f64>,
+    /// Longitude, decimal degrees (-180 to 180); with `latitude`, or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
-    pub longitude: f64,
+    pub longitude: Option<f64>,
     /// Cleanroom suites, one entry per grade.
     #[serde(default)]
     pub cleanrooms: Vec<CleanroomSuite>,
-    /// Processing in closed systems (can sit in a grade C/D background).
-    pub closed_processing: bool,
-    /// Processing in isolators.
-    pub isolators: bool,
+    /// Processing in closed systems (can sit in a grade C/D background); absent when
+    /// not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_processing: Option<bool>,
+    /// Processing in isolators; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolators: Option<bool>,
     /// Licences, approvals and accreditations the site holds.
     #[serde(default)]
     pub licences: Vec<Licence>,
@@ -456,12 +469,14 @@ pub struct Site {
 pub struct CleanroomSuite {
     /// EU GMP grade.
     pub grade: CleanroomGrade,
-    /// Number of suites of this grade, at least 1.
+    /// Number of suites of this grade, at least 1; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 500))]
-    pub count: u32,
-    /// Total area of these suites in square metres.
+    pub count: Option<u32>,
+    /// Total area of these suites in square metres; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
-    pub area_m2: f64,
+    pub area_m2: Option<f64>,
 }
 
 /// A licence, approval or accreditation held by a site.
@@ -506,25 +521,32 @@ pub struct DonorSourceExperience {
     pub allogeneic: Option<AllogeneicExperience>,
 }
 
-/// Autologous (patient-specific, scale-out) manufacturing experience.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Autologous (patient-specific, scale-out) manufacturing experience. The object's
+/// presence declares the experience (`{}` when no figure is disclosed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutologousExperience {
-    /// Patient batches manufactured per year at current capacity.
+    /// Patient batches manufactured per year at current capacity; absent when not
+    /// disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
-    pub batches_per_year: u32,
+    pub batches_per_year: Option<u32>,
 }
 
-/// Allogeneic (off-the-shelf, scale-up) manufacturing experience.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Allogeneic (off-the-shelf, scale-up) manufacturing experience. The object's presence
+/// declares the experience (`{}` when no figure is disclosed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllogeneicExperience {
-    /// Largest bioreactor working volume, litres (up to about 2,000).
+    /// Largest bioreactor working volume, litres (up to about 2,000); absent when not
+    /// disclosed, which is not 0 L: matching applies the missing-data policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 5000))]
-    pub max_bioreactor_volume_l: f64,
-    /// Typical doses per batch.
+    pub max_bioreactor_volume_l: Option<f64>,
+    /// Typical doses per batch; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 1000000))]
-    pub doses_per_batch: u32,
+    pub doses_per_batch: Option<u32>,
 }
 
 /// Gene-modification capabilities.
@@ -547,9 +569,10 @@ pub struct PhaseExperience {
     /// Programmes supported in this phase.
     #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub programmes: u32,
-    /// GMP batches made for this phase.
+    /// GMP batches made for this phase; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 1000000))]
-    pub gmp_batches: u32,
+    pub gmp_batches: Option<u32>,
 }
 
 /// A manufacturing platform the CDMO runs.
@@ -562,41 +585,53 @@ pub struct PlatformCapability {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
-    /// Number of units (instruments or vessels), 1 to 10,000.
+    /// Number of units (instruments or vessels), 1 to 10,000; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
-    pub units: u32,
-    /// Batches that can run at the same time on these units.
+    pub units: Option<u32>,
+    /// Batches that can run at the same time on these units; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
-    pub parallel_batches: u32,
+    pub parallel_batches: Option<u32>,
 }
 
-/// Supporting automation (the `automation` section).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Supporting automation (the `automation` section). Each fact is absent when not
+/// disclosed (distinct from `false` or 0).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Automation {
     /// Automated cell wash and concentration.
-    pub automated_wash_concentration: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated_wash_concentration: Option<bool>,
     /// Automated final formulation.
-    pub automated_formulation: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated_formulation: Option<bool>,
     /// How final containers (vials, bags) are filled.
-    pub fill: FillAutomation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill: Option<FillAutomation>,
     /// Number of controlled-rate freezers, 0 to 1,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 1000))]
-    pub controlled_rate_freezers: u32,
+    pub controlled_rate_freezers: Option<u32>,
 }
 
-/// Quality system elements in place (the `quality` section).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Quality system elements in place (the `quality` section). Each fact is absent when
+/// not disclosed (distinct from `false`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualitySystem {
     /// A quality management system.
-    pub qms: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qms: Option<bool>,
     /// A GMP warehouse for materials and product.
-    pub gmp_warehouse: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gmp_warehouse: Option<bool>,
     /// A validation programme.
-    pub validation_programme: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_programme: Option<bool>,
     /// A calibration programme.
-    pub calibration_programme: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_programme: Option<bool>,
 }
 
 /// QC and release testing (the `qc` section).
@@ -609,12 +644,13 @@ pub struct QualityControl {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub release_turnaround_days: Option<u32>,
-    /// EU Qualified Person release.
-    pub qp_release: bool,
+    /// EU Qualified Person release; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qp_release: Option<bool>,
 }
 
-/// Cryogenic storage (the `cryo` section).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Cryogenic storage (the `cryo` section). Each fact is absent when not disclosed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CryoStorage {
     /// Lowest storage temperature, degrees Celsius (LN2 vapour phase: about -150 to -190).
@@ -625,7 +661,8 @@ pub struct CryoStorage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_positions: Option<u32>,
     /// Controlled-rate freezing of product in house.
-    pub controlled_rate_freezing: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controlled_rate_freezing: Option<bool>,
 }
 
 /// Shipping and logistics (the `logistics` section).
@@ -641,8 +678,9 @@ pub struct Logistics {
     pub hubs: Vec<LogisticsHub>,
     /// Regions the CDMO ships to, no repeats.
     pub regions_served: Vec<Region>,
-    /// Chain of identity and custody tracked end to end.
-    pub chain_of_custody: bool,
+    /// Chain of identity and custody tracked end to end; absent when not disclosed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_of_custody: Option<bool>,
 }
 
 /// A logistics hub.
@@ -655,7 +693,8 @@ pub struct LogisticsHub {
     pub scope: HubScope,
 }
 
-/// Process performance, as declared (the `performance` section).
+/// Process performance, as declared (the `performance` section). Each fact is absent
+/// when not disclosed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Performance {
@@ -673,7 +712,8 @@ pub struct Performance {
     pub success_rate_percent: Option<f64>,
 }
 
-/// Tech transfer into the CDMO (the `tech_transfer` section).
+/// Tech transfer into the CDMO (the `tech_transfer` section). Each fact is absent when
+/// not disclosed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TechTransfer {
@@ -696,9 +736,11 @@ pub struct TechTransfer {
     #[cfg_attr(feature = "openapi", schema(maximum = 100))]
     pub engineering_runs: Option<u32>,
     /// Supports comparability studies after process changes.
-    pub comparability_support: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparability_support: Option<bool>,
     /// Offers process development services.
-    pub process_development_services: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_development_services: Option<bool>,
 }
 
 /// Subjective, self-declared factors (the `soft_factors` section); never verified.
@@ -747,6 +789,17 @@ pub struct CdmoProfile {
     pub updated_at: DateTime<Utc>,
     /// Confidence of every section, in section order.
     pub confidence: Vec<SectionConfidence>,
+    /// Field paths of the facts the profile does not disclose, in document order, e.g.
+    /// `sites[0].isolators` or `donor_sources.allogeneic.max_bioreactor_volume_l`.
+    /// Matching treats each through the criterion's missing-data policy, and a hard
+    /// constraint on one fails with "not disclosed". Not listed: free text
+    /// (`organization.website`, `organization.description`, soft factors) and fields
+    /// whose absence has its own meaning (an absent donor source is no experience, an
+    /// absent licence `expires_on` no expiry, an absent platform `name` a listed platform).
+    // Always sent by the server; default only so an SDK reading an older server decodes.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub undisclosed: Vec<String>,
     /// Whether the profile is on the market (its CDMO may unlist it).
     pub listing: super::ProfileListing,
     /// The document at the current revision.

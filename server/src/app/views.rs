@@ -16,7 +16,7 @@ use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::db::reservations::{EventRow, ReservationRow};
 use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::profiles::{
-    countries, donor_sources, evidence_status, max_phase, section_confidence,
+    countries, donor_sources, evidence_status, max_phase, section_confidence, undisclosed,
 };
 use crate::domain::reservations::state_at;
 use crate::error::ApiError;
@@ -72,8 +72,10 @@ pub fn profile(
     today: NaiveDate,
 ) -> Result<CdmoProfile, ApiError> {
     let facts: Vec<_> = evidence.iter().map(EvidenceRow::fact).collect();
+    let profile = profile_document(&row.document)?;
     Ok(CdmoProfile {
-        profile: profile_document(&row.document)?,
+        undisclosed: undisclosed(&profile),
+        profile,
         id: row.id,
         organization_id: row.organization_id,
         organization_verified,

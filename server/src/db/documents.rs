@@ -438,6 +438,64 @@ mod tests {
         assert_eq!(result.excluded.len(), 1);
     }
 
+    /// Facts that became optional (undisclosed facts) read from stored profiles as
+    /// disclosed values, and writing them back stores the same document: format 1 holds.
+    #[test]
+    fn stored_profiles_keep_every_fact_now_optional() {
+        for file in [
+            "legacy/profile-revision-1.json",
+            "legacy/profile-revision-2.json",
+            "format-1/profile-revision-1.json",
+            "format-1/profile-revision-2.json",
+            "format-1/profile-current.json",
+        ] {
+            let text = fixture(file);
+            let profile = decode_profile(&text).unwrap();
+            // The facts that were required when these documents were stored.
+            let once_required = [
+                ".latitude",
+                ".longitude",
+                ".closed_processing",
+                ".isolators",
+                ".count",
+                ".area_m2",
+                ".batches_per_year",
+                ".max_bioreactor_volume_l",
+                ".doses_per_batch",
+                ".gmp_batches",
+                ".units",
+                ".parallel_batches",
+                "qc.qp_release",
+                "cryo.controlled_rate_freezing",
+                "logistics.chain_of_custody",
+                "tech_transfer.comparability_support",
+                "tech_transfer.process_development_services",
+            ];
+            let missing: Vec<String> = crate::domain::profiles::undisclosed(&profile)
+                .into_iter()
+                .filter(|f| {
+                    once_required.iter().any(|r| f.ends_with(r))
+                        || f.starts_with("automation.")
+                        || f.starts_with("quality.")
+                })
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{file}: {missing:?} read as undisclosed"
+            );
+            let site = &profile.sites[0];
+            assert!(
+                site.latitude.is_some() && site.isolators.is_some(),
+                "{file}"
+            );
+            let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let body = stored.get("document").unwrap_or(&stored);
+            let rewritten: serde_json::Value =
+                serde_json::from_str(&encode_profile(&profile).unwrap()).unwrap();
+            assert_eq!(&rewritten["document"], body, "{file}: rewritten unchanged");
+        }
+    }
+
     /// Format 1 kept failed constraints as words only; read through the upgrade they gain
     /// their stable code and class, and keep their words and the near-miss flag they had.
     #[test]

@@ -1096,16 +1096,69 @@ mod tests {
     }
 
     #[test]
+    fn some_demo_cdmos_leave_facts_undisclosed() {
+        use crate::domain::profiles::undisclosed;
+        let cdmos = demo_cdmos();
+        let undisclosing = |field: &str| -> Vec<&DemoCdmo> {
+            cdmos
+                .iter()
+                .filter(|c| undisclosed(&c.profile).iter().any(|f| f == field))
+                .collect()
+        };
+        // Academic centres with an allogeneic side-line that keep the bioreactor volume
+        // to themselves (rather than an invented 0 L).
+        assert_answers(
+            &undisclosing("donor_sources.allogeneic.max_bioreactor_volume_l"),
+            &[
+                "Plateforme Hélianthe de Thérapie Cellulaire",
+                "Meerdaal University Cell Therapy Facility",
+            ],
+            &[],
+        );
+        assert_answers(
+            &undisclosing("donor_sources.autologous.batches_per_year"),
+            &["Rijnmond Academic Cell Therapy Facility"],
+            &[],
+        );
+        assert_answers(
+            &undisclosing("sites[0].latitude"),
+            &["Klinikum Auenfeld GMP-Zentrum"],
+            &[],
+        );
+        // The demo CDMO keeps its commercial batch count confidential (the profile
+        // example in the API reference shows it in `undisclosed`).
+        assert_answers(
+            &undisclosing("phases[5].gmp_batches"),
+            &["Tessaric Biomanufacturing"],
+            &[],
+        );
+        assert_answers(
+            &undisclosing("sites[0].isolators"),
+            &["Clinica Sant'Elmo Laboratorio GMP"],
+            &[],
+        );
+        assert!(
+            cdmos.iter().all(|c| c
+                .profile
+                .donor_sources
+                .allogeneic
+                .as_ref()
+                .is_none_or(|a| a.max_bioreactor_volume_l != Some(0.0))),
+            "no demo CDMO declares a 0 L bioreactor"
+        );
+    }
+
+    #[test]
     fn scenario_1_allogeneic_industrial_partner() {
         let cdmos = demo_cdmos();
         let fits = |p: &CapabilityProfile| {
-            p.donor_sources
-                .allogeneic
-                .as_ref()
-                .is_some_and(|a| a.max_bioreactor_volume_l >= 200.0 && a.doses_per_batch >= 100)
-                && p.platforms
-                    .iter()
-                    .any(|x| x.platform == Platform::StirredTankBioreactor)
+            p.donor_sources.allogeneic.as_ref().is_some_and(|a| {
+                a.max_bioreactor_volume_l.is_some_and(|v| v >= 200.0)
+                    && a.doses_per_batch.is_some_and(|d| d >= 100)
+            }) && p
+                .platforms
+                .iter()
+                .any(|x| x.platform == Platform::StirredTankBioreactor)
                 && has_phase(p, Phase::Phase3)
                 && has_phase(p, Phase::Commercial)
                 && p.cryo.min_storage_temp_c.is_some_and(|t| t <= -150)
@@ -1184,18 +1237,18 @@ mod tests {
             has_phase(p, Phase::Phase3)
                 && auth.contains(&Authority::Fda)
                 && (auth.contains(&Authority::Ema) || auth.contains(&Authority::EuMemberState))
-                && p.quality.qms
-                && p.quality.gmp_warehouse
+                && p.quality.qms == Some(true)
+                && p.quality.gmp_warehouse == Some(true)
                 && p.sites.iter().any(|s| {
                     let grades: Vec<CleanroomGrade> =
                         s.cleanrooms.iter().map(|c| c.grade).collect();
                     grades.contains(&CleanroomGrade::A)
                         && grades.contains(&CleanroomGrade::B)
-                        && s.closed_processing
+                        && s.closed_processing == Some(true)
                 })
-                && p.automation.automated_wash_concentration
-                && p.automation.automated_formulation
-                && p.automation.fill == FillAutomation::Automated
+                && p.automation.automated_wash_concentration == Some(true)
+                && p.automation.automated_formulation == Some(true)
+                && p.automation.fill == Some(FillAutomation::Automated)
                 && p.cryo.min_storage_temp_c.is_some_and(|t| t < -150)
                 && p.logistics
                     .shipping_lead_time_hours
@@ -1215,7 +1268,7 @@ mod tests {
         assert!(cdmos.iter().any(|c| {
             has_phase(&c.profile, Phase::Phase3)
                 && !authorities(&c.profile).contains(&Authority::Fda)
-                && c.profile.automation.fill == FillAutomation::Automated
+                && c.profile.automation.fill == Some(FillAutomation::Automated)
         }));
     }
 
@@ -1260,7 +1313,7 @@ mod tests {
                     && p.platforms
                         .iter()
                         .any(|x| x.platform == Platform::ClinimacsProdigy)
-                    && p.sites.iter().any(|s| s.closed_processing)
+                    && p.sites.iter().any(|s| s.closed_processing == Some(true))
                     && p.sites.iter().any(|s| {
                         s.licences
                             .iter()

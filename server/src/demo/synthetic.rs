@@ -303,7 +303,15 @@ const PHASE_ORDER: [Phase; 5] = [
 
 /// Synthetic profile number `index` of the stream for `seed`, for benchmarks:
 /// realistic distributions, deterministic in (seed, index), unique organization.name per index.
+/// A few of its facts are left undisclosed (see [`withhold_some_facts`]).
 pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
+    let mut profile = fully_disclosed_profile(seed, index);
+    withhold_some_facts(&mut profile, seed, index);
+    profile
+}
+
+/// Synthetic profile `index` before any fact is withheld.
+fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
     let mut seeder = SplitMix64(seed);
     let mut rng = SplitMix64(seeder.next_u64() ^ index.wrapping_mul(0xD6E8_FEB8_6659_FD93));
     rng.next_u64();
@@ -456,7 +464,7 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         phases.push(PhaseExperience {
             phase: Phase::ProcessDevelopment,
             programmes,
-            gmp_batches: programmes * rng.range(1, 3),
+            gmp_batches: Some(programmes * rng.range(1, 3)),
         });
     }
     for (rank, phase) in PHASE_ORDER.iter().copied().enumerate().take(max_phase) {
@@ -479,7 +487,7 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         phases.push(PhaseExperience {
             phase,
             programmes,
-            gmp_batches: programmes * batches_each,
+            gmp_batches: Some(programmes * batches_each),
         });
     }
     let reached_commercial = max_phase >= 5;
@@ -572,8 +580,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             PlatformCapability {
                 platform,
                 name,
-                units,
-                parallel_batches: parallel,
+                units: Some(units),
+                parallel_batches: Some(parallel),
             }
         })
         .collect();
@@ -588,18 +596,18 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             rng.range(1, 10)
         };
         AllogeneicExperience {
-            max_bioreactor_volume_l: f64::from(volume),
-            doses_per_batch: (volume * rng.range(1, 3)).clamp(10, 5_000),
+            max_bioreactor_volume_l: Some(f64::from(volume)),
+            doses_per_batch: Some((volume * rng.range(1, 3)).clamp(10, 5_000)),
         }
     });
     let autologous_experience = autologous.then(|| AutologousExperience {
-        batches_per_year: match kind {
+        batches_per_year: Some(match kind {
             CdmoType::CommercialCdmo => {
                 rng.range(40, 400) * scale * if reached_commercial { 3 } else { 1 }
             }
             CdmoType::PointOfCare => rng.range(10, 60),
             _ => rng.range(15, 150),
-        },
+        }),
     });
 
     // Sites.
@@ -625,14 +633,14 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             let a = rng.range(1, 3 * scale);
             cleanrooms.push(CleanroomSuite {
                 grade: CleanroomGrade::A,
-                count: a,
-                area_m2: f64::from(a * rng.range(10, 20)),
+                count: Some(a),
+                area_m2: Some(f64::from(a * rng.range(10, 20))),
             });
             let b = a + rng.range(0, 2);
             cleanrooms.push(CleanroomSuite {
                 grade: CleanroomGrade::B,
-                count: b,
-                area_m2: f64::from(b * rng.range(60, 120)),
+                count: Some(b),
+                area_m2: Some(f64::from(b * rng.range(60, 120))),
             });
         }
         let with_c = rng.chance(80) || cleanrooms.is_empty();
@@ -640,16 +648,16 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             let c = rng.range(1, if poc { 1 } else { 4 * scale });
             cleanrooms.push(CleanroomSuite {
                 grade: CleanroomGrade::C,
-                count: c,
-                area_m2: f64::from(c * rng.range(30, 150)),
+                count: Some(c),
+                area_m2: Some(f64::from(c * rng.range(30, 150))),
             });
         }
         if closed && rng.chance(50) {
             let d = rng.range(1, 4);
             cleanrooms.push(CleanroomSuite {
                 grade: CleanroomGrade::D,
-                count: d,
-                area_m2: f64::from(d * rng.range(40, 250)),
+                count: Some(d),
+                area_m2: Some(f64::from(d * rng.range(40, 250))),
             });
         }
 
@@ -782,11 +790,11 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             name: format!("{stem} {city}"),
             country: country.into(),
             city: city.into(),
-            latitude: lat,
-            longitude: lon,
+            latitude: Some(lat),
+            longitude: Some(lon),
             cleanrooms,
-            closed_processing: closed,
-            isolators: !poc && rng.chance(30),
+            closed_processing: Some(closed),
+            isolators: Some(!poc && rng.chance(30)),
             licences,
             inspections,
         });
@@ -958,38 +966,38 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         phases,
         platforms,
         automation: Automation {
-            automated_wash_concentration: poc || rng.chance(if commercial { 85 } else { 35 }),
-            automated_formulation: poc || rng.chance(if commercial { 70 } else { 25 }),
-            fill: if automated {
+            automated_wash_concentration: Some(poc || rng.chance(if commercial { 85 } else { 35 })),
+            automated_formulation: Some(poc || rng.chance(if commercial { 70 } else { 25 })),
+            fill: Some(if automated {
                 FillAutomation::Automated
             } else if commercial || rng.chance(25) {
                 FillAutomation::SemiAutomated
             } else {
                 FillAutomation::Manual
-            },
-            controlled_rate_freezers: rng.range(1, 3) * scale,
+            }),
+            controlled_rate_freezers: Some(rng.range(1, 3) * scale),
         },
         quality: QualitySystem {
-            qms: true,
-            gmp_warehouse: commercial || rng.chance(60),
-            validation_programme: commercial || rng.chance(85),
-            calibration_programme: true,
+            qms: Some(true),
+            gmp_warehouse: Some(commercial || rng.chance(60)),
+            validation_programme: Some(commercial || rng.chance(85)),
+            calibration_programme: Some(true),
         },
         qc: QualityControl {
             in_house_assays: assays,
             release_turnaround_days: Some(rng.range(2, 14)),
-            qp_release: has_qp(&home) && rng.chance(90),
+            qp_release: Some(has_qp(&home) && rng.chance(90)),
         },
         cryo: CryoStorage {
             min_storage_temp_c: Some(min_storage_temp_c),
             storage_positions: Some(rng.range(200, 5_000) * scale * if commercial { 4 } else { 1 }),
-            controlled_rate_freezing: true,
+            controlled_rate_freezing: Some(true),
         },
         logistics: Logistics {
             shipping_lead_time_hours,
             hubs,
             regions_served,
-            chain_of_custody: commercial || poc || rng.chance(70),
+            chain_of_custody: Some(commercial || poc || rng.chance(70)),
         },
         performance: Performance {
             process_duration_days: Some(process_days),
@@ -1002,8 +1010,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             cost_usd_min: Some(cost_min),
             cost_usd_max: Some(cost_max),
             engineering_runs: Some(rng.range(1, 3)),
-            comparability_support: commercial || rng.chance(40),
-            process_development_services: commercial || rng.chance(50),
+            comparability_support: Some(commercial || rng.chance(40)),
+            process_development_services: Some(commercial || rng.chance(50)),
         },
         soft_factors: SoftFactors {
             languages: languages_of(&home)
@@ -1034,6 +1042,68 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             }),
         },
     }
+}
+
+/// Leaves a few facts of a synthetic profile undisclosed, as real importers do: each
+/// optional fact is withheld with a small probability (2%), and academic and
+/// hospital centres more often keep their allogeneic bioreactor volume and autologous
+/// batches per year to themselves (about 15%). Draws from a stream of its own, so the
+/// facts that are disclosed keep the values they had before withholding existed.
+fn withhold_some_facts(p: &mut CapabilityProfile, seed: u64, index: u64) {
+    let mut rng = SplitMix64(seed.rotate_left(17) ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    rng.next_u64();
+    const RATE: u64 = 2;
+    let centre = matches!(
+        p.organization.cdmo_type,
+        CdmoType::AcademicGmpCentre | CdmoType::HospitalGmpCentre
+    );
+    let volume_rate = if centre { 15 } else { RATE };
+    fn withhold<T>(rng: &mut SplitMix64, percent: u64, fact: &mut Option<T>) {
+        if rng.chance(percent) {
+            *fact = None;
+        }
+    }
+    for site in &mut p.sites {
+        if rng.chance(RATE) {
+            site.latitude = None;
+            site.longitude = None;
+        }
+        withhold(&mut rng, RATE, &mut site.isolators);
+        withhold(&mut rng, RATE, &mut site.closed_processing);
+        for suite in &mut site.cleanrooms {
+            withhold(&mut rng, RATE, &mut suite.area_m2);
+        }
+    }
+    if let Some(a) = &mut p.donor_sources.autologous {
+        withhold(&mut rng, volume_rate, &mut a.batches_per_year);
+    }
+    if let Some(a) = &mut p.donor_sources.allogeneic {
+        withhold(&mut rng, volume_rate, &mut a.max_bioreactor_volume_l);
+        withhold(&mut rng, RATE, &mut a.doses_per_batch);
+    }
+    for e in &mut p.phases {
+        withhold(&mut rng, RATE, &mut e.gmp_batches);
+    }
+    for platform in &mut p.platforms {
+        withhold(&mut rng, RATE, &mut platform.units);
+        withhold(&mut rng, RATE, &mut platform.parallel_batches);
+    }
+    let a = &mut p.automation;
+    withhold(&mut rng, RATE, &mut a.automated_wash_concentration);
+    withhold(&mut rng, RATE, &mut a.automated_formulation);
+    withhold(&mut rng, RATE, &mut a.fill);
+    withhold(&mut rng, RATE, &mut a.controlled_rate_freezers);
+    let q = &mut p.quality;
+    withhold(&mut rng, RATE, &mut q.gmp_warehouse);
+    withhold(&mut rng, RATE, &mut q.validation_programme);
+    withhold(&mut rng, RATE, &mut q.calibration_programme);
+    withhold(&mut rng, RATE, &mut p.qc.qp_release);
+    withhold(&mut rng, RATE, &mut p.qc.release_turnaround_days);
+    withhold(&mut rng, RATE, &mut p.cryo.storage_positions);
+    withhold(&mut rng, RATE, &mut p.logistics.chain_of_custody);
+    withhold(&mut rng, RATE, &mut p.performance.success_rate_percent);
+    withhold(&mut rng, RATE, &mut p.tech_transfer.engineering_runs);
+    withhold(&mut rng, RATE, &mut p.tech_transfer.comparability_support);
 }
 
 /// The requirement set the matching benchmarks use: a late-stage autologous CAR-T
@@ -1160,5 +1230,57 @@ pub(crate) mod tests {
             assert!(share(&|p| p.organization.cdmo_type == *kind) > 0.0);
         }
         assert!(profiles.iter().all(|p| (1..=3).contains(&p.sites.len())));
+    }
+
+    #[test]
+    fn synthetic_profiles_leave_a_few_facts_undisclosed() {
+        use crate::domain::profiles::undisclosed;
+        let profiles: Vec<CapabilityProfile> =
+            (0..2_000).map(|i| synthetic_profile(7, i)).collect();
+        let mut with_gaps = 0;
+        for (index, p) in profiles.iter().enumerate() {
+            let before = undisclosed(&fully_disclosed_profile(7, index as u64));
+            let after = undisclosed(p);
+            assert!(
+                before.iter().all(|f| after.contains(f)),
+                "withholding only removes facts"
+            );
+            with_gaps += usize::from(after.len() > before.len());
+        }
+        // About 2% of some 35 facts per profile: roughly half the profiles withhold
+        // something, each only a fact or two.
+        let share = with_gaps as f64 / profiles.len() as f64;
+        assert!((0.25..0.8).contains(&share), "{share}");
+        let no_volume = profiles
+            .iter()
+            .filter(|p| {
+                p.donor_sources
+                    .allogeneic
+                    .as_ref()
+                    .is_some_and(|a| a.max_bioreactor_volume_l.is_none())
+            })
+            .count();
+        let allogeneic = profiles
+            .iter()
+            .filter(|p| p.donor_sources.allogeneic.is_some())
+            .count();
+        let volume_share = no_volume as f64 / allogeneic as f64;
+        assert!((0.02..0.2).contains(&volume_share), "{volume_share}");
+        let coordinates = profiles
+            .iter()
+            .flat_map(|p| &p.sites)
+            .filter(|s| s.latitude.is_none())
+            .count();
+        assert!(
+            coordinates > 0,
+            "some sites keep their coordinates to themselves"
+        );
+        assert!(
+            profiles
+                .iter()
+                .flat_map(|p| &p.sites)
+                .all(|s| s.latitude.is_some() == s.longitude.is_some()),
+            "coordinates are withheld together"
+        );
     }
 }

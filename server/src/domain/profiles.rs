@@ -114,23 +114,40 @@ impl ValidProfile {
             check_text(&mut v, &at("name"), &site.name, 200, true);
             check_country(&mut v, &at("country"), &site.country);
             check_text(&mut v, &at("city"), &site.city, 100, true);
-            check_finite_range(&mut v, &at("latitude"), site.latitude, -90.0, 90.0);
-            check_finite_range(&mut v, &at("longitude"), site.longitude, -180.0, 180.0);
+            match (site.latitude, site.longitude) {
+                (Some(latitude), Some(longitude)) => {
+                    check_finite_range(&mut v, &at("latitude"), latitude, -90.0, 90.0);
+                    check_finite_range(&mut v, &at("longitude"), longitude, -180.0, 180.0);
+                }
+                (Some(_), None) => v.add(
+                    at("longitude"),
+                    "is required with latitude (give both coordinates, or neither)",
+                ),
+                (None, Some(_)) => v.add(
+                    at("latitude"),
+                    "is required with longitude (give both coordinates, or neither)",
+                ),
+                (None, None) => {}
+            }
             for (j, suite) in site.cleanrooms.iter().enumerate() {
-                check_range(
-                    &mut v,
-                    &at(&format!("cleanrooms[{j}].count")),
-                    suite.count,
-                    1,
-                    500,
-                );
-                check_finite_range(
-                    &mut v,
-                    &at(&format!("cleanrooms[{j}].area_m2")),
-                    suite.area_m2,
-                    1.0,
-                    100_000.0,
-                );
+                if let Some(count) = suite.count {
+                    check_range(
+                        &mut v,
+                        &at(&format!("cleanrooms[{j}].count")),
+                        count,
+                        1,
+                        500,
+                    );
+                }
+                if let Some(area) = suite.area_m2 {
+                    check_finite_range(
+                        &mut v,
+                        &at(&format!("cleanrooms[{j}].area_m2")),
+                        area,
+                        1.0,
+                        100_000.0,
+                    );
+                }
             }
             let grades: Vec<_> = site.cleanrooms.iter().map(|c| c.grade).collect();
             check_unique(&mut v, &at("cleanrooms"), &grades);
@@ -166,30 +183,34 @@ impl ValidProfile {
                 "declare autologous or allogeneic experience (or both)",
             );
         }
-        if let Some(a) = &donors.autologous {
+        if let Some(batches) = donors.autologous.as_ref().and_then(|a| a.batches_per_year) {
             check_range(
                 &mut v,
                 "donor_sources.autologous.batches_per_year",
-                a.batches_per_year,
+                batches,
                 0,
                 100_000,
             );
         }
         if let Some(a) = &donors.allogeneic {
-            check_finite_range(
-                &mut v,
-                "donor_sources.allogeneic.max_bioreactor_volume_l",
-                a.max_bioreactor_volume_l,
-                0.0,
-                5_000.0,
-            );
-            check_range(
-                &mut v,
-                "donor_sources.allogeneic.doses_per_batch",
-                a.doses_per_batch,
-                0,
-                1_000_000,
-            );
+            if let Some(volume) = a.max_bioreactor_volume_l {
+                check_finite_range(
+                    &mut v,
+                    "donor_sources.allogeneic.max_bioreactor_volume_l",
+                    volume,
+                    0.0,
+                    5_000.0,
+                );
+            }
+            if let Some(doses) = a.doses_per_batch {
+                check_range(
+                    &mut v,
+                    "donor_sources.allogeneic.doses_per_batch",
+                    doses,
+                    0,
+                    1_000_000,
+                );
+            }
         }
         if p.modalities.is_empty() {
             v.add("modalities", "at least one modality is required");
@@ -216,24 +237,24 @@ impl ValidProfile {
                 0,
                 10_000,
             );
-            check_range(
-                &mut v,
-                &format!("phases[{i}].gmp_batches"),
-                e.gmp_batches,
-                0,
-                1_000_000,
-            );
+            if let Some(batches) = e.gmp_batches {
+                check_range(
+                    &mut v,
+                    &format!("phases[{i}].gmp_batches"),
+                    batches,
+                    0,
+                    1_000_000,
+                );
+            }
         }
         for (i, platform) in p.platforms.iter_mut().enumerate() {
             let at = |f: &str| format!("platforms[{i}].{f}");
-            check_range(&mut v, &at("units"), platform.units, 1, 10_000);
-            check_range(
-                &mut v,
-                &at("parallel_batches"),
-                platform.parallel_batches,
-                1,
-                10_000,
-            );
+            if let Some(units) = platform.units {
+                check_range(&mut v, &at("units"), units, 1, 10_000);
+            }
+            if let Some(parallel) = platform.parallel_batches {
+                check_range(&mut v, &at("parallel_batches"), parallel, 1, 10_000);
+            }
             if let Some(name) = &mut platform.name {
                 *name = name.trim().to_owned();
                 check_text(&mut v, &at("name"), name, 100, true);
@@ -241,13 +262,15 @@ impl ValidProfile {
                 v.add(at("name"), "is required for platform `other`");
             }
         }
-        check_range(
-            &mut v,
-            "automation.controlled_rate_freezers",
-            p.automation.controlled_rate_freezers,
-            0,
-            1_000,
-        );
+        if let Some(freezers) = p.automation.controlled_rate_freezers {
+            check_range(
+                &mut v,
+                "automation.controlled_rate_freezers",
+                freezers,
+                0,
+                1_000,
+            );
+        }
         check_unique(&mut v, "qc.in_house_assays", &p.qc.in_house_assays);
         if let Some(days) = p.qc.release_turnaround_days {
             check_range(&mut v, "qc.release_turnaround_days", days, 0, 365);
@@ -388,6 +411,158 @@ pub fn countries(profile: &CapabilityProfile) -> Vec<String> {
     countries
 }
 
+/// The field paths of the facts `profile` does not disclose, in document order (the
+/// `undisclosed` list of a profile response). Free text (website, description, soft
+/// factors) is not a fact, and fields whose absence means something else are not listed:
+/// an absent donor source is no experience, an absent licence expiry no expiry, an absent
+/// platform name a platform of the closed set.
+pub fn undisclosed(profile: &CapabilityProfile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |path: String, disclosed: bool| {
+        if !disclosed {
+            out.push(path);
+        }
+    };
+    check(
+        "organization.years_in_operation".into(),
+        profile.organization.years_in_operation.is_some(),
+    );
+    for (i, site) in profile.sites.iter().enumerate() {
+        check(format!("sites[{i}].latitude"), site.latitude.is_some());
+        check(format!("sites[{i}].longitude"), site.longitude.is_some());
+        for (j, suite) in site.cleanrooms.iter().enumerate() {
+            check(
+                format!("sites[{i}].cleanrooms[{j}].count"),
+                suite.count.is_some(),
+            );
+            check(
+                format!("sites[{i}].cleanrooms[{j}].area_m2"),
+                suite.area_m2.is_some(),
+            );
+        }
+        check(
+            format!("sites[{i}].closed_processing"),
+            site.closed_processing.is_some(),
+        );
+        check(format!("sites[{i}].isolators"), site.isolators.is_some());
+    }
+    let donors = &profile.donor_sources;
+    if let Some(a) = &donors.autologous {
+        check(
+            "donor_sources.autologous.batches_per_year".into(),
+            a.batches_per_year.is_some(),
+        );
+    }
+    if let Some(a) = &donors.allogeneic {
+        check(
+            "donor_sources.allogeneic.max_bioreactor_volume_l".into(),
+            a.max_bioreactor_volume_l.is_some(),
+        );
+        check(
+            "donor_sources.allogeneic.doses_per_batch".into(),
+            a.doses_per_batch.is_some(),
+        );
+    }
+    for (i, e) in profile.phases.iter().enumerate() {
+        check(format!("phases[{i}].gmp_batches"), e.gmp_batches.is_some());
+    }
+    for (i, platform) in profile.platforms.iter().enumerate() {
+        check(format!("platforms[{i}].units"), platform.units.is_some());
+        check(
+            format!("platforms[{i}].parallel_batches"),
+            platform.parallel_batches.is_some(),
+        );
+    }
+    let a = &profile.automation;
+    let q = &profile.quality;
+    let qc = &profile.qc;
+    let cryo = &profile.cryo;
+    let logistics = &profile.logistics;
+    let perf = &profile.performance;
+    let tt = &profile.tech_transfer;
+    for (path, disclosed) in [
+        (
+            "automation.automated_wash_concentration",
+            a.automated_wash_concentration.is_some(),
+        ),
+        (
+            "automation.automated_formulation",
+            a.automated_formulation.is_some(),
+        ),
+        ("automation.fill", a.fill.is_some()),
+        (
+            "automation.controlled_rate_freezers",
+            a.controlled_rate_freezers.is_some(),
+        ),
+        ("quality.qms", q.qms.is_some()),
+        ("quality.gmp_warehouse", q.gmp_warehouse.is_some()),
+        (
+            "quality.validation_programme",
+            q.validation_programme.is_some(),
+        ),
+        (
+            "quality.calibration_programme",
+            q.calibration_programme.is_some(),
+        ),
+        (
+            "qc.release_turnaround_days",
+            qc.release_turnaround_days.is_some(),
+        ),
+        ("qc.qp_release", qc.qp_release.is_some()),
+        ("cryo.min_storage_temp_c", cryo.min_storage_temp_c.is_some()),
+        ("cryo.storage_positions", cryo.storage_positions.is_some()),
+        (
+            "cryo.controlled_rate_freezing",
+            cryo.controlled_rate_freezing.is_some(),
+        ),
+        (
+            "logistics.shipping_lead_time_hours",
+            logistics.shipping_lead_time_hours.is_some(),
+        ),
+        (
+            "logistics.chain_of_custody",
+            logistics.chain_of_custody.is_some(),
+        ),
+        (
+            "performance.process_duration_days",
+            perf.process_duration_days.is_some(),
+        ),
+        (
+            "performance.median_turnaround_days",
+            perf.median_turnaround_days.is_some(),
+        ),
+        (
+            "performance.success_rate_percent",
+            perf.success_rate_percent.is_some(),
+        ),
+        (
+            "tech_transfer.duration_months_min",
+            tt.duration_months_min.is_some(),
+        ),
+        (
+            "tech_transfer.duration_months_max",
+            tt.duration_months_max.is_some(),
+        ),
+        ("tech_transfer.cost_usd_min", tt.cost_usd_min.is_some()),
+        ("tech_transfer.cost_usd_max", tt.cost_usd_max.is_some()),
+        (
+            "tech_transfer.engineering_runs",
+            tt.engineering_runs.is_some(),
+        ),
+        (
+            "tech_transfer.comparability_support",
+            tt.comparability_support.is_some(),
+        ),
+        (
+            "tech_transfer.process_development_services",
+            tt.process_development_services.is_some(),
+        ),
+    ] {
+        check(path.into(), disclosed);
+    }
+    out
+}
+
 /// What search filters on, precomputed per profile as bit sets of closed-set values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchFacets {
@@ -402,7 +577,8 @@ pub struct SearchFacets {
     countries: Vec<String>,
     max_phase_rank: Option<i32>,
     min_cryo_temp_c: Option<i32>,
-    closed_processing: bool,
+    /// Each site's closed-processing fact; `None` where the site does not disclose it.
+    closed_processing: Vec<Option<bool>>,
 }
 
 pub fn search_facets(profile: &CapabilityProfile) -> SearchFacets {
@@ -430,7 +606,7 @@ pub fn search_facets(profile: &CapabilityProfile) -> SearchFacets {
         countries: countries(profile),
         max_phase_rank: max_phase(profile).map(phase_rank),
         min_cryo_temp_c: profile.cryo.min_storage_temp_c,
-        closed_processing: sites.iter().any(|s| s.closed_processing),
+        closed_processing: sites.iter().map(|s| s.closed_processing).collect(),
     }
 }
 
@@ -521,9 +697,16 @@ impl SearchFilter {
             && self
                 .max_cryo_temp_c
                 .is_none_or(|max| f.min_cryo_temp_c.is_some_and(|have| have <= max))
-            && self
-                .closed_processing
-                .is_none_or(|want| f.closed_processing == want)
+            && self.closed_processing.is_none_or(|want| {
+                // A filter on closed processing asks about disclosed facts: `true` needs a
+                // site that discloses closed processing, `false` every site disclosing
+                // that it has none. An undisclosed site never counts as either.
+                if want {
+                    f.closed_processing.contains(&Some(true))
+                } else {
+                    f.closed_processing.iter().all(|c| *c == Some(false))
+                }
+            })
             && (!self.verified_only || verified)
             && self
                 .name_contains
@@ -706,15 +889,15 @@ pub mod tests {
                 name: "Lyon Gerland".into(),
                 country: "FR".into(),
                 city: "Lyon".into(),
-                latitude: 45.73,
-                longitude: 4.83,
+                latitude: Some(45.73),
+                longitude: Some(4.83),
                 cleanrooms: vec![CleanroomSuite {
                     grade: CleanroomGrade::B,
-                    count: 4,
-                    area_m2: 320.0,
+                    count: Some(4),
+                    area_m2: Some(320.0),
                 }],
-                closed_processing: true,
-                isolators: false,
+                closed_processing: Some(true),
+                isolators: Some(false),
                 licences: vec![Licence {
                     authority: Authority::EuMemberState,
                     kind: LicenceKind::ManufacturingAuthorisation,
@@ -726,7 +909,7 @@ pub mod tests {
             }],
             donor_sources: DonorSourceExperience {
                 autologous: Some(AutologousExperience {
-                    batches_per_year: 300,
+                    batches_per_year: Some(300),
                 }),
                 allogeneic: None,
             },
@@ -739,47 +922,47 @@ pub mod tests {
                 PhaseExperience {
                     phase: Phase::Phase1,
                     programmes: 5,
-                    gmp_batches: 60,
+                    gmp_batches: Some(60),
                 },
                 PhaseExperience {
                     phase: Phase::Phase3,
                     programmes: 1,
-                    gmp_batches: 40,
+                    gmp_batches: Some(40),
                 },
             ],
             platforms: vec![PlatformCapability {
                 platform: Platform::ClinimacsProdigy,
                 name: None,
-                units: 6,
-                parallel_batches: 6,
+                units: Some(6),
+                parallel_batches: Some(6),
             }],
             automation: Automation {
-                automated_wash_concentration: true,
-                automated_formulation: true,
-                fill: FillAutomation::SemiAutomated,
-                controlled_rate_freezers: 3,
+                automated_wash_concentration: Some(true),
+                automated_formulation: Some(true),
+                fill: Some(FillAutomation::SemiAutomated),
+                controlled_rate_freezers: Some(3),
             },
             quality: QualitySystem {
-                qms: true,
-                gmp_warehouse: true,
-                validation_programme: true,
-                calibration_programme: true,
+                qms: Some(true),
+                gmp_warehouse: Some(true),
+                validation_programme: Some(true),
+                calibration_programme: Some(true),
             },
             qc: QualityControl {
                 in_house_assays: vec![QcAssay::Mycoplasma, QcAssay::Endotoxin],
                 release_turnaround_days: Some(7),
-                qp_release: true,
+                qp_release: Some(true),
             },
             cryo: CryoStorage {
                 min_storage_temp_c: Some(-180),
                 storage_positions: Some(2000),
-                controlled_rate_freezing: true,
+                controlled_rate_freezing: Some(true),
             },
             logistics: Logistics {
                 shipping_lead_time_hours: Some(24),
                 hubs: vec![],
                 regions_served: vec![Region::Europe],
-                chain_of_custody: true,
+                chain_of_custody: Some(true),
             },
             performance: Performance {
                 process_duration_days: Some(10),
@@ -792,8 +975,8 @@ pub mod tests {
                 cost_usd_min: Some(500_000),
                 cost_usd_max: Some(1_500_000),
                 engineering_runs: Some(2),
-                comparability_support: true,
-                process_development_services: true,
+                comparability_support: Some(true),
+                process_development_services: Some(true),
             },
             soft_factors: SoftFactors {
                 languages: vec!["fr".into(), "EN".into()],
@@ -821,8 +1004,8 @@ pub mod tests {
         let mut p = sample();
         p.organization.name = " ".into();
         p.sites[0].country = "XX".into();
-        p.sites[0].latitude = 91.0;
-        p.sites[0].cleanrooms[0].count = 0;
+        p.sites[0].latitude = Some(91.0);
+        p.sites[0].cleanrooms[0].count = Some(0);
         p.sites[0].licences[0].granted_on = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
         p.modalities = vec![Modality::CarT, Modality::CarT];
         p.platforms[0].platform = Platform::Other;
@@ -846,6 +1029,204 @@ pub mod tests {
                 "soft_factors.languages[0]",
             ]
         );
+    }
+
+    /// The sample with every fact a CDMO may keep to itself left out.
+    pub fn sample_disclosing_nothing_optional() -> CapabilityProfile {
+        let mut p = sample();
+        p.organization.years_in_operation = None;
+        for site in &mut p.sites {
+            site.latitude = None;
+            site.longitude = None;
+            site.closed_processing = None;
+            site.isolators = None;
+            for suite in &mut site.cleanrooms {
+                suite.count = None;
+                suite.area_m2 = None;
+            }
+        }
+        p.donor_sources = DonorSourceExperience {
+            autologous: Some(AutologousExperience::default()),
+            allogeneic: Some(AllogeneicExperience::default()),
+        };
+        for e in &mut p.phases {
+            e.gmp_batches = None;
+        }
+        for platform in &mut p.platforms {
+            platform.units = None;
+            platform.parallel_batches = None;
+        }
+        p.automation = Automation::default();
+        p.quality = QualitySystem::default();
+        p.qc.release_turnaround_days = None;
+        p.qc.qp_release = None;
+        p.cryo = CryoStorage::default();
+        p.logistics.shipping_lead_time_hours = None;
+        p.logistics.chain_of_custody = None;
+        p.performance = Performance::default();
+        p.tech_transfer = TechTransfer::default();
+        p
+    }
+
+    #[test]
+    fn undisclosed_facts_are_valid_and_listed_by_path_in_document_order() {
+        assert_eq!(undisclosed(&sample()), Vec::<String>::new());
+        let p = sample_disclosing_nothing_optional();
+        let valid = ValidProfile::parse(p.clone(), today()).unwrap();
+        assert_eq!(valid.profile(), &{
+            let mut normalised = p.clone();
+            normalised.soft_factors.languages = vec!["fr".into(), "en".into()];
+            normalised
+        });
+        assert_eq!(
+            undisclosed(&p),
+            [
+                "organization.years_in_operation",
+                "sites[0].latitude",
+                "sites[0].longitude",
+                "sites[0].cleanrooms[0].count",
+                "sites[0].cleanrooms[0].area_m2",
+                "sites[0].closed_processing",
+                "sites[0].isolators",
+                "donor_sources.autologous.batches_per_year",
+                "donor_sources.allogeneic.max_bioreactor_volume_l",
+                "donor_sources.allogeneic.doses_per_batch",
+                "phases[0].gmp_batches",
+                "phases[1].gmp_batches",
+                "platforms[0].units",
+                "platforms[0].parallel_batches",
+                "automation.automated_wash_concentration",
+                "automation.automated_formulation",
+                "automation.fill",
+                "automation.controlled_rate_freezers",
+                "quality.qms",
+                "quality.gmp_warehouse",
+                "quality.validation_programme",
+                "quality.calibration_programme",
+                "qc.release_turnaround_days",
+                "qc.qp_release",
+                "cryo.min_storage_temp_c",
+                "cryo.storage_positions",
+                "cryo.controlled_rate_freezing",
+                "logistics.shipping_lead_time_hours",
+                "logistics.chain_of_custody",
+                "performance.process_duration_days",
+                "performance.median_turnaround_days",
+                "performance.success_rate_percent",
+                "tech_transfer.duration_months_min",
+                "tech_transfer.duration_months_max",
+                "tech_transfer.cost_usd_min",
+                "tech_transfer.cost_usd_max",
+                "tech_transfer.engineering_runs",
+                "tech_transfer.comparability_support",
+                "tech_transfer.process_development_services",
+            ]
+        );
+    }
+
+    #[test]
+    fn undisclosed_is_not_zero_or_false() {
+        let mut p = sample();
+        p.sites[0].isolators = Some(false);
+        p.donor_sources.allogeneic = Some(AllogeneicExperience {
+            max_bioreactor_volume_l: Some(0.0),
+            doses_per_batch: Some(0),
+        });
+        p.automation.controlled_rate_freezers = Some(0);
+        assert_eq!(
+            undisclosed(&p),
+            Vec::<String>::new(),
+            "0 and false are disclosed"
+        );
+        // Without allogeneic experience there is no bioreactor volume to disclose.
+        p.donor_sources.allogeneic = None;
+        assert_eq!(undisclosed(&p), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_disclosed_value_is_still_checked() {
+        let mut p = sample_disclosing_nothing_optional();
+        p.sites[0].latitude = Some(-91.0);
+        p.sites[0].longitude = Some(200.0);
+        p.sites[0].cleanrooms[0].area_m2 = Some(0.5);
+        p.donor_sources.allogeneic = Some(AllogeneicExperience {
+            max_bioreactor_volume_l: Some(f64::NAN),
+            doses_per_batch: Some(2_000_000),
+        });
+        p.phases[0].gmp_batches = Some(2_000_000);
+        p.platforms[0].units = Some(0);
+        p.platforms[0].parallel_batches = Some(10_001);
+        p.automation.controlled_rate_freezers = Some(1_001);
+        p.donor_sources.autologous = Some(AutologousExperience {
+            batches_per_year: Some(100_001),
+        });
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            [
+                "sites[0].latitude",
+                "sites[0].longitude",
+                "sites[0].cleanrooms[0].area_m2",
+                "donor_sources.autologous.batches_per_year",
+                "donor_sources.allogeneic.max_bioreactor_volume_l",
+                "donor_sources.allogeneic.doses_per_batch",
+                "phases[0].gmp_batches",
+                "platforms[0].units",
+                "platforms[0].parallel_batches",
+                "automation.controlled_rate_freezers",
+            ]
+        );
+    }
+
+    #[test]
+    fn coordinates_come_in_pairs() {
+        let mut p = sample();
+        p.sites[0].longitude = None;
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            ["sites[0].longitude"]
+        );
+        let mut p = sample();
+        p.sites[0].latitude = None;
+        assert_eq!(
+            fields(ValidProfile::parse(p, today())),
+            ["sites[0].latitude"]
+        );
+    }
+
+    #[test]
+    fn a_closed_processing_filter_never_matches_an_undisclosed_site() {
+        let filter = |want: bool| {
+            search(CdmoSearch {
+                closed_processing: Some(want),
+                ..Default::default()
+            })
+        };
+        let facets = |sites: &[Option<bool>]| {
+            let mut p = sample();
+            p.sites = sites
+                .iter()
+                .enumerate()
+                .map(|(i, closed)| Site {
+                    key: format!("site-{i}"),
+                    closed_processing: *closed,
+                    ..sample().sites[0].clone()
+                })
+                .collect();
+            search_facets(&p)
+        };
+        let matches = |want: bool, sites: &[Option<bool>]| {
+            filter(want).matches(&facets(sites), true, "helix")
+        };
+        assert!(matches(true, &[Some(true)]));
+        assert!(matches(true, &[None, Some(true)]));
+        assert!(!matches(true, &[None]), "undisclosed is not closed");
+        assert!(!matches(true, &[Some(false)]));
+        assert!(matches(false, &[Some(false)]));
+        assert!(!matches(false, &[None]), "undisclosed is not open either");
+        assert!(!matches(false, &[Some(false), None]));
+        assert!(!matches(false, &[Some(false), Some(true)]));
+        // No filter: every profile, disclosed or not.
+        assert!(search(CdmoSearch::default()).matches(&facets(&[None]), true, "helix"));
     }
 
     #[test]
@@ -970,7 +1351,7 @@ pub mod tests {
         p.phases.push(PhaseExperience {
             phase: Phase::Commercial,
             programmes: 0,
-            gmp_batches: 0,
+            gmp_batches: Some(0),
         });
         assert_eq!(max_phase(&p), Some(Phase::Phase3));
         p.phases.clear();

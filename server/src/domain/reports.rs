@@ -11,6 +11,9 @@ pub struct RankedRow {
     pub total: f64,
     /// In the order of [`ReportData::criteria`].
     pub contributions: Vec<f64>,
+    /// Each criterion's raw value as a reader sees it (`1200`, `96.5`), or why there is
+    /// none (`not disclosed`); in the order of [`ReportData::criteria`].
+    pub values: Vec<String>,
     pub evidence_confidence: f64,
     pub verified: bool,
     pub revision: u32,
@@ -162,6 +165,13 @@ pub fn report_data(shortlist: &Shortlist) -> ReportData {
                             .map_or(0.0, |s| s.contribution)
                     })
                     .collect(),
+                values: criteria
+                    .iter()
+                    .map(|k| {
+                        let score = c.criteria.iter().find(|s| s.criterion == *k);
+                        raw_value_text(*k, score.and_then(|s| s.raw))
+                    })
+                    .collect(),
                 evidence_confidence: c.evidence_confidence,
                 verified: c.organization_verified,
                 revision: c.revision,
@@ -186,6 +196,25 @@ pub fn report_data(shortlist: &Shortlist) -> ReportData {
         weights,
         feasible_count: result.feasible_count,
         excluded_count: result.excluded_count,
+    }
+}
+
+/// A criterion's raw value in a report: the number (at most 4 decimals, no trailing
+/// zeros), or, when the profile lacks it, "not disclosed" (for `earliest_start`, which
+/// comes from published capacity: "no free slot").
+pub fn raw_value_text(criterion: Criterion, raw: Option<f64>) -> String {
+    match raw {
+        Some(value) => {
+            let text = format!("{value:.4}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" {
+                "0".into()
+            } else {
+                text.to_owned()
+            }
+        }
+        None if criterion == Criterion::EarliestStart => "no free slot".into(),
+        None => crate::domain::matching::NOT_DISCLOSED.into(),
     }
 }
 
@@ -216,6 +245,23 @@ pub fn neutralise(cell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_raw_value_reads_not_disclosed() {
+        assert_eq!(raw_value_text(Criterion::ScaleUp, None), "not disclosed");
+        assert_eq!(raw_value_text(Criterion::Distance, None), "not disclosed");
+        assert_eq!(
+            raw_value_text(Criterion::EarliestStart, None),
+            "no free slot"
+        );
+        assert_eq!(raw_value_text(Criterion::ScaleUp, Some(1200.0)), "1200");
+        assert_eq!(raw_value_text(Criterion::SuccessRate, Some(96.5)), "96.5");
+        assert_eq!(raw_value_text(Criterion::ScaleUp, Some(0.0)), "0");
+        assert_eq!(
+            raw_value_text(Criterion::Distance, Some(431.123_456)),
+            "431.1235"
+        );
+    }
 
     #[test]
     fn formula_starts_are_neutralised_and_ordinary_text_is_not() {

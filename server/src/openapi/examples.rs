@@ -19,7 +19,7 @@ use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoPr
 use crate::domain::matching::{Availability, SlotsAvailable, ValidRequirements, run_match};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,
-    section_confidence,
+    section_confidence, undisclosed,
 };
 use crate::domain::programs::ValidProgram;
 
@@ -463,7 +463,9 @@ fn reservation_view(demo: &Demo) -> Reservation {
 }
 
 fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
+    let profile = demo.cdmo_profile()?;
     Some(CdmoProfile {
+        undisclosed: undisclosed(&profile),
         id: demo.cdmo.profile_id.clone(),
         organization_id: demo.cdmo.organization_id.clone(),
         organization_verified: demo.cdmo.verified,
@@ -472,7 +474,7 @@ fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
         updated_at: at(1, 1, 9),
         confidence: section_confidence(&[], example_day()),
         listing: ProfileListing::listed(),
-        profile: demo.cdmo_profile()?,
+        profile,
     })
 }
 

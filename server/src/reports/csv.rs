@@ -7,7 +7,9 @@ fn number(value: f64) -> String {
     format!("{value:.4}")
 }
 
-/// The ranking: one row per candidate, criterion contributions in requirement order.
+/// The ranking: one row per candidate, criterion contributions in requirement order, then
+/// the identifying columns, then each criterion's raw value (`not disclosed` when the
+/// profile lacks it) in requirement order.
 pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -28,6 +30,11 @@ pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         "verified".into(),
         "profile_revision".into(),
     ]);
+    header.extend(
+        data.criteria
+            .iter()
+            .map(|c| format!("value_{}", c.as_str())),
+    );
     out.write_record(&header)?;
     for row in &data.ranked {
         let mut record = vec![
@@ -42,6 +49,7 @@ pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             row.verified.to_string(),
             row.revision.to_string(),
         ]);
+        record.extend(row.values.iter().cloned());
         out.write_record(&record)?;
     }
     Ok(out.into_inner().map_err(|e| e.into_error())?)

@@ -152,6 +152,25 @@ pub fn pdf(data: &ReportData, sponsor: &str) -> Result<Vec<u8>, ReportError> {
         p.gap(14.0);
     }
 
+    // Raw values behind the scores.
+    p.gap(10.0);
+    p.need(40.0);
+    p.line(12.0, true, "Criterion values (before scaling)");
+    for row in &data.ranked {
+        let values: Vec<String> = data
+            .criteria
+            .iter()
+            .zip(&row.values)
+            .map(|(c, v)| format!("{} {v}", c.as_str()))
+            .collect();
+        p.paragraph(
+            8.5,
+            false,
+            0.0,
+            &format!("{}. {}: {}", row.rank, row.name, values.join("; ")),
+        );
+    }
+
     // Stacked bar chart of contributions.
     p.new_page();
     p.line(14.0, true, "Contributions to each total, by criterion");

@@ -7,7 +7,8 @@ use super::ReportError;
 use crate::domain::reports::{ReportData, neutralise};
 
 /// A workbook: ranking, per-criterion breakdown with a stacked bar chart, excluded
-/// CDMOs, and the requirement set.
+/// CDMOs, the requirement set, and each criterion's raw value (a number, or the text
+/// `not disclosed` when the profile lacks it).
 pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(
@@ -143,5 +144,26 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
     }
     requirements.set_column_width(0, 32)?;
     requirements.set_column_width(1, 60)?;
+
+    let values = workbook.add_worksheet();
+    values.set_name("Values")?;
+    values.write_string_with_format(0, 0, "CDMO", &bold)?;
+    for (j, criterion) in data.criteria.iter().enumerate() {
+        values.write_string_with_format(0, j as u16 + 1, criterion.as_str(), &bold)?;
+    }
+    for (i, row) in data.ranked.iter().enumerate() {
+        let r = i as u32 + 1;
+        values.write_string(r, 0, neutralise(&row.name))?;
+        for (j, value) in row.values.iter().enumerate() {
+            let col = j as u16 + 1;
+            // Numbers stay numbers; "not disclosed" is text a filter can find.
+            match value.parse::<f64>() {
+                Ok(number) => values.write_number(r, col, number)?,
+                Err(_) => values.write_string(r, col, value.as_str())?,
+            };
+        }
+    }
+    values.set_column_width(0, 40)?;
+    values.set_freeze_panes(1, 1)?;
     Ok(workbook.save_to_buffer()?)
 }

@@ -14,7 +14,7 @@ use cdmx_sdk::types::{
     Gap, GeneModificationMethod, LicenceKind, Modality, Phase, Platform, QcAssay, Region, Unit,
 };
 
-use super::{CdmoFeatures, SlotsAvailable, ValidRequirements, grade_rank};
+use super::{CdmoFeatures, SlotsAvailable, ValidRequirements, bit, grade_rank};
 use crate::domain::mask_of;
 
 /// At most this many failed constraints make a near miss.
@@ -344,16 +344,16 @@ impl Failure {
                         }
                     ),
                     format!(
-                        "{}, {} processing",
+                        "{}, {}",
                         if f.best_grade == 0 {
                             "no cleanroom".to_owned()
                         } else {
                             format!("grade {}", grade_name(f.best_grade).to_uppercase())
                         },
-                        if f.closed_processing {
-                            "closed"
-                        } else {
-                            "open"
+                        match f.closed_processing {
+                            Some(true) => "closed processing",
+                            Some(false) => "open processing",
+                            None => "closed processing not disclosed",
                         }
                     ),
                 )
@@ -361,9 +361,12 @@ impl Failure {
             Self::ClosedProcessing => (
                 "closed_processing_required",
                 flag(true),
-                flag(false),
+                f.closed_processing.map_or_else(not_disclosed, flag),
                 "closed-system processing".into(),
-                "open processing only".into(),
+                match f.closed_processing {
+                    Some(_) => "open processing only".into(),
+                    None => "not disclosed".into(),
+                },
             ),
             Self::Cryo => {
                 let want = c.max_cryo_temp_c.unwrap_or_default();
@@ -426,14 +429,21 @@ impl Failure {
             }
             Self::BioreactorVolume => {
                 let want = c.min_bioreactor_volume_l.unwrap_or_default();
+                let allogeneic =
+                    f.donor_sources & bit(DonorSource::ALL, &DonorSource::Allogeneic) != 0;
+                let (actual_value, actual) = match f.bioreactor_volume_l {
+                    Some(v) => (number(v, Unit::Litres), format!("{v} L")),
+                    None if allogeneic => (not_disclosed(), "not disclosed".into()),
+                    // No allogeneic experience: no bioreactor at all, which is not an
+                    // undisclosed one.
+                    None => (codes(vec![]), "no allogeneic scale-up declared".into()),
+                };
                 (
                     "min_bioreactor_volume_l",
                     number(want, Unit::Litres),
-                    f.bioreactor_volume_l
-                        .map_or_else(not_disclosed, |v| number(v, Unit::Litres)),
+                    actual_value,
                     format!("a bioreactor of at least {want} L"),
-                    f.bioreactor_volume_l
-                        .map_or("not disclosed".into(), |v| format!("{v} L")),
+                    actual,
                 )
             }
             Self::Capacity => {

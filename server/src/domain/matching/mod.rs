@@ -24,6 +24,9 @@ use super::{Violations, mask_of};
 mod exclusions;
 pub use self::exclusions::{ExclusionKey, NEAR_MISS_MAX_FAILURES};
 
+/// What an exclusion, and a report, says of a fact the profile does not disclose.
+pub const NOT_DISCLOSED: &str = "not disclosed";
+
 /// Default number of candidates and exclusions returned, and the most a caller may ask.
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 100;
@@ -51,12 +54,18 @@ pub struct CdmoFeatures {
     licences: Vec<(Authority, LicenceKind, Option<NaiveDate>)>,
     /// Rank of the best cleanroom grade: A = 4 ... D = 1, none = 0.
     best_grade: u8,
-    closed_processing: bool,
+    /// Closed-system processing: `Some(true)` when a site discloses it, `Some(false)`
+    /// when every site discloses that it has none, `None` (not disclosed) otherwise.
+    closed_processing: Option<bool>,
     min_cryo_temp_c: Option<i32>,
+    /// Coordinates of the sites that disclose them; empty when none does, so
+    /// `distance` goes through its missing-data policy.
     site_coordinates: Vec<(f64, f64)>,
     qc_assays: u32,
     shipping_hours: Option<u32>,
     regions_served: u32,
+    /// Largest allogeneic bioreactor volume; `None` without allogeneic experience or when
+    /// the volume is not disclosed (never 0 L in its place).
     bioreactor_volume_l: Option<f64>,
     tech_transfer_months: Option<f64>,
     tech_transfer_cost_usd: Option<f64>,
@@ -171,12 +180,26 @@ impl CdmoFeatures {
                 .map(|c| grade_rank(c.grade))
                 .max()
                 .unwrap_or(0),
-            closed_processing: profile.sites.iter().any(|s| s.closed_processing),
+            closed_processing: if profile
+                .sites
+                .iter()
+                .any(|s| s.closed_processing == Some(true))
+            {
+                Some(true)
+            } else if profile
+                .sites
+                .iter()
+                .all(|s| s.closed_processing == Some(false))
+            {
+                Some(false)
+            } else {
+                None
+            },
             min_cryo_temp_c: profile.cryo.min_storage_temp_c,
             site_coordinates: profile
                 .sites
                 .iter()
-                .map(|s| (s.latitude, s.longitude))
+                .filter_map(|s| s.latitude.zip(s.longitude))
                 .collect(),
             qc_assays: profile
                 .qc
@@ -189,7 +212,7 @@ impl CdmoFeatures {
                 .donor_sources
                 .allogeneic
                 .as_ref()
-                .map(|a| a.max_bioreactor_volume_l),
+                .and_then(|a| a.max_bioreactor_volume_l),
             tech_transfer_months: tt
                 .duration_months_max
                 .or(tt.duration_months_min)
@@ -589,11 +612,11 @@ fn check_constraints(
     }
     if let Some(g) = c.min_cleanroom_grade
         && f.best_grade < grade_rank(g)
-        && !(c.closed_processing_accepted && f.closed_processing)
+        && !(c.closed_processing_accepted && f.closed_processing == Some(true))
     {
         out.push(Failure::Cleanroom);
     }
-    if c.closed_processing_required && !f.closed_processing {
+    if c.closed_processing_required && f.closed_processing != Some(true) {
         out.push(Failure::ClosedProcessing);
     }
     if let Some(t) = c.max_cryo_temp_c

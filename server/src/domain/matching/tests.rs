@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::demo::synthetic::synthetic_profile;
 use crate::domain::profiles::section_confidence;
-use crate::domain::profiles::tests::sample;
+use crate::domain::profiles::tests::{sample, sample_disclosing_nothing_optional};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
@@ -245,8 +245,8 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
     }
     let mut allogeneic = sample();
     allogeneic.donor_sources.allogeneic = Some(AllogeneicExperience {
-        max_bioreactor_volume_l: 200.0,
-        doses_per_batch: 100,
+        max_bioreactor_volume_l: Some(200.0),
+        doses_per_batch: Some(100),
     });
     for p in [&sample(), &allogeneic] {
         assert_eq!(
@@ -271,7 +271,7 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
         .is_empty()
     );
     let mut open = sample();
-    open.sites[0].closed_processing = false;
+    open.sites[0].closed_processing = Some(false);
     assert_eq!(
         failed_constraints(
             &open,
@@ -417,8 +417,8 @@ fn a_categorical_failure_is_never_a_near_miss_and_near_misses_are_ordered_by_gap
     allogeneic_only.donor_sources = DonorSourceExperience {
         autologous: None,
         allogeneic: Some(AllogeneicExperience {
-            max_bioreactor_volume_l: 50.0,
-            doses_per_batch: 100,
+            max_bioreactor_volume_l: Some(50.0),
+            doses_per_batch: Some(100),
         }),
     };
     let mut slightly_warm = sample();
@@ -583,15 +583,15 @@ fn platform_match_ranks_cdmos_running_the_sponsors_platform() {
     prodigy.platforms = vec![PlatformCapability {
         platform: Platform::ClinimacsProdigy,
         name: None,
-        units: 4,
-        parallel_batches: 4,
+        units: Some(4),
+        parallel_batches: Some(4),
     }];
     let mut cocoon = sample();
     cocoon.platforms = vec![PlatformCapability {
         platform: Platform::LonzaCocoon,
         name: None,
-        units: 2,
-        parallel_batches: 2,
+        units: Some(2),
+        parallel_batches: Some(2),
     }];
     let (a, b) = (
         features_of("a-cocoon", &cocoon, true),
@@ -665,8 +665,8 @@ fn near_misses_come_first_among_the_excluded() {
     far.donor_sources = DonorSourceExperience {
         autologous: None,
         allogeneic: Some(AllogeneicExperience {
-            max_bioreactor_volume_l: 10.0,
-            doses_per_batch: 5,
+            max_bioreactor_volume_l: Some(10.0),
+            doses_per_batch: Some(5),
         }),
     };
     far.cryo.min_storage_temp_c = Some(-80);
@@ -717,8 +717,8 @@ fn each_criterion_reads_its_raw_value_and_normalises_on_its_fixed_scale() {
     ];
     let mut allogeneic = p.clone();
     allogeneic.donor_sources.allogeneic = Some(AllogeneicExperience {
-        max_bioreactor_volume_l: 500.0,
-        doses_per_batch: 100,
+        max_bioreactor_volume_l: Some(500.0),
+        doses_per_batch: Some(100),
     });
     let req = requirements(
         HardConstraints::default(),
@@ -874,6 +874,188 @@ fn missing_data_policies_exclude_zero_or_penalise() {
     );
     assert!((penalised.candidates[0].total - 10.0).abs() < 1e-9); // 12.5 x 0.8
     assert!((penalised.candidates[0].penalty_factor - 0.8).abs() < 1e-12);
+}
+
+#[test]
+fn undisclosed_facts_are_none_features_never_zero() {
+    let f = features_of("x", &sample_disclosing_nothing_optional(), true);
+    assert_eq!(f.bioreactor_volume_l, None);
+    assert!(f.site_coordinates.is_empty());
+    assert_eq!(f.closed_processing, None);
+    assert_eq!(f.min_cryo_temp_c, None);
+    assert_eq!(f.shipping_hours, None);
+    // A disclosed 0 L stays 0 L; closed processing needs one site to disclose it.
+    let mut p = sample_disclosing_nothing_optional();
+    p.donor_sources.allogeneic = Some(AllogeneicExperience {
+        max_bioreactor_volume_l: Some(0.0),
+        doses_per_batch: None,
+    });
+    p.sites.push(Site {
+        key: "second".into(),
+        latitude: Some(52.0),
+        longitude: Some(4.5),
+        closed_processing: Some(true),
+        ..p.sites[0].clone()
+    });
+    let f = features_of("x", &p, true);
+    assert_eq!(f.bioreactor_volume_l, Some(0.0));
+    assert_eq!(
+        f.site_coordinates,
+        [(52.0, 4.5)],
+        "only disclosed coordinates"
+    );
+    assert_eq!(f.closed_processing, Some(true));
+    p.sites[1].closed_processing = Some(false);
+    assert_eq!(features_of("x", &p, true).closed_processing, None);
+    p.sites[0].closed_processing = Some(false);
+    assert_eq!(features_of("x", &p, true).closed_processing, Some(false));
+}
+
+/// A profile with allogeneic experience whose volume and site coordinates are not
+/// disclosed, matched on `scale_up` and `distance` under `policy`, beside a QC criterion.
+fn match_undisclosed(policy: MissingDataPolicy) -> MatchResult {
+    let mut p = sample_disclosing_nothing_optional();
+    p.donor_sources.autologous = None;
+    let f = features_of("x", &p, true);
+    let mut scale_up = criterion(Criterion::ScaleUp, 1.0);
+    scale_up.missing = Some(policy);
+    let mut distance = criterion(Criterion::Distance, 1.0);
+    distance.missing = Some(policy);
+    distance.origin = Some(GeoPoint {
+        latitude: 48.85,
+        longitude: 2.35,
+    });
+    let req = ValidRequirements::parse(
+        RequirementSet {
+            constraints: HardConstraints::default(),
+            criteria: vec![scale_up, distance, criterion(Criterion::QcCoverage, 2.0)],
+            missing_data_penalty_percent: Some(20.0),
+            capacity: None,
+            near_miss_tolerances: vec![],
+        },
+        None,
+    )
+    .unwrap();
+    run_match([&f], &req, today(), &Availability::default(), 5)
+}
+
+#[test]
+fn undisclosed_scale_up_and_distance_go_through_the_missing_data_policy() {
+    let excluded = match_undisclosed(MissingDataPolicy::Exclude);
+    assert_eq!(excluded.feasible_count, 0);
+    let failed: Vec<(&str, &str, &str)> = excluded.excluded[0]
+        .failed
+        .iter()
+        .map(|c| {
+            (
+                c.constraint.as_str(),
+                c.required.as_str(),
+                c.actual.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "criteria",
+                "a value for scale_up (missing-data policy: exclude)",
+                "not disclosed"
+            ),
+            (
+                "criteria",
+                "a value for distance (missing-data policy: exclude)",
+                "not disclosed"
+            ),
+        ]
+    );
+
+    // QC coverage: 2 assays of 8, weight 2 of 4: 12.5 points.
+    let zero = match_undisclosed(MissingDataPolicy::Zero);
+    let c = &zero.candidates[0];
+    assert!((c.total - 12.5).abs() < 1e-9, "{}", c.total);
+    assert_eq!(c.penalty_factor, 1.0);
+    for score in &c.criteria[..2] {
+        assert_eq!(score.raw, None, "{:?} is not 0", score.criterion);
+        assert_eq!(score.missing, Some(MissingDataPolicy::Zero));
+    }
+
+    let penalised = match_undisclosed(MissingDataPolicy::Penalise);
+    let c = &penalised.candidates[0];
+    assert!(
+        (c.penalty_factor - 0.64).abs() < 1e-12,
+        "two penalties of 20%"
+    );
+    assert!((c.total - 8.0).abs() < 1e-9, "{}", c.total);
+    assert_eq!(c.criteria[0].missing, Some(MissingDataPolicy::Penalise));
+}
+
+#[test]
+fn a_constraint_on_an_undisclosed_fact_fails_saying_not_disclosed() {
+    let mut p = sample_disclosing_nothing_optional();
+    p.sites[0].cleanrooms.clear();
+    let req = requirements(
+        HardConstraints {
+            min_bioreactor_volume_l: Some(50.0),
+            closed_processing_required: true,
+            min_cleanroom_grade: Some(CleanroomGrade::B),
+            closed_processing_accepted: true,
+            max_cryo_temp_c: Some(-150),
+            max_shipping_lead_time_hours: Some(24),
+            ..Default::default()
+        },
+        vec![criterion(Criterion::QcCoverage, 1.0)],
+    );
+    let f = features_of("x", &p, true);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
+    let failed: Vec<(&str, &str)> = result.excluded[0]
+        .failed
+        .iter()
+        .map(|c| (c.constraint.as_str(), c.actual.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "min_cleanroom_grade",
+                "no cleanroom, closed processing not disclosed"
+            ),
+            ("closed_processing_required", "not disclosed"),
+            ("max_cryo_temp_c", "not disclosed"),
+            ("max_shipping_lead_time_hours", "not disclosed"),
+            ("min_bioreactor_volume_l", "not disclosed"),
+        ]
+    );
+    // Typed: each undisclosed fact says so, with no gap (a near miss needs a known one).
+    for failed in &result.excluded[0].failed[1..] {
+        assert!(failed.actual_value.not_disclosed, "{failed:?}");
+        assert_eq!(failed.gap, None, "{failed:?}");
+    }
+    assert!(!result.excluded[0].near_miss);
+    // Without allogeneic experience the volume is absent, not undisclosed.
+    p.donor_sources.allogeneic = None;
+    let f = features_of("x", &p, true);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
+    let volume = result.excluded[0]
+        .failed
+        .iter()
+        .find(|c| c.constraint == "min_bioreactor_volume_l")
+        .unwrap();
+    assert_eq!(volume.actual, "no allogeneic scale-up declared");
+    assert!(!volume.actual_value.not_disclosed);
+    // Once disclosed, the same profile passes them.
+    p.donor_sources.allogeneic = Some(AllogeneicExperience {
+        max_bioreactor_volume_l: Some(50.0),
+        doses_per_batch: None,
+    });
+    p.sites[0].closed_processing = Some(true);
+    p.cryo.min_storage_temp_c = Some(-180);
+    p.logistics.shipping_lead_time_hours = Some(12);
+    let f = features_of("x", &p, true);
+    assert_eq!(
+        run_match([&f], &req, today(), &Availability::default(), 10).feasible_count,
+        1
+    );
 }
 
 #[test]
@@ -1354,13 +1536,15 @@ proptest! {
             0 => after.performance.success_rate_percent = Some(after.performance.success_rate_percent.map_or(90.0, |r| (r + 3.0).min(100.0))),
             1 => after.performance.median_turnaround_days = Some(after.performance.median_turnaround_days.map_or(10, |d| d.saturating_sub(3))),
             2 => after.qc.in_house_assays = QcAssay::ALL.to_vec(),
-            3 => after.phases.push(PhaseExperience { phase: Phase::Commercial, programmes: 2, gmp_batches: 50 }),
+            3 => after.phases.push(PhaseExperience { phase: Phase::Commercial, programmes: 2, gmp_batches: Some(50) }),
             4 => after.tech_transfer.duration_months_max = Some(after.tech_transfer.duration_months_max.map_or(6, |m| m.saturating_sub(4).max(after.tech_transfer.duration_months_min.unwrap_or(0)))),
             5 => { after.tech_transfer.cost_usd_min = Some(100_000); after.tech_transfer.cost_usd_max = Some(200_000); }
             6 => {
                 after.cryo.min_storage_temp_c = Some(-196);
+                // A larger volume, or disclosing one: never worse than not disclosing.
                 if let Some(a) = &mut after.donor_sources.allogeneic {
-                    a.max_bioreactor_volume_l += 100.0;
+                    a.max_bioreactor_volume_l =
+                        Some(a.max_bioreactor_volume_l.map_or(100.0, |v| v + 100.0));
                 }
             }
             _ => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },

@@ -342,6 +342,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                 scale: None,
                 missing: None,
                 origin: None,
+                authorities: vec![],
             }],
             ..Default::default()
         },

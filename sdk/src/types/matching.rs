@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind, Modality, Phase,
-    Platform, QcAssay, Region,
+    AcceptedBatches, Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind,
+    LicensedActivity, Modality, Phase, Platform, QcAssay, Region,
 };
 
 /// The product a programme develops.
@@ -135,9 +135,16 @@ pub struct HardConstraints {
     /// At least `min_programmes` programmes in `phase` or a later phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_track_record: Option<PhaseTrackRecord>,
-    /// Each must be held (unexpired) at one of the CDMO's sites.
+    /// Each must be held (unexpired) at one of the CDMO's sites, by a licence whose
+    /// stated scope covers the product: `modalities` (any of) and `donor_source` of these
+    /// constraints where given, and the requirement's activities. A licence whose scope
+    /// is not stated covers nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licences: Vec<LicenceRequirement>,
+    /// Regulatory acceptance: each authority listed (all of) must have accepted batches
+    /// made at one of the CDMO's sites, e.g. the FDA accepting ex-US clinical batches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_by: Vec<AcceptanceRequirement>,
     /// A cleanroom suite of this grade or better at a site...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_cleanroom_grade: Option<CleanroomGrade>,
@@ -197,6 +204,33 @@ pub struct LicenceRequirement {
     /// The kind of licence; any kind when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<LicenceKind>,
+    /// Activities one licence must authorise, all of them, no repeats; `[manufacturing]`
+    /// when empty or absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<LicensedActivity>,
+}
+
+impl LicenceRequirement {
+    /// A licence of `authority` and/or `kind` authorising manufacturing.
+    pub fn new(authority: Option<Authority>, kind: Option<LicenceKind>) -> Self {
+        Self {
+            authority,
+            kind,
+            activities: Vec::new(),
+        }
+    }
+}
+
+/// Batches made at one of the CDMO's sites accepted by an authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceRequirement {
+    /// The authority that must have accepted the batches; each authority at most once
+    /// per list.
+    pub authority: Authority,
+    /// Which batches; either kind when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<AcceptedBatches>,
 }
 
 closed_set! {
@@ -219,7 +253,8 @@ closed_set! {
         /// Kilometres from `origin` to the nearest site. Scale 10,000 to 0.
         Distance = "distance",
         /// Mean inspection outcome (no findings 1, minor 0.75, major 0.35, critical 0.1,
-        /// enforcement 0). Scale 0 to 1.
+        /// enforcement 0), of inspections by the criterion's `authorities` when given.
+        /// Scale 0 to 1.
         InspectionHistory = "inspection_history",
         /// Share of profile sections backed by current verified evidence. Scale 0 to 1.
         EvidenceConfidence = "evidence_confidence",
@@ -285,6 +320,26 @@ pub struct WeightedCriterion {
     /// Required for `distance`: where material comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<GeoPoint>,
+    /// Only for `inspection_history`: count only inspections by these authorities, no
+    /// repeats (all inspections when empty or absent). A CDMO with none by them has no
+    /// value, and the missing-data policy applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorities: Vec<Authority>,
+}
+
+impl WeightedCriterion {
+    /// `criterion` with `weight`, its default scale and missing-data policy, and no
+    /// criterion-specific options.
+    pub fn new(criterion: Criterion, weight: f64) -> Self {
+        Self {
+            criterion,
+            weight,
+            scale: None,
+            missing: None,
+            origin: None,
+            authorities: Vec::new(),
+        }
+    }
 }
 
 /// An ad-hoc match: requirements in the body.

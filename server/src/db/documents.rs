@@ -28,6 +28,13 @@
 //! `decode_*` an upgrade step from format 1 to 2 over [`serde_json::Value`] (rename,
 //! move or default the fields), so old rows are read through the upgrade.
 //!
+//! ## Formats
+//!
+//! | format | change | upgrade from the previous format |
+//! | --- | --- | --- |
+//! | 1 | the wire types at the release that introduced this module | (bare documents read as format 1) |
+//! | 2 | profiles: a licence's free-text `scope` became a structured scope (modalities, donor sources, activities), its text kept as `note`; sites gained `acceptances` | profiles: each licence's text `scope` moves to `note` and its structured scope is left out (not stated), so an old licence never counts as covering a product; programmes and match results: none (the same body) |
+//!
 //! Not here, on purpose: `capacity_blocks.donor_sources`/`modalities` are JSON arrays of
 //! wire names that SQL filters with `LIKE '%"name"%'`, so their shape is fixed by those
 //! queries (and changing it is a migration, not a new format); `idempotency_keys.response`
@@ -36,9 +43,10 @@
 use cdmx_sdk::types::{CapabilityProfile, MatchResult, ProgramRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The format `encode_*` writes.
-pub const CURRENT_FORMAT: u32 = 1;
+pub const CURRENT_FORMAT: u32 = 2;
 
 /// The kinds of stored document, as named in the envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +190,58 @@ fn format_1<T: DeserializeOwned>(
     }
 }
 
+/// The body of `text` as JSON, in whatever format it was stored.
+fn body_value(text: &str, opened: &Opened, kind: DocumentKind) -> Result<Value, DocumentError> {
+    let format = match opened {
+        Opened::Bare => 1,
+        Opened::Enveloped { format } => *format,
+    };
+    let invalid = |source| DocumentError::Invalid {
+        kind,
+        format,
+        source,
+    };
+    match opened {
+        Opened::Bare => serde_json::from_str(text).map_err(invalid),
+        Opened::Enveloped { .. } => serde_json::from_str::<Sealed<Value>>(text)
+            .map(|sealed| sealed.document)
+            .map_err(invalid),
+    }
+}
+
+/// The current-format body of `text`, decoded as `T`.
+fn current<T: DeserializeOwned>(text: &str, kind: DocumentKind) -> Result<T, DocumentError> {
+    serde_json::from_str::<Sealed<T>>(text)
+        .map(|sealed| sealed.document)
+        .map_err(|source| DocumentError::Invalid {
+            kind,
+            format: u64::from(CURRENT_FORMAT),
+            source,
+        })
+}
+
+/// Profile format 1 to 2: a licence's `scope` was free text. The text becomes the
+/// licence's `note`, and its structured scope is left out: not stated, so the licence
+/// covers no product in matching until the CDMO states what it covers (guessing a scope
+/// from prose could only widen what old licences satisfy).
+fn upgrade_profile_1_to_2(body: &mut Value) {
+    let Some(sites) = body.get_mut("sites").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for site in sites {
+        let Some(licences) = site.get_mut("licences").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for licence in licences.iter_mut().filter_map(Value::as_object_mut) {
+            if licence.get("scope").is_some_and(Value::is_string)
+                && let Some(text) = licence.remove("scope")
+            {
+                licence.insert("note".to_owned(), text);
+            }
+        }
+    }
+}
+
 /// The format of `text` as `decode_*` sees it: 1 for a bare (pre-envelope) document.
 pub fn stored_format(text: &str, kind: DocumentKind) -> Result<u64, DocumentError> {
     Ok(match open(text, kind)? {
@@ -200,7 +260,16 @@ pub fn decode_profile(text: &str) -> Result<CapabilityProfile, DocumentError> {
     let kind = DocumentKind::Profile;
     let opened = open(text, kind)?;
     match opened {
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
+        Opened::Bare | Opened::Enveloped { format: 1 } => {
+            let mut body = body_value(text, &opened, kind)?;
+            upgrade_profile_1_to_2(&mut body);
+            serde_json::from_value(body).map_err(|source| DocumentError::Invalid {
+                kind,
+                format: 1,
+                source,
+            })
+        }
+        Opened::Enveloped { format: 2 } => current(text, kind),
         Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -225,7 +294,9 @@ pub fn decode_program(text: &str) -> Result<ProgramRequest, DocumentError> {
     let kind = DocumentKind::Program;
     let opened = open(text, kind)?;
     match opened {
+        // Format 2 changed no programme field.
         Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
+        Opened::Enveloped { format: 2 } => current(text, kind),
         Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -240,7 +311,9 @@ pub fn decode_match_result(text: &str) -> Result<MatchResult, DocumentError> {
     let kind = DocumentKind::MatchResult;
     let opened = open(text, kind)?;
     match opened {
+        // Format 2 changed no match-result field.
         Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
+        Opened::Enveloped { format: 2 } => current(text, kind),
         Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -397,6 +470,67 @@ mod tests {
         check_key_facts("format-1");
     }
 
+    /// The licences of the fixtures' first profile, as format 1 stored them.
+    const FORMAT_1_LICENCE_TEXTS: [&str; 3] = [
+        "Commercial manufacture of autologous and allogeneic CAR-T drug product",
+        "ATMP manufacture, import and QP certification (IGJ)",
+        "Named manufacturing site of a centrally authorised CAR-T medicine",
+    ];
+
+    #[test]
+    fn format_1_licence_scopes_become_notes_with_the_scope_not_stated() {
+        for folder in ["legacy", "format-1"] {
+            for file in ["profile-revision-1.json", "profile-revision-2.json"] {
+                let text = fixture(&format!("{folder}/{file}"));
+                assert!(text.contains("\"scope\":\"Commercial manufacture"), "{folder}/{file}");
+                let profile = decode_profile(&text).unwrap();
+                let licences: Vec<_> = profile.sites.iter().flat_map(|s| &s.licences).collect();
+                assert_eq!(
+                    licences
+                        .iter()
+                        .map(|l| l.note.as_deref().unwrap())
+                        .collect::<Vec<_>>(),
+                    FORMAT_1_LICENCE_TEXTS,
+                    "{folder}/{file}"
+                );
+                assert!(
+                    licences.iter().all(|l| l.scope.is_none()),
+                    "{folder}/{file}: an old licence's scope is not stated"
+                );
+                assert!(profile.sites.iter().all(|s| s.acceptances.is_empty()));
+                // The JSON the API speaks has no free-text `scope` left.
+                let json = decode_profile_json(&text).unwrap();
+                assert!(json.pointer("/sites/0/licences/0/scope").is_none());
+                assert_eq!(
+                    json.pointer("/sites/0/licences/0/note").unwrap(),
+                    FORMAT_1_LICENCE_TEXTS[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_upgrade_leaves_other_licence_fields_alone() {
+        let mut body = serde_json::json!({"sites": [
+            {"licences": [
+                {"authority": "fda", "kind": "imp_licence", "scope": "text", "granted_on": "2020-01-01"},
+                {"authority": "fda", "kind": "imp_licence", "granted_on": "2020-01-01"}
+            ]},
+            {"key": "no-licences"}
+        ]});
+        upgrade_profile_1_to_2(&mut body);
+        assert_eq!(
+            body,
+            serde_json::json!({"sites": [
+                {"licences": [
+                    {"authority": "fda", "kind": "imp_licence", "note": "text", "granted_on": "2020-01-01"},
+                    {"authority": "fda", "kind": "imp_licence", "granted_on": "2020-01-01"}
+                ]},
+                {"key": "no-licences"}
+            ]})
+        );
+    }
+
     #[test]
     fn documents_are_written_in_an_envelope_of_the_current_format() {
         let profile = demo_profile();
@@ -436,7 +570,7 @@ mod tests {
             decode_program(&profile),
             Err(DocumentError::WrongKind { .. })
         ));
-        let future = profile.replacen("\"format\":1", "\"format\":7", 1);
+        let future = profile.replacen("\"format\":2", "\"format\":7", 1);
         let error = decode_profile(&future).unwrap_err();
         assert!(matches!(
             error,
@@ -444,7 +578,7 @@ mod tests {
         ));
         assert!(error.to_string().contains("format 7"), "{error}");
         assert!(matches!(
-            decode_profile(&profile.replacen("\"format\":1", "\"format\":\"1\"", 1)),
+            decode_profile(&profile.replacen("\"format\":2", "\"format\":\"2\"", 1)),
             Err(DocumentError::MalformedEnvelope { .. })
         ));
         assert!(matches!(

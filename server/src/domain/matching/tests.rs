@@ -31,6 +31,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         scale: None,
         missing: None,
         origin: None,
+        authorities: vec![],
     }
 }
 
@@ -130,17 +131,11 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
         ),
         (
             HardConstraints {
-                licences: vec![LicenceRequirement {
-                    authority: Some(Authority::Fda),
-                    kind: None,
-                }],
+                licences: vec![LicenceRequirement::new(Some(Authority::Fda), None)],
                 ..Default::default()
             },
             HardConstraints {
-                licences: vec![LicenceRequirement {
-                    authority: None,
-                    kind: Some(LicenceKind::ManufacturingAuthorisation),
-                }],
+                licences: vec![LicenceRequirement::new(None, Some(LicenceKind::ManufacturingAuthorisation))],
                 ..Default::default()
             },
             "licences",
@@ -289,10 +284,7 @@ fn expired_licences_do_not_count() {
     let mut p = sample();
     p.sites[0].licences[0].expires_on = NaiveDate::from_ymd_opt(2025, 1, 1);
     let need = HardConstraints {
-        licences: vec![LicenceRequirement {
-            authority: Some(Authority::EuMemberState),
-            kind: None,
-        }],
+        licences: vec![LicenceRequirement::new(Some(Authority::EuMemberState), None)],
         ..Default::default()
     };
     assert_eq!(failed_constraints(&p, need), ["licences"]);
@@ -569,10 +561,7 @@ fn invalid_requirement_sets_name_each_field() {
     });
     let set = RequirementSet {
         constraints: HardConstraints {
-            licences: vec![LicenceRequirement {
-                authority: None,
-                kind: None,
-            }],
+            licences: vec![LicenceRequirement::new(None, None)],
             countries_allowed: vec!["fr".into()],
             phase_track_record: Some(PhaseTrackRecord {
                 phase: Phase::Phase3,
@@ -735,6 +724,7 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                         latitude: 40.0,
                         longitude: -3.0,
                     }),
+                    authorities: vec![],
                 })
                 .collect();
             let constraints = HardConstraints {
@@ -1020,4 +1010,310 @@ fn track_record_depth_counts_from_the_target_phase_only() {
     );
     assert_eq!(depth(Some(Phase::Phase3), None), Some(1.0));
     assert_eq!(depth(Some(Phase::Phase3), Some(Phase::Phase1)), Some(1.0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Licence scope, regulatory acceptance, inspection history by authority.
+// ---------------------------------------------------------------------------------------
+
+fn scope(
+    modalities: &[Modality],
+    donor_sources: &[DonorSource],
+    activities: &[LicensedActivity],
+) -> Option<LicenceScope> {
+    Some(LicenceScope {
+        modalities: modalities.to_vec(),
+        donor_sources: donor_sources.to_vec(),
+        activities: activities.to_vec(),
+    })
+}
+
+/// The sample CDMO holding only a hospital exemption with `scope`.
+fn hospital_exemption(scope: Option<LicenceScope>) -> CapabilityProfile {
+    let mut p = sample();
+    let licence = &mut p.sites[0].licences[0];
+    licence.kind = LicenceKind::HospitalExemption;
+    licence.scope = scope;
+    p
+}
+
+/// Constraints of a CAR-T product (autologous) needing a hospital exemption that
+/// authorises `activities` (manufacturing when empty).
+fn car_t_needing_hospital_exemption(activities: &[LicensedActivity]) -> HardConstraints {
+    HardConstraints {
+        modalities: vec![Modality::CarT],
+        donor_source: Some(DonorSource::Autologous),
+        licences: vec![LicenceRequirement {
+            activities: activities.to_vec(),
+            ..LicenceRequirement::new(None, Some(LicenceKind::HospitalExemption))
+        }],
+        ..Default::default()
+    }
+}
+
+fn first_failure(profile: &CapabilityProfile, constraints: HardConstraints) -> FailedConstraint {
+    let req = requirements(constraints, vec![criterion(Criterion::QcCoverage, 1.0)]);
+    let f = features_of("x", profile, false);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
+    assert_eq!(result.excluded.len(), 1, "{result:?}");
+    result.excluded[0].failed[0].clone()
+}
+
+#[test]
+fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
+    use LicensedActivity::Manufacturing;
+    // Scenario 5: the exemption was granted for an MSC preparation.
+    let msc = hospital_exemption(scope(&[Modality::Msc], &[DonorSource::Autologous], &[Manufacturing]));
+    let failed = first_failure(&msc, car_t_needing_hospital_exemption(&[]));
+    assert_eq!(failed.constraint, "licences");
+    assert_eq!(
+        failed.required,
+        "hospital_exemption (unexpired) covering car_t, autologous, for manufacturing"
+    );
+    assert_eq!(
+        failed.actual,
+        "eu_member_state hospital_exemption covering msc, autologous, for manufacturing"
+    );
+
+    // Granted for CAR-T: covered.
+    let car_t = hospital_exemption(scope(&[Modality::CarT], &[DonorSource::Autologous], &[Manufacturing]));
+    assert!(failed_constraints(&car_t, car_t_needing_hospital_exemption(&[])).is_empty());
+    // Empty lists: not limited by modality or donor source, as a general authorisation.
+    let general = hospital_exemption(scope(&[], &[], &[Manufacturing]));
+    assert!(failed_constraints(&general, car_t_needing_hospital_exemption(&[])).is_empty());
+    // The right modality but allogeneic only.
+    let allogeneic = hospital_exemption(scope(&[Modality::CarT], &[DonorSource::Allogeneic], &[Manufacturing]));
+    let failed = first_failure(&allogeneic, car_t_needing_hospital_exemption(&[]));
+    assert!(failed.actual.contains("car_t, allogeneic"), "{failed:?}");
+    // A sponsor that names no product: any stated scope covers it.
+    let anything = HardConstraints {
+        licences: vec![LicenceRequirement::new(None, Some(LicenceKind::HospitalExemption))],
+        ..Default::default()
+    };
+    assert!(failed_constraints(&msc, anything).is_empty());
+}
+
+#[test]
+fn a_licence_whose_scope_is_not_stated_covers_nothing() {
+    let legacy = hospital_exemption(None);
+    let failed = first_failure(&legacy, car_t_needing_hospital_exemption(&[]));
+    assert_eq!(failed.actual, "eu_member_state hospital_exemption scope not stated");
+    // Not even a requirement naming no product: no silent widening.
+    let anything = HardConstraints {
+        licences: vec![LicenceRequirement::new(Some(Authority::EuMemberState), None)],
+        ..Default::default()
+    };
+    assert_eq!(failed_constraints(&legacy, anything), ["licences"]);
+}
+
+#[test]
+fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
+    use LicensedActivity::{Manufacturing, Release, Testing};
+    let manufacture_only = hospital_exemption(scope(&[Modality::CarT], &[], &[Manufacturing]));
+    let failed = first_failure(
+        &manufacture_only,
+        car_t_needing_hospital_exemption(&[Manufacturing, Release]),
+    );
+    assert!(failed.required.ends_with("for manufacturing, release"), "{failed:?}");
+    assert!(failed.actual.ends_with("for manufacturing"), "{failed:?}");
+    // Testing only does not cover the default (manufacturing).
+    let testing = hospital_exemption(scope(&[Modality::CarT], &[], &[Testing]));
+    assert_eq!(
+        failed_constraints(&testing, car_t_needing_hospital_exemption(&[])),
+        ["licences"]
+    );
+    // Release on a second licence does not help: one licence must cover both.
+    let mut split = manufacture_only.clone();
+    let mut release = split.sites[0].licences[0].clone();
+    release.scope = scope(&[Modality::CarT], &[], &[Release]);
+    split.sites[0].licences.push(release);
+    assert_eq!(
+        failed_constraints(&split, car_t_needing_hospital_exemption(&[Manufacturing, Release])),
+        ["licences"]
+    );
+    let both = hospital_exemption(scope(&[Modality::CarT], &[], &[Manufacturing, Release]));
+    assert!(
+        failed_constraints(&both, car_t_needing_hospital_exemption(&[Release, Manufacturing]))
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_licence_failure_lists_other_licences_when_none_is_of_the_kind() {
+    let failed = first_failure(&sample(), car_t_needing_hospital_exemption(&[]));
+    assert_eq!(failed.actual, "eu_member_state manufacturing_authorisation");
+    let mut none = sample();
+    none.sites[0].licences.clear();
+    assert_eq!(
+        first_failure(&none, car_t_needing_hospital_exemption(&[])).actual,
+        "no licences"
+    );
+}
+
+fn fda_acceptance(batches: AcceptedBatches) -> RegulatoryAcceptance {
+    RegulatoryAcceptance {
+        authority: Authority::Fda,
+        batches,
+        accepted_on: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        reference: Some("IND 031337".into()),
+        note: None,
+    }
+}
+
+fn accepted_by(list: &[(Authority, Option<AcceptedBatches>)]) -> HardConstraints {
+    HardConstraints {
+        accepted_by: list
+            .iter()
+            .map(|(authority, batches)| AcceptanceRequirement {
+                authority: *authority,
+                batches: *batches,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn accepted_by_needs_every_authority_listed_to_have_accepted_batches() {
+    // Scenario 2: a French centre whose clinical batches the FDA accepted.
+    let mut p = sample();
+    let need_fda = accepted_by(&[(Authority::Fda, None)]);
+    let failed = first_failure(&p, need_fda.clone());
+    assert_eq!(
+        (failed.constraint.as_str(), failed.required.as_str(), failed.actual.as_str()),
+        ("accepted_by", "batches accepted by fda", "no acceptances recorded")
+    );
+
+    p.sites[0].acceptances.push(fda_acceptance(AcceptedBatches::ClinicalBatches));
+    assert!(failed_constraints(&p, need_fda).is_empty());
+    assert!(
+        failed_constraints(&p, accepted_by(&[(Authority::Fda, Some(AcceptedBatches::ClinicalBatches))]))
+            .is_empty()
+    );
+    // All of the list: the EMA has accepted nothing.
+    let failed = first_failure(&p, accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)]));
+    assert_eq!(failed.required, "batches accepted by ema");
+    assert_eq!(failed.actual, "accepted: fda clinical_batches");
+    assert_eq!(
+        failed_constraints(&p, accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)])),
+        ["accepted_by"]
+    );
+    // Clinical acceptance is not commercial acceptance.
+    let failed = first_failure(
+        &p,
+        accepted_by(&[(Authority::Fda, Some(AcceptedBatches::CommercialBatches))]),
+    );
+    assert_eq!(failed.required, "commercial_batches accepted by fda");
+    // An acceptance at any site counts.
+    let mut two_sites = sample();
+    let mut second = two_sites.sites[0].clone();
+    second.key = "boston-1".into();
+    second.acceptances.push(fda_acceptance(AcceptedBatches::CommercialBatches));
+    two_sites.sites.push(second);
+    assert!(
+        failed_constraints(
+            &two_sites,
+            accepted_by(&[(Authority::Fda, Some(AcceptedBatches::CommercialBatches))])
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn inspection_history_can_count_only_some_authorities() {
+    let mut p = sample();
+    for (authority, outcome) in [
+        (Authority::Fda, InspectionOutcome::NoFindings),
+        (Authority::EuMemberState, InspectionOutcome::MajorFindings),
+        (Authority::EuMemberState, InspectionOutcome::MinorFindings),
+    ] {
+        p.sites[0].inspections.push(Inspection {
+            authority,
+            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            outcome,
+        });
+    }
+    let f = features_of("x", &p, true);
+    let raw = |authorities: Vec<Authority>, missing: Option<MissingDataPolicy>| {
+        let req = requirements(
+            HardConstraints::default(),
+            vec![WeightedCriterion {
+                authorities,
+                missing,
+                ..criterion(Criterion::InspectionHistory, 1.0)
+            }],
+        );
+        run_match([&f], &req, today(), &Availability::default(), 1)
+    };
+    let all = raw(vec![], None);
+    assert!((all.candidates[0].criteria[0].raw.unwrap() - 0.7).abs() < 1e-12);
+    let fda = raw(vec![Authority::Fda], None);
+    assert_eq!(fda.candidates[0].criteria[0].raw, Some(1.0));
+    let eu = raw(vec![Authority::EuMemberState], None);
+    assert!((eu.candidates[0].criteria[0].raw.unwrap() - 0.55).abs() < 1e-12);
+    let both = raw(vec![Authority::EuMemberState, Authority::Fda], None);
+    assert!((both.candidates[0].criteria[0].raw.unwrap() - 0.7).abs() < 1e-12);
+    // No inspection by the PMDA: missing, and the policy applies.
+    let pmda = raw(vec![Authority::Pmda], Some(MissingDataPolicy::Exclude));
+    assert!(pmda.candidates.is_empty());
+    assert_eq!(pmda.excluded[0].failed[0].constraint, "criteria");
+    let pmda = raw(vec![Authority::Pmda], Some(MissingDataPolicy::Zero));
+    assert_eq!(pmda.candidates[0].criteria[0].raw, None);
+}
+
+#[test]
+fn licence_activities_acceptances_and_criterion_authorities_are_validated() {
+    use LicensedActivity::{Manufacturing, Release};
+    let set = RequirementSet {
+        constraints: HardConstraints {
+            licences: vec![
+                LicenceRequirement::new(Some(Authority::Fda), None),
+                LicenceRequirement {
+                    activities: vec![Release, Manufacturing, Release],
+                    ..LicenceRequirement::new(Some(Authority::Ema), None)
+                },
+            ],
+            accepted_by: vec![
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: None,
+                },
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: Some(AcceptedBatches::ClinicalBatches),
+                },
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: None,
+                },
+            ],
+            ..Default::default()
+        },
+        criteria: vec![
+            WeightedCriterion {
+                authorities: vec![Authority::Fda],
+                ..criterion(Criterion::SuccessRate, 1.0)
+            },
+            WeightedCriterion {
+                authorities: vec![Authority::Fda, Authority::Ema, Authority::Fda],
+                ..criterion(Criterion::InspectionHistory, 1.0)
+            },
+        ],
+        missing_data_penalty_percent: None,
+        capacity: None,
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "constraints.licences[1].activities[2]",
+            "constraints.accepted_by[2]",
+            "criteria[0].authorities",
+            "criteria[1].authorities[2]",
+        ]
+    );
 }

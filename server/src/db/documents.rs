@@ -328,7 +328,9 @@ impl From<DocumentError> for crate::error::ApiError {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use cdmx_sdk::types::{Modality, Phase};
+    use cdmx_sdk::types::{
+        AcceptedBatches, Authority, DonorSource, LicenceScope, LicensedActivity, Modality, Phase,
+    };
 
     use super::*;
 
@@ -476,6 +478,47 @@ mod tests {
         "ATMP manufacture, import and QP certification (IGJ)",
         "Named manufacturing site of a centrally authorised CAR-T medicine",
     ];
+
+    #[test]
+    fn format_2_documents_decode_to_their_facts() {
+        for (file, kind) in [
+            ("format-2/profile-revision-1.json", DocumentKind::Profile),
+            ("format-2/profile-current.json", DocumentKind::Profile),
+            ("format-2/program.json", DocumentKind::Program),
+            ("format-2/shortlist-program.json", DocumentKind::Program),
+            ("format-2/shortlist-result.json", DocumentKind::MatchResult),
+        ] {
+            let text = fixture(file);
+            assert!(
+                text.starts_with(&format!(
+                    "{{\"format\":2,\"kind\":\"{}\",\"document\":{{",
+                    kind.as_str()
+                )),
+                "{file}"
+            );
+        }
+        check_key_facts("format-2");
+        let profile = decode_profile(&fixture("format-2/profile-revision-2.json")).unwrap();
+        let bla = &profile.sites[0].licences[0];
+        assert_eq!(
+            bla.scope,
+            Some(LicenceScope {
+                modalities: vec![Modality::CarT],
+                donor_sources: vec![DonorSource::Autologous, DonorSource::Allogeneic],
+                activities: vec![
+                    LicensedActivity::Manufacturing,
+                    LicensedActivity::Testing,
+                    LicensedActivity::Release
+                ],
+            })
+        );
+        assert_eq!(bla.note.as_deref(), Some(FORMAT_1_LICENCE_TEXTS[0]));
+        let acceptance = &profile.sites[1].acceptances[0];
+        assert_eq!(
+            (acceptance.authority, acceptance.batches),
+            (Authority::Fda, AcceptedBatches::ClinicalBatches)
+        );
+    }
 
     #[test]
     fn format_1_licence_scopes_become_notes_with_the_scope_not_stated() {

@@ -111,7 +111,9 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
         "hospital_exemption (unexpired) covering car_t, autologous, for manufacturing"
     );
     assert!(
-        failed.actual.contains("hospital_exemption covering msc, allogeneic"),
+        failed
+            .actual
+            .contains("hospital_exemption covering msc, allogeneic"),
         "{failed:?}"
     );
     // The point-of-care units' exemptions were granted for autologous CAR-T.
@@ -171,7 +173,10 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         },
     };
     let created = sponsor.create_program(&program).await.unwrap();
-    assert_eq!(created.program, program, "the new fields are stored as given");
+    assert_eq!(
+        created.program, program,
+        "the new fields are stored as given"
+    );
     let result = sponsor
         .match_program(&created.id, &ProgramMatchRequest { limit: Some(100) })
         .await
@@ -220,7 +225,11 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         })
         .await
         .unwrap();
-    assert!(result.candidates.is_empty(), "{:?}", candidate_names(&result));
+    assert!(
+        result.candidates.is_empty(),
+        "{:?}",
+        candidate_names(&result)
+    );
     let helianthe = exclusion(&result, HELIANTHE);
     assert_eq!(helianthe.failed.len(), 1);
     assert_eq!(helianthe.failed[0].constraint, "criteria");
@@ -242,7 +251,14 @@ async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
     }];
     let created = org.admin.create_cdmo_profile(&p).await.unwrap();
     assert_eq!(created.profile, p);
-    assert_eq!(org.admin.get_cdmo_profile(&created.id).await.unwrap().profile, p);
+    assert_eq!(
+        org.admin
+            .get_cdmo_profile(&created.id)
+            .await
+            .unwrap()
+            .profile,
+        p
+    );
 
     let mut bad = p.clone();
     bad.sites[0].licences[0].scope = Some(LicenceScope {
@@ -368,7 +384,10 @@ async fn a_licence_stored_with_free_text_scope_covers_nothing_until_stated() {
     let read = org.admin.get_cdmo_profile(&created.id).await.unwrap();
     let licence = &read.profile.sites[0].licences[0];
     assert_eq!(licence.scope, None);
-    assert_eq!(licence.note.as_deref(), Some("ATMP manufacture (pre-2026 text)"));
+    assert_eq!(
+        licence.note.as_deref(),
+        Some("ATMP manufacture (pre-2026 text)")
+    );
 
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let need = requirements(

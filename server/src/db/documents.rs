@@ -525,7 +525,10 @@ mod tests {
         for folder in ["legacy", "format-1"] {
             for file in ["profile-revision-1.json", "profile-revision-2.json"] {
                 let text = fixture(&format!("{folder}/{file}"));
-                assert!(text.contains("\"scope\":\"Commercial manufacture"), "{folder}/{file}");
+                assert!(
+                    text.contains("\"scope\":\"Commercial manufacture"),
+                    "{folder}/{file}"
+                );
                 let profile = decode_profile(&text).unwrap();
                 let licences: Vec<_> = profile.sites.iter().flat_map(|s| &s.licences).collect();
                 assert_eq!(

@@ -138,7 +138,11 @@ impl LicenceFeature {
                 } else {
                     names(DonorSource::ALL, s.donor_sources, DonorSource::as_str)
                 },
-                names(LicensedActivity::ALL, s.activities, LicensedActivity::as_str)
+                names(
+                    LicensedActivity::ALL,
+                    s.activities,
+                    LicensedActivity::as_str
+                )
             ),
         };
         match self.expires_on {
@@ -545,9 +549,7 @@ impl ValidRequirements {
             .iter()
             .map(|l| Coverage {
                 modalities: mask_of(Modality::ALL, &c.modalities),
-                donor_sources: c
-                    .donor_source
-                    .map_or(0, |d| bit(DonorSource::ALL, &d)),
+                donor_sources: c.donor_source.map_or(0, |d| bit(DonorSource::ALL, &d)),
                 activities: if l.activities.is_empty() {
                     bit(LicensedActivity::ALL, &LicensedActivity::Manufacturing)
                 } else {
@@ -681,11 +683,19 @@ fn coverage_name(need: Coverage) -> String {
         parts.push(names(Modality::ALL, need.modalities, Modality::as_str).replace(", ", " or "));
     }
     if need.donor_sources != 0 {
-        parts.push(names(DonorSource::ALL, need.donor_sources, DonorSource::as_str));
+        parts.push(names(
+            DonorSource::ALL,
+            need.donor_sources,
+            DonorSource::as_str,
+        ));
     }
     parts.push(format!(
         "for {}",
-        names(LicensedActivity::ALL, need.activities, LicensedActivity::as_str)
+        names(
+            LicensedActivity::ALL,
+            need.activities,
+            LicensedActivity::as_str
+        )
     ));
     parts.join(", ")
 }

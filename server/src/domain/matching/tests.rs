@@ -135,7 +135,10 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
                 ..Default::default()
             },
             HardConstraints {
-                licences: vec![LicenceRequirement::new(None, Some(LicenceKind::ManufacturingAuthorisation))],
+                licences: vec![LicenceRequirement::new(
+                    None,
+                    Some(LicenceKind::ManufacturingAuthorisation),
+                )],
                 ..Default::default()
             },
             "licences",
@@ -284,7 +287,10 @@ fn expired_licences_do_not_count() {
     let mut p = sample();
     p.sites[0].licences[0].expires_on = NaiveDate::from_ymd_opt(2025, 1, 1);
     let need = HardConstraints {
-        licences: vec![LicenceRequirement::new(Some(Authority::EuMemberState), None)],
+        licences: vec![LicenceRequirement::new(
+            Some(Authority::EuMemberState),
+            None,
+        )],
         ..Default::default()
     };
     assert_eq!(failed_constraints(&p, need), ["licences"]);
@@ -1063,7 +1069,11 @@ fn first_failure(profile: &CapabilityProfile, constraints: HardConstraints) -> F
 fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
     use LicensedActivity::Manufacturing;
     // Scenario 5: the exemption was granted for an MSC preparation.
-    let msc = hospital_exemption(scope(&[Modality::Msc], &[DonorSource::Autologous], &[Manufacturing]));
+    let msc = hospital_exemption(scope(
+        &[Modality::Msc],
+        &[DonorSource::Autologous],
+        &[Manufacturing],
+    ));
     let failed = first_failure(&msc, car_t_needing_hospital_exemption(&[]));
     assert_eq!(failed.constraint, "licences");
     assert_eq!(
@@ -1076,18 +1086,29 @@ fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
     );
 
     // Granted for CAR-T: covered.
-    let car_t = hospital_exemption(scope(&[Modality::CarT], &[DonorSource::Autologous], &[Manufacturing]));
+    let car_t = hospital_exemption(scope(
+        &[Modality::CarT],
+        &[DonorSource::Autologous],
+        &[Manufacturing],
+    ));
     assert!(failed_constraints(&car_t, car_t_needing_hospital_exemption(&[])).is_empty());
     // Empty lists: not limited by modality or donor source, as a general authorisation.
     let general = hospital_exemption(scope(&[], &[], &[Manufacturing]));
     assert!(failed_constraints(&general, car_t_needing_hospital_exemption(&[])).is_empty());
     // The right modality but allogeneic only.
-    let allogeneic = hospital_exemption(scope(&[Modality::CarT], &[DonorSource::Allogeneic], &[Manufacturing]));
+    let allogeneic = hospital_exemption(scope(
+        &[Modality::CarT],
+        &[DonorSource::Allogeneic],
+        &[Manufacturing],
+    ));
     let failed = first_failure(&allogeneic, car_t_needing_hospital_exemption(&[]));
     assert!(failed.actual.contains("car_t, allogeneic"), "{failed:?}");
     // A sponsor that names no product: any stated scope covers it.
     let anything = HardConstraints {
-        licences: vec![LicenceRequirement::new(None, Some(LicenceKind::HospitalExemption))],
+        licences: vec![LicenceRequirement::new(
+            None,
+            Some(LicenceKind::HospitalExemption),
+        )],
         ..Default::default()
     };
     assert!(failed_constraints(&msc, anything).is_empty());
@@ -1097,10 +1118,16 @@ fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
 fn a_licence_whose_scope_is_not_stated_covers_nothing() {
     let legacy = hospital_exemption(None);
     let failed = first_failure(&legacy, car_t_needing_hospital_exemption(&[]));
-    assert_eq!(failed.actual, "eu_member_state hospital_exemption scope not stated");
+    assert_eq!(
+        failed.actual,
+        "eu_member_state hospital_exemption scope not stated"
+    );
     // Not even a requirement naming no product: no silent widening.
     let anything = HardConstraints {
-        licences: vec![LicenceRequirement::new(Some(Authority::EuMemberState), None)],
+        licences: vec![LicenceRequirement::new(
+            Some(Authority::EuMemberState),
+            None,
+        )],
         ..Default::default()
     };
     assert_eq!(failed_constraints(&legacy, anything), ["licences"]);
@@ -1114,7 +1141,10 @@ fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
         &manufacture_only,
         car_t_needing_hospital_exemption(&[Manufacturing, Release]),
     );
-    assert!(failed.required.ends_with("for manufacturing, release"), "{failed:?}");
+    assert!(
+        failed.required.ends_with("for manufacturing, release"),
+        "{failed:?}"
+    );
     assert!(failed.actual.ends_with("for manufacturing"), "{failed:?}");
     // Testing only does not cover the default (manufacturing).
     let testing = hospital_exemption(scope(&[Modality::CarT], &[], &[Testing]));
@@ -1128,13 +1158,19 @@ fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
     release.scope = scope(&[Modality::CarT], &[], &[Release]);
     split.sites[0].licences.push(release);
     assert_eq!(
-        failed_constraints(&split, car_t_needing_hospital_exemption(&[Manufacturing, Release])),
+        failed_constraints(
+            &split,
+            car_t_needing_hospital_exemption(&[Manufacturing, Release])
+        ),
         ["licences"]
     );
     let both = hospital_exemption(scope(&[Modality::CarT], &[], &[Manufacturing, Release]));
     assert!(
-        failed_constraints(&both, car_t_needing_hospital_exemption(&[Release, Manufacturing]))
-            .is_empty()
+        failed_constraints(
+            &both,
+            car_t_needing_hospital_exemption(&[Release, Manufacturing])
+        )
+        .is_empty()
     );
 }
 
@@ -1180,22 +1216,41 @@ fn accepted_by_needs_every_authority_listed_to_have_accepted_batches() {
     let need_fda = accepted_by(&[(Authority::Fda, None)]);
     let failed = first_failure(&p, need_fda.clone());
     assert_eq!(
-        (failed.constraint.as_str(), failed.required.as_str(), failed.actual.as_str()),
-        ("accepted_by", "batches accepted by fda", "no acceptances recorded")
+        (
+            failed.constraint.as_str(),
+            failed.required.as_str(),
+            failed.actual.as_str()
+        ),
+        (
+            "accepted_by",
+            "batches accepted by fda",
+            "no acceptances recorded"
+        )
     );
 
-    p.sites[0].acceptances.push(fda_acceptance(AcceptedBatches::ClinicalBatches));
+    p.sites[0]
+        .acceptances
+        .push(fda_acceptance(AcceptedBatches::ClinicalBatches));
     assert!(failed_constraints(&p, need_fda).is_empty());
     assert!(
-        failed_constraints(&p, accepted_by(&[(Authority::Fda, Some(AcceptedBatches::ClinicalBatches))]))
-            .is_empty()
+        failed_constraints(
+            &p,
+            accepted_by(&[(Authority::Fda, Some(AcceptedBatches::ClinicalBatches))])
+        )
+        .is_empty()
     );
     // All of the list: the EMA has accepted nothing.
-    let failed = first_failure(&p, accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)]));
+    let failed = first_failure(
+        &p,
+        accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)]),
+    );
     assert_eq!(failed.required, "batches accepted by ema");
     assert_eq!(failed.actual, "accepted: fda clinical_batches");
     assert_eq!(
-        failed_constraints(&p, accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)])),
+        failed_constraints(
+            &p,
+            accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)])
+        ),
         ["accepted_by"]
     );
     // Clinical acceptance is not commercial acceptance.
@@ -1208,7 +1263,9 @@ fn accepted_by_needs_every_authority_listed_to_have_accepted_batches() {
     let mut two_sites = sample();
     let mut second = two_sites.sites[0].clone();
     second.key = "boston-1".into();
-    second.acceptances.push(fda_acceptance(AcceptedBatches::CommercialBatches));
+    second
+        .acceptances
+        .push(fda_acceptance(AcceptedBatches::CommercialBatches));
     two_sites.sites.push(second);
     assert!(
         failed_constraints(

@@ -704,9 +704,24 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
         proptest::option::of(0usize..6),
         proptest::collection::vec(0usize..Platform::ALL.len(), 0..3),
     );
-    (criteria, constraints).prop_filter_map(
+    // A licence (authority, kind, whether release is asked), an acceptance, and the
+    // authorities an inspection-history criterion counts.
+    let regulatory = (
+        proptest::option::of((
+            0usize..Authority::ALL.len(),
+            0usize..LicenceKind::ALL.len(),
+            any::<bool>(),
+        )),
+        proptest::option::of((0usize..Authority::ALL.len(), 0usize..3)),
+        proptest::collection::btree_set(0usize..Authority::ALL.len(), 0..3),
+    );
+    (criteria, constraints, regulatory).prop_filter_map(
         "valid requirement set",
-        |(criteria, (donor, verified_only, cryo, phase, platforms))| {
+        |(
+            criteria,
+            (donor, verified_only, cryo, phase, platforms),
+            (licence, acceptance, inspected_by),
+        )| {
             let mut seen = Vec::new();
             let criteria: Vec<WeightedCriterion> = criteria
                 .into_iter()
@@ -730,7 +745,11 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                         latitude: 40.0,
                         longitude: -3.0,
                     }),
-                    authorities: vec![],
+                    authorities: if Criterion::ALL[c] == Criterion::InspectionHistory {
+                        inspected_by.iter().map(|a| Authority::ALL[*a]).collect()
+                    } else {
+                        vec![]
+                    },
                 })
                 .collect();
             let constraints = HardConstraints {
@@ -742,6 +761,31 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                     min_programmes: 1,
                 }),
                 platforms: platforms.into_iter().map(|p| Platform::ALL[p]).collect(),
+                licences: licence
+                    .map(|(a, k, release)| LicenceRequirement {
+                        activities: if release {
+                            vec![LicensedActivity::Manufacturing, LicensedActivity::Release]
+                        } else {
+                            vec![]
+                        },
+                        ..LicenceRequirement::new(
+                            Some(Authority::ALL[a]),
+                            Some(LicenceKind::ALL[k]),
+                        )
+                    })
+                    .into_iter()
+                    .collect(),
+                accepted_by: acceptance
+                    .map(|(a, batches)| AcceptanceRequirement {
+                        authority: Authority::ALL[a],
+                        batches: [
+                            None,
+                            Some(AcceptedBatches::ClinicalBatches),
+                            Some(AcceptedBatches::CommercialBatches),
+                        ][batches],
+                    })
+                    .into_iter()
+                    .collect(),
                 ..Default::default()
             };
             ValidRequirements::parse(
@@ -801,7 +845,7 @@ proptest! {
     }
 
     #[test]
-    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, req in any_requirements(), which in 0usize..8) {
+    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, req in any_requirements(), which in 0usize..9) {
         let before = synthetic_profile(seed, index);
         let mut after = before.clone();
         match which {
@@ -817,7 +861,22 @@ proptest! {
                     a.max_bioreactor_volume_l += 100.0;
                 }
             }
-            _ => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
+            7 => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
+            // Wider licence scopes and more acceptances only satisfy more constraints.
+            _ => for site in &mut after.sites {
+                for l in &mut site.licences {
+                    l.scope = Some(LicenceScope { modalities: vec![], donor_sources: vec![], activities: LicensedActivity::ALL.to_vec() });
+                }
+                for authority in Authority::ALL {
+                    site.acceptances.push(RegulatoryAcceptance {
+                        authority: *authority,
+                        batches: AcceptedBatches::ClinicalBatches,
+                        accepted_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                        reference: None,
+                        note: None,
+                    });
+                }
+            },
         }
         let identity = |p: &CapabilityProfile| features_of("x", p, true);
         let (b, a) = (identity(&before), identity(&after));

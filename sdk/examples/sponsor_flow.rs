@@ -43,6 +43,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     }
 }
 
@@ -60,6 +61,7 @@ fn requirements() -> RequirementSet {
         ],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     }
 }
 
@@ -91,6 +93,7 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
             requirements: requirements(),
             target_phase: None,
             limit: Some(5),
+            excluded_cursor: None,
         })
         .await?;
     println!(
@@ -114,7 +117,13 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
         })
         .await?;
     let matched = sponsor
-        .match_program(&program.id, &ProgramMatchRequest { limit: Some(10) })
+        .match_program(
+            &program.id,
+            &ProgramMatchRequest {
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
         .await?;
     let ranking: Vec<String> = matched.candidates.iter().map(|c| c.name.clone()).collect();
     for candidate in &matched.candidates {

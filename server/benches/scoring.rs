@@ -60,6 +60,7 @@ fn scoring(c: &mut Bench) {
                 missing: None,
                 origin: None,
                 authorities: vec![],
+                platforms: Vec::new(),
             }],
             ..Default::default()
         },

@@ -39,6 +39,7 @@ async fn main() {
         requirements: cdmx::demo::synthetic::benchmark_requirements(),
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
 
     // The first request builds the index from the database.

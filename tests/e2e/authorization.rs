@@ -343,6 +343,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                 missing: None,
                 origin: None,
                 authorities: vec![],
+                platforms: Vec::new(),
             }],
             ..Default::default()
         },
@@ -392,6 +393,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         requirements: program.requirements.clone(),
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
     check(
         "create_match",

@@ -883,6 +883,7 @@ async fn matching_sees_live_capacity() {
                 missing: None,
                 origin: None,
                 authorities: vec![],
+                platforms: Vec::new(),
             }],
             missing_data_penalty_percent: None,
             capacity: Some(CapacityNeed {
@@ -892,9 +893,11 @@ async fn matching_sees_live_capacity() {
                 window_end: day(2027, 5, 31),
                 required: true,
             }),
+            near_miss_tolerances: Vec::new(),
         },
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
     let result = sponsor.admin.create_match(&request).await.unwrap();
     assert_eq!(

@@ -38,6 +38,7 @@ fn program(name: &str) -> ProgramRequest {
                 missing: None,
                 origin: None,
                 authorities: vec![],
+                platforms: Vec::new(),
             }],
             ..Default::default()
         },

@@ -43,6 +43,7 @@ fn requirements(constraints: HardConstraints, criteria: Vec<WeightedCriterion>) 
             criteria,
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: vec![],
         })
     }
 }
@@ -92,12 +93,19 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
             criteria: vec![WeightedCriterion::new(Criterion::Turnaround, 1.0)],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: vec![],
         },
     };
     let created = sponsor.create_program(&program).await.unwrap();
     assert_eq!(created.program, program);
     let result = sponsor
-        .match_program(&created.id, &ProgramMatchRequest { limit: Some(100) })
+        .match_program(
+            &created.id,
+            &ProgramMatchRequest {
+                limit: Some(100),
+                excluded_cursor: None,
+            },
+        )
         .await
         .unwrap();
 
@@ -170,6 +178,7 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: vec![],
         },
     };
     let created = sponsor.create_program(&program).await.unwrap();
@@ -178,7 +187,13 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         "the new fields are stored as given"
     );
     let result = sponsor
-        .match_program(&created.id, &ProgramMatchRequest { limit: Some(100) })
+        .match_program(
+            &created.id,
+            &ProgramMatchRequest {
+                limit: Some(100),
+                excluded_cursor: None,
+            },
+        )
         .await
         .unwrap();
     let mut names = candidate_names(&result);

@@ -15,6 +15,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     }
 }
 
@@ -40,6 +41,7 @@ fn program(name: &str) -> ProgramRequest {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     }
 }
@@ -202,13 +204,26 @@ async fn a_match_ranks_explains_and_lists_every_failed_constraint() {
     let warm = &result.excluded[0];
     assert_eq!(warm.name, "Warm Cells");
     assert!(warm.near_miss);
+    let failed: Vec<(&str, ConstraintCode, &str, &str)> = warm
+        .failed
+        .iter()
+        .map(|f| {
+            (
+                f.constraint.as_str(),
+                f.code,
+                f.required.as_str(),
+                f.actual.as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
-        warm.failed,
-        [FailedConstraint {
-            constraint: "max_cryo_temp_c".into(),
-            required: "storage at or below -150 C".into(),
-            actual: "-80 C".into()
-        }]
+        failed,
+        [(
+            "max_cryo_temp_c",
+            ConstraintCode::CryoTemperature,
+            "storage at or below -150 C",
+            "storage down to -80 C"
+        )]
     );
 
     let robustness = result.robustness.as_ref().unwrap();
@@ -238,6 +253,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
         },
         target_phase: None,
         limit: Some(1),
+        excluded_cursor: None,
     };
     let result = sponsor.admin.create_match(&request).await.unwrap();
     assert_eq!(result.feasible_count, 3);
@@ -254,6 +270,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
             requirements: RequirementSet::default(),
             target_phase: None,
             limit: Some(500),
+            excluded_cursor: None,
         })
         .await
         .unwrap_err();
@@ -264,6 +281,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
             requirements: RequirementSet::default(),
             target_phase: None,
             limit: None,
+            excluded_cursor: None,
         })
         .await
         .unwrap_err();
@@ -425,9 +443,11 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
             criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
         target_phase: None,
         limit: None,
+        excluded_cursor: None,
     };
     let result = sponsor.admin.create_match(&locked).await.unwrap();
     let ranked: Vec<&str> = result.candidates.iter().map(|c| c.name.as_str()).collect();
@@ -493,6 +513,7 @@ async fn an_ad_hoc_match_counts_track_record_from_its_target_phase() {
         criteria: vec![criterion(Criterion::TrackRecordDepth, 1.0)],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     });
     let depth = |result: MatchResult| result.candidates[0].criteria[0].raw;
     // 4 Phase 1 and 1 Phase 3 programmes: the phase constraint does not change the count.
@@ -501,4 +522,251 @@ async fn an_ad_hoc_match_counts_track_record_from_its_target_phase() {
     request.target_phase = Some(Phase::Phase3);
     let from_phase_3 = sponsor.admin.create_match(&request).await.unwrap();
     assert_eq!(depth(from_phase_3), Some(1.0));
+}
+
+/// Four CDMOs excluded for different reasons from an autologous programme that needs
+/// storage at -150 C: a categorical mismatch, two thresholds missed by 10 and 70 degrees,
+/// and a profile that does not disclose its storage temperature.
+async fn excluded_market(app: &TestApp) {
+    let cases: [(&str, Option<i64>, bool); 4] = [
+        ("Allo Only", Some(-196), true),
+        ("Slightly Warm", Some(-140), false),
+        ("Warm", Some(-80), false),
+        ("Quiet", None, false),
+    ];
+    for (name, cryo, allogeneic) in cases {
+        let cdmo = app.sign_up(OrganizationKind::Cdmo, name).await;
+        let mut p = serde_json::to_value(base_profile(name)).unwrap();
+        p["cryo"]["min_storage_temp_c"] = cryo.map_or(serde_json::Value::Null, Into::into);
+        if allogeneic {
+            p["donor_sources"] = serde_json::json!({
+                "allogeneic": {"max_bioreactor_volume_l": 50.0, "doses_per_batch": 100}
+            });
+        }
+        let p = serde_json::from_value(p).unwrap();
+        cdmo.admin.create_cdmo_profile(&p).await.unwrap();
+    }
+}
+
+fn cold_autologous() -> RequirementSet {
+    RequirementSet {
+        constraints: HardConstraints {
+            donor_source: Some(DonorSource::Autologous),
+            max_cryo_temp_c: Some(-150),
+            ..Default::default()
+        },
+        criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn near_misses_are_small_threshold_shortfalls_with_typed_gaps() {
+    let app = TestApp::spawn().await;
+    excluded_market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let result = sponsor
+        .admin
+        .create_match(&MatchRequest::new(cold_autologous()))
+        .await
+        .unwrap();
+    let order: Vec<(&str, bool)> = result
+        .excluded
+        .iter()
+        .map(|e| (e.name.as_str(), e.near_miss))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Slightly Warm", true),
+            ("Warm", true),
+            ("Allo Only", false),
+            ("Quiet", false),
+        ]
+    );
+    let warm = &result.excluded[1].failed[0];
+    assert_eq!(
+        (warm.code, warm.class),
+        (ConstraintCode::CryoTemperature, ConstraintClass::Threshold)
+    );
+    assert_eq!(
+        (warm.required_value.number, warm.actual_value.number),
+        (Some(-150.0), Some(-80.0))
+    );
+    assert_eq!(warm.required_value.unit, Some(Unit::Celsius));
+    let gap = warm.gap.as_ref().unwrap();
+    assert_eq!((gap.amount, gap.unit), (70.0, Unit::Celsius));
+    assert_eq!(result.excluded[1].relative_gap, Some(0.7));
+    let allo = &result.excluded[2].failed[0];
+    assert_eq!(
+        (allo.code, allo.class, allo.gap.as_ref()),
+        (
+            ConstraintCode::DonorSource,
+            ConstraintClass::Categorical,
+            None
+        )
+    );
+    assert_eq!(
+        allo.actual_value.values.as_deref(),
+        Some(&["allogeneic".to_owned()][..])
+    );
+    let quiet = &result.excluded[3].failed[0];
+    assert!(quiet.actual_value.not_disclosed, "{quiet:?}");
+    assert_eq!(quiet.actual, "not disclosed");
+
+    // A sponsor that would accept 20 degrees at most: Warm is no longer near.
+    let mut tolerant = cold_autologous();
+    tolerant.near_miss_tolerances = vec![NearMissTolerance {
+        constraint: ConstraintCode::CryoTemperature,
+        max_gap: 20.0,
+    }];
+    let result = sponsor
+        .admin
+        .create_match(&MatchRequest::new(tolerant))
+        .await
+        .unwrap();
+    let near: Vec<&str> = result
+        .excluded
+        .iter()
+        .filter(|e| e.near_miss)
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(near, ["Slightly Warm"]);
+
+    // No gap can be granted on a categorical constraint.
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/matches"))
+        .bearer_auth(sponsor.token().await)
+        .json(&serde_json::json!({
+            "requirements": {
+                "criteria": [{"criterion": "success_rate", "weight": 1.0}],
+                "near_miss_tolerances": [{"constraint": "modality", "max_gap": 1}]
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let problem =
+        cdmx_e2e::expect_problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        problem.errors[0].field,
+        "requirements.near_miss_tolerances[0].constraint"
+    );
+}
+
+#[tokio::test]
+async fn the_excluded_list_pages_with_a_cursor_on_ad_hoc_and_programme_matches() {
+    let app = TestApp::spawn().await;
+    excluded_market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let whole = sponsor
+        .admin
+        .create_match(&MatchRequest::new(cold_autologous()))
+        .await
+        .unwrap();
+    assert_eq!(whole.excluded.len(), 4);
+    assert_eq!(whole.excluded_next_cursor, None);
+
+    let mut request = MatchRequest::new(cold_autologous());
+    request.limit = Some(1);
+    let mut paged = Vec::new();
+    loop {
+        let page = sponsor.admin.create_match(&request).await.unwrap();
+        assert_eq!(page.excluded_count, 4);
+        paged.extend(page.excluded);
+        match page.excluded_next_cursor {
+            Some(cursor) => request.excluded_cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole.excluded);
+
+    let mut programme = program("Cold chain");
+    programme.requirements = cold_autologous();
+    let programme = sponsor.admin.create_program(&programme).await.unwrap();
+    let first = sponsor
+        .admin
+        .match_program(
+            &programme.id,
+            &ProgramMatchRequest {
+                limit: Some(3),
+                excluded_cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    let rest = sponsor
+        .admin
+        .match_program(
+            &programme.id,
+            &ProgramMatchRequest {
+                limit: Some(3),
+                excluded_cursor: first.excluded_next_cursor.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = first
+        .excluded
+        .iter()
+        .chain(&rest.excluded)
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["Slightly Warm", "Warm", "Allo Only", "Quiet"]);
+    assert_eq!(rest.excluded_next_cursor, None);
+
+    let mut forged = MatchRequest::new(cold_autologous());
+    forged.excluded_cursor = Some("aWQ6MTIz".into()); // "id:123", another list's cursor
+    assert_eq!(status(sponsor.admin.create_match(&forged).await), 400);
+}
+
+#[tokio::test]
+async fn platform_match_ranks_the_sponsors_platform_first_without_excluding_others() {
+    let app = TestApp::spawn().await;
+    let prodigy = app.sign_up(OrganizationKind::Cdmo, "Prodigy House").await;
+    prodigy
+        .admin
+        .create_cdmo_profile(&base_profile("Prodigy House"))
+        .await
+        .unwrap();
+    let cocoon = app.sign_up(OrganizationKind::Cdmo, "Cocoon House").await;
+    let mut p = base_profile("Cocoon House");
+    p.platforms[0].platform = Platform::LonzaCocoon;
+    p.performance.success_rate_percent = Some(99.0);
+    cocoon.admin.create_cdmo_profile(&p).await.unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let mut platform = criterion(Criterion::PlatformMatch, 3.0);
+    platform.platforms = vec![Platform::ClinimacsProdigy];
+    let result = sponsor
+        .admin
+        .create_match(&MatchRequest::new(RequirementSet {
+            criteria: vec![platform, criterion(Criterion::SuccessRate, 1.0)],
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let ranked: Vec<(&str, Option<f64>)> = result
+        .candidates
+        .iter()
+        .map(|c| (c.name.as_str(), c.criteria[0].raw))
+        .collect();
+    assert_eq!(
+        ranked,
+        [("Prodigy House", Some(1.0)), ("Cocoon House", Some(0.0))]
+    );
+    let response = reqwest::Client::new()
+        .post(app.url("/v1/matches"))
+        .bearer_auth(sponsor.token().await)
+        .json(&serde_json::json!({
+            "requirements": {"criteria": [{"criterion": "platform_match", "weight": 1.0}]}
+        }))
+        .send()
+        .await
+        .unwrap();
+    let problem =
+        cdmx_e2e::expect_problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        problem.errors[0].field,
+        "requirements.criteria[0].platforms"
+    );
 }

@@ -16,6 +16,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     }
 }
 
@@ -58,6 +59,7 @@ async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
                 ],
                 missing_data_penalty_percent: None,
                 capacity: None,
+                near_miss_tolerances: Vec::new(),
             },
         })
         .await
@@ -154,7 +156,9 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!((&rows[0][0], &rows[0][1]), ("Warm Cells", "true"));
-    assert!(rows[0][2].starts_with("max_cryo_temp_c: storage at or below -150 C (actual: -80 C)"));
+    assert!(rows[0][2].starts_with(
+        "max_cryo_temp_c: storage at or below -150 C (actual: storage down to -80 C)"
+    ));
 
     // Reproducible: the same shortlist, the same bytes.
     let again = sponsor

@@ -45,6 +45,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     }
 }
 
@@ -57,11 +58,20 @@ async fn run(sponsor: &Client, program: &ProgramRequest) -> (Program, MatchResul
     let created = sponsor.create_program(program).await.unwrap();
     assert_eq!(&created.program, program);
     let result = sponsor
-        .match_program(&created.id, &ProgramMatchRequest { limit: Some(LIMIT) })
+        .match_program(
+            &created.id,
+            &ProgramMatchRequest {
+                limit: Some(LIMIT),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     (created, result)
 }
+
+/// The documented near-miss rule: at most this many failed constraints, all thresholds.
+const NEAR_MISS_MAX_FAILURES: usize = 2;
 
 /// The guarantees every match result keeps, whatever the scenario.
 fn assert_generic(result: &MatchResult, demo_cdmos: usize) {
@@ -95,8 +105,13 @@ fn assert_generic(result: &MatchResult, demo_cdmos: usize) {
     }
     for e in &result.excluded {
         assert!(!e.failed.is_empty(), "{} is excluded for nothing", e.name);
-        assert_eq!(e.near_miss, e.failed.len() == 1, "{}", e.name);
+        let negotiable = e.failed.len() <= NEAR_MISS_MAX_FAILURES
+            && e.failed
+                .iter()
+                .all(|f| f.class == ConstraintClass::Threshold && f.gap.is_some());
+        assert_eq!(e.near_miss, negotiable, "{}: {:?}", e.name, e.failed);
         for f in &e.failed {
+            assert_eq!(f.class, f.code.class(), "{}: {f:?}", e.name);
             assert!(
                 !f.constraint.is_empty() && !f.required.is_empty() && !f.actual.is_empty(),
                 "{}: {f:?}",
@@ -118,8 +133,9 @@ fn exclusion<'a>(result: &'a MatchResult, name: &str) -> &'a Exclusion {
         .unwrap_or_else(|| panic!("{name} is not excluded; candidates: {:?}", names(result)))
 }
 
-/// `name` is excluded as a near miss whose one failure is `constraint`.
-fn assert_near_miss(result: &MatchResult, name: &str, constraint: &str) {
+/// `name` is excluded for `constraint` alone; a near miss exactly when `near` (a
+/// threshold it misses by a known gap, not a categorical mismatch).
+fn assert_fails_only(result: &MatchResult, name: &str, constraint: &str, near: bool) {
     let e = exclusion(result, name);
     let failed: Vec<&str> = e.failed.iter().map(|f| f.constraint.as_str()).collect();
     assert_eq!(
@@ -128,7 +144,7 @@ fn assert_near_miss(result: &MatchResult, name: &str, constraint: &str) {
         "{name} should fail only {constraint}: {:?}",
         e.failed
     );
-    assert!(e.near_miss, "{name}");
+    assert_eq!(e.near_miss, near, "{name}: {:?}", e.failed);
 }
 
 /// Prints the outcome (shown with `--nocapture`, and on failure).
@@ -141,11 +157,12 @@ fn report(scenario: &str, result: &MatchResult) {
         eprintln!("  #{} {} {:.2}", c.rank, c.name, c.total);
     }
     for e in result.excluded.iter().filter(|e| e.near_miss) {
-        let f = &e.failed[0];
-        eprintln!(
-            "  near miss: {} fails {} (required {}; actual {})",
-            e.name, f.constraint, f.required, f.actual
-        );
+        for f in &e.failed {
+            eprintln!(
+                "  near miss: {} fails {} (required {}; actual {}; gap {:?})",
+                e.name, f.constraint, f.required, f.actual, f.gap
+            );
+        }
     }
 }
 
@@ -204,6 +221,7 @@ fn allogeneic_industrial_partner() -> ProgramRequest {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     }
 }
@@ -216,7 +234,12 @@ async fn scenario_1_allogeneic_car_t_finds_the_industrial_partners() {
     assert_generic(&result, demo_cdmos);
 
     // The Phase-2-only allogeneic scale-up CDMO fails only the track record.
-    assert_near_miss(&result, "Quillon Cell Manufacturing", "phase_track_record");
+    assert_fails_only(
+        &result,
+        "Quillon Cell Manufacturing",
+        "phase_track_record",
+        true,
+    );
     // The two allogeneic industrial anchors take the first two places; an autologous
     // CDMO with a 50 L allogeneic side-line fails the scale-up requirement.
     assert_eq!(
@@ -287,6 +310,7 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -305,10 +329,13 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
             .iter()
             .all(|c| c.countries.contains(&"FR".to_owned()))
     );
-    assert_near_miss(
+    // A Belgian site cannot move to France: excluded for the country alone, but a
+    // categorical mismatch, not a near miss.
+    assert_fails_only(
         &result,
         "Meerdaal University Cell Therapy Facility",
         "countries_allowed",
+        false,
     );
     let belgian = &exclusion(&result, "Meerdaal University Cell Therapy Facility").failed[0];
     assert!(belgian.actual.contains("BE"), "{belgian:?}");
@@ -374,6 +401,7 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -386,10 +414,11 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
         "ranking: {:?}",
         names(&result)
     );
-    assert_near_miss(&result, "Bellcourt Advanced Therapies", "licences");
+    // A missing licence is not a gap a negotiation closes: categorical, not near.
+    assert_fails_only(&result, "Bellcourt Advanced Therapies", "licences", false);
     let bellcourt = &exclusion(&result, "Bellcourt Advanced Therapies").failed[0];
     assert!(bellcourt.required.contains("fda"), "{bellcourt:?}");
-    assert_near_miss(&result, "Sequoyah Cell Manufacturing", "licences");
+    assert_fails_only(&result, "Sequoyah Cell Manufacturing", "licences", false);
     let sequoyah = &exclusion(&result, "Sequoyah Cell Manufacturing").failed[0];
     assert!(
         sequoyah.required.contains("eu_member_state"),
@@ -439,6 +468,7 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -515,6 +545,7 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
             ],
             missing_data_penalty_percent: None,
             capacity: None,
+            near_miss_tolerances: Vec::new(),
         },
     };
     let (_, result) = run(&sponsor, &program).await;
@@ -562,7 +593,7 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
     assert_eq!(bayfront.failed[0].actual, "lonza_cocoon");
     // A hospital exemption granted for an MSC preparation does not cover CAR-T: the
     // German hospital centre with a Prodigy and closed processing misses only that.
-    assert_near_miss(&result, "Klinikum Auenfeld GMP-Zentrum", "licences");
+    assert_fails_only(&result, "Klinikum Auenfeld GMP-Zentrum", "licences", false);
     let auenfeld = &exclusion(&result, "Klinikum Auenfeld GMP-Zentrum").failed[0];
     assert!(auenfeld.actual.contains("covering msc"), "{auenfeld:?}");
 }

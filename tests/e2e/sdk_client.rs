@@ -299,6 +299,7 @@ async fn sdk_429_with_retry_after_is_retried_after_the_delay() {
             requirements: RequirementSet::default(),
             target_phase: None,
             limit: None,
+            excluded_cursor: None,
         })
         .await;
     assert!(started.elapsed() >= Duration::from_millis(950));

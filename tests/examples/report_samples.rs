@@ -30,6 +30,7 @@ async fn main() {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     };
     let program = sponsor
         .create_program(&ProgramRequest {
@@ -61,6 +62,7 @@ async fn main() {
                 ],
                 missing_data_penalty_percent: None,
                 capacity: None,
+                near_miss_tolerances: Vec::new(),
             },
         })
         .await

@@ -93,6 +93,158 @@ pub struct RequirementSet {
     /// `capacity_fit` and `earliest_start` criteria measure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<CapacityNeed>,
+    /// How far the sponsor would relax threshold constraints: an excluded CDMO is a near
+    /// miss only when each gap it has on a listed constraint is at most `max_gap`.
+    /// Categorical constraints cannot be listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub near_miss_tolerances: Vec<NearMissTolerance>,
+}
+
+/// The largest gap on one threshold constraint that still makes a near miss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NearMissTolerance {
+    /// A threshold constraint (see [`ConstraintCode`]).
+    pub constraint: ConstraintCode,
+    /// In the constraint's gap unit (programmes, degrees Celsius, hours, grades, assays,
+    /// regions, litres, slots); at least 0.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    pub max_gap: f64,
+}
+
+closed_set! {
+    /// A hard constraint's stable code in exclusions (singular; `constraint` names the
+    /// request field instead).
+    ConstraintCode {
+        /// `constraints.donor_source`. Categorical.
+        DonorSource = "donor_source",
+        /// `constraints.modalities`. Categorical.
+        Modality = "modality",
+        /// `constraints.gene_modification`. Categorical.
+        GeneModification = "gene_modification",
+        /// `constraints.platforms` (platform lock). Categorical.
+        Platform = "platform",
+        /// `constraints.phase_track_record`. Threshold, gap in programmes.
+        PhaseTrackRecord = "phase_track_record",
+        /// `constraints.licences[i]`. Categorical.
+        Licence = "licence",
+        /// `constraints.accepted_by[i]`. Categorical.
+        RegulatoryAcceptance = "regulatory_acceptance",
+        /// `constraints.min_cleanroom_grade`. Threshold, gap in grades.
+        CleanroomGrade = "cleanroom_grade",
+        /// `constraints.closed_processing_required`. Categorical.
+        ClosedProcessing = "closed_processing",
+        /// `constraints.max_cryo_temp_c`. Threshold, gap in degrees Celsius.
+        CryoTemperature = "cryo_temperature",
+        /// `constraints.countries_allowed`. Categorical.
+        CountryAllowed = "country_allowed",
+        /// `constraints.countries_excluded`. Categorical.
+        CountryExcluded = "country_excluded",
+        /// `constraints.qc_assays_in_house`. Threshold, gap in assays missing.
+        QcAssays = "qc_assays",
+        /// `constraints.max_shipping_lead_time_hours`. Threshold, gap in hours.
+        ShippingTime = "shipping_time",
+        /// `constraints.regions_served`. Threshold, gap in regions not served.
+        RegionsServed = "regions_served",
+        /// `constraints.min_bioreactor_volume_l`. Threshold, gap in litres.
+        BioreactorVolume = "bioreactor_volume",
+        /// `constraints.verified_only`. Categorical.
+        VerifiedOrganization = "verified_organization",
+        /// `capacity` with `required`. Threshold, gap in slots.
+        Capacity = "capacity",
+        /// A criterion with the `exclude` missing-data policy and no value. Categorical.
+        CriterionValue = "criterion_value",
+    }
+}
+
+impl ConstraintCode {
+    /// Whether a gap can be measured and negotiated (threshold) or not (categorical).
+    pub fn class(self) -> ConstraintClass {
+        match self {
+            Self::PhaseTrackRecord
+            | Self::CleanroomGrade
+            | Self::CryoTemperature
+            | Self::QcAssays
+            | Self::ShippingTime
+            | Self::RegionsServed
+            | Self::BioreactorVolume
+            | Self::Capacity => ConstraintClass::Threshold,
+            _ => ConstraintClass::Categorical,
+        }
+    }
+}
+
+closed_set! {
+    /// Whether failing a constraint can be narrowed by degree.
+    ConstraintClass {
+        /// A different kind of thing (donor source, modality, method, platform lock,
+        /// licence, location, verification): no negotiation closes it.
+        Categorical = "categorical",
+        /// A quantity short of the requirement: the gap says by how much.
+        Threshold = "threshold",
+    }
+}
+
+closed_set! {
+    /// The unit of a constraint value or gap.
+    Unit {
+        /// Manufacturing programmes.
+        Programmes = "programmes",
+        /// Degrees Celsius.
+        Celsius = "celsius",
+        /// Hours.
+        Hours = "hours",
+        /// Cleanroom grades (A to D).
+        Grades = "grades",
+        /// QC assays.
+        Assays = "assays",
+        /// Regions.
+        Regions = "regions",
+        /// Litres.
+        Litres = "litres",
+        /// Manufacturing slots.
+        Slots = "slots",
+    }
+}
+
+/// A typed constraint value: a number with its unit, a set of codes, or a flag; or
+/// `not_disclosed` when the profile does not state the fact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConstraintValue {
+    /// A quantity, in `unit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The unit of `number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    /// Wire names from the constraint's closed set (modalities, platforms, grades, QC
+    /// assays, regions, ISO country codes, criteria); for licences
+    /// `authority/kind/modalities/donor_sources/activities` (lists joined by `+`, `any`
+    /// where not asked or not limited; a held licence whose scope is not stated is
+    /// `authority/kind/not_stated`); for acceptances `authority/batches` (`any`: either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// A yes/no fact (closed processing, organisation verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<bool>,
+    /// The profile does not disclose this fact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_disclosed: bool,
+}
+
+/// How far a CDMO is from a threshold constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Gap {
+    /// How much is missing, in `unit` (always positive).
+    pub amount: f64,
+    /// The unit of `amount`.
+    pub unit: Unit,
+    /// `amount` relative to the requirement, capped at 1: the required programmes,
+    /// assays, regions, litres or slots, 3 grades, 100 degrees, the required hours. Near
+    /// misses are ordered by the sum of these.
+    pub relative: f64,
 }
 
 /// Slots of one kind needed within a window, from published capacity (unexpired holds
@@ -264,6 +416,9 @@ closed_set! {
         CapacityFit = "capacity_fit",
         /// Days from the window's start to the first free slot in it. Scale 180 to 0.
         EarliestStart = "earliest_start",
+        /// 1 when the CDMO runs one of the criterion's `platforms` (the sponsor's process
+        /// could move to others, so this ranks rather than filters), else 0. Scale 0 to 1.
+        PlatformMatch = "platform_match",
     }
 }
 
@@ -325,6 +480,10 @@ pub struct WeightedCriterion {
     /// value, and the missing-data policy applies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authorities: Vec<Authority>,
+    /// Required for `platform_match` (and only allowed there): the platforms the
+    /// sponsor's process runs on; a CDMO running any of them scores 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<Platform>,
 }
 
 impl WeightedCriterion {
@@ -338,6 +497,7 @@ impl WeightedCriterion {
             missing: None,
             origin: None,
             authorities: Vec::new(),
+            platforms: Vec::new(),
         }
     }
 }
@@ -356,6 +516,10 @@ pub struct MatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// The previous response's `excluded_next_cursor`: the excluded list continues
+    /// after it (the candidates are the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_cursor: Option<String>,
 }
 
 impl MatchRequest {
@@ -365,6 +529,7 @@ impl MatchRequest {
             requirements,
             target_phase: None,
             limit: None,
+            excluded_cursor: None,
         }
     }
 }
@@ -377,6 +542,10 @@ pub struct ProgramMatchRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// The previous response's `excluded_next_cursor`: the excluded list continues
+    /// after it (the candidates are the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_cursor: Option<String>,
 }
 
 /// One criterion's part in a candidate's score.
@@ -427,20 +596,36 @@ pub struct Candidate {
     pub criteria: Vec<CriterionScore>,
     /// Share of sections with verified evidence, and the per-section confidence.
     pub evidence_confidence: f64,
+    /// Share of the weight of the criteria that rest on profile facts whose section is
+    /// backed by verified evidence, 0 to 1; absent when no criterion rests on profile
+    /// facts (only `evidence_confidence`, `capacity_fit`, `earliest_start`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_completeness: Option<f64>,
     /// Confidence of each profile section, in section order.
     pub confidence: Vec<super::SectionConfidence>,
 }
 
 /// A hard constraint a CDMO fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailedConstraint {
     /// The constraint's field in the requirement set, e.g. `phase_track_record`.
     pub constraint: String,
-    /// What the constraint asks, in words, e.g. `at least 1 programme(s) in phase_3 or later`.
+    /// The constraint's stable code.
+    pub code: ConstraintCode,
+    /// Categorical or threshold.
+    pub class: ConstraintClass,
+    /// What the constraint asks, in words, e.g. `at least 1 programme in phase_3 or later`.
     pub required: String,
-    /// What the profile has, in words, e.g. `0 programme(s) in phase_3 or later`.
+    /// What the profile has, in words, e.g. `0 programmes in phase_3 or later`.
     pub actual: String,
+    /// What the constraint asks, typed.
+    pub required_value: ConstraintValue,
+    /// What the profile has, typed; `not_disclosed` when the profile does not say.
+    pub actual_value: ConstraintValue,
+    /// For a threshold the profile discloses: how far it falls short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Gap>,
 }
 
 /// An excluded CDMO and every constraint it fails.
@@ -455,8 +640,12 @@ pub struct Exclusion {
     pub name: String,
     /// The profile revision checked.
     pub revision: u32,
-    /// Fails exactly one constraint.
+    /// Fails only threshold constraints, at most two, each with a known gap within the
+    /// set's `near_miss_tolerances`: a small, negotiable shortfall.
     pub near_miss: bool,
+    /// For a near miss, the sum of its relative gaps (the excluded list's order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_gap: Option<f64>,
     /// Every constraint the CDMO fails.
     pub failed: Vec<FailedConstraint>,
 }
@@ -502,8 +691,13 @@ pub struct MatchResult {
     pub excluded_count: u32,
     /// Best first; ties broken by profile id.
     pub candidates: Vec<Candidate>,
-    /// Near misses first, then by fewest failures.
+    /// Near misses first, smallest `relative_gap` first; then the rest by fewest failed
+    /// constraints; ties by profile id.
     pub excluded: Vec<Exclusion>,
+    /// Send as `excluded_cursor` to list the excluded after these; absent on the last
+    /// page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_next_cursor: Option<String>,
     /// Absent with fewer than two candidates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robustness: Option<Robustness>,

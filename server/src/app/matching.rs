@@ -8,14 +8,15 @@ use cdmx_sdk::types::{
     ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
-use super::pagination::list_by_id;
+use super::pagination::{self, list_by_id};
 use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{capacity, documents, new_id, now};
 use crate::domain::matching::{
-    Availability, DEFAULT_LIMIT, MAX_LIMIT, SlotsAvailable, ValidRequirements, run_match,
+    Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
+    run_match_after,
 };
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
@@ -34,6 +35,23 @@ fn limit(limit: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
+/// The excluded list's cursor kind.
+const EXCLUDED_CURSOR: &str = "excluded";
+
+/// Reads an `excluded_cursor` this API returned.
+fn excluded_after(cursor: Option<&str>) -> Result<Option<ExclusionKey>, ApiError> {
+    let bad = || ApiError::bad_request_field("excluded_cursor", "is not a cursor a match returned");
+    cursor
+        .map(|c| {
+            pagination::decode_cursor(c)
+                .as_deref()
+                .and_then(|text| text.strip_prefix(EXCLUDED_CURSOR)?.strip_prefix(':'))
+                .and_then(ExclusionKey::parse)
+                .ok_or_else(bad)
+        })
+        .transpose()
+}
+
 /// Authorizes work on the caller's own programmes and shortlists.
 fn own_programs(principal: &Principal) -> Result<(), ApiError> {
     authorize(
@@ -49,6 +67,7 @@ async fn match_now(
     state: &AppState,
     requirements: &ValidRequirements,
     limit: usize,
+    excluded_after: Option<&ExclusionKey>,
 ) -> Result<MatchResult, ApiError> {
     let snapshot = state.profiles.current(&state.db).await?;
     let availability = match &requirements.requirement_set().capacity {
@@ -73,13 +92,18 @@ async fn match_now(
             )
         }
     };
-    Ok(run_match(
+    let mut result = run_match_after(
         snapshot.features(),
         requirements,
         today(),
         &availability,
         limit,
-    ))
+        excluded_after,
+    );
+    result.excluded_next_cursor = result
+        .excluded_next_cursor
+        .map(|position| pagination::encode_cursor(EXCLUDED_CURSOR, &position));
+    Ok(result)
 }
 
 /// Creates a programme at version 1.
@@ -181,9 +205,10 @@ pub async fn match_program(
 ) -> Result<MatchResult, ApiError> {
     own_programs(principal)?;
     let limit = limit(request.limit)?;
+    let after = excluded_after(request.excluded_cursor.as_deref())?;
     let program = get_program(state, principal, id).await?;
     let valid = ValidProgram::parse(program.program)?;
-    match_now(state, &valid.requirements, limit).await
+    match_now(state, &valid.requirements, limit, after.as_ref()).await
 }
 
 /// Matches ad-hoc requirements against the current profiles.
@@ -194,9 +219,10 @@ pub async fn match_requirements(
 ) -> Result<MatchResult, ApiError> {
     authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
     let limit = limit(request.limit)?;
+    let after = excluded_after(request.excluded_cursor.as_deref())?;
     let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
         .map_err(|v| v.within("requirements"))?;
-    match_now(state, &requirements, limit).await
+    match_now(state, &requirements, limit, after.as_ref()).await
 }
 
 /// Saves a programme's current match as an immutable shortlist.
@@ -226,7 +252,7 @@ pub async fn create_shortlist(
             other => other,
         })?;
     let valid = ValidProgram::parse(program.program.clone())?;
-    let result = match_now(state, &valid.requirements, limit).await?;
+    let result = match_now(state, &valid.requirements, limit, None).await?;
     let at = now();
     let row = ShortlistRow {
         id: new_id(),

@@ -28,6 +28,19 @@ where
     page.page(rows, id, view)
 }
 
+/// The opaque form of a `kind:position` cursor.
+pub fn encode_cursor(kind: &str, position: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}:{position}"))
+}
+
+/// The `kind:position` text of a cursor; `None` when it is not one.
+pub fn decode_cursor(cursor: &str) -> Option<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
 /// A validated page request.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
@@ -50,13 +63,7 @@ impl PageRequest {
             ));
         }
         let cursor = cursor
-            .map(|c| {
-                URL_SAFE_NO_PAD
-                    .decode(c)
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or_else(bad_cursor)
-            })
+            .map(|c| decode_cursor(c).ok_or_else(bad_cursor))
             .transpose()?;
         Ok(Self {
             limit: limit as usize,

@@ -33,7 +33,8 @@
 //! | format | change | upgrade from the previous format |
 //! | --- | --- | --- |
 //! | 1 | the wire types at the release that introduced this module | (bare documents read as format 1) |
-//! | 2 | profiles: a licence's free-text `scope` became a structured scope (modalities, donor sources, activities), its text kept as `note`; sites gained `acceptances` | profiles: each licence's text `scope` moves to `note` and its structured scope is left out (not stated), so an old licence never counts as covering a product; programmes and match results: none (the same body) |
+//! | 2 | match results: machine-readable exclusions (codes, classes, typed values) | match results: codes and classes from the constraint names; profiles and programmes: none |
+//! | 3 | profiles: a licence's free-text `scope` became a structured scope (modalities, donor sources, activities), its text kept as `note`; sites gained `acceptances` | profiles (from 1 or 2): each licence's text `scope` moves to `note` and its structured scope is left out (not stated), so an old licence never counts as covering a product; programmes and match results: none |
 //!
 //! Not here, on purpose: `capacity_blocks.donor_sources`/`modalities` are JSON arrays of
 //! wire names that SQL filters with `LIKE '%"name"%'`, so their shape is fixed by those
@@ -43,10 +44,9 @@
 use cdmx_sdk::types::{CapabilityProfile, MatchResult, ProgramRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-/// The format `encode_*` writes.
-pub const CURRENT_FORMAT: u32 = 2;
+/// The format `encode_*` writes. One number for every kind (see *Formats* above).
+pub const CURRENT_FORMAT: u32 = 3;
 
 /// The kinds of stored document, as named in the envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,15 +171,15 @@ fn seal<T: Serialize>(kind: DocumentKind, document: &T) -> Result<String, Docume
     .map_err(|source| DocumentError::Encode { kind, source })
 }
 
-/// The format-1 body of `text`, decoded as `T`.
-fn format_1<T: DeserializeOwned>(
+/// The body of `text`, decoded as `T` (a JSON value to upgrade, or the current type).
+fn body<T: DeserializeOwned>(
     text: &str,
     opened: &Opened,
     kind: DocumentKind,
 ) -> Result<T, DocumentError> {
     let invalid = |source| DocumentError::Invalid {
         kind,
-        format: 1,
+        format: opened.format(),
         source,
     };
     match opened {
@@ -190,56 +190,102 @@ fn format_1<T: DeserializeOwned>(
     }
 }
 
-/// The body of `text` as JSON, in whatever format it was stored.
-fn body_value(text: &str, opened: &Opened, kind: DocumentKind) -> Result<Value, DocumentError> {
-    let format = match opened {
-        Opened::Bare => 1,
-        Opened::Enveloped { format } => *format,
-    };
-    let invalid = |source| DocumentError::Invalid {
-        kind,
-        format,
-        source,
-    };
-    match opened {
-        Opened::Bare => serde_json::from_str(text).map_err(invalid),
-        Opened::Enveloped { .. } => serde_json::from_str::<Sealed<Value>>(text)
-            .map(|sealed| sealed.document)
-            .map_err(invalid),
-    }
-}
-
-/// The current-format body of `text`, decoded as `T`.
-fn current<T: DeserializeOwned>(text: &str, kind: DocumentKind) -> Result<T, DocumentError> {
-    serde_json::from_str::<Sealed<T>>(text)
-        .map(|sealed| sealed.document)
-        .map_err(|source| DocumentError::Invalid {
-            kind,
-            format: u64::from(CURRENT_FORMAT),
-            source,
-        })
-}
-
-/// Profile format 1 to 2: a licence's `scope` was free text. The text becomes the
-/// licence's `note`, and its structured scope is left out: not stated, so the licence
-/// covers no product in matching until the CDMO states what it covers (guessing a scope
-/// from prose could only widen what old licences satisfy).
-fn upgrade_profile_1_to_2(body: &mut Value) {
-    let Some(sites) = body.get_mut("sites").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for site in sites {
-        let Some(licences) = site.get_mut("licences").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        for licence in licences.iter_mut().filter_map(Value::as_object_mut) {
-            if licence.get("scope").is_some_and(Value::is_string)
-                && let Some(text) = licence.remove("scope")
-            {
-                licence.insert("note".to_owned(), text);
-            }
+impl Opened {
+    fn format(&self) -> u64 {
+        match self {
+            Self::Bare => 1,
+            Self::Enveloped { format } => *format,
         }
     }
+}
+
+/// Decodes an upgraded body as the current type.
+fn upgraded<T: DeserializeOwned>(
+    value: serde_json::Value,
+    kind: DocumentKind,
+    from: u64,
+) -> Result<T, DocumentError> {
+    serde_json::from_value(value).map_err(|source| DocumentError::Invalid {
+        kind,
+        format: from,
+        source,
+    })
+}
+
+/// Match results, format 1 to 2: each failed constraint gains its stable `code` (from
+/// the request field it names) and `class`, and empty typed values (format 1 kept only
+/// the words, which stay). `near_miss` keeps the meaning it had when the shortlist was
+/// saved: a record is not re-judged.
+fn match_result_1_to_2(mut value: serde_json::Value) -> serde_json::Value {
+    use cdmx_sdk::types::ConstraintCode as Code;
+    let failed = value
+        .get_mut("excluded")
+        .and_then(serde_json::Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            e.get_mut("failed")
+                .and_then(serde_json::Value::as_array_mut)
+        })
+        .flatten();
+    for constraint in failed {
+        let Some(object) = constraint.as_object_mut() else {
+            continue;
+        };
+        let code = match object.get("constraint").and_then(serde_json::Value::as_str) {
+            Some("donor_source") => Code::DonorSource,
+            Some("modalities") => Code::Modality,
+            Some("gene_modification") => Code::GeneModification,
+            Some("platforms") => Code::Platform,
+            Some("phase_track_record") => Code::PhaseTrackRecord,
+            Some("licences") => Code::Licence,
+            Some("min_cleanroom_grade") => Code::CleanroomGrade,
+            Some("closed_processing_required") => Code::ClosedProcessing,
+            Some("max_cryo_temp_c") => Code::CryoTemperature,
+            Some("countries_allowed") => Code::CountryAllowed,
+            Some("countries_excluded") => Code::CountryExcluded,
+            Some("qc_assays_in_house") => Code::QcAssays,
+            Some("max_shipping_lead_time_hours") => Code::ShippingTime,
+            Some("regions_served") => Code::RegionsServed,
+            Some("min_bioreactor_volume_l") => Code::BioreactorVolume,
+            Some("verified_only") => Code::VerifiedOrganization,
+            Some("capacity") => Code::Capacity,
+            _ => Code::CriterionValue,
+        };
+        object.insert("code".into(), code.as_str().into());
+        object.insert("class".into(), code.class().as_str().into());
+        object.insert("required_value".into(), serde_json::json!({}));
+        object.insert("actual_value".into(), serde_json::json!({}));
+    }
+    value
+}
+
+/// Profiles, formats 1 and 2 to 3: a licence's `scope` was free text. The text becomes
+/// the licence's `note`, and its structured scope is left out: not stated, so the licence
+/// covers no product in matching until the CDMO states what it covers (guessing a scope
+/// from prose could only widen what old licences satisfy).
+fn profile_2_to_3(mut value: serde_json::Value) -> serde_json::Value {
+    let licences = value
+        .get_mut("sites")
+        .and_then(serde_json::Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(|site| {
+            site.get_mut("licences")
+                .and_then(serde_json::Value::as_array_mut)
+        })
+        .flatten()
+        .filter_map(serde_json::Value::as_object_mut);
+    for licence in licences {
+        if licence
+            .get("scope")
+            .is_some_and(serde_json::Value::is_string)
+            && let Some(text) = licence.remove("scope")
+        {
+            licence.insert("note".to_owned(), text);
+        }
+    }
+    value
 }
 
 /// The format of `text` as `decode_*` sees it: 1 for a bare (pre-envelope) document.
@@ -259,18 +305,10 @@ pub fn encode_profile(profile: &CapabilityProfile) -> Result<String, DocumentErr
 pub fn decode_profile(text: &str) -> Result<CapabilityProfile, DocumentError> {
     let kind = DocumentKind::Profile;
     let opened = open(text, kind)?;
-    match opened {
-        Opened::Bare | Opened::Enveloped { format: 1 } => {
-            let mut body = body_value(text, &opened, kind)?;
-            upgrade_profile_1_to_2(&mut body);
-            serde_json::from_value(body).map_err(|source| DocumentError::Invalid {
-                kind,
-                format: 1,
-                source,
-            })
-        }
-        Opened::Enveloped { format: 2 } => current(text, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        format @ (1 | 2) => upgraded(profile_2_to_3(body(text, &opened, kind)?), kind, format),
+        3 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -293,11 +331,10 @@ pub fn encode_program(program: &ProgramRequest) -> Result<String, DocumentError>
 pub fn decode_program(text: &str) -> Result<ProgramRequest, DocumentError> {
     let kind = DocumentKind::Program;
     let opened = open(text, kind)?;
-    match opened {
-        // Format 2 changed no programme field.
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
-        Opened::Enveloped { format: 2 } => current(text, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        // Formats 2 and 3 changed no programme field.
+        1..=3 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -310,11 +347,11 @@ pub fn encode_match_result(result: &MatchResult) -> Result<String, DocumentError
 pub fn decode_match_result(text: &str) -> Result<MatchResult, DocumentError> {
     let kind = DocumentKind::MatchResult;
     let opened = open(text, kind)?;
-    match opened {
-        // Format 2 changed no match-result field.
-        Opened::Bare | Opened::Enveloped { format: 1 } => format_1(text, &opened, kind),
-        Opened::Enveloped { format: 2 } => current(text, kind),
-        Opened::Enveloped { format } => Err(DocumentError::UnknownFormat { kind, format }),
+    match opened.format() {
+        1 => upgraded(match_result_1_to_2(body(text, &opened, kind)?), kind, 1),
+        // Format 3 changed no match-result field.
+        2 | 3 => body(text, &opened, kind),
+        format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
 
@@ -440,6 +477,47 @@ mod tests {
         assert_eq!(result.excluded.len(), 1);
     }
 
+    /// Format 1 kept failed constraints as words only; read through the upgrade they gain
+    /// their stable code and class, and keep their words and the near-miss flag they had.
+    #[test]
+    fn format_1_match_results_gain_codes_and_keep_their_words() {
+        use cdmx_sdk::types::{ConstraintClass, ConstraintCode};
+        for folder in ["legacy", "format-1"] {
+            let text = fixture(&format!("{folder}/shortlist-result.json"));
+            let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let raw = raw.get("document").unwrap_or(&raw);
+            let result = decode_match_result(&text).unwrap();
+            let failed = &result.excluded[0].failed;
+            assert!(!failed.is_empty());
+            for (i, f) in failed.iter().enumerate() {
+                let before = &raw["excluded"][0]["failed"][i];
+                assert_eq!(f.constraint, before["constraint"].as_str().unwrap());
+                assert_eq!(f.required, before["required"].as_str().unwrap());
+                assert_eq!(f.actual, before["actual"].as_str().unwrap());
+                assert_ne!(f.code, ConstraintCode::Unknown, "{folder}: {f:?}");
+                assert_eq!(f.class, f.code.class());
+                assert_eq!(f.gap, None);
+            }
+            assert_eq!(
+                result.excluded[0].near_miss,
+                raw["excluded"][0]["near_miss"].as_bool().unwrap()
+            );
+            assert_eq!(
+                (failed[0].code, failed[0].class),
+                (ConstraintCode::DonorSource, ConstraintClass::Categorical),
+                "{folder}: the fixture's exclusion is an allogeneic-only CDMO"
+            );
+        }
+        // What the current release writes reads back unchanged.
+        let result = decode_match_result(&fixture("format-1/shortlist-result.json")).unwrap();
+        let text = encode_match_result(&result).unwrap();
+        assert_eq!(
+            stored_format(&text, DocumentKind::MatchResult).unwrap(),
+            u64::from(CURRENT_FORMAT)
+        );
+        assert_eq!(decode_match_result(&text).unwrap(), result);
+    }
+
     #[test]
     fn legacy_bare_documents_decode_to_their_facts() {
         let text = fixture("legacy/profile-revision-1.json");
@@ -480,25 +558,25 @@ mod tests {
     ];
 
     #[test]
-    fn format_2_documents_decode_to_their_facts() {
+    fn format_3_documents_decode_to_their_facts() {
         for (file, kind) in [
-            ("format-2/profile-revision-1.json", DocumentKind::Profile),
-            ("format-2/profile-current.json", DocumentKind::Profile),
-            ("format-2/program.json", DocumentKind::Program),
-            ("format-2/shortlist-program.json", DocumentKind::Program),
-            ("format-2/shortlist-result.json", DocumentKind::MatchResult),
+            ("format-3/profile-revision-1.json", DocumentKind::Profile),
+            ("format-3/profile-current.json", DocumentKind::Profile),
+            ("format-3/program.json", DocumentKind::Program),
+            ("format-3/shortlist-program.json", DocumentKind::Program),
+            ("format-3/shortlist-result.json", DocumentKind::MatchResult),
         ] {
             let text = fixture(file);
             assert!(
                 text.starts_with(&format!(
-                    "{{\"format\":2,\"kind\":\"{}\",\"document\":{{",
+                    "{{\"format\":3,\"kind\":\"{}\",\"document\":{{",
                     kind.as_str()
                 )),
                 "{file}"
             );
         }
-        check_key_facts("format-2");
-        let profile = decode_profile(&fixture("format-2/profile-revision-2.json")).unwrap();
+        check_key_facts("format-3");
+        let profile = decode_profile(&fixture("format-3/profile-revision-2.json")).unwrap();
         let bla = &profile.sites[0].licences[0];
         assert_eq!(
             bla.scope,
@@ -520,11 +598,19 @@ mod tests {
         );
     }
 
+    /// Profiles of formats 1 and 2 (the same body) read through the upgrade to format 3.
     #[test]
-    fn format_1_licence_scopes_become_notes_with_the_scope_not_stated() {
-        for folder in ["legacy", "format-1"] {
+    fn format_1_and_2_licence_scopes_become_notes_with_the_scope_not_stated() {
+        let format_2 = |text: String| text.replacen("{\"format\":1,", "{\"format\":2,", 1);
+        for folder in ["legacy", "format-1", "format-2"] {
             for file in ["profile-revision-1.json", "profile-revision-2.json"] {
-                let text = fixture(&format!("{folder}/{file}"));
+                let text = if folder == "format-2" {
+                    let text = format_2(fixture(&format!("format-1/{file}")));
+                    assert_eq!(stored_format(&text, DocumentKind::Profile).unwrap(), 2);
+                    text
+                } else {
+                    fixture(&format!("{folder}/{file}"))
+                };
                 assert!(
                     text.contains("\"scope\":\"Commercial manufacture"),
                     "{folder}/{file}"
@@ -557,16 +643,15 @@ mod tests {
 
     #[test]
     fn the_upgrade_leaves_other_licence_fields_alone() {
-        let mut body = serde_json::json!({"sites": [
+        let body = serde_json::json!({"sites": [
             {"licences": [
                 {"authority": "fda", "kind": "imp_licence", "scope": "text", "granted_on": "2020-01-01"},
                 {"authority": "fda", "kind": "imp_licence", "granted_on": "2020-01-01"}
             ]},
             {"key": "no-licences"}
         ]});
-        upgrade_profile_1_to_2(&mut body);
         assert_eq!(
-            body,
+            profile_2_to_3(body),
             serde_json::json!({"sites": [
                 {"licences": [
                     {"authority": "fda", "kind": "imp_licence", "note": "text", "granted_on": "2020-01-01"},
@@ -616,7 +701,8 @@ mod tests {
             decode_program(&profile),
             Err(DocumentError::WrongKind { .. })
         ));
-        let future = profile.replacen("\"format\":2", "\"format\":7", 1);
+        let current = format!("\"format\":{CURRENT_FORMAT}");
+        let future = profile.replacen(&current, "\"format\":7", 1);
         let error = decode_profile(&future).unwrap_err();
         assert!(matches!(
             error,
@@ -624,7 +710,7 @@ mod tests {
         ));
         assert!(error.to_string().contains("format 7"), "{error}");
         assert!(matches!(
-            decode_profile(&profile.replacen("\"format\":2", "\"format\":\"2\"", 1)),
+            decode_profile(&profile.replacen(&current, "\"format\":\"2\"", 1)),
             Err(DocumentError::MalformedEnvelope { .. })
         ));
         assert!(matches!(

@@ -1120,6 +1120,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         missing: Some(MissingDataPolicy::Penalise),
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     };
     let mut distance = weighted(Criterion::Distance, 1.0);
     distance.origin = Some(GeoPoint {
@@ -1150,6 +1151,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         ],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     }
 }
 

@@ -92,6 +92,7 @@ mod tests {
                     missing: None,
                     origin: None,
                     authorities: vec![],
+                    platforms: Vec::new(),
                 }],
                 ..Default::default()
             },

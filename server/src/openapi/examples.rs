@@ -175,6 +175,7 @@ fn match_request(demo: &Demo) -> MatchRequest {
         requirements,
         target_phase: Some(Phase::Phase2),
         limit: Some(5),
+        excluded_cursor: None,
     }
 }
 
@@ -271,7 +272,10 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         ("replace_program", to_json(&edited_program(demo))),
         (
             "match_program",
-            to_json(&ProgramMatchRequest { limit: Some(10) }),
+            to_json(&ProgramMatchRequest {
+                limit: Some(10),
+                excluded_cursor: None,
+            }),
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
         ("create_reservation", to_json(&reservation(demo))),

@@ -114,6 +114,9 @@ fn every_closed_set_lists_its_wire_names() {
         EvidenceStatus,
         ProfileSort,
         DatabaseBackend,
+        ConstraintCode,
+        ConstraintClass,
+        Unit,
     );
     // Every enum in the document is one of the closed sets checked above.
     let enums: BTreeSet<String> = schemas

@@ -10,16 +10,20 @@
 
 use cdmx_sdk::types::{
     AcceptedBatches, Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence,
-    Criterion, CriterionScore, DonorSource, Exclusion, FailedConstraint, GeneModificationMethod,
+    ConstraintClass, Criterion, CriterionScore, DonorSource, Exclusion, GeneModificationMethod,
     InspectionOutcome, Licence, LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy,
-    Modality, Phase, Platform, QcAssay, Region, RequirementSet, Robustness, Scale,
+    Modality, Phase, Platform, ProfileSection, QcAssay, Region, RequirementSet, Robustness, Scale,
     SectionConfidence, WeightSensitivity,
 };
 use chrono::NaiveDate;
 
+use self::exclusions::{Failure, closeness, near_miss};
 use super::geo;
 use super::profiles::{countries, phase_rank};
 use super::{Violations, mask_of};
+
+mod exclusions;
+pub use self::exclusions::{ExclusionKey, NEAR_MISS_MAX_FAILURES};
 
 /// Default number of candidates and exclusions returned, and the most a caller may ask.
 pub const DEFAULT_LIMIT: usize = 25;
@@ -117,37 +121,6 @@ impl LicenceFeature {
                 donor_sources: mask_of(DonorSource::ALL, &s.donor_sources),
                 activities: mask_of(LicensedActivity::ALL, &s.activities),
             }),
-        }
-    }
-
-    /// The licence and what it covers, e.g. `eu_member_state hospital_exemption
-    /// covering msc, autologous, for manufacturing`, with its expiry date if it has one.
-    fn describe(&self) -> String {
-        let name = format!("{} {}", self.authority.as_str(), self.kind.as_str());
-        let scope = match self.scope {
-            None => "scope not stated".to_owned(),
-            Some(s) => format!(
-                "covering {}, {}, for {}",
-                if s.modalities == 0 {
-                    "any modality".to_owned()
-                } else {
-                    names(Modality::ALL, s.modalities, Modality::as_str)
-                },
-                if s.donor_sources == 0 {
-                    "any donor source".to_owned()
-                } else {
-                    names(DonorSource::ALL, s.donor_sources, DonorSource::as_str)
-                },
-                names(
-                    LicensedActivity::ALL,
-                    s.activities,
-                    LicensedActivity::as_str
-                )
-            ),
-        };
-        match self.expires_on {
-            Some(e) => format!("{name} {scope}, expires {e}"),
-            None => format!("{name} {scope}"),
         }
     }
 }
@@ -360,6 +333,8 @@ struct ReadyCriterion {
     origin: Option<(f64, f64)>,
     /// `inspection_history` only: the authorities whose inspections count (0: all).
     authorities: u32,
+    /// For `platform_match`: the sponsor's platforms, as a mask of [`Platform::ALL`].
+    platforms: u32,
 }
 
 /// A requirement set that passed validation.
@@ -389,6 +364,7 @@ pub fn default_scale(criterion: Criterion) -> Scale {
         Criterion::ScaleUp => (0.0, 2_000.0),
         Criterion::CapacityFit => (0.0, 1.0),
         Criterion::EarliestStart => (180.0, 0.0),
+        Criterion::PlatformMatch => (0.0, 1.0),
         // Unknown values never reach the server: it decodes strictly.
         _ => (0.0, 1.0),
     };
@@ -499,6 +475,34 @@ impl ValidRequirements {
                 v.add(at("authorities"), "is only used by `inspection_history`");
             }
             repeats(&mut v, &at("authorities"), &wc.authorities);
+            match (wc.criterion, wc.platforms.is_empty()) {
+                (Criterion::PlatformMatch, true) => {
+                    v.add(at("platforms"), "is required for `platform_match`")
+                }
+                (Criterion::PlatformMatch, false) | (_, true) => {}
+                (_, false) => v.add(at("platforms"), "is only used by `platform_match`"),
+            }
+        }
+        for (i, t) in set.near_miss_tolerances.iter().enumerate() {
+            let at = |f: &str| format!("near_miss_tolerances[{i}].{f}");
+            if t.constraint.class() != ConstraintClass::Threshold {
+                v.add(
+                    at("constraint"),
+                    format!(
+                        "`{}` is categorical: a CDMO that fails it is never near, so it takes no gap",
+                        t.constraint.as_str()
+                    ),
+                );
+            }
+            if set.near_miss_tolerances[..i]
+                .iter()
+                .any(|o| o.constraint == t.constraint)
+            {
+                v.add(at("constraint"), "is listed twice");
+            }
+            if !t.max_gap.is_finite() || t.max_gap < 0.0 {
+                v.add(at("max_gap"), "must be a non-negative number");
+            }
         }
         if !set.criteria.is_empty() && total_weight <= 0.0 && v.is_empty() {
             v.add("criteria", "at least one weight must be positive");
@@ -540,6 +544,7 @@ impl ValidRequirements {
                 missing: wc.missing.unwrap_or(MissingDataPolicy::Zero),
                 origin: wc.origin.map(|o| (o.latitude, o.longitude)),
                 authorities: mask_of(Authority::ALL, &wc.authorities),
+                platforms: mask_of(Platform::ALL, &wc.platforms),
             })
             .collect();
         let depth_from = target_phase.unwrap_or(Phase::ProcessDevelopment);
@@ -622,348 +627,47 @@ fn raw_value(
                 .earliest
                 .map(|day| (day - need.window_start).num_days().max(0) as f64)
         }
+        Criterion::PlatformMatch => Some(if f.platforms & criterion.platforms != 0 {
+            1.0
+        } else {
+            0.0
+        }),
         // Unknown values never reach the server: it decodes strictly.
         _ => None,
     }
 }
 
-/// Why a CDMO fails, in compact form: strings are only made for the exclusions shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    DonorSource,
-    Modality,
-    GeneModification,
-    Platform,
-    PhaseTrackRecord,
-    Licence(usize),
-    Acceptance(usize),
-    Cleanroom,
-    ClosedProcessing,
-    Cryo,
-    CountryAllowed,
-    CountryExcluded,
-    QcAssays,
-    Shipping,
-    Regions,
-    BioreactorVolume,
-    Verified,
-    Capacity,
-    MissingCriterion(usize),
-}
-
-fn names<T: Copy>(all: &[T], mask: u32, name: impl Fn(T) -> &'static str) -> String {
-    let listed: Vec<&str> = all
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| mask & (1 << i) != 0)
-        .map(|(_, v)| name(*v))
-        .collect();
-    if listed.is_empty() {
-        "none".into()
-    } else {
-        listed.join(", ")
-    }
-}
-
-fn grade_name(rank: u8) -> &'static str {
-    match rank {
-        4 => "grade A",
-        3 => "grade B",
-        2 => "grade C",
-        1 => "grade D",
-        _ => "no cleanroom",
-    }
-}
-
-/// What a licence requirement asks of a scope, e.g. `car_t, autologous, for
-/// manufacturing`.
-fn coverage_name(need: Coverage) -> String {
-    let mut parts = Vec::new();
-    if need.modalities != 0 {
-        parts.push(names(Modality::ALL, need.modalities, Modality::as_str).replace(", ", " or "));
-    }
-    if need.donor_sources != 0 {
-        parts.push(names(
-            DonorSource::ALL,
-            need.donor_sources,
-            DonorSource::as_str,
-        ));
-    }
-    parts.push(format!(
-        "for {}",
-        names(
-            LicensedActivity::ALL,
-            need.activities,
-            LicensedActivity::as_str
-        )
-    ));
-    parts.join(", ")
-}
-
-fn licence_name(authority: Option<Authority>, kind: Option<LicenceKind>) -> String {
-    match (authority, kind) {
-        (Some(a), Some(k)) => format!("{} {}", a.as_str(), k.as_str()),
-        (Some(a), None) => format!("a licence from {}", a.as_str()),
-        (None, Some(k)) => k.as_str().to_owned(),
-        (None, None) => "any licence".into(),
-    }
-}
-
-impl Failure {
-    fn explain(
-        self,
-        req: &ValidRequirements,
-        f: &CdmoFeatures,
-        slots: SlotsAvailable,
-    ) -> FailedConstraint {
-        let c = &req.set.constraints;
-        let (constraint, required, actual): (&str, String, String) = match self {
-            Self::DonorSource => (
-                "donor_source",
-                c.donor_source
-                    .map_or_else(String::new, |d| d.as_str().to_owned()),
-                names(DonorSource::ALL, f.donor_sources, DonorSource::as_str),
-            ),
-            Self::Modality => (
-                "modalities",
-                format!(
-                    "any of {}",
-                    c.modalities
-                        .iter()
-                        .map(|m| m.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                names(Modality::ALL, f.modalities, Modality::as_str),
-            ),
-            Self::GeneModification => (
-                "gene_modification",
-                format!(
-                    "any of {}",
-                    c.gene_modification
-                        .iter()
-                        .map(|m| m.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                names(
-                    GeneModificationMethod::ALL,
-                    f.gene_modification,
-                    GeneModificationMethod::as_str,
-                ),
-            ),
-            Self::Platform => (
-                "platforms",
-                format!(
-                    "any of {}",
-                    c.platforms
-                        .iter()
-                        .map(|p| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                names(Platform::ALL, f.platforms, Platform::as_str),
-            ),
-            Self::PhaseTrackRecord => {
-                let t = c.phase_track_record.as_ref();
-                let phase = t.map_or(Phase::ProcessDevelopment, |t| t.phase);
-                (
-                    "phase_track_record",
-                    format!(
-                        "at least {} programme(s) in {} or later",
-                        t.map_or(0, |t| t.min_programmes),
-                        phase.as_str()
-                    ),
-                    format!(
-                        "{} programme(s) in {} or later",
-                        f.programmes_from(phase),
-                        phase.as_str()
-                    ),
-                )
-            }
-            Self::Licence(i) => {
-                let l = &c.licences[i];
-                let need = req.licence_coverage[i];
-                let same_kind: Vec<String> = f
-                    .licences
-                    .iter()
-                    .filter(|h| {
-                        l.authority.is_none_or(|a| a == h.authority)
-                            && l.kind.is_none_or(|k| k == h.kind)
-                    })
-                    .map(LicenceFeature::describe)
-                    .collect();
-                let held: Vec<String> = f
-                    .licences
-                    .iter()
-                    .map(|h| format!("{} {}", h.authority.as_str(), h.kind.as_str()))
-                    .collect();
-                (
-                    "licences",
-                    format!(
-                        "{} (unexpired) covering {}",
-                        licence_name(l.authority, l.kind),
-                        coverage_name(need)
-                    ),
-                    if !same_kind.is_empty() {
-                        same_kind.join("; ")
-                    } else if held.is_empty() {
-                        "no licences".into()
-                    } else {
-                        held.join(", ")
-                    },
-                )
-            }
-            Self::Acceptance(i) => {
-                let a = &c.accepted_by[i];
-                let held: Vec<String> = f
-                    .acceptances
-                    .iter()
-                    .map(|(authority, batches)| {
-                        format!("{} {}", authority.as_str(), batches.as_str())
-                    })
-                    .collect();
-                (
-                    "accepted_by",
-                    format!(
-                        "{} accepted by {}",
-                        a.batches.map_or("batches", |b| b.as_str()),
-                        a.authority.as_str()
-                    ),
-                    if held.is_empty() {
-                        "no acceptances recorded".into()
-                    } else {
-                        format!("accepted: {}", held.join(", "))
-                    },
-                )
-            }
-            Self::Cleanroom => (
-                "min_cleanroom_grade",
-                format!(
-                    "{} or better{}",
-                    c.min_cleanroom_grade
-                        .map_or("", |g| grade_name(grade_rank(g))),
-                    if c.closed_processing_accepted {
-                        ", or closed processing"
-                    } else {
-                        ""
-                    }
-                ),
-                format!(
-                    "{}{}",
-                    grade_name(f.best_grade),
-                    if f.closed_processing {
-                        ", closed processing"
-                    } else {
-                        ", open processing"
-                    }
-                ),
-            ),
-            Self::ClosedProcessing => (
-                "closed_processing_required",
-                "closed-system processing".into(),
-                "open processing only".into(),
-            ),
-            Self::Cryo => (
-                "max_cryo_temp_c",
-                format!(
-                    "storage at or below {} C",
-                    c.max_cryo_temp_c.unwrap_or_default()
-                ),
-                f.min_cryo_temp_c
-                    .map_or("no cryogenic storage declared".into(), |t| format!("{t} C")),
-            ),
-            Self::CountryAllowed => (
-                "countries_allowed",
-                format!("a site in {}", c.countries_allowed.join(", ")),
-                format!("sites in {}", f.countries.join(", ")),
-            ),
-            Self::CountryExcluded => (
-                "countries_excluded",
-                format!("a site outside {}", c.countries_excluded.join(", ")),
-                format!("sites in {}", f.countries.join(", ")),
-            ),
-            Self::QcAssays => {
-                let required = c
-                    .qc_assays_in_house
-                    .iter()
-                    .fold(0, |m, v| m | bit(QcAssay::ALL, v));
-                (
-                    "qc_assays_in_house",
-                    names(QcAssay::ALL, required, QcAssay::as_str),
-                    format!(
-                        "missing {}",
-                        names(QcAssay::ALL, required & !f.qc_assays, QcAssay::as_str)
-                    ),
-                )
-            }
-            Self::Shipping => (
-                "max_shipping_lead_time_hours",
-                format!(
-                    "within {} h",
-                    c.max_shipping_lead_time_hours.unwrap_or_default()
-                ),
-                f.shipping_hours
-                    .map_or("not declared".into(), |h| format!("{h} h")),
-            ),
-            Self::Regions => {
-                let required = mask_of(Region::ALL, &c.regions_served);
-                (
-                    "regions_served",
-                    format!("ships to {}", names(Region::ALL, required, Region::as_str)),
-                    format!(
-                        "ships to {}",
-                        names(Region::ALL, f.regions_served, Region::as_str)
-                    ),
-                )
-            }
-            Self::BioreactorVolume => (
-                "min_bioreactor_volume_l",
-                format!(
-                    "a bioreactor of at least {} L",
-                    c.min_bioreactor_volume_l.unwrap_or_default()
-                ),
-                f.bioreactor_volume_l
-                    .map_or("no allogeneic scale-up declared".into(), |v| {
-                        format!("{v} L")
-                    }),
-            ),
-            Self::Capacity => {
-                let need = req.set.capacity.as_ref();
-                (
-                    "capacity",
-                    need.map_or_else(String::new, |n| {
-                        format!(
-                            "{} free {} slot(s) between {} and {}",
-                            n.slots,
-                            n.slot_kind.as_str(),
-                            n.window_start,
-                            n.window_end
-                        )
-                    }),
-                    format!("{} free", slots.free),
-                )
-            }
-            Self::Verified => (
-                "verified_only",
-                "a verified organisation".into(),
-                "not verified".into(),
-            ),
-            Self::MissingCriterion(i) => (
-                "criteria",
-                format!(
-                    "a value for {} (missing-data policy: exclude)",
-                    req.criteria[i].criterion.as_str()
-                ),
-                "missing".into(),
-            ),
-        };
-        FailedConstraint {
-            constraint: constraint.to_owned(),
-            required,
-            actual,
+/// The profile section whose facts a criterion measures; `None` for criteria that rest
+/// on no profile fact (live capacity, or evidence itself).
+fn evidence_section(criterion: Criterion) -> Option<ProfileSection> {
+    match criterion {
+        Criterion::TrackRecordDepth => Some(ProfileSection::Phases),
+        Criterion::TechTransferTime | Criterion::TechTransferCost => {
+            Some(ProfileSection::TechTransfer)
         }
+        Criterion::QcCoverage => Some(ProfileSection::Qc),
+        Criterion::SuccessRate | Criterion::Turnaround => Some(ProfileSection::Performance),
+        Criterion::Distance | Criterion::InspectionHistory => Some(ProfileSection::Sites),
+        Criterion::ScaleUp => Some(ProfileSection::DonorSources),
+        Criterion::PlatformMatch => Some(ProfileSection::Platforms),
+        _ => None,
     }
+}
+
+/// Share of the weight of the fact-based criteria whose section has verified evidence.
+fn evidence_completeness(req: &ValidRequirements, f: &CdmoFeatures) -> Option<f64> {
+    let (backed, total) = req
+        .criteria
+        .iter()
+        .filter_map(|c| evidence_section(c.criterion).map(|s| (c.weight, s)))
+        .fold((0.0, 0.0), |(backed, total), (weight, section)| {
+            let verified = f
+                .confidence
+                .iter()
+                .any(|c| c.section == section && c.confidence == Confidence::Verified);
+            (backed + if verified { weight } else { 0.0 }, total + weight)
+        });
+    (total > 0.0).then(|| backed / total)
 }
 
 fn check_constraints(
@@ -1130,6 +834,18 @@ struct Scored<'a> {
 struct Excluded<'a> {
     features: &'a CdmoFeatures,
     failures: Vec<Failure>,
+    /// For a near miss, the sum of its relative gaps.
+    relative_gap: Option<f64>,
+}
+
+impl Excluded<'_> {
+    fn key(&self) -> (Option<f64>, usize, &str) {
+        (
+            self.relative_gap,
+            self.failures.len(),
+            &self.features.profile_id,
+        )
+    }
 }
 
 /// Best first; equal totals by profile id.
@@ -1139,12 +855,9 @@ fn by_rank(a: &Scored, b: &Scored) -> std::cmp::Ordering {
         .then_with(|| a.features.profile_id.cmp(&b.features.profile_id))
 }
 
-/// Near misses first, then fewest failures, then profile id.
+/// Near misses first (smallest relative gap first), then fewest failures, then profile id.
 fn by_closeness(a: &Excluded, b: &Excluded) -> std::cmp::Ordering {
-    a.failures
-        .len()
-        .cmp(&b.failures.len())
-        .then_with(|| a.features.profile_id.cmp(&b.features.profile_id))
+    closeness(a.key(), b.key())
 }
 
 /// Keeps the first `limit` of `items` in `order`, sorted.
@@ -1206,7 +919,7 @@ fn robustness(req: &ValidRequirements, first: &Scored, second: &Scored) -> Robus
 }
 
 /// Filters and ranks `cdmos` against `req` on `today` (licence expiry), returning at most
-/// `limit` candidates and `limit` exclusions.
+/// `limit` candidates and the first `limit` exclusions.
 pub fn run_match<'a>(
     cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
     req: &ValidRequirements,
@@ -1214,8 +927,22 @@ pub fn run_match<'a>(
     availability: &Availability,
     limit: usize,
 ) -> MatchResult {
+    run_match_after(cdmos, req, today, availability, limit, None)
+}
+
+/// [`run_match`], with the exclusions after `excluded_after` when given (the next page of
+/// the excluded list; the candidates are the same).
+pub fn run_match_after<'a>(
+    cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
+    req: &ValidRequirements,
+    today: NaiveDate,
+    availability: &Availability,
+    limit: usize,
+    excluded_after: Option<&ExclusionKey>,
+) -> MatchResult {
     let mut feasible = Vec::new();
     let mut excluded = Vec::new();
+    let mut excluded_count = 0u32;
     for features in cdmos {
         let mut failures = Vec::new();
         let slots = availability.of(&features.profile_id);
@@ -1231,17 +958,33 @@ pub fn run_match<'a>(
                 total,
             });
         } else {
-            excluded.push(Excluded { features, failures });
+            excluded_count += 1;
+            let e = Excluded {
+                relative_gap: near_miss(req, features, slots, &failures),
+                features,
+                failures,
+            };
+            if excluded_after.is_none_or(|after| closeness(e.key(), after.as_tuple()).is_gt()) {
+                excluded.push(e);
+            }
         }
     }
     let feasible_count = feasible.len() as u32;
-    let excluded_count = excluded.len() as u32;
     let ranked = top(feasible, limit, by_rank);
     let robustness = match ranked.as_slice() {
         [first, second, ..] => Some(robustness(req, first, second)),
         _ => None,
     };
+    let more_excluded = excluded.len() > limit;
     let closest = top(excluded, limit, by_closeness);
+    let excluded_next_cursor = more_excluded.then(|| closest.last()).flatten().map(|e| {
+        ExclusionKey {
+            relative_gap: e.relative_gap,
+            failures: e.failures.len(),
+            profile_id: e.features.profile_id.clone(),
+        }
+        .position()
+    });
     MatchResult {
         feasible_count,
         excluded_count,
@@ -1274,24 +1017,30 @@ pub fn run_match<'a>(
                     })
                     .collect(),
                 evidence_confidence: s.features.evidence_confidence,
+                evidence_completeness: evidence_completeness(req, s.features),
                 confidence: s.features.confidence.clone(),
             })
             .collect(),
         excluded: closest
             .into_iter()
-            .map(|e| Exclusion {
-                profile_id: e.features.profile_id.clone(),
-                organization_id: e.features.organization_id.clone(),
-                name: e.features.name.clone(),
-                revision: e.features.revision,
-                near_miss: e.failures.len() == 1,
-                failed: e
-                    .failures
-                    .iter()
-                    .map(|x| x.explain(req, e.features, availability.of(&e.features.profile_id)))
-                    .collect(),
+            .map(|e| {
+                let slots = availability.of(&e.features.profile_id);
+                Exclusion {
+                    profile_id: e.features.profile_id.clone(),
+                    organization_id: e.features.organization_id.clone(),
+                    name: e.features.name.clone(),
+                    revision: e.features.revision,
+                    near_miss: e.relative_gap.is_some(),
+                    relative_gap: e.relative_gap,
+                    failed: e
+                        .failures
+                        .iter()
+                        .map(|x| x.explain(req, e.features, slots))
+                        .collect(),
+                }
             })
             .collect(),
+        excluded_next_cursor,
     }
 }
 

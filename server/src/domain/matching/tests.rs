@@ -32,6 +32,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         missing: None,
         origin: None,
         authorities: vec![],
+        platforms: Vec::new(),
     }
 }
 
@@ -43,8 +44,7 @@ fn requirements(
         RequirementSet {
             constraints,
             criteria,
-            missing_data_penalty_percent: None,
-            capacity: None,
+            ..Default::default()
         },
         None,
     )
@@ -332,12 +332,329 @@ fn every_failed_constraint_is_listed_with_required_and_actual() {
             ("donor_source", "allogeneic", "autologous"),
             (
                 "phase_track_record",
-                "at least 1 programme(s) in commercial or later",
-                "0 programme(s) in commercial or later"
+                "at least 1 programme in commercial or later",
+                "0 programmes in commercial or later"
             ),
-            ("max_cryo_temp_c", "storage at or below -190 C", "-180 C"),
+            (
+                "max_cryo_temp_c",
+                "storage at or below -190 C",
+                "storage down to -180 C"
+            ),
         ]
     );
+    let typed: Vec<_> = e
+        .failed
+        .iter()
+        .map(|c| {
+            (
+                c.code,
+                c.class,
+                c.required_value.clone(),
+                c.actual_value.clone(),
+                c.gap.clone(),
+            )
+        })
+        .collect();
+    let codes = |v: &[&str]| ConstraintValue {
+        values: Some(v.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    };
+    let number = |n: f64, unit: Unit| ConstraintValue {
+        number: Some(n),
+        unit: Some(unit),
+        ..Default::default()
+    };
+    assert_eq!(
+        typed,
+        [
+            (
+                ConstraintCode::DonorSource,
+                ConstraintClass::Categorical,
+                codes(&["allogeneic"]),
+                codes(&["autologous"]),
+                None
+            ),
+            (
+                ConstraintCode::PhaseTrackRecord,
+                ConstraintClass::Threshold,
+                number(1.0, Unit::Programmes),
+                number(0.0, Unit::Programmes),
+                Some(Gap {
+                    amount: 1.0,
+                    unit: Unit::Programmes,
+                    relative: 1.0
+                })
+            ),
+            (
+                ConstraintCode::CryoTemperature,
+                ConstraintClass::Threshold,
+                number(-190.0, Unit::Celsius),
+                number(-180.0, Unit::Celsius),
+                Some(Gap {
+                    amount: 10.0,
+                    unit: Unit::Celsius,
+                    relative: 0.1
+                })
+            ),
+        ]
+    );
+}
+
+/// Excluded ids with their near-miss flag, in the excluded list's order.
+fn excluded_order(result: &MatchResult) -> Vec<(&str, bool)> {
+    result
+        .excluded
+        .iter()
+        .map(|e| (e.profile_id.as_str(), e.near_miss))
+        .collect()
+}
+
+#[test]
+fn a_categorical_failure_is_never_a_near_miss_and_near_misses_are_ordered_by_gap() {
+    let mut allogeneic_only = sample();
+    allogeneic_only.donor_sources = DonorSourceExperience {
+        autologous: None,
+        allogeneic: Some(AllogeneicExperience {
+            max_bioreactor_volume_l: 50.0,
+            doses_per_batch: 100,
+        }),
+    };
+    let mut slightly_warm = sample();
+    slightly_warm.cryo.min_storage_temp_c = Some(-140); // 10 degrees short of -150
+    let mut warm = sample();
+    warm.cryo.min_storage_temp_c = Some(-80); // 70 degrees short
+    let mut warm_and_slow = sample();
+    warm_and_slow.cryo.min_storage_temp_c = Some(-145);
+    warm_and_slow.logistics.shipping_lead_time_hours = Some(30); // 6 h over 24
+    let mut three_short = warm_and_slow.clone();
+    three_short.qc.in_house_assays.clear();
+    let mut undisclosed = sample();
+    undisclosed.cryo.min_storage_temp_c = None;
+    let all: Vec<CdmoFeatures> = [
+        ("allogeneic-only", &allogeneic_only),
+        ("slightly-warm", &slightly_warm),
+        ("warm", &warm),
+        ("warm-and-slow", &warm_and_slow),
+        ("three-short", &three_short),
+        ("undisclosed", &undisclosed),
+    ]
+    .into_iter()
+    .map(|(id, p)| features_of(id, p, true))
+    .collect();
+    let set = |tolerances: Vec<NearMissTolerance>| {
+        ValidRequirements::parse(
+            RequirementSet {
+                constraints: HardConstraints {
+                    donor_source: Some(DonorSource::Autologous),
+                    max_cryo_temp_c: Some(-150),
+                    max_shipping_lead_time_hours: Some(24),
+                    qc_assays_in_house: vec![QcAssay::Mycoplasma],
+                    ..Default::default()
+                },
+                criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
+                near_miss_tolerances: tolerances,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let result = run_match(&all, &set(vec![]), today(), &Availability::default(), 10);
+    // 10/100 < 70/100; 5/100 + 6/24 = 0.3 lies between them.
+    assert_eq!(
+        excluded_order(&result),
+        [
+            ("slightly-warm", true),
+            ("warm-and-slow", true),
+            ("warm", true),
+            ("allogeneic-only", false),
+            ("undisclosed", false),
+            ("three-short", false),
+        ]
+    );
+    let gaps: Vec<Option<f64>> = result.excluded.iter().map(|e| e.relative_gap).collect();
+    assert!((gaps[0].unwrap() - 0.1).abs() < 1e-12);
+    assert!((gaps[1].unwrap() - 0.3).abs() < 1e-12);
+    assert!((gaps[2].unwrap() - 0.7).abs() < 1e-12);
+    assert_eq!(&gaps[3..], [None, None, None]);
+    let undisclosed = &result.excluded[4].failed[0];
+    assert!(undisclosed.actual_value.not_disclosed);
+    assert_eq!(
+        (undisclosed.gap.as_ref(), undisclosed.actual.as_str()),
+        (None, "not disclosed")
+    );
+
+    // The sponsor would relax the cryo temperature by 20 degrees at most.
+    let tolerant = set(vec![NearMissTolerance {
+        constraint: ConstraintCode::CryoTemperature,
+        max_gap: 20.0,
+    }]);
+    let result = run_match(&all, &tolerant, today(), &Availability::default(), 10);
+    assert_eq!(
+        excluded_order(&result)[..3],
+        [
+            ("slightly-warm", true),
+            ("warm-and-slow", true),
+            ("allogeneic-only", false)
+        ]
+    );
+}
+
+#[test]
+fn tolerances_are_only_for_threshold_constraints() {
+    let set = RequirementSet {
+        criteria: vec![criterion(Criterion::SuccessRate, 1.0)],
+        near_miss_tolerances: vec![
+            NearMissTolerance {
+                constraint: ConstraintCode::Modality,
+                max_gap: 1.0,
+            },
+            NearMissTolerance {
+                constraint: ConstraintCode::ShippingTime,
+                max_gap: -1.0,
+            },
+            NearMissTolerance {
+                constraint: ConstraintCode::ShippingTime,
+                max_gap: f64::NAN,
+            },
+        ],
+        ..Default::default()
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "near_miss_tolerances[0].constraint",
+            "near_miss_tolerances[1].max_gap",
+            "near_miss_tolerances[2].constraint",
+            "near_miss_tolerances[2].max_gap",
+        ]
+    );
+}
+
+#[test]
+fn the_excluded_list_pages_with_a_cursor_without_gaps_or_repeats() {
+    let all: Vec<CdmoFeatures> = (0..23)
+        .map(|i| features_of(&format!("p{i:02}"), &synthetic_profile(3, i), i % 2 == 0))
+        .collect();
+    let req = requirements(
+        HardConstraints {
+            max_cryo_temp_c: Some(-170),
+            max_shipping_lead_time_hours: Some(12),
+            verified_only: true,
+            ..Default::default()
+        },
+        vec![criterion(Criterion::SuccessRate, 1.0)],
+    );
+    let whole = run_match(&all, &req, today(), &Availability::default(), MAX_LIMIT);
+    assert!(whole.excluded.len() > 10, "{}", whole.excluded.len());
+    assert_eq!(whole.excluded_next_cursor, None);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = run_match_after(
+            &all,
+            &req,
+            today(),
+            &Availability::default(),
+            4,
+            after.as_ref(),
+        );
+        assert_eq!(page.excluded_count, whole.excluded_count);
+        assert_eq!(page.candidates, whole.candidates);
+        paged.extend(page.excluded);
+        match page.excluded_next_cursor {
+            Some(position) => after = Some(ExclusionKey::parse(&position).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole.excluded);
+}
+
+#[test]
+fn platform_match_ranks_cdmos_running_the_sponsors_platform() {
+    let mut prodigy = sample();
+    prodigy.platforms = vec![PlatformCapability {
+        platform: Platform::ClinimacsProdigy,
+        name: None,
+        units: 4,
+        parallel_batches: 4,
+    }];
+    let mut cocoon = sample();
+    cocoon.platforms = vec![PlatformCapability {
+        platform: Platform::LonzaCocoon,
+        name: None,
+        units: 2,
+        parallel_batches: 2,
+    }];
+    let (a, b) = (
+        features_of("a-cocoon", &cocoon, true),
+        features_of("b-prodigy", &prodigy, true),
+    );
+    let mut wanted = criterion(Criterion::PlatformMatch, 1.0);
+    wanted.platforms = vec![Platform::ClinimacsProdigy, Platform::CellaresCellShuttle];
+    let req = requirements(HardConstraints::default(), vec![wanted]);
+    let result = run_match([&a, &b], &req, today(), &Availability::default(), 10);
+    let totals: Vec<(&str, Option<f64>)> = result
+        .candidates
+        .iter()
+        .map(|c| (c.profile_id.as_str(), c.criteria[0].raw))
+        .collect();
+    assert_eq!(totals, [("b-prodigy", Some(1.0)), ("a-cocoon", Some(0.0))]);
+    assert_eq!(result.excluded_count, 0, "a criterion never excludes");
+
+    let fields = |wc: WeightedCriterion| -> Vec<String> {
+        ValidRequirements::parse(
+            RequirementSet {
+                criteria: vec![wc],
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+    };
+    assert_eq!(
+        fields(criterion(Criterion::PlatformMatch, 1.0)),
+        ["criteria[0].platforms"]
+    );
+    let mut misplaced = criterion(Criterion::SuccessRate, 1.0);
+    misplaced.platforms = vec![Platform::GRex];
+    assert_eq!(fields(misplaced), ["criteria[0].platforms"]);
+}
+
+#[test]
+fn evidence_completeness_is_the_weight_share_of_criteria_backed_by_verified_evidence() {
+    let p = sample();
+    let mut f = features_of("x", &p, true);
+    for c in &mut f.confidence {
+        if c.section == ProfileSection::Performance {
+            c.confidence = Confidence::Verified;
+        }
+    }
+    let req = requirements(
+        HardConstraints::default(),
+        vec![
+            criterion(Criterion::SuccessRate, 3.0), // performance: verified
+            criterion(Criterion::TrackRecordDepth, 1.0), // phases: self-declared
+            criterion(Criterion::EvidenceConfidence, 4.0), // rests on no profile fact
+        ],
+    );
+    let candidate = &run_match([&f], &req, today(), &Availability::default(), 1).candidates[0];
+    assert_eq!(candidate.evidence_completeness, Some(0.75));
+    let only_meta = requirements(
+        HardConstraints::default(),
+        vec![criterion(Criterion::EvidenceConfidence, 1.0)],
+    );
+    let candidate =
+        &run_match([&f], &only_meta, today(), &Availability::default(), 1).candidates[0];
+    assert_eq!(candidate.evidence_completeness, None);
 }
 
 #[test]
@@ -523,6 +840,7 @@ fn missing_data_policies_exclude_zero_or_penalise() {
                 criteria: vec![rate, criterion(Criterion::QcCoverage, 1.0)],
                 missing_data_penalty_percent: Some(20.0),
                 capacity: None,
+                near_miss_tolerances: Vec::new(),
             },
             None,
         )
@@ -583,6 +901,7 @@ fn invalid_requirement_sets_name_each_field() {
         ],
         missing_data_penalty_percent: Some(80.0),
         capacity: None,
+        near_miss_tolerances: Vec::new(),
     };
     let fields: Vec<String> = ValidRequirements::parse(set, None)
         .unwrap_err()
@@ -692,86 +1011,157 @@ fn any_features() -> impl Strategy<Value = Vec<CdmoFeatures>> {
     })
 }
 
-fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
-    let criteria = proptest::collection::vec(
-        (0usize..Criterion::ALL.len(), 0.0f64..10.0, 0usize..3),
-        1..6,
-    );
-    let constraints = (
+/// A subset of `all`, from the bits of `mask`.
+fn pick<T: Copy>(all: &[T], mask: u32) -> Vec<T> {
+    all.iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, v)| *v)
+        .collect()
+}
+
+/// Any of the 17 kinds of hard constraint, a few at a time (all at once would exclude
+/// nearly everyone and leave the properties nothing to check).
+fn any_constraints() -> impl Strategy<Value = HardConstraints> {
+    (
+        every_constraint(),
+        proptest::collection::vec(0usize..17, 0..4),
+    )
+        .prop_map(|(all, kept)| {
+            let keep = |kind: usize| kept.contains(&kind);
+            let d = HardConstraints::default();
+            HardConstraints {
+                donor_source: if keep(0) {
+                    all.donor_source
+                } else {
+                    d.donor_source
+                },
+                modalities: if keep(1) {
+                    all.modalities
+                } else {
+                    d.modalities
+                },
+                gene_modification: if keep(2) {
+                    all.gene_modification
+                } else {
+                    d.gene_modification
+                },
+                platforms: if keep(3) { all.platforms } else { d.platforms },
+                phase_track_record: if keep(4) {
+                    all.phase_track_record
+                } else {
+                    d.phase_track_record
+                },
+                licences: if keep(5) { all.licences } else { d.licences },
+                accepted_by: if keep(16) {
+                    all.accepted_by
+                } else {
+                    d.accepted_by
+                },
+                min_cleanroom_grade: if keep(6) {
+                    all.min_cleanroom_grade
+                } else {
+                    d.min_cleanroom_grade
+                },
+                closed_processing_accepted: all.closed_processing_accepted,
+                closed_processing_required: keep(7) && all.closed_processing_required,
+                max_cryo_temp_c: if keep(8) {
+                    all.max_cryo_temp_c
+                } else {
+                    d.max_cryo_temp_c
+                },
+                countries_allowed: if keep(9) {
+                    all.countries_allowed
+                } else {
+                    d.countries_allowed
+                },
+                countries_excluded: if keep(10) {
+                    all.countries_excluded
+                } else {
+                    d.countries_excluded
+                },
+                qc_assays_in_house: if keep(11) {
+                    all.qc_assays_in_house
+                } else {
+                    d.qc_assays_in_house
+                },
+                max_shipping_lead_time_hours: if keep(12) {
+                    all.max_shipping_lead_time_hours
+                } else {
+                    d.max_shipping_lead_time_hours
+                },
+                regions_served: if keep(13) {
+                    all.regions_served
+                } else {
+                    d.regions_served
+                },
+                min_bioreactor_volume_l: if keep(14) {
+                    all.min_bioreactor_volume_l
+                } else {
+                    d.min_bioreactor_volume_l
+                },
+                verified_only: keep(15) && all.verified_only,
+            }
+        })
+}
+
+/// Every kind of hard constraint, each present or not.
+fn every_constraint() -> impl Strategy<Value = HardConstraints> {
+    let categorical = (
         proptest::option::of(0usize..2),
+        0u32..16,
+        0u32..8,
+        0u32..16,
+        proptest::option::of((
+            proptest::option::of(0usize..Authority::ALL.len()),
+            proptest::option::of(0usize..LicenceKind::ALL.len()),
+        )),
+        any::<bool>(),
+        any::<bool>(),
+        0u32..8,
+    );
+    let thresholds = (
+        proptest::option::of((0usize..6, 1u32..4)),
+        proptest::option::of(0usize..CleanroomGrade::ALL.len()),
         any::<bool>(),
         proptest::option::of(-196i32..-60),
-        proptest::option::of(0usize..6),
-        proptest::collection::vec(0usize..Platform::ALL.len(), 0..3),
+        0u32..16,
+        proptest::option::of(6u32..96),
+        0u32..8,
+        proptest::option::of(0.0f64..500.0),
     );
-    // A licence (authority, kind, whether release is asked), an acceptance, and the
-    // authorities an inspection-history criterion counts.
+    // Whether the licence must also authorise release; an acceptance (authority, which
+    // batches: either, clinical, commercial).
     let regulatory = (
-        proptest::option::of((
-            0usize..Authority::ALL.len(),
-            0usize..LicenceKind::ALL.len(),
-            any::<bool>(),
-        )),
+        any::<bool>(),
         proptest::option::of((0usize..Authority::ALL.len(), 0usize..3)),
-        proptest::collection::btree_set(0usize..Authority::ALL.len(), 0..3),
     );
-    (criteria, constraints, regulatory).prop_filter_map(
-        "valid requirement set",
+    (categorical, thresholds, regulatory).prop_map(
         |(
-            criteria,
-            (donor, verified_only, cryo, phase, platforms),
-            (licence, acceptance, inspected_by),
+            (donor, modalities, methods, platforms, licence, closed, verified_only, places),
+            (phase, grade, closed_accepted, cryo, assays, shipping, regions, volume),
+            (release, acceptance),
         )| {
-            let mut seen = Vec::new();
-            let criteria: Vec<WeightedCriterion> = criteria
-                .into_iter()
-                .filter(|(c, _, _)| {
-                    let fresh = !seen.contains(c);
-                    seen.push(*c);
-                    fresh
-                })
-                .map(|(c, weight, missing)| WeightedCriterion {
-                    criterion: Criterion::ALL[c],
-                    weight,
-                    scale: None,
-                    missing: Some(
-                        [
-                            MissingDataPolicy::Zero,
-                            MissingDataPolicy::Penalise,
-                            MissingDataPolicy::Exclude,
-                        ][missing],
-                    ),
-                    origin: (Criterion::ALL[c] == Criterion::Distance).then_some(GeoPoint {
-                        latitude: 40.0,
-                        longitude: -3.0,
-                    }),
-                    authorities: if Criterion::ALL[c] == Criterion::InspectionHistory {
-                        inspected_by.iter().map(|a| Authority::ALL[*a]).collect()
-                    } else {
-                        vec![]
-                    },
-                })
-                .collect();
-            let constraints = HardConstraints {
+            let countries = ["FR", "US", "DE"];
+            HardConstraints {
                 donor_source: donor.map(|d| DonorSource::ALL[d]),
-                verified_only,
-                max_cryo_temp_c: cryo,
-                phase_track_record: phase.map(|p| PhaseTrackRecord {
+                modalities: pick(Modality::ALL, modalities),
+                gene_modification: pick(GeneModificationMethod::ALL, methods),
+                platforms: pick(Platform::ALL, platforms),
+                phase_track_record: phase.map(|(p, n)| PhaseTrackRecord {
                     phase: Phase::ALL[p],
-                    min_programmes: 1,
+                    min_programmes: n,
                 }),
-                platforms: platforms.into_iter().map(|p| Platform::ALL[p]).collect(),
                 licences: licence
-                    .map(|(a, k, release)| LicenceRequirement {
+                    .filter(|(a, k)| a.is_some() || k.is_some())
+                    .map(|(a, k)| LicenceRequirement {
+                        authority: a.map(|a| Authority::ALL[a]),
+                        kind: k.map(|k| LicenceKind::ALL[k]),
                         activities: if release {
                             vec![LicensedActivity::Manufacturing, LicensedActivity::Release]
                         } else {
                             vec![]
                         },
-                        ..LicenceRequirement::new(
-                            Some(Authority::ALL[a]),
-                            Some(LicenceKind::ALL[k]),
-                        )
                     })
                     .into_iter()
                     .collect(),
@@ -786,18 +1176,136 @@ fn any_requirements() -> impl Strategy<Value = ValidRequirements> {
                     })
                     .into_iter()
                     .collect(),
-                ..Default::default()
-            };
+                min_cleanroom_grade: grade.map(|g| CleanroomGrade::ALL[g]),
+                closed_processing_accepted: closed_accepted,
+                closed_processing_required: closed,
+                max_cryo_temp_c: cryo,
+                countries_allowed: pick(&countries, places & 0b11)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                countries_excluded: pick(&countries, places >> 2)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                qc_assays_in_house: pick(QcAssay::ALL, assays),
+                max_shipping_lead_time_hours: shipping,
+                regions_served: pick(Region::ALL, regions),
+                min_bioreactor_volume_l: volume,
+                verified_only,
+            }
+        },
+    )
+}
+
+/// A capacity need (required or not) and free slots for some of the profiles `p000`..
+fn any_capacity() -> impl Strategy<Value = (Option<CapacityNeed>, Availability)> {
+    (
+        proptest::option::of((1u32..6, any::<bool>())),
+        proptest::collection::vec(proptest::option::of((0u32..8, 0i64..180)), 25),
+    )
+        .prop_map(|(need, free)| {
+            let need = need.map(|(slots, required)| capacity_need(slots, required));
+            let start = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+            let availability = free
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, slots)| {
+                    let (free, offset) = slots?;
+                    Some((
+                        format!("p{i:03}"),
+                        SlotsAvailable {
+                            free,
+                            earliest: (free > 0).then(|| start + chrono::Duration::days(offset)),
+                        },
+                    ))
+                })
+                .collect();
+            (need, Availability(availability))
+        })
+}
+
+/// A valid requirement set over every constraint kind, capacity included, with the
+/// availability the match sees.
+fn any_requirements() -> impl Strategy<Value = (ValidRequirements, Availability)> {
+    let criteria = proptest::collection::vec(
+        (
+            0usize..Criterion::ALL.len(),
+            0.0f64..10.0,
+            0usize..3,
+            0u32..128,
+        ),
+        1..6,
+    );
+    let tolerances =
+        proptest::collection::vec((0usize..ConstraintCode::ALL.len(), 0.0f64..50.0), 0..3);
+    (criteria, any_constraints(), any_capacity(), tolerances).prop_filter_map(
+        "valid requirement set",
+        |(criteria, constraints, (capacity, availability), tolerances)| {
+            let mut seen = Vec::new();
+            let criteria: Vec<WeightedCriterion> = criteria
+                .into_iter()
+                .filter(|(c, _, _, _)| {
+                    let fresh = !seen.contains(c);
+                    seen.push(*c);
+                    fresh
+                })
+                .map(|(c, weight, missing, platforms)| {
+                    let criterion = Criterion::ALL[c];
+                    WeightedCriterion {
+                        criterion,
+                        weight,
+                        scale: None,
+                        missing: Some(
+                            [
+                                MissingDataPolicy::Zero,
+                                MissingDataPolicy::Penalise,
+                                MissingDataPolicy::Exclude,
+                            ][missing],
+                        ),
+                        origin: (criterion == Criterion::Distance).then_some(GeoPoint {
+                            latitude: 40.0,
+                            longitude: -3.0,
+                        }),
+                        platforms: if criterion == Criterion::PlatformMatch {
+                            pick(Platform::ALL, platforms.max(1))
+                        } else {
+                            Vec::new()
+                        },
+                        // The same bits pick the authorities whose inspections count.
+                        authorities: if criterion == Criterion::InspectionHistory {
+                            pick(Authority::ALL, platforms & 0b1_0101)
+                        } else {
+                            Vec::new()
+                        },
+                    }
+                })
+                .collect();
+            let near_miss_tolerances = tolerances
+                .into_iter()
+                .map(|(c, max_gap)| NearMissTolerance {
+                    constraint: ConstraintCode::ALL[c],
+                    max_gap,
+                })
+                .filter(|t| t.constraint.class() == ConstraintClass::Threshold)
+                .fold(Vec::<NearMissTolerance>::new(), |mut kept, t| {
+                    if !kept.iter().any(|k| k.constraint == t.constraint) {
+                        kept.push(t);
+                    }
+                    kept
+                });
             ValidRequirements::parse(
                 RequirementSet {
                     constraints,
                     criteria,
-                    missing_data_penalty_percent: None,
-                    capacity: None,
+                    capacity,
+                    near_miss_tolerances,
+                    ..Default::default()
                 },
                 None,
             )
             .ok()
+            .map(|req| (req, availability))
         },
     )
 }
@@ -814,15 +1322,37 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn matching_is_deterministic(cdmos in any_features(), req in any_requirements()) {
-        let a = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
-        let b = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
+    fn matching_is_deterministic(cdmos in any_features(), (req, slots) in any_requirements()) {
+        let a = run_match(&cdmos, &req, today(), &slots, MAX_LIMIT);
+        let b = run_match(&cdmos, &req, today(), &slots, MAX_LIMIT);
         prop_assert_eq!(a, b);
     }
 
     #[test]
-    fn contributions_sum_to_totals_within_0_and_100(cdmos in any_features(), req in any_requirements()) {
-        let result = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
+    fn near_misses_fail_only_a_few_thresholds_by_a_known_gap(cdmos in any_features(), (req, slots) in any_requirements()) {
+        let result = run_match(&cdmos, &req, today(), &slots, MAX_LIMIT);
+        prop_assume!(!result.excluded.is_empty());
+        for e in &result.excluded {
+            let thresholds_with_gaps = e.failed.iter().all(|f| f.class == ConstraintClass::Threshold && f.gap.is_some());
+            let rule = !e.failed.is_empty() && e.failed.len() <= NEAR_MISS_MAX_FAILURES && thresholds_with_gaps
+                && e.failed.iter().all(|f| req.requirement_set().near_miss_tolerances.iter().all(|t| t.constraint != f.code || f.gap.as_ref().is_some_and(|g| g.amount <= t.max_gap)));
+            prop_assert_eq!(e.near_miss, rule, "{:?}", e);
+            for f in &e.failed {
+                prop_assert_eq!(f.class, f.code.class());
+                if let Some(g) = &f.gap {
+                    prop_assert!(g.amount > 0.0 && (0.0..=1.0).contains(&g.relative), "{:?}", f);
+                }
+            }
+        }
+        let near: Vec<f64> = result.excluded.iter().take_while(|e| e.near_miss).map(|e| e.relative_gap.unwrap()).collect();
+        prop_assert!(near.windows(2).all(|w| w[0] <= w[1]));
+        prop_assert!(result.excluded.iter().skip(near.len()).all(|e| !e.near_miss));
+    }
+
+    #[test]
+    fn contributions_sum_to_totals_within_0_and_100(cdmos in any_features(), (req, slots) in any_requirements()) {
+        let result = run_match(&cdmos, &req, today(), &slots, MAX_LIMIT);
+        prop_assume!(!result.candidates.is_empty());
         for c in &result.candidates {
             let sum: f64 = c.criteria.iter().map(|s| s.contribution).sum();
             prop_assert!((sum - c.total).abs() < 1e-9, "{} vs {}", sum, c.total);
@@ -834,18 +1364,19 @@ proptest! {
     }
 
     #[test]
-    fn removing_a_cdmo_never_reorders_the_others(cdmos in any_features(), req in any_requirements(), drop in any::<prop::sample::Index>()) {
-        let full = ranking(&run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT));
+    fn removing_a_cdmo_never_reorders_the_others(cdmos in any_features(), (req, slots) in any_requirements(), drop in any::<prop::sample::Index>()) {
+        let full = ranking(&run_match(&cdmos, &req, today(), &slots, MAX_LIMIT));
+        prop_assume!(full.len() >= 2);
         let dropped = drop.index(cdmos.len());
         let gone = cdmos[dropped].profile_id.clone();
         let rest: Vec<&CdmoFeatures> = cdmos.iter().enumerate().filter(|(i, _)| *i != dropped).map(|(_, f)| f).collect();
-        let without = ranking(&run_match(rest, &req, today(), &Availability::default(), MAX_LIMIT));
+        let without = ranking(&run_match(rest, &req, today(), &slots, MAX_LIMIT));
         let expected: Vec<String> = full.into_iter().filter(|id| *id != gone).collect();
         prop_assert_eq!(without, expected);
     }
 
     #[test]
-    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, req in any_requirements(), which in 0usize..9) {
+    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, (req, _) in any_requirements(), which in 0usize..9) {
         let before = synthetic_profile(seed, index);
         let mut after = before.clone();
         match which {
@@ -881,17 +1412,19 @@ proptest! {
         let identity = |p: &CapabilityProfile| features_of("x", p, true);
         let (b, a) = (identity(&before), identity(&after));
         let score = |f: &CdmoFeatures| run_match([f], &req, today(), &Availability::default(), 1).candidates.first().map(|c| c.total);
-        match (score(&b), score(&a)) {
+        let before = score(&b);
+        prop_assume!(before.is_some(), "only a feasible CDMO has a score to lower");
+        match (before, score(&a)) {
             (Some(old), Some(new)) => prop_assert!(new >= old - 1e-9, "{} -> {}", old, new),
-            (Some(_), None) => prop_assert!(false, "an improvement excluded the CDMO"),
-            _ => {}
+            _ => prop_assert!(false, "an improvement excluded the CDMO"),
         }
     }
 
     #[test]
-    fn robustness_names_the_weight_at_which_the_top_two_tie(cdmos in any_features(), req in any_requirements()) {
-        let result = run_match(&cdmos, &req, today(), &Availability::default(), MAX_LIMIT);
-        let Some(r) = &result.robustness else { return Ok(()) };
+    fn robustness_names_the_weight_at_which_the_top_two_tie(cdmos in any_features(), (req, slots) in any_requirements()) {
+        let result = run_match(&cdmos, &req, today(), &slots, MAX_LIMIT);
+        prop_assume!(result.robustness.is_some());
+        let r = result.robustness.as_ref().unwrap();
         let first = &result.candidates[0];
         let second = &result.candidates[1];
         prop_assert!((r.margin - (first.total - second.total)).abs() < 1e-9);
@@ -978,7 +1511,15 @@ fn required_capacity_excludes_cdmos_without_enough_free_slots_and_says_so() {
     assert!(
         e.failed[0]
             .required
-            .contains("4 free clinical_gmp_batch slot(s)")
+            .contains("4 free clinical_gmp_batch slots between")
+    );
+    assert_eq!(
+        e.failed[0].gap,
+        Some(Gap {
+            amount: 1.0,
+            unit: Unit::Slots,
+            relative: 0.25
+        })
     );
 }
 
@@ -1059,8 +1600,7 @@ fn track_record_depth_counts_from_the_target_phase_only() {
                     ..Default::default()
                 },
                 criteria: vec![criterion(Criterion::TrackRecordDepth, 1.0)],
-                missing_data_penalty_percent: None,
-                capacity: None,
+                ..Default::default()
             },
             target,
         )
@@ -1417,6 +1957,7 @@ fn licence_activities_acceptances_and_criterion_authorities_are_validated() {
         ],
         missing_data_penalty_percent: None,
         capacity: None,
+        near_miss_tolerances: vec![],
     };
     let fields: Vec<String> = ValidRequirements::parse(set, None)
         .unwrap_err()

@@ -591,10 +591,17 @@ mod tests {
             })
         );
         assert_eq!(bla.note.as_deref(), Some(FORMAT_1_LICENCE_TEXTS[0]));
-        let acceptance = &profile.sites[1].acceptances[0];
+        let accepted: Vec<_> = profile
+            .sites
+            .iter()
+            .map(|s| (s.acceptances[0].authority, s.acceptances[0].batches))
+            .collect();
         assert_eq!(
-            (acceptance.authority, acceptance.batches),
-            (Authority::Fda, AcceptedBatches::ClinicalBatches)
+            accepted,
+            [
+                (Authority::EuMemberState, AcceptedBatches::ClinicalBatches),
+                (Authority::Fda, AcceptedBatches::ClinicalBatches)
+            ]
         );
     }
 

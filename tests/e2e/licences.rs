@@ -124,6 +124,27 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
             .contains("hospital_exemption covering msc, allogeneic"),
         "{failed:?}"
     );
+    // Typed: a categorical failure, with the coverage asked and each licence's.
+    assert_eq!(
+        (failed.code, failed.class),
+        (ConstraintCode::Licence, ConstraintClass::Categorical)
+    );
+    assert_eq!(
+        failed.required_value.values.as_deref(),
+        Some(&["any/hospital_exemption/car_t/autologous/manufacturing".to_owned()][..])
+    );
+    assert!(
+        failed
+            .actual_value
+            .values
+            .as_ref()
+            .is_some_and(|held| held.contains(
+                &"eu_member_state/hospital_exemption/msc/allogeneic/manufacturing+testing+release"
+                    .to_owned()
+            )),
+        "{failed:?}"
+    );
+    assert!(!auenfeld.near_miss);
     // The point-of-care units' exemptions were granted for autologous CAR-T.
     let names = candidate_names(&result);
     for unit in [
@@ -215,6 +236,18 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         .unwrap_or_else(|| panic!("{:?}", lyon.failed));
     assert_eq!(accepted.required, "clinical_batches accepted by fda");
     assert_eq!(accepted.actual, "no acceptances recorded");
+    assert_eq!(
+        (accepted.code, accepted.class),
+        (
+            ConstraintCode::RegulatoryAcceptance,
+            ConstraintClass::Categorical
+        )
+    );
+    assert_eq!(
+        accepted.required_value.values.as_deref(),
+        Some(&["fda/clinical_batches".to_owned()][..])
+    );
+    assert_eq!(accepted.actual_value.values.as_deref(), Some(&[][..]));
     let licence = lyon
         .failed
         .iter()

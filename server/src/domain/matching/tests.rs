@@ -1683,6 +1683,19 @@ fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
         failed.actual,
         "eu_member_state hospital_exemption covering msc, autologous, for manufacturing"
     );
+    assert_eq!(failed.code, ConstraintCode::Licence);
+    assert_eq!(
+        failed.required_value.values,
+        Some(vec![
+            "any/hospital_exemption/car_t/autologous/manufacturing".to_owned()
+        ])
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec![
+            "eu_member_state/hospital_exemption/msc/autologous/manufacturing".to_owned()
+        ])
+    );
 
     // Granted for CAR-T: covered.
     let car_t = hospital_exemption(scope(
@@ -1720,6 +1733,12 @@ fn a_licence_whose_scope_is_not_stated_covers_nothing() {
     assert_eq!(
         failed.actual,
         "eu_member_state hospital_exemption scope not stated"
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec![
+            "eu_member_state/hospital_exemption/not_stated".to_owned()
+        ])
     );
     // Not even a requirement naming no product: no silent widening.
     let anything = HardConstraints {
@@ -1845,6 +1864,21 @@ fn accepted_by_needs_every_authority_listed_to_have_accepted_batches() {
     );
     assert_eq!(failed.required, "batches accepted by ema");
     assert_eq!(failed.actual, "accepted: fda clinical_batches");
+    assert_eq!(
+        (failed.code, failed.class),
+        (
+            ConstraintCode::RegulatoryAcceptance,
+            ConstraintClass::Categorical
+        )
+    );
+    assert_eq!(
+        failed.required_value.values,
+        Some(vec!["ema/any".to_owned()])
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec!["fda/clinical_batches".to_owned()])
+    );
     assert_eq!(
         failed_constraints(
             &p,

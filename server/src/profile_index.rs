@@ -5,6 +5,11 @@
 //! profiles changed since, so an edit made through another server process on the same
 //! database is seen by the very next request here.
 //!
+//! Unlisted profiles stay in the index (capacity views still name their CDMO) but carry
+//! their unlisting: search and matching take only [`Snapshot::listed`] profiles, judged
+//! against the day, so a profile whose relist day has come is back without a write.
+//! Unlisting and relisting move the change counter like any profile change.
+//!
 //! A profile whose stored document or evidence cannot be read is logged and left out of the index
 //! (and counted, see [`ProfileIndex::skipped_unreadable`]): one bad row must not turn
 //! every search and match into a 500.
@@ -17,8 +22,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use tokio::sync::Mutex;
 
 use crate::db::documents;
+use crate::db::listing;
 use crate::db::profiles::{self, ChangedProfile, EvidenceRow, ProfileRow};
 use crate::db::{Database, StoreError, StoreResult};
+use crate::domain::listing::{Unlisting, is_listed};
 use crate::domain::matching::{CdmoFeatures, ProfileIdentity};
 use crate::domain::profiles::{
     SearchFacets, countries, donor_sources, max_phase, search_facets, section_confidence,
@@ -32,6 +39,15 @@ pub struct IndexedProfile {
     pub updated_at: NaiveDateTime,
     pub facets: SearchFacets,
     pub features: CdmoFeatures,
+    /// Its stored unlisting, lapsed or not.
+    pub unlisting: Option<Unlisting>,
+}
+
+impl IndexedProfile {
+    /// Whether the profile is on the market on `today`.
+    pub fn is_listed(&self, today: NaiveDate) -> bool {
+        is_listed(self.unlisting.as_ref(), today)
+    }
 }
 
 /// An immutable view of every current profile.
@@ -55,8 +71,12 @@ impl Snapshot {
         self.by_id.get(profile_id)
     }
 
-    pub fn features(&self) -> impl Iterator<Item = &CdmoFeatures> {
-        self.by_name.iter().map(|p| &p.features)
+    /// The features of the profiles on the market on `today`: what new matches rank.
+    pub fn listed_features(&self, today: NaiveDate) -> impl Iterator<Item = &CdmoFeatures> {
+        self.by_name
+            .iter()
+            .filter(move |p| p.is_listed(today))
+            .map(|p| &p.features)
     }
 
     /// Ids of the profiles left out because their stored document cannot be read.
@@ -69,6 +89,7 @@ fn index_profile(
     row: ProfileRow,
     verified: bool,
     evidence: StoreResult<Vec<EvidenceRow>>,
+    unlisting: Option<Unlisting>,
     today: NaiveDate,
 ) -> StoreResult<IndexedProfile> {
     let profile: CapabilityProfile = documents::decode_profile(&row.document)?;
@@ -103,6 +124,7 @@ fn index_profile(
         updated_at: row.updated_at,
         facets: search_facets(&profile),
         features,
+        unlisting,
     })
 }
 
@@ -153,10 +175,13 @@ impl ProfileIndex {
         };
         // Read the counter before the rows: every change numbered up to it is then
         // included, and later ones are picked up by the next refresh.
-        let (seq, changed) = db
+        let (seq, changed, mut unlistings) = db
             .run(move |c| {
                 let seq = profiles::change_counter(c)?;
-                Ok((seq, profiles::changed_since(c, since)?))
+                let changed = profiles::changed_since(c, since)?;
+                let ids: Vec<String> = changed.iter().map(|p| p.row.id.clone()).collect();
+                let unlistings = listing::unlistings_of(c, &ids)?;
+                Ok((seq, changed, unlistings))
             })
             .await?;
         let next = tokio::task::spawn_blocking(move || -> StoreResult<Snapshot> {
@@ -172,7 +197,8 @@ impl ProfileIndex {
             } in changed
             {
                 let profile_id = row.id.clone();
-                match index_profile(row, verified, evidence, today) {
+                let unlisting = unlistings.remove(&profile_id);
+                match index_profile(row, verified, evidence, unlisting, today) {
                     Ok(indexed) => {
                         unreadable.remove(&profile_id);
                         by_id.insert(profile_id, Arc::new(indexed));

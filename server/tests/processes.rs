@@ -205,6 +205,68 @@ fn two_processes_share_one_database_correctly() {
         "an edit through A is on B's next request"
     );
 
+    // Unlisted through A: gone from B's search and matches on its next request, and not
+    // readable there by a sponsor without dealings; relisted through A: back on B.
+    let unlist = json!({"reason": "intake_paused"});
+    let (status, listing) = call(
+        &a,
+        "POST",
+        &format!("/v1/cdmos/{id}/unlist"),
+        Some(&cdmo),
+        &[],
+        Some(&unlist),
+    );
+    assert_eq!(status, 200, "{listing}");
+    assert_eq!(listing["status"], json!("unlisted"));
+    let search_b = || call(&b, "GET", "/v1/cdmos", Some(&sponsor), &[], None).1["items"].clone();
+    let match_b = || {
+        let request =
+            json!({"requirements": {"criteria": [{"criterion": "success_rate", "weight": 1.0}]}});
+        let (status, result) = call(
+            &b,
+            "POST",
+            "/v1/matches",
+            Some(&sponsor),
+            &[],
+            Some(&request),
+        );
+        assert_eq!(status, 200, "{result}");
+        result["feasible_count"].as_u64().unwrap() + result["excluded_count"].as_u64().unwrap()
+    };
+    assert_eq!(
+        search_b(),
+        json!([]),
+        "an unlisting through A is on B's next request"
+    );
+    assert_eq!(match_b(), 0);
+    assert_eq!(
+        call(
+            &b,
+            "GET",
+            &format!("/v1/cdmos/{id}"),
+            Some(&sponsor),
+            &[],
+            None
+        )
+        .0,
+        404
+    );
+    let (status, _) = call(
+        &a,
+        "POST",
+        &format!("/v1/cdmos/{id}/relist"),
+        Some(&cdmo),
+        &[],
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        search_b()[0]["id"],
+        json!(id),
+        "a relisting through A is on B's next request"
+    );
+    assert_eq!(match_b(), 1);
+
     // 24 holds race through both processes for 3 slots.
     let block = json!({"site_key": "main", "suite": "S1", "slot_kind": "clinical_gmp_batch", "donor_sources": ["autologous"],
                        "modalities": ["car_t"], "period_start": "2027-01-01", "period_end": "2027-03-31", "slots": 3, "lead_time_days": 30});

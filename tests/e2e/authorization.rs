@@ -305,6 +305,31 @@ async fn organisations_cannot_see_or_touch_each_other() {
         ),
         403,
     );
+    // A profile's listing is its owner's business: it does not exist for others.
+    let pause = cdmx_sdk::types::UnlistRequest {
+        reason: cdmx_sdk::types::UnlistReason::IntakePaused,
+        note: None,
+        relist_on: None,
+    };
+    check(
+        "unlist_cdmo_profile",
+        status(b.admin.unlist_cdmo_profile(&created.id, &pause).await),
+        404,
+    );
+    check(
+        "relist_cdmo_profile",
+        status(b.admin.relist_cdmo_profile(&created.id).await),
+        404,
+    );
+    check(
+        "list_cdmo_listing_history",
+        status(
+            b.admin
+                .list_cdmo_listing_history(&created.id, &PageParams::default())
+                .await,
+        ),
+        404,
+    );
     assert_eq!(
         a.admin
             .get_cdmo_profile(&created.id)

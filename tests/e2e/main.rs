@@ -12,6 +12,7 @@ mod documented_bounds;
 mod errors;
 mod examples;
 mod licences;
+mod listing;
 mod matching;
 mod openapi_examples;
 mod pagination;

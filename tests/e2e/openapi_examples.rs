@@ -102,7 +102,9 @@ impl World {
             | "patch_cdmo_profile"
             | "add_cdmo_evidence"
             | "create_capacity_block"
-            | "change_capacity_block" => cdmo,
+            | "change_capacity_block"
+            | "unlist_cdmo_profile"
+            | "list_cdmo_listing_history" => cdmo,
             "create_user"
             | "create_api_key"
             | "create_match"
@@ -250,6 +252,19 @@ async fn every_request_example_is_accepted_by_a_live_server_with_the_demo_data()
             );
             if operation_id == "create_match" {
                 match_answer = Some(serde_json::from_slice::<MatchResult>(&answer).unwrap());
+            }
+            if operation_id == "unlist_cdmo_profile" {
+                // Back on the market, for the examples that hold or match the demo CDMO.
+                let relist = path.replace("/unlist", "/relist");
+                let (status, _, answer) = world
+                    .send("post", &relist, token, HeaderMap::new(), None)
+                    .await;
+                assert_eq!(
+                    status,
+                    200,
+                    "{relist}: {}",
+                    String::from_utf8_lossy(&answer)
+                );
             }
             sent.push(operation_id.to_owned());
         }

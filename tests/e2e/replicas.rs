@@ -4,6 +4,7 @@
 use cdmx_e2e::{TestApp, base_profile};
 use cdmx_sdk::types::{
     CdmoSearch, Confidence, EvidenceKind, NewEvidence, OrganizationKind, ProfileSection,
+    UnlistReason, UnlistRequest,
 };
 
 #[tokio::test]
@@ -114,5 +115,45 @@ async fn search_on_one_server_sees_changes_made_through_the_other_at_once() {
         .find(|c| c.section == ProfileSection::Qc)
         .unwrap();
     assert_eq!(qc.confidence, Confidence::Verified);
+
+    // An unlisting through the first server takes the profile out of the replica's
+    // search at once, and a relisting puts it back.
+    cdmo.admin
+        .unlist_cdmo_profile(
+            &created.id,
+            &UnlistRequest {
+                reason: UnlistReason::SiteClosed,
+                note: None,
+                relist_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        on_replica
+            .search_cdmos(&CdmoSearch::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        on_replica
+            .get_cdmo_profile(&created.id)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
+    cdmo.admin.relist_cdmo_profile(&created.id).await.unwrap();
+    assert_eq!(
+        on_replica
+            .search_cdmos(&CdmoSearch::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     replica.handle.stop(true).await;
 }

@@ -166,6 +166,33 @@ fn report(scenario: &str, result: &MatchResult) {
     }
 }
 
+/// The raw value of `criterion` for the candidate `name` (0 when missing).
+fn raw(result: &MatchResult, name: &str, criterion: Criterion) -> f64 {
+    let candidate = result
+        .candidates
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} is not a candidate: {:?}", names(result)));
+    candidate
+        .criteria
+        .iter()
+        .find(|s| s.criterion == criterion)
+        .unwrap_or_else(|| panic!("{name}: no {criterion:?}"))
+        .raw
+        .unwrap_or(0.0)
+}
+
+/// The demo programmes' half-year window (the demo capacity is published around it).
+fn window(slot_kind: SlotKind, slots: u32, end: (i32, u32, u32)) -> CapacityNeed {
+    CapacityNeed {
+        slot_kind,
+        slots,
+        window_start: chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
+        window_end: chrono::NaiveDate::from_ymd_opt(end.0, end.1, end.2).unwrap(),
+        required: false,
+    }
+}
+
 fn top_two(result: &MatchResult) -> Vec<&str> {
     let mut two: Vec<&str> = names(result).into_iter().take(2).collect();
     two.sort_unstable();
@@ -211,16 +238,20 @@ fn allogeneic_industrial_partner() -> ProgramRequest {
                 max_shipping_lead_time_hours: Some(24),
                 ..Default::default()
             },
+            // Slots for the pivotal batches weigh as much as scale-up: capacity ranks
+            // first for innovators.
             criteria: vec![
-                criterion(Criterion::TrackRecordDepth, 0.3),
-                criterion(Criterion::ScaleUp, 0.2),
+                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::ScaleUp, 0.15),
+                criterion(Criterion::CapacityFit, 0.15),
                 criterion(Criterion::SuccessRate, 0.15),
-                criterion(Criterion::InspectionHistory, 0.15),
+                criterion(Criterion::InspectionHistory, 0.1),
                 criterion(Criterion::QcCoverage, 0.1),
                 criterion(Criterion::TechTransferTime, 0.1),
             ],
             missing_data_penalty_percent: None,
-            capacity: None,
+            // Six pivotal batches during 2027; a CDMO without them still qualifies.
+            capacity: Some(window(SlotKind::ClinicalGmpBatch, 6, (2027, 12, 31))),
             near_miss_tolerances: Vec::new(),
         },
     }
@@ -248,6 +279,11 @@ async fn scenario_1_allogeneic_car_t_finds_the_industrial_partners() {
         "ranking: {:?}",
         names(&result)
     );
+    // Tessaric publishes allogeneic slots in Philadelphia from March 2027; Aldermoor's
+    // Stevenage train is fully booked (by the sponsor's own earlier programme).
+    assert_eq!(raw(&result, TESSARIC, Criterion::CapacityFit), 1.0);
+    assert_eq!(raw(&result, ALDERMOOR, Criterion::CapacityFit), 0.0);
+    assert_eq!(names(&result)[0], TESSARIC, "ranking: {:?}", names(&result));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -304,9 +340,11 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
                     ..criterion(Criterion::InspectionHistory, 0.3)
                 },
                 criterion(Criterion::TrackRecordDepth, 0.2),
-                criterion(Criterion::TechTransferCost, 0.2),
+                criterion(Criterion::TechTransferCost, 0.15),
                 criterion(Criterion::QcCoverage, 0.15),
-                criterion(Criterion::Turnaround, 0.15),
+                criterion(Criterion::Turnaround, 0.1),
+                // A US IND sponsor files the evidence, so verified facts count.
+                criterion(Criterion::EvidenceConfidence, 0.1),
             ],
             missing_data_penalty_percent: None,
             capacity: None,
@@ -322,6 +360,14 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
         Some("Plateforme Hélianthe de Thérapie Cellulaire"),
         "ranking: {:?}",
         names(&result)
+    );
+    // Its ANSM authorisation and the FDA inspection of its Paris facility are verified.
+    assert!(
+        raw(
+            &result,
+            "Plateforme Hélianthe de Thérapie Cellulaire",
+            Criterion::EvidenceConfidence
+        ) > 0.0
     );
     assert!(
         result
@@ -391,13 +437,15 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
                 verified_only: true,
                 ..Default::default()
             },
+            // 2. "Validated facility": facts the platform verified weigh too.
             criteria: vec![
-                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::TrackRecordDepth, 0.2),
                 criterion(Criterion::InspectionHistory, 0.2),
-                criterion(Criterion::SuccessRate, 0.2),
+                criterion(Criterion::SuccessRate, 0.15),
+                criterion(Criterion::EvidenceConfidence, 0.15),
                 criterion(Criterion::QcCoverage, 0.1),
                 criterion(Criterion::Turnaround, 0.1),
-                criterion(Criterion::TechTransferTime, 0.15),
+                criterion(Criterion::TechTransferTime, 0.1),
             ],
             missing_data_penalty_percent: None,
             capacity: None,
@@ -414,6 +462,13 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
         "ranking: {:?}",
         names(&result)
     );
+    // Both complete CDMOs back at least half their profile sections with verified evidence.
+    for anchor in [CORVANE, TESSARIC] {
+        assert!(
+            raw(&result, anchor, Criterion::EvidenceConfidence) >= 0.5,
+            "{anchor}"
+        );
+    }
     // A missing licence is not a gap a negotiation closes: categorical, not near.
     assert_fails_only(&result, "Bellcourt Advanced Therapies", "licences", false);
     let bellcourt = &exclusion(&result, "Bellcourt Advanced Therapies").failed[0];
@@ -460,14 +515,16 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
                 ..Default::default()
             },
             criteria: vec![
-                criterion(Criterion::TechTransferCost, 0.25),
-                criterion(Criterion::TrackRecordDepth, 0.25),
+                criterion(Criterion::TechTransferCost, 0.2),
+                criterion(Criterion::TrackRecordDepth, 0.2),
                 criterion(Criterion::InspectionHistory, 0.2),
                 criterion(Criterion::SuccessRate, 0.15),
-                criterion(Criterion::TechTransferTime, 0.15),
+                criterion(Criterion::TechTransferTime, 0.1),
+                criterion(Criterion::CapacityFit, 0.15),
             ],
             missing_data_penalty_percent: None,
-            capacity: None,
+            // Three patients to treat in 2027.
+            capacity: Some(window(SlotKind::ClinicalGmpBatch, 3, (2027, 12, 31))),
             near_miss_tolerances: Vec::new(),
         },
     };
@@ -483,6 +540,24 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
         ],
         "ranking: {:?}",
         names(&result)
+    );
+    // Milan publishes HSC slots for 2027 (the sponsor already booked three of them);
+    // the London facility publishes none.
+    assert_eq!(
+        raw(
+            &result,
+            "Istituto Valdora per la Terapia Genica",
+            Criterion::CapacityFit
+        ),
+        1.0
+    );
+    assert_eq!(
+        raw(
+            &result,
+            "Thornfield Institute Gene Therapy Facility",
+            Criterion::CapacityFit
+        ),
+        0.0
     );
     // The gamma-retroviral centre: wrong vector system, and no RCV assay in house.
     let uppvik = exclusion(&result, "Uppvik University Cell Therapy Centre");

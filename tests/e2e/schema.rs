@@ -118,6 +118,8 @@ fn schema_rs() -> Columns {
         cdmo_profile_revisions,
         change_counters,
         profile_evidence,
+        profile_unlistings,
+        profile_listing_events,
         programs,
         shortlists,
         capacity_blocks,

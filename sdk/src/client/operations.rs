@@ -161,10 +161,12 @@ operations! {
     json fn search_cdmos(; query search: &CdmoSearch) -> Page<CdmoSummary> = GET "/v1/cdmos";
 
     /// Reads a profile at its current revision (`GET /v1/cdmos/{id}`). Any authenticated
-    /// caller: profiles are public. Its `revision` is what [`Client::replace_cdmo_profile`]
-    /// and [`Client::patch_cdmo_profile`] need.
+    /// caller: profiles are public while listed (see `listing`); an unlisted one only for
+    /// its organisation, platform operators and sponsors with a reservation or saved
+    /// shortlist naming it. Its `revision` is what [`Client::replace_cdmo_profile`] and
+    /// [`Client::patch_cdmo_profile`] need.
     ///
-    /// Errors: `404` when there is no such profile.
+    /// Errors: `404` when there is no such profile, or it is unlisted and not yours to read.
     json fn get_cdmo_profile(id: &str) -> CdmoProfile = GET "/v1/cdmos/{id}";
 
     /// Lists a profile's revisions, newest first (`GET /v1/cdmos/{id}/revisions`). Any
@@ -216,6 +218,34 @@ operations! {
     /// Errors: `403` for other organisations, `404` for an unknown profile or evidence.
     empty fn delete_cdmo_evidence(id: &str, evidence_id: &str) -> ()
         = DELETE "/v1/cdmos/{id}/evidence/{evidence_id}";
+
+    /// Takes a profile off the market (`POST /v1/cdmos/{id}/unlist`), with a reason and
+    /// optionally the day it comes back by itself. Admins of the CDMO that owns it. It
+    /// leaves search and new matches at once; it stays readable to its organisation,
+    /// platform operators and sponsors with a reservation or saved shortlist naming it.
+    /// Unlisting again on the same terms changes nothing.
+    ///
+    /// Errors: `403` for CDMO members, `404` for an unknown profile or another
+    /// organisation's, `422` for a relist day that is not after today, a note over 500
+    /// characters, or a missing note with reason `other`.
+    json fn unlist_cdmo_profile(id: &str; body request: &UnlistRequest) -> ProfileListing
+        = POST "/v1/cdmos/{id}/unlist";
+
+    /// Puts a profile back on the market (`POST /v1/cdmos/{id}/relist`). Admins of the
+    /// CDMO that owns it. Relisting a listed profile changes nothing.
+    ///
+    /// Errors: `403` for CDMO members, `404` for an unknown profile or another
+    /// organisation's.
+    json fn relist_cdmo_profile(id: &str) -> ProfileListing = POST "/v1/cdmos/{id}/relist";
+
+    /// A profile's unlistings and relistings, oldest first
+    /// (`GET /v1/cdmos/{id}/listing-history`). Members of the CDMO that owns it;
+    /// platform operators.
+    ///
+    /// Errors: `404` for an unknown profile or another organisation's, `422` for an
+    /// invalid cursor or limit.
+    json fn list_cdmo_listing_history(id: &str; query page: &PageParams)
+        -> Page<ListingEvent> = GET "/v1/cdmos/{id}/listing-history";
 
     // --- programmes, matching, shortlists ---
 
@@ -282,7 +312,8 @@ operations! {
         -> CapacityBlock = POST "/v1/cdmos/{profile_id}/capacity";
 
     /// Searches published capacity with live availability (`free` = slots - unexpired
-    /// holds - confirmed) (`GET /v1/capacity`). Any authenticated caller.
+    /// holds - confirmed) (`GET /v1/capacity`). Any authenticated caller. Blocks of
+    /// unlisted profiles are left out, except for their own CDMO.
     ///
     /// Errors: `422` for an invalid filter or cursor.
     json fn search_capacity(; query search: &CapacitySearch) -> Page<CapacityBlock>
@@ -451,7 +482,8 @@ impl Client {
     /// holds twice; use a fresh key (e.g. a UUID) per intended hold.
     ///
     /// Errors: `403` for CDMOs, `409` when there are not enough free slots, a hold limit
-    /// is reached or the same key is still in progress, `422` for an invalid request or
+    /// is reached, the CDMO has unlisted its profile or the same key is still in
+    /// progress, `422` for an invalid request or
     /// the same key reused with another body.
     pub async fn create_reservation(
         &self,

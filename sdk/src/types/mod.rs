@@ -129,6 +129,7 @@ pub mod storage;
 
 mod auth;
 mod capacity;
+mod listing;
 mod matching;
 mod organizations;
 mod pagination;
@@ -138,6 +139,7 @@ mod system;
 
 pub use auth::*;
 pub use capacity::*;
+pub use listing::*;
 pub use matching::*;
 pub use organizations::*;
 pub use pagination::*;

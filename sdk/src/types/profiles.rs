@@ -820,6 +820,8 @@ pub struct CdmoProfile {
     pub updated_at: DateTime<Utc>,
     /// Confidence of every section, in section order.
     pub confidence: Vec<SectionConfidence>,
+    /// Whether the profile is on the market (its CDMO may unlist it).
+    pub listing: super::ProfileListing,
     /// The document at the current revision.
     pub profile: CapabilityProfile,
 }

@@ -35,7 +35,7 @@ pub async fn create_capacity_block(
 }
 
 /// Search published capacity. Availability is live: `free` = slots - unexpired holds -
-/// confirmed.
+/// confirmed. Blocks of unlisted profiles are left out, except for their own CDMO.
 #[utoipa::path(
     tag = "capacity",
     operation_id = "search_capacity",

@@ -9,6 +9,7 @@ mod api_keys;
 mod auth;
 mod capacity;
 mod evidence;
+mod listing;
 mod matching;
 mod organizations;
 mod profiles;
@@ -51,6 +52,9 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(evidence::list_cdmo_evidence)
                 .service(evidence::verify_cdmo_evidence)
                 .service(evidence::delete_cdmo_evidence)
+                .service(listing::unlist_cdmo_profile)
+                .service(listing::relist_cdmo_profile)
+                .service(listing::list_cdmo_listing_history)
                 .service(matching::create_program)
                 .service(matching::list_programs)
                 .service(matching::get_program)

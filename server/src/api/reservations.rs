@@ -54,7 +54,7 @@ fn recorded_response(answer: RecordedAnswer) -> HttpResponse {
     request_body = NewReservation,
     responses(
         (status = 201, description = "The hold", body = Reservation),
-        (status = 409, description = "Not enough free slots, a hold limit reached, or the same key in progress", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "Not enough free slots, a hold limit reached, the CDMO has unlisted its profile, or the same key in progress", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/reservations")]

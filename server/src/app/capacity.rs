@@ -3,7 +3,7 @@
 use cdmx_sdk::types::{CapacityBlock, CapacityBlockChange, CapacitySearch, NewCapacityBlock, Page};
 
 use super::pagination::PageRequest;
-use super::views;
+use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::capacity::{self, BlockQuery, BlockRow};
@@ -80,7 +80,7 @@ pub async fn publish(
 }
 
 /// Searches published capacity with live availability (`free` = slots - unexpired
-/// holds - confirmed).
+/// holds - confirmed). Blocks of unlisted profiles are left out (but for their CDMO).
 pub async fn search(
     state: &AppState,
     principal: &Principal,
@@ -107,6 +107,7 @@ pub async fn search(
         ));
     }
     let min_free = p.min_free_slots.map(|m| m as i64);
+    let today = today();
     let mut after = page.keyset()?.after;
     let mut found: Vec<CapacityBlock> = Vec::new();
     // SQL can only bound free slots from above (holds expire by the clock), so fetch,
@@ -131,10 +132,19 @@ pub async fn search(
         let exhausted = (rows.len() as i64) < page.fetch();
         after = rows.last().map(|r| r.id.clone());
         let views = block_views(state, rows).await?;
+        // Blocks of unlisted profiles are off the market, except to their own CDMO.
+        let snapshot = state.profiles.current(&state.db).await?;
+        let listed = |b: &CapacityBlock| {
+            b.organization_id == principal.organization_id
+                || snapshot
+                    .get(&b.profile_id)
+                    .is_none_or(|p| p.is_listed(today))
+        };
         found.extend(
             views
                 .into_iter()
-                .filter(|b| min_free.is_none_or(|m| i64::from(b.free) >= m)),
+                .filter(|b| min_free.is_none_or(|m| i64::from(b.free) >= m))
+                .filter(listed),
         );
         if exhausted || found.len() > page.limit {
             break;

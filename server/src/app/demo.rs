@@ -7,10 +7,13 @@
 
 use chrono::NaiveDate;
 
+use super::matching::availability_for;
 use super::today;
 use crate::config::Settings;
 use crate::db::accounts::{self, OrganizationRow, UserRow};
 use crate::db::capacity::{self, BlockRow};
+use crate::db::columns::IsoDate;
+use crate::db::profiles::EvidenceRow;
 use crate::db::profiles::{self, ProfileWrite};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::reservations::{self, HoldLimits, NewHold};
@@ -18,14 +21,13 @@ use crate::db::{
     Database, DbConnection, StoreError, StoreResult, documents, new_id, now, transaction_lock,
     write_transaction,
 };
-use crate::demo::data::{DemoCdmo, DemoData};
+use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData};
 use crate::demo::synthetic::synthetic_profile;
 use crate::domain::capacity::ValidBlock;
-use crate::domain::matching::{
-    Availability, CdmoFeatures, DEFAULT_LIMIT, ProfileIdentity, run_match,
-};
-use crate::domain::profiles::{ValidProfile, section_confidence};
+use crate::domain::matching::{CdmoFeatures, DEFAULT_LIMIT, ProfileIdentity, run_match};
+use crate::domain::profiles::{ValidProfile, section_confidence, section_of};
 use crate::domain::programs::ValidProgram;
+use crate::domain::reservations::Transition;
 use cdmx_sdk::types::{CapabilityProfile, OrganizationKind, Role};
 
 /// Serialises demo loading when several processes start on one empty PostgreSQL.
@@ -118,10 +120,10 @@ fn demo_hold_limits() -> HoldLimits {
     }
 }
 
-/// The match engine's view of the demo CDMOs as stored at load (revision 1, no evidence),
-/// in the profile index's order (name, then id).
-pub fn demo_features(cdmos: &[DemoCdmo], today: NaiveDate) -> Vec<CdmoFeatures> {
-    let mut sorted: Vec<&DemoCdmo> = cdmos.iter().collect();
+/// The match engine's view of the demo CDMOs as stored at load (revision 1, with the
+/// evidence of `evidence.json`), in the profile index's order (name, then id).
+pub fn demo_features(data: &DemoData, today: NaiveDate) -> Vec<CdmoFeatures> {
+    let mut sorted: Vec<&DemoCdmo> = data.cdmos.iter().collect();
     sorted.sort_by_cached_key(|c| {
         (
             c.profile.organization.name.to_lowercase(),
@@ -134,6 +136,17 @@ pub fn demo_features(cdmos: &[DemoCdmo], today: NaiveDate) -> Vec<CdmoFeatures> 
             let profile = ValidProfile::parse(c.profile.clone(), today)
                 .ok()?
                 .into_profile();
+            let evidence: Vec<_> = data
+                .evidence
+                .cdmos
+                .iter()
+                .filter(|e| e.profile_id == c.profile_id)
+                .flat_map(|e| &e.evidence)
+                .filter_map(|item| {
+                    let new = item.new_evidence(today);
+                    Some((section_of(&new.subject)?, true, new.expires_on))
+                })
+                .collect();
             Some(CdmoFeatures::new(
                 ProfileIdentity {
                     profile_id: c.profile_id.clone(),
@@ -142,10 +155,129 @@ pub fn demo_features(cdmos: &[DemoCdmo], today: NaiveDate) -> Vec<CdmoFeatures> 
                     verified: c.verified,
                 },
                 &profile,
-                section_confidence(&[], today),
+                section_confidence(&evidence, today),
             ))
         })
         .collect()
+}
+
+/// The id of the `n`th demo evidence item (from 1, in file order): fixed, like every
+/// demo id, so a second load could never add a copy.
+fn evidence_id(n: usize) -> String {
+    format!("01943a6e-2c00-7000-8000-0000000f{n:04x}")
+}
+
+/// The platform admin who verified the demo evidence, in its platform organisation.
+/// Its password hash is no hash at all, so it never signs in.
+fn insert_verifier(conn: &mut DbConnection, data: &DemoData) -> StoreResult<()> {
+    let v = &data.evidence.verifier;
+    let org = organization(
+        v.organization_id.clone(),
+        &v.organization_name,
+        OrganizationKind::Platform,
+        true,
+    );
+    accounts::insert_organization(conn, &org)?;
+    let mut user = UserRow::new(
+        &v.organization_id,
+        &v.email,
+        NO_PASSWORD.to_owned(),
+        Role::Admin,
+    );
+    user.id = v.id.clone();
+    accounts::insert_user(conn, &user)
+}
+
+/// A stored password "hash" that no password matches (`passwords::verify` refuses what
+/// it cannot parse).
+const NO_PASSWORD: &str = "!demo verifier: no sign-in";
+
+/// The demo CDMOs' evidence, verified by the demo verifier `verified_days_ago` days ago.
+fn insert_evidence(conn: &mut DbConnection, data: &DemoData, today: NaiveDate) -> StoreResult<()> {
+    let verifier = &data.evidence.verifier.id;
+    let midnight = today.and_time(chrono::NaiveTime::MIN);
+    let mut n = 0;
+    for entry in &data.evidence.cdmos {
+        for item in &entry.evidence {
+            n += 1;
+            let new = item.new_evidence(today);
+            let section = section_of(&new.subject)
+                .ok_or_else(|| invalid("a demo evidence subject", &new.subject))?;
+            // Mid-morning on the day it was verified; attached three days before.
+            let verified_at = midnight - chrono::Duration::days(i64::from(item.verified_days_ago))
+                + chrono::Duration::hours(10);
+            profiles::insert_evidence(
+                conn,
+                &EvidenceRow {
+                    id: evidence_id(n),
+                    profile_id: entry.profile_id.clone(),
+                    subject: new.subject,
+                    section,
+                    kind: new.kind,
+                    reference: new.reference,
+                    url: new.url,
+                    expires_on: new.expires_on.map(IsoDate),
+                    verified_by: Some(verifier.clone()),
+                    verified_at: Some(verified_at),
+                    verification_reset_at: None,
+                    created_by: SEED_ACTOR.to_owned(),
+                    created_at: verified_at - chrono::Duration::days(3),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Who made what the demo made on nobody's behalf (profiles, evidence, other sponsors'
+/// bookings): the demo loader itself.
+const SEED_ACTOR: &str = "seed";
+
+/// The capacity of `capacity.json`, and its bookings: holds placed and confirmed at once.
+fn insert_capacity(conn: &mut DbConnection, data: &DemoData) -> StoreResult<()> {
+    for b in &data.capacity.blocks {
+        insert_block(conn, data, b)?;
+    }
+    // A booking is confirmed at once, so it is never counted against a hold limit.
+    let limits = HoldLimits {
+        per_block: i64::MAX,
+        total: i64::MAX,
+        ..demo_hold_limits()
+    };
+    for booking in &data.capacity.bookings {
+        let hold = NewHold {
+            block_id: booking.capacity_id.clone(),
+            sponsor_organization_id: booking.sponsor_organization_id.clone(),
+            program_id: None,
+            slots: i32::try_from(booking.slots).unwrap_or(i32::MAX),
+            note: booking.note.clone(),
+            actor: SEED_ACTOR.to_owned(),
+        };
+        let at = now();
+        reservations::place_hold_with_id(conn, &booking.id, &hold, limits, at)?;
+        reservations::transition(conn, &booking.id, Transition::Confirm, SEED_ACTOR, at)?;
+    }
+    Ok(())
+}
+
+fn insert_block(
+    conn: &mut DbConnection,
+    data: &DemoData,
+    b: &DemoCapacityBlock,
+) -> StoreResult<()> {
+    let cdmo = data
+        .cdmo_by_profile(&b.profile_id)
+        .ok_or(StoreError::NotFound)?;
+    let valid = ValidBlock::parse(b.block.clone(), &cdmo.profile)
+        .map_err(|v| invalid("a demo capacity block", format!("{v:?}")))?;
+    let row = BlockRow::new(
+        b.id.clone(),
+        &b.profile_id,
+        &cdmo.organization_id,
+        &valid,
+        now(),
+    )?;
+    capacity::insert_block(conn, &row)
 }
 
 /// Writes the demo data set in the caller's transaction: organisations, profiles and
@@ -207,20 +339,11 @@ fn write_demo_data(
         valid_programs.push((p, valid));
     }
     for b in &w.capacity_blocks {
-        let cdmo = data
-            .cdmo_by_profile(&b.profile_id)
-            .ok_or(StoreError::NotFound)?;
-        let valid = ValidBlock::parse(b.block.clone(), &cdmo.profile)
-            .map_err(|v| invalid("a demo capacity block", format!("{v:?}")))?;
-        let row = BlockRow::new(
-            b.id.clone(),
-            &b.profile_id,
-            &cdmo.organization_id,
-            &valid,
-            now(),
-        )?;
-        capacity::insert_block(conn, &row)?;
+        insert_block(conn, data, b)?;
     }
+    insert_verifier(conn, data)?;
+    insert_evidence(conn, data, today)?;
+    insert_capacity(conn, data)?;
     let limits = demo_hold_limits();
     for r in &w.reservations {
         let sponsor = w
@@ -238,7 +361,7 @@ fn write_demo_data(
         };
         reservations::place_hold_with_id(conn, &r.id, &hold, limits, now())?;
     }
-    let features = demo_features(&data.cdmos, today);
+    let features = demo_features(data, today);
     for s in &w.shortlists {
         let creator = w
             .logins
@@ -250,14 +373,9 @@ fn write_demo_data(
             .find(|(p, _)| p.id == s.request.program_id)
             .ok_or(StoreError::NotFound)?;
         let limit = s.request.limit.map_or(DEFAULT_LIMIT, |n| n as usize);
-        // The data check refuses a programme with a capacity need, so no availability.
-        let result = run_match(
-            &features,
-            &valid.requirements,
-            today,
-            &Availability::default(),
-            limit,
-        );
+        // Ranked as the API ranks it: with the capacity (and holds) written above.
+        let availability = availability_for(conn, &valid.requirements, now())?;
+        let result = run_match(&features, &valid.requirements, today, &availability, limit);
         programs::insert_shortlist(
             conn,
             &ShortlistRow {
@@ -363,6 +481,44 @@ mod tests {
         word.trim_start_matches('\'')
             .trim_end_matches('\'')
             .replace(r"'\''", "'")
+    }
+
+    #[test]
+    fn the_features_the_demo_shortlist_ranks_carry_the_demo_evidence() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let data = DemoData::load(day).unwrap();
+        let features = demo_features(&data, day);
+        assert_eq!(features.len(), data.cdmos.len());
+        let confidence = |name: &str| {
+            features
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.evidence_confidence)
+                .unwrap()
+        };
+        // Nine of the fourteen sections that can carry evidence (three items on its sites).
+        assert!((confidence("Tessaric Biomanufacturing") - 9.0 / 14.0).abs() < 1e-9);
+        assert!(confidence("Skogsbacka Children's Cancer Centre CAR-T Unit") > 0.0);
+        assert_eq!(confidence("Ferrowood Cell Solutions"), 0.0);
+        // Harrowgate's accreditation lapsed: its sites section no longer counts.
+        assert!(
+            (confidence("Harrowgate Memorial Cancer Center Cell Therapy Facility") - 1.0 / 14.0)
+                .abs()
+                < 1e-9
+        );
+        assert!(
+            features
+                .iter()
+                .any(|f| f.evidence_confidence == 0.0 && f.verified),
+            "not every verified CDMO has verified evidence"
+        );
+    }
+
+    #[test]
+    fn demo_evidence_ids_are_fixed_and_distinct() {
+        assert_eq!(evidence_id(1), "01943a6e-2c00-7000-8000-0000000f0001");
+        assert_eq!(evidence_id(72).len(), evidence_id(1).len());
+        assert_ne!(evidence_id(16), evidence_id(10));
     }
 
     #[test]

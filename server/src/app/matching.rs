@@ -13,7 +13,7 @@ use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
-use crate::db::{capacity, documents, new_id, now};
+use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
 use crate::domain::matching::{
     Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
     run_match_after,
@@ -21,6 +21,7 @@ use crate::domain::matching::{
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;
+use chrono::NaiveDateTime;
 
 const SHORTLIST_NAME_MAX_CHARS: usize = 200;
 
@@ -62,6 +63,35 @@ fn own_programs(principal: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Live availability for the requirements' capacity need (none without one), read in
+/// the caller's connection: what the match API and the demo's saved shortlist rank with.
+pub fn availability_for(
+    conn: &mut DbConnection,
+    requirements: &ValidRequirements,
+    at: NaiveDateTime,
+) -> StoreResult<Availability> {
+    let Some(need) = &requirements.requirement_set().capacity else {
+        return Ok(Availability::default());
+    };
+    let constraints = &requirements.requirement_set().constraints;
+    let donor = constraints.donor_source.map(|d| d.as_str());
+    let modalities: Vec<&'static str> = constraints.modalities.iter().map(|m| m.as_str()).collect();
+    let per_profile = capacity::availability(
+        conn,
+        need.slot_kind.as_str(),
+        (need.window_start, need.window_end),
+        donor,
+        &modalities,
+        at,
+    )?;
+    Ok(Availability(
+        per_profile
+            .into_iter()
+            .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
+            .collect(),
+    ))
+}
+
 /// Runs a match on the current profiles, with live capacity when the requirements ask.
 async fn match_now(
     state: &AppState,
@@ -70,32 +100,21 @@ async fn match_now(
     excluded_after: Option<&ExclusionKey>,
 ) -> Result<MatchResult, ApiError> {
     let snapshot = state.profiles.current(&state.db).await?;
-    let availability = match &requirements.requirement_set().capacity {
-        None => Availability::default(),
-        Some(need) => {
-            let constraints = &requirements.requirement_set().constraints;
-            let kind = need.slot_kind.as_str();
-            let window = (need.window_start, need.window_end);
-            let donor = constraints.donor_source.map(|d| d.as_str());
-            let modalities: Vec<&'static str> =
-                constraints.modalities.iter().map(|m| m.as_str()).collect();
-            let at = now();
-            let per_profile = state
-                .db
-                .run(move |c| capacity::availability(c, kind, window, donor, &modalities, at))
-                .await?;
-            Availability(
-                per_profile
-                    .into_iter()
-                    .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
-                    .collect(),
-            )
-        }
+    let availability = if requirements.requirement_set().capacity.is_some() {
+        let requirements = requirements.clone();
+        let at = now();
+        state
+            .db
+            .run(move |c| availability_for(c, &requirements, at))
+            .await?
+    } else {
+        Availability::default()
     };
+    let today = today();
     let mut result = run_match_after(
-        snapshot.features(),
+        snapshot.listed_features(today),
         requirements,
-        today(),
+        today,
         &availability,
         limit,
         excluded_after,

@@ -1,5 +1,6 @@
-//! CDMO capability profiles (versioned, public), their revisions, the evidence behind
-//! their facts, and search.
+//! CDMO capability profiles (versioned, public while listed), their revisions, the
+//! evidence behind their facts, and search. Taking a profile off the market is
+//! [`super::listing`].
 
 use std::sync::Arc;
 
@@ -11,11 +12,13 @@ use cdmx_sdk::types::{
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::listing::{ReadableProfile, readable_profile};
 use super::pagination::PageRequest;
 use super::{today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::columns::IsoDate;
+use crate::db::listing;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
 use crate::db::{StoreError, documents, new_id, now};
 use crate::domain::profiles::{
@@ -33,15 +36,16 @@ fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
 
 /// Loads a profile with what its view needs.
 async fn load_view(state: &AppState, id: String) -> Result<CdmoProfile, ApiError> {
-    let (row, verified, evidence) = state
+    let (row, verified, evidence, unlisting) = state
         .db
         .run(move |c| {
             let (row, verified) = profiles::find_profile(c, &id)?;
             let evidence = profiles::list_evidence(c, &id)?;
-            Ok((row, verified, evidence))
+            let unlisting = listing::find_unlisting(c, &id)?;
+            Ok((row, verified, evidence, unlisting))
         })
         .await?;
-    views::profile(row, verified, &evidence, today())
+    views::profile(row, verified, &evidence, unlisting.as_ref(), today())
 }
 
 /// Loads a profile and authorizes `action` on it as its owner's.
@@ -85,14 +89,23 @@ pub async fn create(
     load_view(state, row.id).await
 }
 
-/// A profile at its current revision.
+/// A profile at its current revision (an unlisted one only for those who may read it).
 pub async fn get(
     state: &AppState,
     principal: &Principal,
     id: String,
 ) -> Result<CdmoProfile, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
-    load_view(state, id).await
+    let ReadableProfile {
+        row,
+        verified,
+        unlisting,
+    } = readable_profile(state, principal, id).await?;
+    let lookup = row.id.clone();
+    let evidence = state
+        .db
+        .run(move |c| profiles::list_evidence(c, &lookup))
+        .await?;
+    views::profile(row, verified, &evidence, unlisting.as_ref(), today())
 }
 
 async fn store_update(
@@ -160,7 +173,7 @@ pub async fn list_revisions(
     id: String,
     params: PageParams,
 ) -> Result<Page<ProfileRevisionSummary>, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    readable_profile(state, principal, id.clone()).await?;
     let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
     let before = page
         .after("rev")?
@@ -173,10 +186,7 @@ pub async fn list_revisions(
     let fetch = page.fetch();
     let rows = state
         .db
-        .run(move |c| {
-            profiles::find_profile(c, &id)?;
-            profiles::list_revisions(c, &id, before, fetch)
-        })
+        .run(move |c| profiles::list_revisions(c, &id, before, fetch))
         .await?;
     page.page_by(
         rows,
@@ -206,7 +216,7 @@ pub async fn get_revision(
     id: String,
     revision: String,
 ) -> Result<ProfileRevision, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    readable_profile(state, principal, id.clone()).await?;
     let revision = revision_number(&revision)?;
     let row = state
         .db
@@ -223,7 +233,7 @@ pub async fn diff_revisions(
     revision: String,
     params: DiffParams,
 ) -> Result<RevisionDiff, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    readable_profile(state, principal, id.clone()).await?;
     let revision = revision_number(&revision)?;
     let against = match params.against {
         Some(n) => {
@@ -313,8 +323,10 @@ pub async fn search(
         _ => &snapshot.by_name,
     };
     let start = search_start(order, sort, &page)?;
+    let today = today();
     let hits: Vec<&Arc<IndexedProfile>> = order[start..]
         .iter()
+        .filter(|p| p.is_listed(today))
         .filter(|p| filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower))
         .take(page.limit + 1)
         .collect();
@@ -362,13 +374,10 @@ pub async fn list_evidence(
     principal: &Principal,
     profile_id: String,
 ) -> Result<Page<Evidence>, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    readable_profile(state, principal, profile_id.clone()).await?;
     let rows = state
         .db
-        .run(move |c| {
-            profiles::find_profile(c, &profile_id)?;
-            profiles::list_evidence(c, &profile_id)
-        })
+        .run(move |c| profiles::list_evidence(c, &profile_id))
         .await?;
     let today = today();
     let items = rows

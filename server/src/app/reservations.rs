@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::idempotency::{self, Claim};
 use crate::db::reservations::{self as stored, NewHold, ReservationParty, ReservationRow};
-use crate::db::{DbConnection, StoreError, accounts, now, programs};
+use crate::db::{DbConnection, StoreError, accounts, capacity, listing, now, programs};
 use crate::domain::reservations::Transition;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -190,6 +190,19 @@ async fn place(
                 return answer(
                     c,
                     ApiError::invalid_field("program_id", "no such programme in your organisation"),
+                );
+            }
+            if let Ok(block) = capacity::find_block(c, &hold.block_id)
+                && listing::find_unlisting(c, &block.profile_id)?
+                    .is_some_and(|u| u.in_force(at.date()))
+            {
+                return answer(
+                    c,
+                    ApiError::Conflict(
+                        "the CDMO has taken its profile off the market and takes no new \
+                         reservations; existing ones go on"
+                            .into(),
+                    ),
                 );
             }
             match stored::place_hold(c, &hold, limits, at) {

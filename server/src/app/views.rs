@@ -1,8 +1,8 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, MatchResult,
-    NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
+    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, ListingEvent,
+    MatchResult, NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
     ReservationEvent, Shortlist, ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
@@ -10,9 +10,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
 use crate::db::capacity::BlockRow;
 use crate::db::documents;
+use crate::db::listing::ListingEventRow;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::db::reservations::{EventRow, ReservationRow};
+use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence,
 };
@@ -66,6 +68,7 @@ pub fn profile(
     row: ProfileRow,
     organization_verified: bool,
     evidence: &[EvidenceRow],
+    unlisting: Option<&Unlisting>,
     today: NaiveDate,
 ) -> Result<CdmoProfile, ApiError> {
     let facts: Vec<_> = evidence.iter().map(EvidenceRow::fact).collect();
@@ -78,6 +81,19 @@ pub fn profile(
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
         confidence: section_confidence(&facts, today),
+        listing: listing_view(unlisting, today),
+    })
+}
+
+pub fn listing_event(row: ListingEventRow) -> Result<ListingEvent, ApiError> {
+    Ok(ListingEvent {
+        id: row.id,
+        event: row.event,
+        reason: row.reason,
+        note: row.note,
+        relist_on: row.relist_on.map(NaiveDate::from),
+        actor: row.actor,
+        at: utc(row.at),
     })
 }
 

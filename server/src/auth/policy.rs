@@ -10,9 +10,14 @@
 //!   so ids cannot be probed. Public marketplace objects (profiles, capacity) exist for
 //!   everyone, so changing someone else's is 403.
 //! - Members do the organisation's daily work (profiles, evidence, capacity, programmes,
-//!   holds, confirmations); admins also manage the organisation (members, API keys) and
-//!   create its profile. A CDMO may prepare before the platform verifies it (profile,
-//!   evidence, capacity) but may not confirm a binding reservation until verified.
+//!   holds, confirmations); admins also manage the organisation (members, API keys),
+//!   create its profile and take it off the market. A CDMO may prepare before the
+//!   platform verifies it (profile, evidence, capacity) but may not confirm a binding
+//!   reservation until verified.
+//! - An unlisted profile leaves the public marketplace: it exists only for its own
+//!   organisation, platform operators and those with dealings with it (a reservation on
+//!   its capacity or a saved shortlist ranking it). Its listing (unlisting, relisting,
+//!   history) is the owner's private business.
 
 use cdmx_sdk::types::{OrganizationKind, Role};
 
@@ -61,10 +66,16 @@ pub enum Action {
     CancelReservation,
     /// Move a reservation to another block of the same CDMO.
     RescheduleReservation,
+    /// Take a profile off the market (unlist it) and put it back (relist it).
+    ManageListing,
+    /// Read a profile's unlisting and relisting history.
+    ReadListingHistory,
+    /// Read an unlisted profile (with its revisions and evidence).
+    ReadUnlistedProfile,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 22] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -84,6 +95,9 @@ impl Action {
         Action::DeclineReservation,
         Action::CancelReservation,
         Action::RescheduleReservation,
+        Action::ManageListing,
+        Action::ReadListingHistory,
+        Action::ReadUnlistedProfile,
     ];
 }
 
@@ -101,6 +115,13 @@ pub enum Resource<'a> {
         cdmo: &'a str,
         /// Whether the platform has verified the CDMO.
         cdmo_verified: bool,
+    },
+    /// A profile its CDMO has taken off the market.
+    UnlistedProfile {
+        owner: &'a str,
+        /// Whether the caller has dealings with it: a reservation on its capacity or a
+        /// saved shortlist that ranks it.
+        dealings: bool,
     },
 }
 
@@ -140,6 +161,9 @@ enum Scope {
     SponsorParty,
     /// A reservation it is the CDMO of.
     CdmoParty,
+    /// An unlisted profile that is its own, that it has dealings with, or any for
+    /// platform operators; others are invisible.
+    OwnDealingsOrOperator,
 }
 
 struct Rule {
@@ -191,6 +215,9 @@ fn rule(action: Action) -> Rule {
         DeclineReservation => rule(&[Cdmo], Member, CdmoParty, false, "only the CDMO can do this"),
         CancelReservation => rule(&[Sponsor], Member, SponsorParty, false, "only the sponsor can do this"),
         RescheduleReservation => rule(&[Sponsor, Cdmo], Member, EitherParty, false, ""),
+        ManageListing => rule(&[Cdmo], Admin, OwnPrivate, false, "only the CDMO that owns this profile can unlist or relist it"),
+        ReadListingHistory => rule(&[Cdmo, Platform], Member, OwnOrOperator, false, "the listing history is kept for the profile's CDMO"),
+        ReadUnlistedProfile => rule(ANY_KIND, Member, OwnDealingsOrOperator, false, ""),
     }
 }
 
@@ -211,6 +238,8 @@ pub fn authorize(
         (Scope::Any, _) => {}
         (Scope::OwnPrivate, Resource::OwnedBy(owner)) if owner == own => {}
         (Scope::OwnOrOperator, Resource::OwnedBy(owner)) if owner == own || operator => {}
+        (Scope::OwnDealingsOrOperator, Resource::UnlistedProfile { owner, dealings })
+            if owner == own || dealings || operator => {}
         (Scope::OwnPublic, Resource::OwnedBy(owner)) => {
             if owner != own {
                 return Err(Denied::Forbidden(rule.kind_refusal));
@@ -292,6 +321,13 @@ mod tests {
         },
         /// A reservation between two other organisations.
         Stranger,
+        /// An unlisted profile of the caller's organisation.
+        UnlistedOwn,
+        /// Another organisation's unlisted profile, which the caller has (or has no)
+        /// dealings with.
+        UnlistedOthers {
+            dealings: bool,
+        },
     }
 
     fn resource(case: Case) -> Resource<'static> {
@@ -313,6 +349,14 @@ mod tests {
                 sponsor: "theirs",
                 cdmo: "others",
                 cdmo_verified: true,
+            },
+            Case::UnlistedOwn => Resource::UnlistedProfile {
+                owner: "mine",
+                dealings: false,
+            },
+            Case::UnlistedOthers { dealings } => Resource::UnlistedProfile {
+                owner: "theirs",
+                dealings,
             },
         }
     }
@@ -361,6 +405,13 @@ mod tests {
         (Action::RescheduleReservation, Case::AsSponsor, "AAAAFF"),
         (Action::RescheduleReservation, Case::AsCdmo { verified: false }, "AAAAFF"),
         (Action::RescheduleReservation, Case::Stranger, "NNNNNN"),
+        (Action::ManageListing, Case::Own, "FFFAFF"),
+        (Action::ManageListing, Case::Others, "NNNNNN"),
+        (Action::ReadListingHistory, Case::Own, "FFAAAA"),
+        (Action::ReadListingHistory, Case::Others, "NNNNAA"),
+        (Action::ReadUnlistedProfile, Case::UnlistedOwn, "AAAAAA"),
+        (Action::ReadUnlistedProfile, Case::UnlistedOthers { dealings: true }, "AAAAAA"),
+        (Action::ReadUnlistedProfile, Case::UnlistedOthers { dealings: false }, "NNNNAA"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {

@@ -9,6 +9,7 @@ pub mod capacity;
 pub mod columns;
 pub mod documents;
 pub mod idempotency;
+pub mod listing;
 pub mod profiles;
 pub mod programs;
 pub mod reservations;

@@ -92,7 +92,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    profile_unlistings (profile_id) {
+        profile_id -> Text,
+        reason -> Text,
+        note -> Nullable<Text>,
+        relist_on -> Nullable<Text>,
+        unlisted_by -> Text,
+        unlisted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    profile_listing_events (id) {
+        id -> Text,
+        profile_id -> Text,
+        event -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        relist_on -> Nullable<Text>,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cdmo_profiles -> organizations (organization_id));
+diesel::joinable!(profile_unlistings -> cdmo_profiles (profile_id));
+diesel::joinable!(profile_listing_events -> cdmo_profiles (profile_id));
 diesel::joinable!(cdmo_profile_revisions -> cdmo_profiles (profile_id));
 diesel::joinable!(profile_evidence -> cdmo_profiles (profile_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -103,6 +129,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     cdmo_profile_revisions,
     change_counters,
     profile_evidence,
+    profile_unlistings,
+    profile_listing_events,
     programs,
     shortlists,
     capacity_blocks,

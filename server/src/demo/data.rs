@@ -11,7 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use cdmx_sdk::types::{
-    CapabilityProfile, CreateShortlistRequest, NewCapacityBlock, NewReservation, ProgramRequest,
+    CapabilityProfile, CreateShortlistRequest, EvidenceKind, NewCapacityBlock, NewEvidence,
+    NewReservation, ProgramRequest,
 };
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Violations;
 use crate::domain::capacity::ValidBlock;
 use crate::domain::matching::MAX_LIMIT;
-use crate::domain::profiles::ValidProfile;
+use crate::domain::profiles::{ValidProfile, check_evidence};
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 
@@ -49,6 +50,8 @@ const CDMO_FILES: [DataFile; 4] = [
 ];
 const SPONSORS_FILE: DataFile = data_file!("sponsors.json");
 const WORKSPACE_FILE: DataFile = data_file!("workspace.json");
+const EVIDENCE_FILE: DataFile = data_file!("evidence.json");
+const CAPACITY_FILE: DataFile = data_file!("capacity.json");
 
 /// A demo CDMO: its organisation (named as its profile), whether the platform has
 /// verified it, and its profile.
@@ -146,12 +149,103 @@ pub struct DemoWorkspace {
     pub shortlists: Vec<DemoShortlist>,
 }
 
+/// The platform admin who verified the demo evidence. It has no password anyone knows
+/// (its stored hash matches none), so it cannot sign in; operators' own admins
+/// (`cdmx admin create`) join its platform organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoVerifier {
+    pub id: String,
+    pub email: String,
+    pub organization_id: String,
+    pub organization_name: String,
+}
+
+/// One evidence item a demo CDMO attached and the platform verified. Dates are relative
+/// to the day of the load, so the demo never ages into expired evidence by accident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoEvidenceItem {
+    /// JSON pointer into the profile, as in `NewEvidence::subject`.
+    pub subject: String,
+    pub kind: EvidenceKind,
+    /// The document's reference: title and number, as a CDMO would give it.
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How many days before the load the platform verified it (added three days before).
+    pub verified_days_ago: u32,
+    /// Days from the load to its expiry; absent when it does not expire. Negative only
+    /// for evidence that is meant to show as expired (its `note` says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl DemoEvidenceItem {
+    /// The item as a CDMO would send it, expiring as of `today`.
+    pub fn new_evidence(&self, today: NaiveDate) -> NewEvidence {
+        NewEvidence {
+            subject: self.subject.clone(),
+            kind: self.kind,
+            reference: self.reference.clone(),
+            url: self.url.clone(),
+            expires_on: self
+                .expires_in_days
+                .map(|d| today + chrono::Duration::days(i64::from(d))),
+        }
+    }
+}
+
+/// The verified evidence of one demo CDMO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCdmoEvidence {
+    pub profile_id: String,
+    /// The CDMO's name, checked against its profile so the file stays readable.
+    pub name: String,
+    pub evidence: Vec<DemoEvidenceItem>,
+}
+
+/// `evidence.json`: who verified, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoEvidence {
+    pub verifier: DemoVerifier,
+    pub cdmos: Vec<DemoCdmoEvidence>,
+}
+
+/// A reservation another sponsor placed and the CDMO confirmed: it takes slots for
+/// good (a hold would lapse after 72 hours), so a block can be full on any day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoBooking {
+    pub id: String,
+    pub capacity_id: String,
+    pub sponsor_organization_id: String,
+    pub slots: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `capacity.json`: capacity the demo CDMOs publish (beyond the demo CDMO login's own
+/// blocks in the workspace) and the confirmed bookings that fill some of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoCapacity {
+    pub blocks: Vec<DemoCapacityBlock>,
+    pub bookings: Vec<DemoBooking>,
+}
+
 /// The whole demo data set, read and validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoData {
     pub cdmos: Vec<DemoCdmo>,
     pub sponsors: Vec<DemoSponsor>,
     pub workspace: DemoWorkspace,
+    pub evidence: DemoEvidence,
+    pub capacity: DemoCapacity,
 }
 
 /// A data file that cannot be read or breaks a rule.
@@ -206,13 +300,21 @@ impl DemoData {
     /// block by the API's own validation (as of `today`), every id unique, and every
     /// reference naming an object of the right kind in the data set.
     pub fn load(today: NaiveDate) -> Result<Self, DemoDataError> {
-        Self::load_files(&CDMO_FILES, &SPONSORS_FILE, &WORKSPACE_FILE, today)
+        Self::load_files(
+            &CDMO_FILES,
+            [
+                &SPONSORS_FILE,
+                &WORKSPACE_FILE,
+                &EVIDENCE_FILE,
+                &CAPACITY_FILE,
+            ],
+            today,
+        )
     }
 
     fn load_files(
         cdmo_files: &[DataFile],
-        sponsors_file: &DataFile,
-        workspace_file: &DataFile,
+        [sponsors_file, workspace_file, evidence_file, capacity_file]: [&DataFile; 4],
         today: NaiveDate,
     ) -> Result<Self, DemoDataError> {
         let mut cdmos = Vec::new();
@@ -247,10 +349,16 @@ impl DemoData {
         }
         let cdmos: Vec<DemoCdmo> = cdmos.into_iter().flat_map(|(_, e)| e).collect();
         check_workspace(workspace_file, &workspace, &cdmos, &sponsors, &mut ids)?;
+        let evidence: DemoEvidence = read(evidence_file)?;
+        check_evidence_file(evidence_file, &evidence, &cdmos, &mut ids, today)?;
+        let capacity: DemoCapacity = read(capacity_file)?;
+        check_capacity(capacity_file, &capacity, &cdmos, &sponsors, &mut ids)?;
         Ok(Self {
             cdmos,
             sponsors,
             workspace,
+            evidence,
+            capacity,
         })
     }
 
@@ -415,19 +523,139 @@ fn check_workspace(
                 "must be 1 to 200 characters",
             ));
         }
-        let capacity_need = w
-            .programs
+    }
+    Ok(())
+}
+
+/// Checks `evidence.json`: the verifier, and every item as the API checks new evidence
+/// (its subject exists in the CDMO's profile as stored), verified before it expires,
+/// only for CDMO organisations the platform has verified, and expired only on purpose.
+fn check_evidence_file(
+    file: &DataFile,
+    e: &DemoEvidence,
+    cdmos: &[DemoCdmo],
+    ids: &mut UniqueIds,
+    today: NaiveDate,
+) -> Result<(), DemoDataError> {
+    let v = &e.verifier;
+    ids.claim(file, "verifier.id".into(), &v.id)?;
+    ids.claim(file, "verifier.organization_id".into(), &v.organization_id)?;
+    crate::domain::accounts::EmailAddress::parse(&v.email)
+        .map_err(|message| error(file, "verifier.email", message))?;
+    if v.organization_name.trim().is_empty() {
+        return Err(error(file, "verifier.organization_name", "is required"));
+    }
+    let mut seen = HashSet::new();
+    for (i, entry) in e.cdmos.iter().enumerate() {
+        let at_entry = |field: &str| format!("cdmos[{i}].{field}");
+        let cdmo = cdmos
             .iter()
-            .find(|p| p.id == s.request.program_id)
-            .is_some_and(|p| p.program.requirements.capacity.is_some());
-        if capacity_need {
-            // The load ranks without live availability, which a capacity need would use.
+            .find(|c| c.profile_id == entry.profile_id)
+            .ok_or_else(|| error(file, at_entry("profile_id"), "names no demo CDMO profile"))?;
+        if !seen.insert(entry.profile_id.as_str()) {
             return Err(error(
                 file,
-                format!("shortlists[{i}].request.program_id"),
-                "names a programme with a capacity need; demo shortlists rank without one",
+                at_entry("profile_id"),
+                "has another entry above; put all its evidence in one",
             ));
         }
+        if cdmo.profile.organization.name != entry.name {
+            return Err(error(
+                file,
+                at_entry("name"),
+                format!("the profile is named `{}`", cdmo.profile.organization.name),
+            ));
+        }
+        if !cdmo.verified {
+            return Err(error(
+                file,
+                at_entry("profile_id"),
+                "the CDMO organisation is not verified; the platform verifies it before its evidence",
+            ));
+        }
+        let stored = ValidProfile::parse(cdmo.profile.clone(), today)
+            .ok()
+            .and_then(|p| serde_json::to_value(p.into_profile()).ok())
+            .ok_or_else(|| error(file, at_entry("profile_id"), "names an invalid profile"))?;
+        for (j, item) in entry.evidence.iter().enumerate() {
+            let prefix = at_entry(&format!("evidence[{j}]"));
+            check_evidence(&item.new_evidence(today), &stored)
+                .map_err(|violations| first_violation(file, &prefix, violations))?;
+            match item.expires_in_days {
+                Some(days) if i64::from(days) <= -i64::from(item.verified_days_ago) => {
+                    return Err(error(
+                        file,
+                        at(&prefix, "expires_in_days"),
+                        "expired evidence cannot be verified: it must expire after verified_days_ago",
+                    ));
+                }
+                Some(days) if days < 0 && item.note.is_none() => {
+                    return Err(error(
+                        file,
+                        at(&prefix, "expires_in_days"),
+                        "has expired at load; say in `note` why the demo shows expired evidence",
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks `capacity.json`: every block as the API checks a published one, and bookings
+/// of demo sponsors that fit in their block.
+fn check_capacity(
+    file: &DataFile,
+    c: &DemoCapacity,
+    cdmos: &[DemoCdmo],
+    sponsors: &[DemoSponsor],
+    ids: &mut UniqueIds,
+) -> Result<(), DemoDataError> {
+    let mut free: HashMap<&str, u32> = HashMap::new();
+    for (i, b) in c.blocks.iter().enumerate() {
+        ids.claim(file, format!("blocks[{i}].id"), &b.id)?;
+        let cdmo = cdmos
+            .iter()
+            .find(|c| c.profile_id == b.profile_id)
+            .ok_or_else(|| {
+                error(
+                    file,
+                    format!("blocks[{i}].profile_id"),
+                    "names no demo CDMO profile",
+                )
+            })?;
+        ValidBlock::parse(b.block.clone(), &cdmo.profile)
+            .map_err(|v| first_violation(file, &format!("blocks[{i}].block"), v))?;
+        free.insert(&b.id, b.block.slots);
+    }
+    for (i, booking) in c.bookings.iter().enumerate() {
+        ids.claim(file, format!("bookings[{i}].id"), &booking.id)?;
+        if !sponsors
+            .iter()
+            .any(|s| s.organization_id == booking.sponsor_organization_id)
+        {
+            return Err(error(
+                file,
+                format!("bookings[{i}].sponsor_organization_id"),
+                "names no demo sponsor",
+            ));
+        }
+        let left = free.get_mut(booking.capacity_id.as_str()).ok_or_else(|| {
+            error(
+                file,
+                format!("bookings[{i}].capacity_id"),
+                "names no block of this file",
+            )
+        })?;
+        if booking.slots == 0 || booking.slots > *left {
+            return Err(error(
+                file,
+                format!("bookings[{i}].slots"),
+                format!("must be 1 to {left}: the slots the block has left"),
+            ));
+        }
+        *left -= booking.slots;
     }
     Ok(())
 }
@@ -507,8 +735,12 @@ mod tests {
         let cdmos: Vec<DataFile> = CDMO_FILES.iter().map(edited).collect();
         DemoData::load_files(
             &cdmos,
-            &edited(&SPONSORS_FILE),
-            &edited(&WORKSPACE_FILE),
+            [
+                &edited(&SPONSORS_FILE),
+                &edited(&WORKSPACE_FILE),
+                &edited(&EVIDENCE_FILE),
+                &edited(&CAPACITY_FILE),
+            ],
             today(),
         )
         .expect_err("the edit breaks a rule")
@@ -541,6 +773,160 @@ mod tests {
         // The demo is as valid on the day the examples are computed as today.
         let example_day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         assert_eq!(DemoData::load(example_day).unwrap(), data);
+    }
+
+    #[test]
+    fn part_of_the_cdmos_carry_verified_evidence_and_publish_capacity() {
+        let data = DemoData::load(today()).unwrap();
+        let with_evidence: Vec<&str> = data
+            .evidence
+            .cdmos
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        let share = with_evidence.len() as f64 / data.cdmos.len() as f64;
+        assert!((0.35..=0.6).contains(&share), "{with_evidence:?}");
+        for anchor in [
+            "Tessaric Biomanufacturing",
+            "Aldermoor Cell Industries",
+            "Corvane Biologics",
+            "Sequoyah Cell Manufacturing",
+        ] {
+            assert!(with_evidence.contains(&anchor), "{anchor}");
+        }
+        // Only the one item that says why has expired at load.
+        let expired: Vec<&DemoEvidenceItem> = data
+            .evidence
+            .cdmos
+            .iter()
+            .flat_map(|e| &e.evidence)
+            .filter(|i| i.expires_in_days.is_some_and(|d| d < 0))
+            .collect();
+        assert_eq!(expired.len(), 1, "{expired:?}");
+        assert!(expired[0].note.is_some());
+
+        let capacity = &data.capacity;
+        let booked = |id: &str| -> u32 {
+            capacity
+                .bookings
+                .iter()
+                .filter(|b| b.capacity_id == id)
+                .map(|b| b.slots)
+                .sum()
+        };
+        let full = capacity
+            .blocks
+            .iter()
+            .filter(|b| booked(&b.id) == b.block.slots)
+            .count();
+        let open = capacity.blocks.len() - full;
+        assert!(full >= 2 && open >= 5, "{full} full, {open} open");
+        let mut publishing: Vec<&str> = capacity
+            .blocks
+            .iter()
+            .chain(&data.workspace.capacity_blocks)
+            .map(|b| b.profile_id.as_str())
+            .collect();
+        publishing.sort_unstable();
+        publishing.dedup();
+        assert!(
+            publishing.len() >= 8 && publishing.len() < data.cdmos.len() / 2,
+            "{}",
+            publishing.len()
+        );
+    }
+
+    #[test]
+    fn evidence_and_capacity_files_are_checked_as_the_api_checks_them() {
+        let evidence = "server/data/demo/evidence.json";
+        let error = load_edited("evidence.json", |json| {
+            json["cdmos"][0]["evidence"][0]["subject"] = "/sites/9/licences/0".into();
+        });
+        assert_reported(
+            error,
+            evidence,
+            "cdmos[0].evidence[0].subject",
+            "does not exist",
+        );
+        let error = load_edited("evidence.json", |json| {
+            json["cdmos"][0]["evidence"][0]["subject"] = "/soft_factors".into();
+        });
+        assert_reported(
+            error,
+            evidence,
+            "cdmos[0].evidence[0].subject",
+            "self-declared",
+        );
+        let error = load_edited("evidence.json", |json| {
+            json["cdmos"][0]["name"] = "Someone Else".into();
+        });
+        assert_reported(error, evidence, "cdmos[0].name", "Tessaric");
+        let error = load_edited("evidence.json", |json| {
+            // Ferrowood's organisation is not verified.
+            json["cdmos"][0]["profile_id"] = "01943a6e-2c00-7000-8000-000000000108".into();
+            json["cdmos"][0]["name"] = "Ferrowood Cell Solutions".into();
+        });
+        assert_reported(error, evidence, "cdmos[0].profile_id", "not verified");
+        let error = load_edited("evidence.json", |json| {
+            json["cdmos"][0]["evidence"][0]["expires_in_days"] = (-1).into();
+        });
+        assert_reported(
+            error,
+            evidence,
+            "cdmos[0].evidence[0].expires_in_days",
+            "note",
+        );
+        let error = load_edited("evidence.json", |json| {
+            let item = &mut json["cdmos"][0]["evidence"][0];
+            item["verified_days_ago"] = 10.into();
+            item["expires_in_days"] = (-10).into();
+            item["note"] = "lapsed on purpose".into();
+        });
+        assert_reported(
+            error,
+            evidence,
+            "cdmos[0].evidence[0].expires_in_days",
+            "cannot be verified",
+        );
+        let error = load_edited("evidence.json", |json| {
+            json["verifier"]["id"] = "01943a6e-2c00-7000-8000-000000000100".into();
+        });
+        assert_reported(error, evidence, "verifier.id", "already used");
+
+        let capacity = "server/data/demo/capacity.json";
+        let error = load_edited("capacity.json", |json| {
+            json["blocks"][0]["block"]["site_key"] = "atlantis-1".into();
+        });
+        assert_reported(error, capacity, "blocks[0].block.site_key", "atlantis-1");
+        let error = load_edited("capacity.json", |json| {
+            let slots = json["blocks"][1]["block"]["slots"].as_u64().unwrap();
+            json["bookings"][0]["slots"] = (slots + 1).into();
+        });
+        assert_reported(
+            error,
+            capacity,
+            "bookings[0].slots",
+            "slots the block has left",
+        );
+        let error = load_edited("capacity.json", |json| {
+            json["bookings"][0]["sponsor_organization_id"] =
+                "01943a6e-2c00-7000-8000-000000000200".into();
+        });
+        assert_reported(
+            error,
+            capacity,
+            "bookings[0].sponsor_organization_id",
+            "no demo sponsor",
+        );
+        let error = load_edited("capacity.json", |json| {
+            json["bookings"][0]["capacity_id"] = "01943a6e-2c00-7000-8000-00000000c001".into();
+        });
+        assert_reported(
+            error,
+            capacity,
+            "bookings[0].capacity_id",
+            "no block of this file",
+        );
     }
 
     #[test]

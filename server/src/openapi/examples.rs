@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::app::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
-use crate::domain::matching::{Availability, ValidRequirements, run_match};
+use crate::domain::matching::{Availability, SlotsAvailable, ValidRequirements, run_match};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,
     section_confidence,
@@ -171,6 +171,11 @@ fn match_request(demo: &Demo) -> MatchRequest {
         authorities: vec![Authority::EuMemberState, Authority::Ema],
         ..WeightedCriterion::new(Criterion::InspectionHistory, 0.1)
     });
+    // A CDMO one Phase 3 programme short is still worth a conversation.
+    requirements.near_miss_tolerances = vec![NearMissTolerance {
+        constraint: ConstraintCode::PhaseTrackRecord,
+        max_gap: 1.0,
+    }];
     MatchRequest {
         requirements,
         target_phase: Some(Phase::Phase2),
@@ -279,6 +284,7 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
         ("create_reservation", to_json(&reservation(demo))),
+        ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
             "reschedule_reservation",
             to_json(&RescheduleRequest {
@@ -346,12 +352,69 @@ fn search_page(demo: &Demo) -> Option<Page<CdmoSummary>> {
     })
 }
 
+/// Free slots per demo CDMO for the requirements' capacity need, counted as a fresh demo
+/// server counts them: published slots of matching blocks overlapping the window, less
+/// the demo hold and the confirmed bookings.
+fn demo_availability(data: &DemoData, requirements: &ValidRequirements) -> Availability {
+    let set = requirements.requirement_set();
+    let Some(need) = &set.capacity else {
+        return Availability::default();
+    };
+    let wanted = &set.constraints;
+    let mut per_profile: std::collections::HashMap<String, SlotsAvailable> =
+        std::collections::HashMap::new();
+    for b in data
+        .workspace
+        .capacity_blocks
+        .iter()
+        .chain(&data.capacity.blocks)
+    {
+        let k = &b.block;
+        let serves = k.slot_kind == need.slot_kind
+            && k.period_end >= need.window_start
+            && k.period_start <= need.window_end
+            && wanted
+                .donor_source
+                .is_none_or(|d| k.donor_sources.contains(&d))
+            && (wanted.modalities.is_empty()
+                || wanted.modalities.iter().any(|m| k.modalities.contains(m)));
+        if !serves {
+            continue;
+        }
+        let held = data
+            .workspace
+            .reservations
+            .iter()
+            .filter(|r| r.request.capacity_id == b.id)
+            .map(|r| r.request.slots);
+        let booked = data
+            .capacity
+            .bookings
+            .iter()
+            .filter(|x| x.capacity_id == b.id)
+            .map(|x| x.slots);
+        let free = k.slots.saturating_sub(held.chain(booked).sum());
+        let entry = per_profile
+            .entry(b.profile_id.clone())
+            .or_insert(SlotsAvailable {
+                free: 0,
+                earliest: None,
+            });
+        entry.free += free;
+        if free > 0 {
+            let start = k.period_start.max(need.window_start);
+            entry.earliest = Some(entry.earliest.map_or(start, |e| e.min(start)));
+        }
+    }
+    Availability(per_profile)
+}
+
 fn match_result(demo: &Demo, requirements: &ValidRequirements, limit: usize) -> MatchResult {
     run_match(
-        &demo_features(&demo.data.cdmos, example_day()),
+        &demo_features(demo.data, example_day()),
         requirements,
         example_day(),
-        &Availability::default(),
+        &demo_availability(demo.data, requirements),
         limit,
     )
 }
@@ -418,8 +481,66 @@ fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
         created_at: at(1, 1, 9),
         updated_at: at(1, 1, 9),
         confidence: section_confidence(&[], example_day()),
+        listing: ProfileListing::listed(),
         profile: demo.cdmo_profile()?,
     })
+}
+
+/// The demo CDMO pauses intake (no relist day, so the example never goes stale).
+fn unlist_request() -> UnlistRequest {
+    UnlistRequest {
+        reason: UnlistReason::IntakePaused,
+        note: Some(
+            "Leiden suites are booked through Q3 while the second cleanroom is qualified; \
+             existing programmes continue."
+                .into(),
+        ),
+        relist_on: None,
+    }
+}
+
+/// The listing after [`unlist_request`].
+fn unlisted_view() -> ProfileListing {
+    let request = unlist_request();
+    ProfileListing {
+        status: ListingStatus::Unlisted,
+        reason: Some(request.reason),
+        note: request.note,
+        since: Some(at(2, 2, 10)),
+        relist_on: None,
+    }
+}
+
+/// The demo CDMO's listing history: a paused intake with a relist day, lifted early.
+fn listing_history(demo: &Demo) -> Page<ListingEvent> {
+    let actor = demo
+        .data
+        .login(DEMO_CDMO_EMAIL)
+        .map(|login| login.id.clone())
+        .unwrap_or_default();
+    Page {
+        items: vec![
+            ListingEvent {
+                id: "01943a6e-2c00-7000-8000-00000000f001".into(),
+                event: ListingEventKind::Unlisted,
+                reason: Some(UnlistReason::SiteClosed),
+                note: Some("Leiden closed for the cleanroom upgrade".into()),
+                relist_on: Some(date(2026, 3, 1)),
+                actor: actor.clone(),
+                at: at(1, 12, 8),
+            },
+            ListingEvent {
+                id: "01943a6e-2c00-7000-8000-00000000f002".into(),
+                event: ListingEventKind::Relisted,
+                reason: None,
+                note: None,
+                relist_on: None,
+                actor,
+                at: at(2, 1, 9),
+            },
+        ],
+        next_cursor: None,
+    }
 }
 
 /// Response examples by operation id and status.
@@ -509,6 +630,17 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
             to_json(&reservation_view(demo)),
         ),
         ("get_reservation", "200", to_json(&reservation_view(demo))),
+        ("unlist_cdmo_profile", "200", to_json(&unlisted_view())),
+        (
+            "relist_cdmo_profile",
+            "200",
+            to_json(&ProfileListing::listed()),
+        ),
+        (
+            "list_cdmo_listing_history",
+            "200",
+            to_json(&listing_history(demo)),
+        ),
     ]
 }
 
@@ -533,6 +665,9 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
                 "add_cdmo_evidence",
                 "list_cdmo_revisions",
                 "get_cdmo_revision",
+                "unlist_cdmo_profile",
+                "relist_cdmo_profile",
+                "list_cdmo_listing_history",
             ],
             &demo.cdmo.profile_id,
         ),
@@ -678,6 +813,37 @@ mod tests {
         assert!(!result.candidates.is_empty(), "{result:?}");
         let page = search_page(&demo).expect("the search is valid");
         assert!(!page.items.is_empty());
+    }
+
+    #[test]
+    fn the_match_examples_count_the_demo_capacity_as_a_fresh_demo_server() {
+        let data = data();
+        let demo = demo(&data);
+        let requirements = ValidProgram::parse(program(&demo)).unwrap().requirements;
+        let free = |profile: &str| {
+            demo_availability(&data, &requirements)
+                .0
+                .get(&format!("01943a6e-2c00-7000-8000-000000000{profile}"))
+                .map(|s| (s.free, s.earliest))
+        };
+        let day = |m, d| Some(date(2027, m, d));
+        // Tessaric: 24 + 12 slots, 2 of them held by the demo sponsor.
+        assert_eq!(free("100"), Some((34, day(1, 4))));
+        // Corvane: 10 slots from February, 7 booked.
+        assert_eq!(free("104"), Some((3, day(2, 1))));
+        // Bellcourt: fully booked.
+        assert_eq!(free("105"), Some((0, None)));
+        // Aurinberg publishes nothing.
+        assert_eq!(free("112"), None);
+        let result = match_result(&demo, &requirements, 10);
+        let fits: Vec<f64> = result
+            .candidates
+            .iter()
+            .flat_map(|c| &c.criteria)
+            .filter(|s| s.criterion == Criterion::CapacityFit)
+            .map(|s| s.normalised)
+            .collect();
+        assert!(fits.contains(&1.0) && fits.contains(&0.0), "{fits:?}");
     }
 
     #[test]

@@ -117,6 +117,9 @@ fn every_closed_set_lists_its_wire_names() {
         ConstraintCode,
         ConstraintClass,
         Unit,
+        ListingStatus,
+        UnlistReason,
+        ListingEventKind,
     );
     // Every enum in the document is one of the closed sets checked above.
     let enums: BTreeSet<String> = schemas

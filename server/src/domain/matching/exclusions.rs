@@ -713,10 +713,6 @@ pub(super) fn closeness(a: (Option<f64>, usize, &str), b: (Option<f64>, usize, &
 }
 
 impl ExclusionKey {
-    pub fn cmp(&self, other: &Self) -> Ordering {
-        closeness(self.as_tuple(), other.as_tuple())
-    }
-
     pub(super) fn as_tuple(&self) -> (Option<f64>, usize, &str) {
         (self.relative_gap, self.failures, &self.profile_id)
     }
@@ -782,8 +778,9 @@ mod tests {
         for key in [&near, &nearer, &far] {
             assert_eq!(ExclusionKey::parse(&key.position()).as_ref(), Some(key));
         }
-        assert_eq!(nearer.cmp(&near), Ordering::Less);
-        assert_eq!(near.cmp(&far), Ordering::Less);
+        let order = |a: &ExclusionKey, b: &ExclusionKey| closeness(a.as_tuple(), b.as_tuple());
+        assert_eq!(order(&nearer, &near), Ordering::Less);
+        assert_eq!(order(&near, &far), Ordering::Less);
         for forged in [
             "",
             "near:zz:1:a",

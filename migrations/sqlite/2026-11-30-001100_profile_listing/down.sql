@@ -1,0 +1,2 @@
+DROP TABLE profile_listing_events;
+DROP TABLE profile_unlistings;

@@ -1,0 +1,136 @@
+//! Taking a profile off the market and back: unlisting (with a reason and an optional
+//! relist day), relisting, the history of both, and who may still read an unlisted
+//! profile.
+
+use cdmx_sdk::types::{ListingEvent, Page, PageParams, ProfileListing, UnlistRequest};
+
+use super::pagination::list_by_id;
+use super::{today, views};
+use crate::auth::Principal;
+use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::listing;
+use crate::db::profiles::{self, ProfileRow, ProfileWithVerification};
+use crate::domain::listing::{UnlistTerms, Unlisting, listing_view};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// A profile the caller may read, with its verification and stored unlisting.
+pub struct ReadableProfile {
+    pub row: ProfileRow,
+    pub verified: bool,
+    pub unlisting: Option<Unlisting>,
+}
+
+/// Loads a profile for reading: public while listed; once unlisted, only for its own
+/// organisation, platform operators and those with dealings with it (404 for others, as
+/// for a missing profile).
+pub async fn readable_profile(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<ReadableProfile, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let today = today();
+    let caller = principal.organization_id.clone();
+    let (row, verified, unlisting, dealings) = state
+        .db
+        .run(move |c| {
+            let (row, verified): ProfileWithVerification = profiles::find_profile(c, &id)?;
+            let unlisting = listing::find_unlisting(c, &id)?;
+            let in_force = unlisting.as_ref().is_some_and(|u| u.in_force(today));
+            let dealings = in_force
+                && row.organization_id != caller
+                && listing::has_dealings(c, &caller, &id)?;
+            Ok((row, verified, unlisting, dealings))
+        })
+        .await?;
+    if unlisting.as_ref().is_some_and(|u| u.in_force(today)) {
+        authorize(
+            principal,
+            Action::ReadUnlistedProfile,
+            Resource::UnlistedProfile {
+                owner: &row.organization_id,
+                dealings,
+            },
+        )?;
+    }
+    Ok(ReadableProfile {
+        row,
+        verified,
+        unlisting,
+    })
+}
+
+/// Loads a profile and authorizes `action` on its listing.
+async fn owned_listing(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    action: Action,
+) -> Result<(), ApiError> {
+    let lookup = id.to_owned();
+    let (profile, _) = state
+        .db
+        .run(move |c| profiles::find_profile(c, &lookup))
+        .await?;
+    authorize(
+        principal,
+        action,
+        Resource::OwnedBy(&profile.organization_id),
+    )?;
+    Ok(())
+}
+
+/// Unlists a profile (its CDMO's admins). Unlisting again on the same terms changes
+/// nothing; new terms replace the old and keep `since`.
+pub async fn unlist(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    request: UnlistRequest,
+) -> Result<ProfileListing, ApiError> {
+    owned_listing(state, principal, &id, Action::ManageListing).await?;
+    let today = today();
+    let terms = UnlistTerms::parse(request, today)?;
+    let actor = principal.id.clone();
+    let unlisting = state
+        .db
+        .write(move |c| listing::unlist_profile(c, &id, &terms, &actor, today))
+        .await?;
+    Ok(listing_view(Some(&unlisting), today))
+}
+
+/// Relists a profile (its CDMO's admins). Relisting a listed profile changes nothing.
+pub async fn relist(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<ProfileListing, ApiError> {
+    owned_listing(state, principal, &id, Action::ManageListing).await?;
+    let today = today();
+    let actor = principal.id.clone();
+    state
+        .db
+        .write(move |c| listing::relist_profile(c, &id, &actor, today))
+        .await?;
+    Ok(ProfileListing::listed())
+}
+
+/// A profile's unlistings and relistings, oldest first (its CDMO; platform operators).
+pub async fn history(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    params: PageParams,
+) -> Result<Page<ListingEvent>, ApiError> {
+    owned_listing(state, principal, &id, Action::ReadListingHistory).await?;
+    list_by_id(
+        &state.db,
+        params.limit,
+        params.cursor.as_deref(),
+        move |c, keyset| listing::list_events(c, &id, keyset),
+        |r| &r.id,
+        views::listing_event,
+    )
+    .await
+}

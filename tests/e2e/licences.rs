@@ -1,4 +1,4 @@
-//! Licences with a structured scope, regulatory acceptance of a site's batches, and the
+//! Licences with a structured coverage, regulatory acceptance of a site's batches, and the
 //! inspection record by authority: stored, validated and matched, through the SDK.
 
 use cdmx::db::schema::{cdmo_profile_revisions, cdmo_profiles};
@@ -60,8 +60,8 @@ fn candidate_names(result: &MatchResult) -> Vec<&str> {
     result.candidates.iter().map(|c| c.name.as_str()).collect()
 }
 
-fn scope(modalities: &[Modality], activities: &[LicensedActivity]) -> Option<LicenceScope> {
-    Some(LicenceScope {
+fn coverage(modalities: &[Modality], activities: &[LicensedActivity]) -> Option<LicenceCoverage> {
+    Some(LicenceCoverage {
         modalities: modalities.to_vec(),
         donor_sources: vec![DonorSource::Autologous],
         activities: activities.to_vec(),
@@ -284,12 +284,14 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
 }
 
 #[tokio::test]
-async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
+async fn licence_coverage_and_acceptances_round_trip_and_are_validated() {
     let app = TestApp::spawn().await;
     let org = app.sign_up(OrganizationKind::Cdmo, "Scoped Cells").await;
     let mut p = base_profile("Scoped Cells");
     p.sites[0].licences[0].kind = LicenceKind::HospitalExemption;
-    p.sites[0].licences[0].scope = scope(&[Modality::CarT], &[LicensedActivity::Manufacturing]);
+    p.sites[0].licences[0].scope = "Hospital exemption: CD19 CAR-T".into();
+    p.sites[0].licences[0].coverage =
+        coverage(&[Modality::CarT], &[LicensedActivity::Manufacturing]);
     p.sites[0].acceptances = vec![RegulatoryAcceptance {
         authority: Authority::Fda,
         batches: AcceptedBatches::ClinicalBatches,
@@ -309,7 +311,8 @@ async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
     );
 
     let mut bad = p.clone();
-    bad.sites[0].licences[0].scope = Some(LicenceScope {
+    bad.sites[0].licences[0].scope = " ".into();
+    bad.sites[0].licences[0].coverage = Some(LicenceCoverage {
         modalities: vec![Modality::CarT, Modality::CarT],
         donor_sources: vec![],
         activities: vec![],
@@ -331,15 +334,16 @@ async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
     assert_eq!(
         fields,
         [
-            "sites[0].licences[0].scope.modalities[1]",
-            "sites[0].licences[0].scope.activities",
+            "sites[0].licences[0].scope",
+            "sites[0].licences[0].coverage.modalities[1]",
+            "sites[0].licences[0].coverage.activities",
             "sites[0].acceptances[0].accepted_on",
         ]
     );
 
     // An unknown modality, activity or batch kind is 400 naming the field.
     let mut body = serde_json::to_value(&p).unwrap();
-    body["sites"][0]["licences"][0]["scope"]["modalities"][0] = json!("car_x");
+    body["sites"][0]["licences"][0]["coverage"]["modalities"][0] = json!("car_x");
     body["sites"][0]["acceptances"][0]["batches"] = json!("all_batches");
     let response = reqwest::Client::new()
         .put(app.url(&format!("/v1/cdmos/{}", created.id)))
@@ -352,7 +356,7 @@ async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
     let problem = expect_problem(response, StatusCode::BAD_REQUEST).await;
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
     assert!(
-        fields.contains(&"sites[0].licences[0].scope.modalities[0]")
+        fields.contains(&"sites[0].licences[0].coverage.modalities[0]")
             && fields.contains(&"sites[0].acceptances[0].batches"),
         "{problem:?}"
     );
@@ -399,11 +403,11 @@ async fn licence_scopes_and_acceptances_round_trip_and_are_validated() {
     );
 }
 
-/// A profile stored before licence scopes were structured (storage format 1) reads with
-/// its text as the note and its scope not stated, and satisfies no licence requirement
-/// until the CDMO states the scope.
+/// A licence without `coverage` (as storage format 1 stored every licence, and as a `/v1`
+/// client that predates `coverage` still sends it) keeps its text `scope`, reads with its
+/// coverage not stated, and satisfies no licence requirement until the CDMO states it.
 #[tokio::test]
-async fn a_licence_stored_with_free_text_scope_covers_nothing_until_stated() {
+async fn a_licence_without_coverage_covers_nothing_until_stated() {
     let app = TestApp::spawn().await;
     let org = app.sign_up(OrganizationKind::Cdmo, "Old Cells").await;
     let p = base_profile("Old Cells");
@@ -412,7 +416,7 @@ async fn a_licence_stored_with_free_text_scope_covers_nothing_until_stated() {
     // Rewrite the stored documents as format 1 wrote them.
     let mut old = serde_json::to_value(&p).unwrap();
     let licence = old["sites"][0]["licences"][0].as_object_mut().unwrap();
-    licence.remove("note");
+    licence.remove("coverage");
     licence.insert("scope".into(), json!("ATMP manufacture (pre-2026 text)"));
     let text = json!({"format": 1, "kind": "profile", "document": old}).to_string();
     let id = created.id.clone();
@@ -431,11 +435,8 @@ async fn a_licence_stored_with_free_text_scope_covers_nothing_until_stated() {
 
     let read = org.admin.get_cdmo_profile(&created.id).await.unwrap();
     let licence = &read.profile.sites[0].licences[0];
-    assert_eq!(licence.scope, None);
-    assert_eq!(
-        licence.note.as_deref(),
-        Some("ATMP manufacture (pre-2026 text)")
-    );
+    assert_eq!(licence.scope, "ATMP manufacture (pre-2026 text)");
+    assert_eq!(licence.coverage, None);
 
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let need = requirements(
@@ -454,12 +455,38 @@ async fn a_licence_stored_with_free_text_scope_covers_nothing_until_stated() {
     let failed = &exclusion(&result, "Old Cells").failed[0];
     assert_eq!(
         failed.actual,
-        "eu_member_state manufacturing_authorisation scope not stated"
+        "eu_member_state manufacturing_authorisation coverage not stated"
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec![
+            "eu_member_state/manufacturing_authorisation/not_stated".to_owned()
+        ])
     );
 
-    // The CDMO states the scope in a new revision: matched again.
+    // A client that predates `coverage` sends main's wire shape: accepted, and the
+    // licence still covers nothing.
+    let mut body = serde_json::to_value(&read.profile).unwrap();
+    assert!(body["sites"][0]["licences"][0].get("coverage").is_none());
+    body["sites"][0]["licences"][0]["scope"] = json!("ATMP manufacture");
+    let response = reqwest::Client::new()
+        .put(app.url(&format!("/v1/cdmos/{}", created.id)))
+        .bearer_auth(org.token().await)
+        .header("if-match", format!("\"{}\"", read.revision))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let read = org.admin.get_cdmo_profile(&created.id).await.unwrap();
+    assert_eq!(read.profile.sites[0].licences[0].scope, "ATMP manufacture");
+    assert_eq!(read.profile.sites[0].licences[0].coverage, None);
+    let result = sponsor.admin.create_match(&need).await.unwrap();
+    assert!(result.candidates.is_empty());
+
+    // The CDMO states the coverage in a new revision: matched again.
     let mut stated = read.profile.clone();
-    stated.sites[0].licences[0].scope = scope(&[], &[LicensedActivity::Manufacturing]);
+    stated.sites[0].licences[0].coverage = coverage(&[], &[LicensedActivity::Manufacturing]);
     org.admin
         .replace_cdmo_profile(&created.id, read.revision, &stated)
         .await

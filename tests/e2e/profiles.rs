@@ -521,7 +521,7 @@ async fn evidence_is_verified_by_platform_admins_only_and_reset_when_its_fact_ch
 
     // Editing the licence resets its verification; the untouched QC evidence stays.
     let mut edited = base_profile("Helix");
-    edited.sites[0].licences[0].note = Some("ATMP manufacture and QC testing".into());
+    edited.sites[0].licences[0].scope = "ATMP manufacture and QC testing".into();
     let v2 = org
         .admin
         .replace_cdmo_profile(&profile.id, 1, &edited)

@@ -146,7 +146,7 @@ async fn break_profile(app: &TestApp, profile_id: &str) {
             diesel::update(cdmo_profiles::table.find(&profile_id))
                 .set(
                     cdmo_profiles::document
-                        .eq(r#"{"format":99,"kind":"profile","document":{"organisation":{}}}"#),
+                        .eq(r#"{"format":2,"kind":"profile","document":{"organisation":{}}}"#),
                 )
                 .execute(c)?;
             diesel::update(cdmo_profile_revisions::table.find((&profile_id, 2)))

@@ -221,7 +221,7 @@ pub struct ConstraintValue {
     /// Wire names from the constraint's closed set (modalities, platforms, grades, QC
     /// assays, regions, ISO country codes, criteria); for licences
     /// `authority/kind/modalities/donor_sources/activities` (lists joined by `+`, `any`
-    /// where not asked or not limited; a held licence whose scope is not stated is
+    /// where not asked or not limited; a held licence whose `coverage` is not stated is
     /// `authority/kind/not_stated`); for acceptances `authority/batches` (`any`: either).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
@@ -288,9 +288,9 @@ pub struct HardConstraints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_track_record: Option<PhaseTrackRecord>,
     /// Each must be held (unexpired) at one of the CDMO's sites, by a licence whose
-    /// stated scope covers the product: `modalities` (any of) and `donor_source` of these
-    /// constraints where given, and the requirement's activities. A licence whose scope
-    /// is not stated covers nothing.
+    /// stated `coverage` covers the product: `modalities` (any of) and `donor_source` of
+    /// these constraints where given, and the requirement's activities. A licence whose
+    /// coverage is not stated covers nothing (its free-text `scope` is never matched on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licences: Vec<LicenceRequirement>,
     /// Regulatory acceptance: each authority listed (all of) must have accepted batches

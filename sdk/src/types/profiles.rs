@@ -499,16 +499,16 @@ pub struct Licence {
     pub authority: Authority,
     /// Kind of licence.
     pub kind: LicenceKind,
-    /// What the licence covers. Absent means not stated (as for licences recorded
-    /// before scopes were structured): such a licence still shows in search by
-    /// authority and kind, but never satisfies a licence requirement in matching.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<LicenceScope>,
-    /// The licence's own wording, free text up to 500 characters, e.g. `ATMP
-    /// manufacture, somatic cell therapy`. Shown, never matched on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the licence covers, in the licence's own words, e.g. `ATMP manufacture,
+    /// somatic cell therapy`. Shown, never matched on (matching reads `coverage`).
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
-    pub note: Option<String>,
+    pub scope: String,
+    /// What the licence covers, structured: the products (modalities, donor sources) and
+    /// the activities it authorises. Absent means not stated (as for licences recorded
+    /// before `coverage` existed): such a licence still shows in search by authority and
+    /// kind, but never satisfies a licence requirement in matching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<LicenceCoverage>,
     /// Date granted; not in the future.
     pub granted_on: NaiveDate,
     /// Expiry date, after `granted_on`; absent when it does not expire.
@@ -516,12 +516,12 @@ pub struct Licence {
     pub expires_on: Option<NaiveDate>,
 }
 
-/// What a licence covers: the products (by modality and donor source) and the
-/// activities it authorises. A licence covers a product when the product's modality and
+/// What a licence covers, structured (`Licence.coverage`): the products (by modality and
+/// donor source) and the activities it authorises. A licence covers a product when the product's modality and
 /// donor source are within its lists and it authorises the activity asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LicenceScope {
+pub struct LicenceCoverage {
     /// Modalities covered, no repeats. Empty means not limited by modality (a general
     /// manufacturing authorisation); a hospital exemption granted for one product names
     /// its modality.

@@ -26,15 +26,10 @@
 //! and the test that decodes every one of them. When a change to the wire types makes one
 //! of them fail, do not edit the fixture: add format 2, make `encode_*` write it, and give
 //! `decode_*` an upgrade step from format 1 to 2 over [`serde_json::Value`] (rename,
-//! move or default the fields), so old rows are read through the upgrade.
-//!
-//! ## Formats
-//!
-//! | format | change | upgrade from the previous format |
-//! | --- | --- | --- |
-//! | 1 | the wire types at the release that introduced this module | (bare documents read as format 1) |
-//! | 2 | match results: machine-readable exclusions (codes, classes, typed values) | match results: codes and classes from the constraint names; profiles and programmes: none |
-//! | 3 | profiles: a licence's free-text `scope` became a structured scope (modalities, donor sources, activities), its text kept as `note`; sites gained `acceptances` | profiles (from 1 or 2): each licence's text `scope` moves to `note` and its structured scope is left out (not stated), so an old licence never counts as covering a product; programmes and match results: none |
+//! move or default the fields), so old rows are read through the upgrade. A new
+//! optional field that is absent from older bodies and means the same when absent needs
+//! no new format (licences' `coverage` and sites' `acceptances` were added so: a format-1
+//! licence reads with its text `scope` and no coverage).
 //!
 //! Not here, on purpose: `capacity_blocks.donor_sources`/`modalities` are JSON arrays of
 //! wire names that SQL filters with `LIKE '%"name"%'`, so their shape is fixed by those
@@ -45,8 +40,10 @@ use cdmx_sdk::types::{CapabilityProfile, MatchResult, ProgramRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The format `encode_*` writes. One number for every kind (see *Formats* above).
-pub const CURRENT_FORMAT: u32 = 3;
+/// The format `encode_*` writes. One number for every kind: format 2 is the release that
+/// made exclusions machine-readable (match results changed; profiles and programmes
+/// read the same as in format 1).
+pub const CURRENT_FORMAT: u32 = 2;
 
 /// The kinds of stored document, as named in the envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,34 +257,6 @@ fn match_result_1_to_2(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-/// Profiles, formats 1 and 2 to 3: a licence's `scope` was free text. The text becomes
-/// the licence's `note`, and its structured scope is left out: not stated, so the licence
-/// covers no product in matching until the CDMO states what it covers (guessing a scope
-/// from prose could only widen what old licences satisfy).
-fn profile_2_to_3(mut value: serde_json::Value) -> serde_json::Value {
-    let licences = value
-        .get_mut("sites")
-        .and_then(serde_json::Value::as_array_mut)
-        .into_iter()
-        .flatten()
-        .filter_map(|site| {
-            site.get_mut("licences")
-                .and_then(serde_json::Value::as_array_mut)
-        })
-        .flatten()
-        .filter_map(serde_json::Value::as_object_mut);
-    for licence in licences {
-        if licence
-            .get("scope")
-            .is_some_and(serde_json::Value::is_string)
-            && let Some(text) = licence.remove("scope")
-        {
-            licence.insert("note".to_owned(), text);
-        }
-    }
-    value
-}
-
 /// The format of `text` as `decode_*` sees it: 1 for a bare (pre-envelope) document.
 pub fn stored_format(text: &str, kind: DocumentKind) -> Result<u64, DocumentError> {
     Ok(match open(text, kind)? {
@@ -306,8 +275,7 @@ pub fn decode_profile(text: &str) -> Result<CapabilityProfile, DocumentError> {
     let kind = DocumentKind::Profile;
     let opened = open(text, kind)?;
     match opened.format() {
-        format @ (1 | 2) => upgraded(profile_2_to_3(body(text, &opened, kind)?), kind, format),
-        3 => body(text, &opened, kind),
+        1 | 2 => body(text, &opened, kind),
         format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -332,8 +300,7 @@ pub fn decode_program(text: &str) -> Result<ProgramRequest, DocumentError> {
     let kind = DocumentKind::Program;
     let opened = open(text, kind)?;
     match opened.format() {
-        // Formats 2 and 3 changed no programme field.
-        1..=3 => body(text, &opened, kind),
+        1 | 2 => body(text, &opened, kind),
         format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -349,8 +316,7 @@ pub fn decode_match_result(text: &str) -> Result<MatchResult, DocumentError> {
     let opened = open(text, kind)?;
     match opened.format() {
         1 => upgraded(match_result_1_to_2(body(text, &opened, kind)?), kind, 1),
-        // Format 3 changed no match-result field.
-        2 | 3 => body(text, &opened, kind),
+        2 => body(text, &opened, kind),
         format => Err(DocumentError::UnknownFormat { kind, format }),
     }
 }
@@ -365,9 +331,7 @@ impl From<DocumentError> for crate::error::ApiError {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use cdmx_sdk::types::{
-        AcceptedBatches, Authority, DonorSource, LicenceScope, LicensedActivity, Modality, Phase,
-    };
+    use cdmx_sdk::types::{LicenceCoverage, LicensedActivity, Modality, Phase};
 
     use super::*;
 
@@ -511,10 +475,7 @@ mod tests {
         // What the current release writes reads back unchanged.
         let result = decode_match_result(&fixture("format-1/shortlist-result.json")).unwrap();
         let text = encode_match_result(&result).unwrap();
-        assert_eq!(
-            stored_format(&text, DocumentKind::MatchResult).unwrap(),
-            u64::from(CURRENT_FORMAT)
-        );
+        assert_eq!(stored_format(&text, DocumentKind::MatchResult).unwrap(), 2);
         assert_eq!(decode_match_result(&text).unwrap(), result);
     }
 
@@ -557,116 +518,44 @@ mod tests {
         "Named manufacturing site of a centrally authorised CAR-T medicine",
     ];
 
+    /// Licences stored before `coverage` existed keep their text `scope` and read with
+    /// their coverage not stated (and sites with no acceptances), with no upgrade step.
     #[test]
-    fn format_3_documents_decode_to_their_facts() {
-        for (file, kind) in [
-            ("format-3/profile-revision-1.json", DocumentKind::Profile),
-            ("format-3/profile-current.json", DocumentKind::Profile),
-            ("format-3/program.json", DocumentKind::Program),
-            ("format-3/shortlist-program.json", DocumentKind::Program),
-            ("format-3/shortlist-result.json", DocumentKind::MatchResult),
-        ] {
-            let text = fixture(file);
-            assert!(
-                text.starts_with(&format!(
-                    "{{\"format\":3,\"kind\":\"{}\",\"document\":{{",
-                    kind.as_str()
-                )),
-                "{file}"
-            );
-        }
-        check_key_facts("format-3");
-        let profile = decode_profile(&fixture("format-3/profile-revision-2.json")).unwrap();
-        let bla = &profile.sites[0].licences[0];
-        assert_eq!(
-            bla.scope,
-            Some(LicenceScope {
-                modalities: vec![Modality::CarT],
-                donor_sources: vec![DonorSource::Autologous, DonorSource::Allogeneic],
-                activities: vec![
-                    LicensedActivity::Manufacturing,
-                    LicensedActivity::Testing,
-                    LicensedActivity::Release
-                ],
-            })
-        );
-        assert_eq!(bla.note.as_deref(), Some(FORMAT_1_LICENCE_TEXTS[0]));
-        let accepted: Vec<_> = profile
-            .sites
-            .iter()
-            .map(|s| (s.acceptances[0].authority, s.acceptances[0].batches))
-            .collect();
-        assert_eq!(
-            accepted,
-            [
-                (Authority::EuMemberState, AcceptedBatches::ClinicalBatches),
-                (Authority::Fda, AcceptedBatches::ClinicalBatches)
-            ]
-        );
-    }
-
-    /// Profiles of formats 1 and 2 (the same body) read through the upgrade to format 3.
-    #[test]
-    fn format_1_and_2_licence_scopes_become_notes_with_the_scope_not_stated() {
-        let format_2 = |text: String| text.replacen("{\"format\":1,", "{\"format\":2,", 1);
-        for folder in ["legacy", "format-1", "format-2"] {
+    fn old_licences_keep_their_scope_text_with_coverage_not_stated() {
+        for folder in ["legacy", "format-1"] {
             for file in ["profile-revision-1.json", "profile-revision-2.json"] {
-                let text = if folder == "format-2" {
-                    let text = format_2(fixture(&format!("format-1/{file}")));
-                    assert_eq!(stored_format(&text, DocumentKind::Profile).unwrap(), 2);
-                    text
-                } else {
-                    fixture(&format!("{folder}/{file}"))
-                };
-                assert!(
-                    text.contains("\"scope\":\"Commercial manufacture"),
-                    "{folder}/{file}"
-                );
+                let text = fixture(&format!("{folder}/{file}"));
+                assert!(!text.contains("\"coverage\""), "{folder}/{file}");
                 let profile = decode_profile(&text).unwrap();
                 let licences: Vec<_> = profile.sites.iter().flat_map(|s| &s.licences).collect();
                 assert_eq!(
                     licences
                         .iter()
-                        .map(|l| l.note.as_deref().unwrap())
+                        .map(|l| l.scope.as_str())
                         .collect::<Vec<_>>(),
                     FORMAT_1_LICENCE_TEXTS,
                     "{folder}/{file}"
                 );
-                assert!(
-                    licences.iter().all(|l| l.scope.is_none()),
-                    "{folder}/{file}: an old licence's scope is not stated"
-                );
+                assert!(licences.iter().all(|l| l.coverage.is_none()));
                 assert!(profile.sites.iter().all(|s| s.acceptances.is_empty()));
-                // The JSON the API speaks has no free-text `scope` left.
                 let json = decode_profile_json(&text).unwrap();
-                assert!(json.pointer("/sites/0/licences/0/scope").is_none());
                 assert_eq!(
-                    json.pointer("/sites/0/licences/0/note").unwrap(),
+                    json.pointer("/sites/0/licences/0/scope").unwrap(),
                     FORMAT_1_LICENCE_TEXTS[0]
                 );
+                assert!(json.pointer("/sites/0/licences/0/coverage").is_none());
             }
         }
-    }
-
-    #[test]
-    fn the_upgrade_leaves_other_licence_fields_alone() {
-        let body = serde_json::json!({"sites": [
-            {"licences": [
-                {"authority": "fda", "kind": "imp_licence", "scope": "text", "granted_on": "2020-01-01"},
-                {"authority": "fda", "kind": "imp_licence", "granted_on": "2020-01-01"}
-            ]},
-            {"key": "no-licences"}
-        ]});
-        assert_eq!(
-            profile_2_to_3(body),
-            serde_json::json!({"sites": [
-                {"licences": [
-                    {"authority": "fda", "kind": "imp_licence", "note": "text", "granted_on": "2020-01-01"},
-                    {"authority": "fda", "kind": "imp_licence", "granted_on": "2020-01-01"}
-                ]},
-                {"key": "no-licences"}
-            ]})
-        );
+        // Stating the coverage is written in the current format and reads back.
+        let mut profile = decode_profile(&fixture("format-1/profile-revision-2.json")).unwrap();
+        profile.sites[0].licences[0].coverage = Some(LicenceCoverage {
+            modalities: vec![Modality::CarT],
+            donor_sources: vec![],
+            activities: vec![LicensedActivity::Manufacturing],
+        });
+        let text = encode_profile(&profile).unwrap();
+        assert_eq!(stored_format(&text, DocumentKind::Profile).unwrap(), 2);
+        assert_eq!(decode_profile(&text).unwrap(), profile);
     }
 
     #[test]

@@ -1265,7 +1265,7 @@ mod tests {
                     && p.sites.iter().any(|s| {
                         s.licences.iter().any(|l| {
                             l.kind == LicenceKind::HospitalExemption
-                                && l.scope
+                                && l.coverage
                                     .as_ref()
                                     .is_some_and(|s| s.modalities.contains(&Modality::CarT))
                         })
@@ -1292,7 +1292,7 @@ mod tests {
                     && licences().any(|l| l.kind == LicenceKind::HospitalExemption)
                     && licences().all(|l| {
                         l.kind != LicenceKind::HospitalExemption
-                            || l.scope
+                            || l.coverage
                                 .as_ref()
                                 .is_some_and(|s| s.modalities == [Modality::Msc])
                     })

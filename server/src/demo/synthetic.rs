@@ -671,7 +671,7 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
         };
         let mut licences = Vec::new();
         // `modalities`/`donors` empty: not limited by them. One licence in twenty leaves
-        // its scope unstated, as imported records do.
+        // its coverage unstated, as imported records do; every licence has its wording.
         let mut licence = |kind: LicenceKind,
                            authority: Authority,
                            (modalities, donor_sources, activities): (
@@ -679,12 +679,12 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             &[DonorSource],
             &[LicensedActivity],
         ),
-                           note: &str,
+                           scope: &str,
                            rng: &mut SplitMix64| {
             let granted = random_date(rng, 2005, 2025);
             let expires_on = (kind == LicenceKind::FactJacieAccreditation)
                 .then(|| ymd((granted.0 + 3, granted.1, granted.2)));
-            let scope = (!rng.chance(5)).then(|| LicenceScope {
+            let coverage = (!rng.chance(5)).then(|| LicenceCoverage {
                 modalities: modalities.to_vec(),
                 donor_sources: donor_sources.to_vec(),
                 activities: activities.to_vec(),
@@ -692,8 +692,8 @@ pub fn synthetic_profile(seed: u64, index: u64) -> CapabilityProfile {
             licences.push(Licence {
                 authority,
                 kind,
-                scope,
-                note: Some(note.into()),
+                scope: scope.into(),
+                coverage,
                 granted_on: ymd(granted),
                 expires_on,
             });

@@ -141,22 +141,23 @@ impl ValidProfile {
             }
             let grades: Vec<_> = site.cleanrooms.iter().map(|c| c.grade).collect();
             check_unique(&mut v, &at("cleanrooms"), &grades);
-            for (j, licence) in site.licences.iter_mut().enumerate() {
+            for (j, licence) in site.licences.iter().enumerate() {
                 let lf = |f: &str| at(&format!("licences[{j}].{f}"));
-                trim_optional(&mut licence.note);
-                if let Some(note) = &licence.note {
-                    check_text(&mut v, &lf("note"), note, 500, true);
-                }
-                if let Some(scope) = &licence.scope {
-                    check_unique(&mut v, &lf("scope.modalities"), &scope.modalities);
-                    check_unique(&mut v, &lf("scope.donor_sources"), &scope.donor_sources);
-                    if scope.activities.is_empty() {
+                check_text(&mut v, &lf("scope"), &licence.scope, 500, true);
+                if let Some(coverage) = &licence.coverage {
+                    check_unique(&mut v, &lf("coverage.modalities"), &coverage.modalities);
+                    check_unique(
+                        &mut v,
+                        &lf("coverage.donor_sources"),
+                        &coverage.donor_sources,
+                    );
+                    if coverage.activities.is_empty() {
                         v.add(
-                            lf("scope.activities"),
+                            lf("coverage.activities"),
                             "name at least one activity the licence authorises",
                         );
                     }
-                    check_unique(&mut v, &lf("scope.activities"), &scope.activities);
+                    check_unique(&mut v, &lf("coverage.activities"), &coverage.activities);
                 }
                 if licence.granted_on > today {
                     v.add(lf("granted_on"), "must not be in the future");
@@ -753,12 +754,12 @@ pub mod tests {
                 licences: vec![Licence {
                     authority: Authority::EuMemberState,
                     kind: LicenceKind::ManufacturingAuthorisation,
-                    scope: Some(LicenceScope {
+                    scope: "ATMP manufacture".into(),
+                    coverage: Some(LicenceCoverage {
                         modalities: vec![],
                         donor_sources: vec![],
                         activities: vec![LicensedActivity::Manufacturing],
                     }),
-                    note: Some("ATMP manufacture".into()),
                     granted_on: NaiveDate::from_ymd_opt(2019, 3, 1).unwrap(),
                     expires_on: None,
                 }],
@@ -890,18 +891,18 @@ pub mod tests {
     }
 
     #[test]
-    fn licence_scopes_and_acceptances_are_checked_field_by_field() {
+    fn licence_coverage_and_acceptances_are_checked_field_by_field() {
         let mut p = sample();
         let licence = &mut p.sites[0].licences[0];
-        licence.note = Some("  ".into());
-        licence.scope = Some(LicenceScope {
+        licence.scope = "  ".into();
+        licence.coverage = Some(LicenceCoverage {
             modalities: vec![Modality::Msc, Modality::CarT, Modality::Msc],
             donor_sources: vec![DonorSource::Autologous, DonorSource::Autologous],
             activities: vec![],
         });
         let mut second = p.sites[0].licences[0].clone();
-        second.note = None;
-        second.scope = Some(LicenceScope {
+        second.scope = "x".repeat(501);
+        second.coverage = Some(LicenceCoverage {
             modalities: vec![],
             donor_sources: vec![],
             activities: vec![LicensedActivity::Testing, LicensedActivity::Testing],
@@ -926,25 +927,27 @@ pub mod tests {
         assert_eq!(
             fields(ValidProfile::parse(p.clone(), today())),
             [
-                "sites[0].licences[0].note",
-                "sites[0].licences[0].scope.modalities[2]",
-                "sites[0].licences[0].scope.donor_sources[1]",
-                "sites[0].licences[0].scope.activities",
-                "sites[0].licences[1].scope.activities[1]",
+                "sites[0].licences[0].scope",
+                "sites[0].licences[0].coverage.modalities[2]",
+                "sites[0].licences[0].coverage.donor_sources[1]",
+                "sites[0].licences[0].coverage.activities",
+                "sites[0].licences[1].scope",
+                "sites[0].licences[1].coverage.activities[1]",
                 "sites[0].acceptances[0].reference",
                 "sites[0].acceptances[0].note",
                 "sites[0].acceptances[0].accepted_on",
             ]
         );
 
-        // Fixed, and a licence whose scope is not stated: valid, text trimmed.
+        // Fixed, and a licence whose coverage is not stated: valid, text kept.
         p.sites[0].licences.truncate(1);
-        p.sites[0].licences[0].scope = None;
-        p.sites[0].licences[0].note = Some(" Hospital exemption ".into());
+        p.sites[0].licences[0].coverage = None;
+        p.sites[0].licences[0].scope = "Hospital exemption".into();
         p.sites[0].acceptances.remove(0);
         let valid = ValidProfile::parse(p, today()).unwrap();
         let site = &valid.profile().sites[0];
-        assert_eq!(site.licences[0].note.as_deref(), Some("Hospital exemption"));
+        assert_eq!(site.licences[0].scope, "Hospital exemption");
+        assert_eq!(site.licences[0].coverage, None);
         assert_eq!(site.acceptances[0].reference.as_deref(), Some("IND 012345"));
     }
 

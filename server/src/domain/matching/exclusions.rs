@@ -90,9 +90,9 @@ fn licence_code(authority: Option<Authority>, kind: Option<LicenceKind>) -> Stri
     )
 }
 
-/// A set of a closed set's values as one code: `a+b`, or `any` for the empty set (a scope
-/// not limited by it).
-fn scope_list<T: Copy>(all: &[T], mask: u32, name: impl Fn(T) -> &'static str) -> String {
+/// A set of a closed set's values as one code: `a+b`, or `any` for the empty set (a
+/// coverage not limited by it).
+fn code_list<T: Copy>(all: &[T], mask: u32, name: impl Fn(T) -> &'static str) -> String {
     if mask == 0 {
         "any".into()
     } else {
@@ -110,9 +110,9 @@ fn coverage_code(
     format!(
         "{}/{}/{}/{}",
         licence_code(authority, kind),
-        scope_list(Modality::ALL, need.modalities, Modality::as_str),
-        scope_list(DonorSource::ALL, need.donor_sources, DonorSource::as_str),
-        scope_list(
+        code_list(Modality::ALL, need.modalities, Modality::as_str),
+        code_list(DonorSource::ALL, need.donor_sources, DonorSource::as_str),
+        code_list(
             LicensedActivity::ALL,
             need.activities,
             LicensedActivity::as_str
@@ -120,17 +120,17 @@ fn coverage_code(
     )
 }
 
-/// A held licence and what it covers, in the same form (`any` where its scope is not
-/// limited), or `authority/kind/not_stated` when its scope is not stated.
+/// A held licence and what it covers, in the same form (`any` where its coverage is not
+/// limited), or `authority/kind/not_stated` when its coverage is not stated.
 fn held_licence_code(l: &LicenceFeature) -> String {
     let name = licence_code(Some(l.authority), Some(l.kind));
-    match l.scope {
+    match l.coverage {
         None => format!("{name}/not_stated"),
         Some(s) => format!(
             "{name}/{}/{}/{}",
-            scope_list(Modality::ALL, s.modalities, Modality::as_str),
-            scope_list(DonorSource::ALL, s.donor_sources, DonorSource::as_str),
-            scope_list(
+            code_list(Modality::ALL, s.modalities, Modality::as_str),
+            code_list(DonorSource::ALL, s.donor_sources, DonorSource::as_str),
+            code_list(
                 LicensedActivity::ALL,
                 s.activities,
                 LicensedActivity::as_str
@@ -139,7 +139,7 @@ fn held_licence_code(l: &LicenceFeature) -> String {
     }
 }
 
-/// What a licence requirement asks of a scope in words, e.g. `car_t, autologous, for
+/// What a licence requirement asks of a licence's coverage in words, e.g. `car_t, autologous, for
 /// manufacturing` (modalities any of).
 fn coverage_words(need: Coverage) -> String {
     let mut parts = Vec::new();
@@ -168,8 +168,8 @@ fn coverage_words(need: Coverage) -> String {
 /// covering msc, allogeneic, for manufacturing`, with its expiry date if it has one.
 fn licence_words(l: &LicenceFeature) -> String {
     let name = format!("{} {}", l.authority.as_str(), l.kind.as_str());
-    let scope = match l.scope {
-        None => "scope not stated".to_owned(),
+    let coverage = match l.coverage {
+        None => "coverage not stated".to_owned(),
         Some(s) => {
             let or_any = |listed: Vec<String>, any: &str| {
                 if listed.is_empty() {
@@ -197,8 +197,8 @@ fn licence_words(l: &LicenceFeature) -> String {
         }
     };
     match l.expires_on {
-        Some(e) => format!("{name} {scope}, expires {e}"),
-        None => format!("{name} {scope}"),
+        Some(e) => format!("{name} {coverage}, expires {e}"),
+        None => format!("{name} {coverage}"),
     }
 }
 

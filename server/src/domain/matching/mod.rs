@@ -79,20 +79,20 @@ struct LicenceFeature {
     authority: Authority,
     kind: LicenceKind,
     expires_on: Option<NaiveDate>,
-    /// `None` when the scope is not stated: such a licence covers no product.
-    scope: Option<ScopeMask>,
+    /// `None` when the licence's coverage is not stated: such a licence covers no product.
+    coverage: Option<CoverageMask>,
 }
 
-/// A stated licence scope as bit sets; an empty modality or donor-source set means not
+/// A licence's stated coverage as bit sets; an empty modality or donor-source set means not
 /// limited by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ScopeMask {
+struct CoverageMask {
     modalities: u32,
     donor_sources: u32,
     activities: u32,
 }
 
-/// What a licence requirement asks of one licence's scope, as bit sets (an empty
+/// What a licence requirement asks of one licence's coverage, as bit sets (an empty
 /// modality or donor-source set: the requirement set does not name one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Coverage {
@@ -101,7 +101,7 @@ struct Coverage {
     activities: u32,
 }
 
-impl ScopeMask {
+impl CoverageMask {
     fn covers(self, need: Coverage) -> bool {
         let within = |have: u32, want: u32| have == 0 || want == 0 || have & want != 0;
         within(self.modalities, need.modalities)
@@ -116,7 +116,7 @@ impl LicenceFeature {
             authority: l.authority,
             kind: l.kind,
             expires_on: l.expires_on,
-            scope: l.scope.as_ref().map(|s| ScopeMask {
+            coverage: l.coverage.as_ref().map(|s| CoverageMask {
                 modalities: mask_of(Modality::ALL, &s.modalities),
                 donor_sources: mask_of(DonorSource::ALL, &s.donor_sources),
                 activities: mask_of(LicensedActivity::ALL, &s.activities),
@@ -293,7 +293,7 @@ impl CdmoFeatures {
             authority.is_none_or(|want| want == l.authority)
                 && kind.is_none_or(|want| want == l.kind)
                 && l.expires_on.is_none_or(|e| e >= today)
-                && l.scope.is_some_and(|s| s.covers(need))
+                && l.coverage.is_some_and(|s| s.covers(need))
         })
     }
 
@@ -345,7 +345,7 @@ pub struct ValidRequirements {
     penalty_factor: f64,
     /// Phase from which programmes count towards track record depth.
     depth_from: Phase,
-    /// What each licence requirement asks of a licence's scope, in order.
+    /// What each licence requirement asks of a licence's coverage, in order.
     licence_coverage: Vec<Coverage>,
 }
 

@@ -1393,10 +1393,10 @@ proptest! {
                 }
             }
             7 => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
-            // Wider licence scopes and more acceptances only satisfy more constraints.
+            // Wider licence coverage and more acceptances only satisfy more constraints.
             _ => for site in &mut after.sites {
                 for l in &mut site.licences {
-                    l.scope = Some(LicenceScope { modalities: vec![], donor_sources: vec![], activities: LicensedActivity::ALL.to_vec() });
+                    l.coverage = Some(LicenceCoverage { modalities: vec![], donor_sources: vec![], activities: LicensedActivity::ALL.to_vec() });
                 }
                 for authority in Authority::ALL {
                     site.acceptances.push(RegulatoryAcceptance {
@@ -1618,27 +1618,27 @@ fn track_record_depth_counts_from_the_target_phase_only() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Licence scope, regulatory acceptance, inspection history by authority.
+// Licence coverage, regulatory acceptance, inspection history by authority.
 // ---------------------------------------------------------------------------------------
 
-fn scope(
+fn coverage(
     modalities: &[Modality],
     donor_sources: &[DonorSource],
     activities: &[LicensedActivity],
-) -> Option<LicenceScope> {
-    Some(LicenceScope {
+) -> Option<LicenceCoverage> {
+    Some(LicenceCoverage {
         modalities: modalities.to_vec(),
         donor_sources: donor_sources.to_vec(),
         activities: activities.to_vec(),
     })
 }
 
-/// The sample CDMO holding only a hospital exemption with `scope`.
-fn hospital_exemption(scope: Option<LicenceScope>) -> CapabilityProfile {
+/// The sample CDMO holding only a hospital exemption with `coverage`.
+fn hospital_exemption(coverage: Option<LicenceCoverage>) -> CapabilityProfile {
     let mut p = sample();
     let licence = &mut p.sites[0].licences[0];
     licence.kind = LicenceKind::HospitalExemption;
-    licence.scope = scope;
+    licence.coverage = coverage;
     p
 }
 
@@ -1668,7 +1668,7 @@ fn first_failure(profile: &CapabilityProfile, constraints: HardConstraints) -> F
 fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
     use LicensedActivity::Manufacturing;
     // Scenario 5: the exemption was granted for an MSC preparation.
-    let msc = hospital_exemption(scope(
+    let msc = hospital_exemption(coverage(
         &[Modality::Msc],
         &[DonorSource::Autologous],
         &[Manufacturing],
@@ -1698,24 +1698,24 @@ fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
     );
 
     // Granted for CAR-T: covered.
-    let car_t = hospital_exemption(scope(
+    let car_t = hospital_exemption(coverage(
         &[Modality::CarT],
         &[DonorSource::Autologous],
         &[Manufacturing],
     ));
     assert!(failed_constraints(&car_t, car_t_needing_hospital_exemption(&[])).is_empty());
     // Empty lists: not limited by modality or donor source, as a general authorisation.
-    let general = hospital_exemption(scope(&[], &[], &[Manufacturing]));
+    let general = hospital_exemption(coverage(&[], &[], &[Manufacturing]));
     assert!(failed_constraints(&general, car_t_needing_hospital_exemption(&[])).is_empty());
     // The right modality but allogeneic only.
-    let allogeneic = hospital_exemption(scope(
+    let allogeneic = hospital_exemption(coverage(
         &[Modality::CarT],
         &[DonorSource::Allogeneic],
         &[Manufacturing],
     ));
     let failed = first_failure(&allogeneic, car_t_needing_hospital_exemption(&[]));
     assert!(failed.actual.contains("car_t, allogeneic"), "{failed:?}");
-    // A sponsor that names no product: any stated scope covers it.
+    // A sponsor that names no product: any stated coverage covers it.
     let anything = HardConstraints {
         licences: vec![LicenceRequirement::new(
             None,
@@ -1727,12 +1727,14 @@ fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
 }
 
 #[test]
-fn a_licence_whose_scope_is_not_stated_covers_nothing() {
-    let legacy = hospital_exemption(None);
+fn a_licence_whose_coverage_is_not_stated_covers_nothing() {
+    let mut legacy = hospital_exemption(None);
+    // The free-text scope is the licence's wording, never matched on.
+    legacy.sites[0].licences[0].scope = "Autologous CAR-T manufacture, testing and release".into();
     let failed = first_failure(&legacy, car_t_needing_hospital_exemption(&[]));
     assert_eq!(
         failed.actual,
-        "eu_member_state hospital_exemption scope not stated"
+        "eu_member_state hospital_exemption coverage not stated"
     );
     assert_eq!(
         failed.actual_value.values,
@@ -1754,7 +1756,7 @@ fn a_licence_whose_scope_is_not_stated_covers_nothing() {
 #[test]
 fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
     use LicensedActivity::{Manufacturing, Release, Testing};
-    let manufacture_only = hospital_exemption(scope(&[Modality::CarT], &[], &[Manufacturing]));
+    let manufacture_only = hospital_exemption(coverage(&[Modality::CarT], &[], &[Manufacturing]));
     let failed = first_failure(
         &manufacture_only,
         car_t_needing_hospital_exemption(&[Manufacturing, Release]),
@@ -1765,7 +1767,7 @@ fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
     );
     assert!(failed.actual.ends_with("for manufacturing"), "{failed:?}");
     // Testing only does not cover the default (manufacturing).
-    let testing = hospital_exemption(scope(&[Modality::CarT], &[], &[Testing]));
+    let testing = hospital_exemption(coverage(&[Modality::CarT], &[], &[Testing]));
     assert_eq!(
         failed_constraints(&testing, car_t_needing_hospital_exemption(&[])),
         ["licences"]
@@ -1773,7 +1775,7 @@ fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
     // Release on a second licence does not help: one licence must cover both.
     let mut split = manufacture_only.clone();
     let mut release = split.sites[0].licences[0].clone();
-    release.scope = scope(&[Modality::CarT], &[], &[Release]);
+    release.coverage = coverage(&[Modality::CarT], &[], &[Release]);
     split.sites[0].licences.push(release);
     assert_eq!(
         failed_constraints(
@@ -1782,7 +1784,7 @@ fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
         ),
         ["licences"]
     );
-    let both = hospital_exemption(scope(&[Modality::CarT], &[], &[Manufacturing, Release]));
+    let both = hospital_exemption(coverage(&[Modality::CarT], &[], &[Manufacturing, Release]));
     assert!(
         failed_constraints(
             &both,

@@ -43,7 +43,10 @@ pub fn example_profile(name: &str) -> Result<CapabilityProfile, Error> {
             "cleanrooms": [{"grade": "b", "count": 4, "area_m2": 300.0}],
             "closed_processing": true, "isolators": false,
             "licences": [{"authority": "eu_member_state", "kind": "manufacturing_authorisation",
-                          "scope": "ATMP manufacture", "granted_on": "2020-01-15"}],
+                          "scope": "ATMP manufacture",
+                          "coverage": {"modalities": [], "donor_sources": [],
+                                       "activities": ["manufacturing", "testing", "release"]},
+                          "granted_on": "2020-01-15"}],
             "inspections": [{"authority": "eu_member_state", "date": "2024-05-01",
                              "outcome": "no_findings"}]
         }],

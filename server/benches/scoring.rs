@@ -59,6 +59,7 @@ fn scoring(c: &mut Bench) {
                 scale: None,
                 missing: None,
                 origin: None,
+                authorities: vec![],
                 platforms: Vec::new(),
             }],
             ..Default::default()

@@ -367,6 +367,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                 scale: None,
                 missing: None,
                 origin: None,
+                authorities: vec![],
                 platforms: Vec::new(),
             }],
             ..Default::default()

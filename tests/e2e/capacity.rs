@@ -882,6 +882,7 @@ async fn matching_sees_live_capacity() {
                 scale: None,
                 missing: None,
                 origin: None,
+                authorities: vec![],
                 platforms: Vec::new(),
             }],
             missing_data_penalty_percent: None,

@@ -37,6 +37,7 @@ fn program(name: &str) -> ProgramRequest {
                 scale: None,
                 missing: None,
                 origin: None,
+                authorities: vec![],
                 platforms: Vec::new(),
             }],
             ..Default::default()

@@ -11,6 +11,7 @@ mod demo;
 mod documented_bounds;
 mod errors;
 mod examples;
+mod licences;
 mod listing;
 mod matching;
 mod openapi_examples;

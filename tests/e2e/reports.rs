@@ -15,6 +15,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         scale: None,
         missing: None,
         origin: None,
+        authorities: vec![],
         platforms: Vec::new(),
     }
 }

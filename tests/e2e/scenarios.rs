@@ -44,12 +44,13 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         scale: None,
         missing: None,
         origin: None,
+        authorities: vec![],
         platforms: Vec::new(),
     }
 }
 
 fn licence(authority: Option<Authority>, kind: Option<LicenceKind>) -> LicenceRequirement {
-    LicenceRequirement { authority, kind }
+    LicenceRequirement::new(authority, kind)
 }
 
 /// Creates the programme and runs its match with every candidate and exclusion listed.
@@ -318,6 +319,11 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
                 closed_processing_accepted: true,
                 max_cryo_temp_c: Some(-150),
                 countries_allowed: vec!["FR".into()],
+                // The US trial needs the FDA to accept batches made in France.
+                accepted_by: vec![AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: Some(AcceptedBatches::ClinicalBatches),
+                }],
                 qc_assays_in_house: vec![
                     QcAssay::CompendialSterility,
                     QcAssay::Mycoplasma,
@@ -326,8 +332,8 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
                 ],
                 ..Default::default()
             },
-            // FDA acceptance of ex-US batches has no constraint of its own; the clean
-            // inspection record (FDA included) carries the most weight.
+            // FDA acceptance of ex-US batches is a constraint; the clean inspection
+            // record (FDA included) carries the most weight.
             criteria: vec![
                 WeightedCriterion {
                     missing: Some(MissingDataPolicy::Penalise),
@@ -660,6 +666,11 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
         bayfront.failed
     );
     assert_eq!(bayfront.failed[0].actual, "lonza_cocoon");
+    // A hospital exemption granted for an MSC preparation does not cover CAR-T: the
+    // German hospital centre with a Prodigy and closed processing misses only that.
+    assert_fails_only(&result, "Klinikum Auenfeld GMP-Zentrum", "licences", false);
+    let auenfeld = &exclusion(&result, "Klinikum Auenfeld GMP-Zentrum").failed[0];
+    assert!(auenfeld.actual.contains("covering msc"), "{auenfeld:?}");
 }
 
 // ---------------------------------------------------------------------------------------

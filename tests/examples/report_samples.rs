@@ -29,6 +29,7 @@ async fn main() {
         scale: None,
         missing: None,
         origin: None,
+        authorities: vec![],
         platforms: Vec::new(),
     };
     let program = sponsor

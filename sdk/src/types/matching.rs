@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind, Modality, Phase,
-    Platform, QcAssay, Region,
+    AcceptedBatches, Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind,
+    LicensedActivity, Modality, Phase, Platform, QcAssay, Region,
 };
 
 /// The product a programme develops.
@@ -128,6 +128,8 @@ closed_set! {
         PhaseTrackRecord = "phase_track_record",
         /// `constraints.licences[i]`. Categorical.
         Licence = "licence",
+        /// `constraints.accepted_by[i]`. Categorical.
+        RegulatoryAcceptance = "regulatory_acceptance",
         /// `constraints.min_cleanroom_grade`. Threshold, gap in grades.
         CleanroomGrade = "cleanroom_grade",
         /// `constraints.closed_processing_required`. Categorical.
@@ -217,7 +219,10 @@ pub struct ConstraintValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<Unit>,
     /// Wire names from the constraint's closed set (modalities, platforms, grades, QC
-    /// assays, regions, ISO country codes, criteria) or `authority/kind` licence pairs.
+    /// assays, regions, ISO country codes, criteria); for licences
+    /// `authority/kind/modalities/donor_sources/activities` (lists joined by `+`, `any`
+    /// where not asked or not limited; a held licence whose `coverage` is not stated is
+    /// `authority/kind/not_stated`); for acceptances `authority/batches` (`any`: either).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
     /// A yes/no fact (closed processing, organisation verified).
@@ -282,9 +287,16 @@ pub struct HardConstraints {
     /// At least `min_programmes` programmes in `phase` or a later phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase_track_record: Option<PhaseTrackRecord>,
-    /// Each must be held (unexpired) at one of the CDMO's sites.
+    /// Each must be held (unexpired) at one of the CDMO's sites, by a licence whose
+    /// stated `coverage` covers the product: `modalities` (any of) and `donor_source` of
+    /// these constraints where given, and the requirement's activities. A licence whose
+    /// coverage is not stated covers nothing (its free-text `scope` is never matched on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licences: Vec<LicenceRequirement>,
+    /// Regulatory acceptance: each authority listed (all of) must have accepted batches
+    /// made at one of the CDMO's sites, e.g. the FDA accepting ex-US clinical batches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_by: Vec<AcceptanceRequirement>,
     /// A cleanroom suite of this grade or better at a site...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_cleanroom_grade: Option<CleanroomGrade>,
@@ -344,6 +356,33 @@ pub struct LicenceRequirement {
     /// The kind of licence; any kind when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<LicenceKind>,
+    /// Activities one licence must authorise, all of them, no repeats; `[manufacturing]`
+    /// when empty or absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<LicensedActivity>,
+}
+
+impl LicenceRequirement {
+    /// A licence of `authority` and/or `kind` authorising manufacturing.
+    pub fn new(authority: Option<Authority>, kind: Option<LicenceKind>) -> Self {
+        Self {
+            authority,
+            kind,
+            activities: Vec::new(),
+        }
+    }
+}
+
+/// Batches made at one of the CDMO's sites accepted by an authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptanceRequirement {
+    /// The authority that must have accepted the batches; each authority at most once
+    /// per list.
+    pub authority: Authority,
+    /// Which batches; either kind when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<AcceptedBatches>,
 }
 
 closed_set! {
@@ -366,7 +405,8 @@ closed_set! {
         /// Kilometres from `origin` to the nearest site. Scale 10,000 to 0.
         Distance = "distance",
         /// Mean inspection outcome (no findings 1, minor 0.75, major 0.35, critical 0.1,
-        /// enforcement 0). Scale 0 to 1.
+        /// enforcement 0), of inspections by the criterion's `authorities` when given.
+        /// Scale 0 to 1.
         InspectionHistory = "inspection_history",
         /// Share of profile sections backed by current verified evidence. Scale 0 to 1.
         EvidenceConfidence = "evidence_confidence",
@@ -435,10 +475,31 @@ pub struct WeightedCriterion {
     /// Required for `distance`: where material comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<GeoPoint>,
+    /// Only for `inspection_history`: count only inspections by these authorities, no
+    /// repeats (all inspections when empty or absent). A CDMO with none by them has no
+    /// value, and the missing-data policy applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorities: Vec<Authority>,
     /// Required for `platform_match` (and only allowed there): the platforms the
     /// sponsor's process runs on; a CDMO running any of them scores 1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<Platform>,
+}
+
+impl WeightedCriterion {
+    /// `criterion` with `weight`, its default scale and missing-data policy, and no
+    /// criterion-specific options.
+    pub fn new(criterion: Criterion, weight: f64) -> Self {
+        Self {
+            criterion,
+            weight,
+            scale: None,
+            missing: None,
+            origin: None,
+            authorities: Vec::new(),
+            platforms: Vec::new(),
+        }
+    }
 }
 
 /// An ad-hoc match: requirements in the body.

@@ -80,6 +80,29 @@ closed_set! {
 }
 
 closed_set! {
+    /// What a licence authorises at the site.
+    LicensedActivity {
+        /// Manufacturing the product (including processing and packaging).
+        Manufacturing = "manufacturing",
+        /// Quality-control testing of the product.
+        Testing = "testing",
+        /// Batch certification and release (e.g. EU QP certification).
+        Release = "release",
+    }
+}
+
+closed_set! {
+    /// Which batches made at a site an authority accepted.
+    AcceptedBatches {
+        /// Batches for clinical trials (e.g. the FDA accepted batches made outside the US
+        /// for an IND; an EU QP certified imported investigational batches).
+        ClinicalBatches = "clinical_batches",
+        /// Batches for commercial supply of an authorised product.
+        CommercialBatches = "commercial_batches",
+    }
+}
+
+closed_set! {
     /// Outcome of a regulatory inspection.
     InspectionOutcome {
         /// No observations.
@@ -272,7 +295,7 @@ closed_set! {
     ProfileSection {
         /// `organization`: name, type, years, website, description.
         Organization = "organization",
-        /// `sites`: locations, cleanrooms, licences, inspections.
+        /// `sites`: locations, cleanrooms, licences, inspections, batch acceptances.
         Sites = "sites",
         /// `donor_sources`: autologous and allogeneic experience.
         DonorSources = "donor_sources",
@@ -461,6 +484,10 @@ pub struct Site {
     /// Regulatory inspections of the site.
     #[serde(default)]
     pub inspections: Vec<Inspection>,
+    /// Authorities' acceptances of batches made at the site (e.g. the FDA accepting
+    /// batches made outside the US for an IND, an EU QP certifying them for an EU trial).
+    #[serde(default)]
+    pub acceptances: Vec<RegulatoryAcceptance>,
 }
 
 /// The cleanroom suites of one grade at a site.
@@ -487,14 +514,60 @@ pub struct Licence {
     pub authority: Authority,
     /// Kind of licence.
     pub kind: LicenceKind,
-    /// What the licence covers, e.g. `ATMP manufacture, somatic cell therapy`.
+    /// What the licence covers, in the licence's own words, e.g. `ATMP manufacture,
+    /// somatic cell therapy`. Shown, never matched on (matching reads `coverage`).
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub scope: String,
+    /// What the licence covers, structured: the products (modalities, donor sources) and
+    /// the activities it authorises. Absent means not stated (as for licences recorded
+    /// before `coverage` existed): such a licence still shows in search by authority and
+    /// kind, but never satisfies a licence requirement in matching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<LicenceCoverage>,
     /// Date granted; not in the future.
     pub granted_on: NaiveDate,
     /// Expiry date, after `granted_on`; absent when it does not expire.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
+}
+
+/// What a licence covers, structured (`Licence.coverage`): the products (by modality and
+/// donor source) and the activities it authorises. A licence covers a product when the product's modality and
+/// donor source are within its lists and it authorises the activity asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LicenceCoverage {
+    /// Modalities covered, no repeats. Empty means not limited by modality (a general
+    /// manufacturing authorisation); a hospital exemption granted for one product names
+    /// its modality.
+    #[serde(default)]
+    pub modalities: Vec<Modality>,
+    /// Donor sources covered, no repeats. Empty means not limited by donor source.
+    #[serde(default)]
+    pub donor_sources: Vec<DonorSource>,
+    /// Activities authorised: at least one, no repeats.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
+    pub activities: Vec<LicensedActivity>,
+}
+
+/// An authority's acceptance of batches made at a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegulatoryAcceptance {
+    /// The accepting authority.
+    pub authority: Authority,
+    /// Which batches it accepted.
+    pub batches: AcceptedBatches,
+    /// Date of the acceptance (e.g. the IND clearance); not in the future.
+    pub accepted_on: NaiveDate,
+    /// Where it is recorded, e.g. an IND or EudraCT number; up to 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub reference: Option<String>,
+    /// Free text up to 500 characters, e.g. which trial the batches went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    pub note: Option<String>,
 }
 
 /// A regulatory inspection of a site.

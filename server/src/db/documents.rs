@@ -26,7 +26,10 @@
 //! and the test that decodes every one of them. When a change to the wire types makes one
 //! of them fail, do not edit the fixture: add format 2, make `encode_*` write it, and give
 //! `decode_*` an upgrade step from format 1 to 2 over [`serde_json::Value`] (rename,
-//! move or default the fields), so old rows are read through the upgrade.
+//! move or default the fields), so old rows are read through the upgrade. A new
+//! optional field that is absent from older bodies and means the same when absent needs
+//! no new format (licences' `coverage` and sites' `acceptances` were added so: a format-1
+//! licence reads with its text `scope` and no coverage).
 //!
 //! Not here, on purpose: `capacity_blocks.donor_sources`/`modalities` are JSON arrays of
 //! wire names that SQL filters with `LIKE '%"name"%'`, so their shape is fixed by those
@@ -328,7 +331,7 @@ impl From<DocumentError> for crate::error::ApiError {
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use cdmx_sdk::types::{Modality, Phase};
+    use cdmx_sdk::types::{LicenceCoverage, LicensedActivity, Modality, Phase};
 
     use super::*;
 
@@ -564,6 +567,53 @@ mod tests {
             );
         }
         check_key_facts("format-1");
+    }
+
+    /// The licences of the fixtures' first profile, as format 1 stored them.
+    const FORMAT_1_LICENCE_TEXTS: [&str; 3] = [
+        "Commercial manufacture of autologous and allogeneic CAR-T drug product",
+        "ATMP manufacture, import and QP certification (IGJ)",
+        "Named manufacturing site of a centrally authorised CAR-T medicine",
+    ];
+
+    /// Licences stored before `coverage` existed keep their text `scope` and read with
+    /// their coverage not stated (and sites with no acceptances), with no upgrade step.
+    #[test]
+    fn old_licences_keep_their_scope_text_with_coverage_not_stated() {
+        for folder in ["legacy", "format-1"] {
+            for file in ["profile-revision-1.json", "profile-revision-2.json"] {
+                let text = fixture(&format!("{folder}/{file}"));
+                assert!(!text.contains("\"coverage\""), "{folder}/{file}");
+                let profile = decode_profile(&text).unwrap();
+                let licences: Vec<_> = profile.sites.iter().flat_map(|s| &s.licences).collect();
+                assert_eq!(
+                    licences
+                        .iter()
+                        .map(|l| l.scope.as_str())
+                        .collect::<Vec<_>>(),
+                    FORMAT_1_LICENCE_TEXTS,
+                    "{folder}/{file}"
+                );
+                assert!(licences.iter().all(|l| l.coverage.is_none()));
+                assert!(profile.sites.iter().all(|s| s.acceptances.is_empty()));
+                let json = decode_profile_json(&text).unwrap();
+                assert_eq!(
+                    json.pointer("/sites/0/licences/0/scope").unwrap(),
+                    FORMAT_1_LICENCE_TEXTS[0]
+                );
+                assert!(json.pointer("/sites/0/licences/0/coverage").is_none());
+            }
+        }
+        // Stating the coverage is written in the current format and reads back.
+        let mut profile = decode_profile(&fixture("format-1/profile-revision-2.json")).unwrap();
+        profile.sites[0].licences[0].coverage = Some(LicenceCoverage {
+            modalities: vec![Modality::CarT],
+            donor_sources: vec![],
+            activities: vec![LicensedActivity::Manufacturing],
+        });
+        let text = encode_profile(&profile).unwrap();
+        assert_eq!(stored_format(&text, DocumentKind::Profile).unwrap(), 2);
+        assert_eq!(decode_profile(&text).unwrap(), profile);
     }
 
     #[test]

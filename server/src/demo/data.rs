@@ -1195,11 +1195,12 @@ mod tests {
                 && has_phase(&c.profile, Phase::Phase1)
                 && has_phase(&c.profile, Phase::Phase1_2)
         };
+        // The FDA accepted clinical batches made at the site (for the US trial).
         let fda_fact = |p: &CapabilityProfile| {
             p.sites.iter().any(|s| {
-                s.inspections.iter().any(|i| {
-                    i.authority == Authority::Fda && i.outcome == InspectionOutcome::NoFindings
-                }) || s.licences.iter().any(|l| l.authority == Authority::Fda)
+                s.acceptances.iter().any(|a| {
+                    a.authority == Authority::Fda && a.batches == AcceptedBatches::ClinicalBatches
+                })
             })
         };
         let in_france = |p: &CapabilityProfile| p.sites.iter().all(|s| s.country == "FR");
@@ -1315,9 +1316,12 @@ mod tests {
                         .any(|x| x.platform == Platform::ClinimacsProdigy)
                     && p.sites.iter().any(|s| s.closed_processing == Some(true))
                     && p.sites.iter().any(|s| {
-                        s.licences
-                            .iter()
-                            .any(|l| l.kind == LicenceKind::HospitalExemption)
+                        s.licences.iter().any(|l| {
+                            l.kind == LicenceKind::HospitalExemption
+                                && l.coverage
+                                    .as_ref()
+                                    .is_some_and(|s| s.modalities.contains(&Modality::CarT))
+                        })
                     })
                     && p.performance
                         .process_duration_days
@@ -1332,5 +1336,21 @@ mod tests {
             ],
             &["Bayfront Community Cancer Institute Point-of-Care Lab"],
         );
+        // The trap: a CAR-T hospital centre whose hospital exemption was granted for MSC.
+        let msc_exemption_only: Vec<&DemoCdmo> = cdmos
+            .iter()
+            .filter(|c| {
+                let licences = || c.profile.sites.iter().flat_map(|s| &s.licences);
+                c.profile.modalities.contains(&Modality::CarT)
+                    && licences().any(|l| l.kind == LicenceKind::HospitalExemption)
+                    && licences().all(|l| {
+                        l.kind != LicenceKind::HospitalExemption
+                            || l.coverage
+                                .as_ref()
+                                .is_some_and(|s| s.modalities == [Modality::Msc])
+                    })
+            })
+            .collect();
+        assert_answers(&msc_exemption_only, &["Klinikum Auenfeld GMP-Zentrum"], &[]);
     }
 }

@@ -610,6 +610,16 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
         }),
     });
 
+    // What licences can cover: the organisation's own products.
+    let donors: Vec<DonorSource> = [
+        (autologous, DonorSource::Autologous),
+        (allogeneic, DonorSource::Allogeneic),
+    ]
+    .into_iter()
+    .filter_map(|(has, d)| has.then_some(d))
+    .collect();
+    use LicensedActivity::{Manufacturing, Release, Testing};
+
     // Sites.
     let site_count = if commercial {
         rng.weighted(&[(1, 65), (2, 25), (3, 10)]).unwrap_or(1)
@@ -661,20 +671,44 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
             });
         }
 
+        // A release activity where a Qualified Person certifies batches.
+        let release: &[LicensedActivity] = if has_qp(country) {
+            &[Manufacturing, Testing, Release]
+        } else {
+            &[Manufacturing, Testing]
+        };
         let mut licences = Vec::new();
-        let mut licence =
-            |kind: LicenceKind, authority: Authority, scope: &str, rng: &mut SplitMix64| {
-                let granted = random_date(rng, 2005, 2025);
-                let expires_on = (kind == LicenceKind::FactJacieAccreditation)
-                    .then(|| ymd((granted.0 + 3, granted.1, granted.2)));
-                licences.push(Licence {
-                    authority,
-                    kind,
-                    scope: scope.into(),
-                    granted_on: ymd(granted),
-                    expires_on,
-                });
-            };
+        // `modalities`/`donors` empty: not limited by them. One licence in twenty leaves
+        // its coverage unstated, as imported records do; every licence has its wording.
+        let mut licence = |kind: LicenceKind,
+                           authority: Authority,
+                           (modalities, donor_sources, activities): (
+            &[Modality],
+            &[DonorSource],
+            &[LicensedActivity],
+        ),
+                           scope: &str,
+                           rng: &mut SplitMix64| {
+            let granted = random_date(rng, 2005, 2025);
+            let expires_on = (kind == LicenceKind::FactJacieAccreditation)
+                .then(|| ymd((granted.0 + 3, granted.1, granted.2)));
+            let coverage = (!rng.chance(5)).then(|| LicenceCoverage {
+                modalities: modalities.to_vec(),
+                donor_sources: donor_sources.to_vec(),
+                activities: activities.to_vec(),
+            });
+            licences.push(Licence {
+                authority,
+                kind,
+                scope: scope.into(),
+                coverage,
+                granted_on: ymd(granted),
+                expires_on,
+            });
+        };
+        // The product a single-product licence (an approved product's site, a hospital
+        // exemption) was granted for.
+        let lead = &modalities[..1.min(modalities.len())];
         match kind {
             CdmoType::CommercialCdmo => {
                 if authority == Authority::Fda {
@@ -682,6 +716,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                         licence(
                             LicenceKind::BlaApprovedSite,
                             authority,
+                            (lead, &donors, &[Manufacturing, Testing, Release]),
                             "Commercial cell therapy manufacture",
                             &mut rng,
                         );
@@ -692,6 +727,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                         licence(
                             LicenceKind::ManufacturingAuthorisation,
                             authority,
+                            (&[], &[], release),
                             "ATMP manufacturing authorisation",
                             &mut rng,
                         );
@@ -701,6 +737,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                         licence(
                             LicenceKind::ImpLicence,
                             authority,
+                            (&[], &[], release),
                             "Investigational ATMP manufacture",
                             &mut rng,
                         );
@@ -709,6 +746,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                         licence(
                             LicenceKind::ManufacturingAuthorisation,
                             Authority::Ema,
+                            (lead, &donors, &[Manufacturing, Release]),
                             "Named site in a centrally authorised ATMP",
                             &mut rng,
                         );
@@ -720,6 +758,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                     licence(
                         LicenceKind::ImpLicence,
                         authority,
+                        (&modalities, &[], release),
                         "Investigational cell therapy manufacture",
                         &mut rng,
                     );
@@ -733,6 +772,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                     licence(
                         LicenceKind::FactJacieAccreditation,
                         Authority::Other,
+                        (&[], &[], &[Manufacturing, Testing]),
                         "FACT-JACIE cellular therapy accreditation",
                         &mut rng,
                     );
@@ -744,6 +784,11 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                     licence(
                         LicenceKind::HospitalExemption,
                         authority,
+                        (
+                            &[Modality::CarT],
+                            &[DonorSource::Autologous],
+                            &[Manufacturing, Release],
+                        ),
                         "Hospital exemption: in-hospital CAR-T production",
                         &mut rng,
                     );
@@ -751,6 +796,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
                     licence(
                         LicenceKind::FactJacieAccreditation,
                         Authority::Other,
+                        (&[], &[DonorSource::Autologous], &[Manufacturing, Testing]),
                         "FACT-JACIE immune effector cell accreditation",
                         &mut rng,
                     );
@@ -785,6 +831,33 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
             .collect();
         inspections.sort_by_key(|inspection| inspection.date);
 
+        // Authorities abroad that accepted the site's batches: the FDA taking ex-US
+        // clinical batches for an IND, an EU QP certifying batches for an EU trial.
+        let mut acceptances = Vec::new();
+        if max_phase >= 2 {
+            let (abroad, batches) = if authority != Authority::Fda && rng.chance(15) {
+                (Some(Authority::Fda), AcceptedBatches::ClinicalBatches)
+            } else if !in_eu(country) && rng.chance(8) {
+                (Some(Authority::Ema), AcceptedBatches::ClinicalBatches)
+            } else {
+                (None, AcceptedBatches::ClinicalBatches)
+            };
+            if let Some(abroad) = abroad {
+                let batches = if reached_commercial && rng.chance(30) {
+                    AcceptedBatches::CommercialBatches
+                } else {
+                    batches
+                };
+                acceptances.push(RegulatoryAcceptance {
+                    authority: abroad,
+                    batches,
+                    accepted_on: ymd(random_date(&mut rng, 2016, 2025)),
+                    reference: Some(format!("ACC-{:06}", rng.range(1, 999_999))),
+                    note: None,
+                });
+            }
+        }
+
         sites.push(Site {
             key: format!("{}-{}", slug(city), i + 1),
             name: format!("{stem} {city}"),
@@ -797,6 +870,7 @@ fn fully_disclosed_profile(seed: u64, index: u64) -> CapabilityProfile {
             isolators: Some(!poc && rng.chance(30)),
             licences,
             inspections,
+            acceptances,
         });
     }
     let home = sites
@@ -1115,6 +1189,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         scale: None,
         missing: Some(MissingDataPolicy::Penalise),
         origin: None,
+        authorities: vec![],
         platforms: Vec::new(),
     };
     let mut distance = weighted(Criterion::Distance, 1.0);
@@ -1178,7 +1253,8 @@ pub(crate) mod tests {
                 .licences
                 .iter()
                 .map(|l| l.granted_on)
-                .chain(site.inspections.iter().map(|i| i.date));
+                .chain(site.inspections.iter().map(|i| i.date))
+                .chain(site.acceptances.iter().map(|a| a.accepted_on));
             for date in dates {
                 assert!(
                     (earliest..=latest).contains(&date),

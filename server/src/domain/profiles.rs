@@ -27,6 +27,13 @@ fn check_text(v: &mut Violations, field: &str, text: &str, max: usize, required:
     }
 }
 
+/// Trims optional text in place.
+fn trim_optional(text: &mut Option<String>) {
+    if let Some(t) = text {
+        *t = t.trim().to_owned();
+    }
+}
+
 fn check_range<T: PartialOrd + std::fmt::Display>(
     v: &mut Violations,
     field: &str,
@@ -154,11 +161,40 @@ impl ValidProfile {
             for (j, licence) in site.licences.iter().enumerate() {
                 let lf = |f: &str| at(&format!("licences[{j}].{f}"));
                 check_text(&mut v, &lf("scope"), &licence.scope, 500, true);
+                if let Some(coverage) = &licence.coverage {
+                    check_unique(&mut v, &lf("coverage.modalities"), &coverage.modalities);
+                    check_unique(
+                        &mut v,
+                        &lf("coverage.donor_sources"),
+                        &coverage.donor_sources,
+                    );
+                    if coverage.activities.is_empty() {
+                        v.add(
+                            lf("coverage.activities"),
+                            "name at least one activity the licence authorises",
+                        );
+                    }
+                    check_unique(&mut v, &lf("coverage.activities"), &coverage.activities);
+                }
                 if licence.granted_on > today {
                     v.add(lf("granted_on"), "must not be in the future");
                 }
                 if licence.expires_on.is_some_and(|e| e <= licence.granted_on) {
                     v.add(lf("expires_on"), "must be after granted_on");
+                }
+            }
+            for (j, acceptance) in site.acceptances.iter_mut().enumerate() {
+                let af = |f: &str| at(&format!("acceptances[{j}].{f}"));
+                trim_optional(&mut acceptance.reference);
+                trim_optional(&mut acceptance.note);
+                if let Some(reference) = &acceptance.reference {
+                    check_text(&mut v, &af("reference"), reference, 200, true);
+                }
+                if let Some(note) = &acceptance.note {
+                    check_text(&mut v, &af("note"), note, 500, true);
+                }
+                if acceptance.accepted_on > today {
+                    v.add(af("accepted_on"), "must not be in the future");
                 }
             }
             for (j, inspection) in site.inspections.iter().enumerate() {
@@ -902,10 +938,16 @@ pub mod tests {
                     authority: Authority::EuMemberState,
                     kind: LicenceKind::ManufacturingAuthorisation,
                     scope: "ATMP manufacture".into(),
+                    coverage: Some(LicenceCoverage {
+                        modalities: vec![],
+                        donor_sources: vec![],
+                        activities: vec![LicensedActivity::Manufacturing],
+                    }),
                     granted_on: NaiveDate::from_ymd_opt(2019, 3, 1).unwrap(),
                     expires_on: None,
                 }],
                 inspections: vec![],
+                acceptances: vec![],
             }],
             donor_sources: DonorSourceExperience {
                 autologous: Some(AutologousExperience {
@@ -1227,6 +1269,67 @@ pub mod tests {
         assert!(!matches(false, &[Some(false), Some(true)]));
         // No filter: every profile, disclosed or not.
         assert!(search(CdmoSearch::default()).matches(&facets(&[None]), true, "helix"));
+    }
+
+    #[test]
+    fn licence_coverage_and_acceptances_are_checked_field_by_field() {
+        let mut p = sample();
+        let licence = &mut p.sites[0].licences[0];
+        licence.scope = "  ".into();
+        licence.coverage = Some(LicenceCoverage {
+            modalities: vec![Modality::Msc, Modality::CarT, Modality::Msc],
+            donor_sources: vec![DonorSource::Autologous, DonorSource::Autologous],
+            activities: vec![],
+        });
+        let mut second = p.sites[0].licences[0].clone();
+        second.scope = "x".repeat(501);
+        second.coverage = Some(LicenceCoverage {
+            modalities: vec![],
+            donor_sources: vec![],
+            activities: vec![LicensedActivity::Testing, LicensedActivity::Testing],
+        });
+        p.sites[0].licences.push(second);
+        p.sites[0].acceptances = vec![
+            RegulatoryAcceptance {
+                authority: Authority::Fda,
+                batches: AcceptedBatches::ClinicalBatches,
+                accepted_on: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                reference: Some(" ".into()),
+                note: Some("x".repeat(501)),
+            },
+            RegulatoryAcceptance {
+                authority: Authority::Fda,
+                batches: AcceptedBatches::ClinicalBatches,
+                accepted_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                reference: Some(" IND 012345 ".into()),
+                note: None,
+            },
+        ];
+        assert_eq!(
+            fields(ValidProfile::parse(p.clone(), today())),
+            [
+                "sites[0].licences[0].scope",
+                "sites[0].licences[0].coverage.modalities[2]",
+                "sites[0].licences[0].coverage.donor_sources[1]",
+                "sites[0].licences[0].coverage.activities",
+                "sites[0].licences[1].scope",
+                "sites[0].licences[1].coverage.activities[1]",
+                "sites[0].acceptances[0].reference",
+                "sites[0].acceptances[0].note",
+                "sites[0].acceptances[0].accepted_on",
+            ]
+        );
+
+        // Fixed, and a licence whose coverage is not stated: valid, text kept.
+        p.sites[0].licences.truncate(1);
+        p.sites[0].licences[0].coverage = None;
+        p.sites[0].licences[0].scope = "Hospital exemption".into();
+        p.sites[0].acceptances.remove(0);
+        let valid = ValidProfile::parse(p, today()).unwrap();
+        let site = &valid.profile().sites[0];
+        assert_eq!(site.licences[0].scope, "Hospital exemption");
+        assert_eq!(site.licences[0].coverage, None);
+        assert_eq!(site.acceptances[0].reference.as_deref(), Some("IND 012345"));
     }
 
     #[test]

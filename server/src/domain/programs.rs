@@ -91,6 +91,7 @@ mod tests {
                     scale: None,
                     missing: None,
                     origin: None,
+                    authorities: vec![],
                     platforms: Vec::new(),
                 }],
                 ..Default::default()

@@ -159,8 +159,18 @@ fn requirements(demo: &Demo) -> RequirementSet {
     demo.program.program.requirements.clone()
 }
 
+/// The programme's requirements asked ad hoc, more strictly: the EU manufacturing
+/// authorisation must also cover QP release, and the inspection record counts only EU
+/// inspections.
 fn match_request(demo: &Demo) -> MatchRequest {
     let mut requirements = requirements(demo);
+    for licence in &mut requirements.constraints.licences {
+        licence.activities = vec![LicensedActivity::Manufacturing, LicensedActivity::Release];
+    }
+    requirements.criteria.push(WeightedCriterion {
+        authorities: vec![Authority::EuMemberState, Authority::Ema],
+        ..WeightedCriterion::new(Criterion::InspectionHistory, 0.1)
+    });
     // A CDMO one Phase 3 programme short is still worth a conversation.
     requirements.near_miss_tolerances = vec![NearMissTolerance {
         constraint: ConstraintCode::PhaseTrackRecord,

@@ -95,6 +95,8 @@ fn every_closed_set_lists_its_wire_names() {
         CleanroomGrade,
         Authority,
         LicenceKind,
+        LicensedActivity,
+        AcceptedBatches,
         InspectionOutcome,
         DonorSource,
         Modality,

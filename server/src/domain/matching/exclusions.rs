@@ -11,10 +11,13 @@ use std::cmp::Ordering;
 
 use cdmx_sdk::types::{
     Authority, ConstraintClass, ConstraintCode, ConstraintValue, DonorSource, FailedConstraint,
-    Gap, GeneModificationMethod, LicenceKind, Modality, Phase, Platform, QcAssay, Region, Unit,
+    Gap, GeneModificationMethod, LicenceKind, LicensedActivity, Modality, Phase, Platform, QcAssay,
+    Region, Unit,
 };
 
-use super::{CdmoFeatures, SlotsAvailable, ValidRequirements, bit, grade_rank};
+use super::{
+    CdmoFeatures, Coverage, LicenceFeature, SlotsAvailable, ValidRequirements, bit, grade_rank,
+};
 use crate::domain::mask_of;
 
 /// At most this many failed constraints make a near miss.
@@ -29,6 +32,7 @@ pub(super) enum Failure {
     Platform,
     PhaseTrackRecord,
     Licence(usize),
+    Acceptance(usize),
     Cleanroom,
     ClosedProcessing,
     Cryo,
@@ -86,6 +90,118 @@ fn licence_code(authority: Option<Authority>, kind: Option<LicenceKind>) -> Stri
     )
 }
 
+/// A set of a closed set's values as one code: `a+b`, or `any` for the empty set (a
+/// coverage not limited by it).
+fn code_list<T: Copy>(all: &[T], mask: u32, name: impl Fn(T) -> &'static str) -> String {
+    if mask == 0 {
+        "any".into()
+    } else {
+        names(all, mask, name).join("+")
+    }
+}
+
+/// What a licence requirement asks as a code:
+/// `authority/kind/modalities/donor_sources/activities` (`any` where it asks none).
+fn coverage_code(
+    authority: Option<Authority>,
+    kind: Option<LicenceKind>,
+    need: Coverage,
+) -> String {
+    format!(
+        "{}/{}/{}/{}",
+        licence_code(authority, kind),
+        code_list(Modality::ALL, need.modalities, Modality::as_str),
+        code_list(DonorSource::ALL, need.donor_sources, DonorSource::as_str),
+        code_list(
+            LicensedActivity::ALL,
+            need.activities,
+            LicensedActivity::as_str
+        ),
+    )
+}
+
+/// A held licence and what it covers, in the same form (`any` where its coverage is not
+/// limited), or `authority/kind/not_stated` when its coverage is not stated.
+fn held_licence_code(l: &LicenceFeature) -> String {
+    let name = licence_code(Some(l.authority), Some(l.kind));
+    match l.coverage {
+        None => format!("{name}/not_stated"),
+        Some(s) => format!(
+            "{name}/{}/{}/{}",
+            code_list(Modality::ALL, s.modalities, Modality::as_str),
+            code_list(DonorSource::ALL, s.donor_sources, DonorSource::as_str),
+            code_list(
+                LicensedActivity::ALL,
+                s.activities,
+                LicensedActivity::as_str
+            ),
+        ),
+    }
+}
+
+/// What a licence requirement asks of a licence's coverage in words, e.g. `car_t, autologous, for
+/// manufacturing` (modalities any of).
+fn coverage_words(need: Coverage) -> String {
+    let mut parts = Vec::new();
+    if need.modalities != 0 {
+        parts.push(names(Modality::ALL, need.modalities, Modality::as_str).join(" or "));
+    }
+    if need.donor_sources != 0 {
+        parts.push(words(&names(
+            DonorSource::ALL,
+            need.donor_sources,
+            DonorSource::as_str,
+        )));
+    }
+    parts.push(format!(
+        "for {}",
+        words(&names(
+            LicensedActivity::ALL,
+            need.activities,
+            LicensedActivity::as_str
+        ))
+    ));
+    parts.join(", ")
+}
+
+/// A held licence and what it covers in words, e.g. `eu_member_state hospital_exemption
+/// covering msc, allogeneic, for manufacturing`, with its expiry date if it has one.
+fn licence_words(l: &LicenceFeature) -> String {
+    let name = format!("{} {}", l.authority.as_str(), l.kind.as_str());
+    let coverage = match l.coverage {
+        None => "coverage not stated".to_owned(),
+        Some(s) => {
+            let or_any = |listed: Vec<String>, any: &str| {
+                if listed.is_empty() {
+                    any.to_owned()
+                } else {
+                    listed.join(", ")
+                }
+            };
+            format!(
+                "covering {}, {}, for {}",
+                or_any(
+                    names(Modality::ALL, s.modalities, Modality::as_str),
+                    "any modality"
+                ),
+                or_any(
+                    names(DonorSource::ALL, s.donor_sources, DonorSource::as_str),
+                    "any donor source"
+                ),
+                words(&names(
+                    LicensedActivity::ALL,
+                    s.activities,
+                    LicensedActivity::as_str
+                ))
+            )
+        }
+    };
+    match l.expires_on {
+        Some(e) => format!("{name} {coverage}, expires {e}"),
+        None => format!("{name} {coverage}"),
+    }
+}
+
 fn number(value: f64, unit: Unit) -> ConstraintValue {
     ConstraintValue {
         number: Some(value),
@@ -138,6 +254,7 @@ impl Failure {
             Self::Platform => ConstraintCode::Platform,
             Self::PhaseTrackRecord => ConstraintCode::PhaseTrackRecord,
             Self::Licence(_) => ConstraintCode::Licence,
+            Self::Acceptance(_) => ConstraintCode::RegulatoryAcceptance,
             Self::Cleanroom => ConstraintCode::CleanroomGrade,
             Self::ClosedProcessing => ConstraintCode::ClosedProcessing,
             Self::Cryo => ConstraintCode::CryoTemperature,
@@ -299,28 +416,81 @@ impl Failure {
             }
             Self::Licence(i) => {
                 let l = &c.licences[i];
-                let held: Vec<String> = f
-                    .licences
-                    .iter()
-                    .map(|(a, k, _)| licence_code(Some(*a), Some(*k)))
-                    .collect();
-                let want = licence_code(l.authority, l.kind);
+                let need = req.licence_coverage[i];
                 let text = match (l.authority, l.kind) {
                     (Some(a), Some(k)) => format!("{} {}", a.as_str(), k.as_str()),
                     (Some(a), None) => format!("a licence from {}", a.as_str()),
                     (None, Some(k)) => k.as_str().to_owned(),
                     (None, None) => "any licence".into(),
                 };
-                let actual = if held.is_empty() {
+                // The licences of the authority and kind asked, with what they cover;
+                // without any, the names of those held.
+                let same_kind: Vec<String> = f
+                    .licences
+                    .iter()
+                    .filter(|h| {
+                        l.authority.is_none_or(|a| a == h.authority)
+                            && l.kind.is_none_or(|k| k == h.kind)
+                    })
+                    .map(licence_words)
+                    .collect();
+                let held: Vec<String> = f
+                    .licences
+                    .iter()
+                    .map(|h| format!("{} {}", h.authority.as_str(), h.kind.as_str()))
+                    .collect();
+                let actual = if !same_kind.is_empty() {
+                    same_kind.join("; ")
+                } else if held.is_empty() {
                     "no licences".into()
                 } else {
                     held.join(", ")
                 };
                 (
                     "licences",
+                    codes(vec![coverage_code(l.authority, l.kind, need)]),
+                    codes(f.licences.iter().map(held_licence_code).collect()),
+                    format!("{text} (unexpired) covering {}", coverage_words(need)),
+                    actual,
+                )
+            }
+            Self::Acceptance(i) => {
+                let a = &c.accepted_by[i];
+                let want = format!(
+                    "{}/{}",
+                    a.authority.as_str(),
+                    a.batches.map_or("any", |b| b.as_str())
+                );
+                let held: Vec<String> = f
+                    .acceptances
+                    .iter()
+                    .map(|(authority, batches)| {
+                        format!("{}/{}", authority.as_str(), batches.as_str())
+                    })
+                    .collect();
+                let actual = if held.is_empty() {
+                    "no acceptances recorded".into()
+                } else {
+                    format!(
+                        "accepted: {}",
+                        f.acceptances
+                            .iter()
+                            .map(|(authority, batches)| {
+                                format!("{} {}", authority.as_str(), batches.as_str())
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                (
+                    "accepted_by",
                     codes(vec![want]),
                     codes(held),
-                    format!("{text} (unexpired)"),
+                    format!(
+                        "{} accepted by {}",
+                        a.batches.map_or("batches", |b| b.as_str()),
+                        a.authority.as_str()
+                    ),
                     actual,
                 )
             }
@@ -641,6 +811,7 @@ mod tests {
             (ConstraintCode::GeneModification, Categorical),
             (ConstraintCode::Platform, Categorical),
             (ConstraintCode::Licence, Categorical),
+            (ConstraintCode::RegulatoryAcceptance, Categorical),
             (ConstraintCode::PhaseTrackRecord, Threshold),
             (ConstraintCode::CryoTemperature, Threshold),
             (ConstraintCode::ShippingTime, Threshold),

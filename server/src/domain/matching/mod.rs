@@ -9,10 +9,11 @@
 //! - each candidate's contributions sum to its total, which lies in 0..=100.
 
 use cdmx_sdk::types::{
-    Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence, ConstraintClass,
-    Criterion, CriterionScore, DonorSource, Exclusion, GeneModificationMethod, InspectionOutcome,
-    LicenceKind, MatchResult, MissingDataPolicy, Modality, Phase, Platform, ProfileSection,
-    QcAssay, Region, RequirementSet, Robustness, Scale, SectionConfidence, WeightSensitivity,
+    AcceptedBatches, Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence,
+    ConstraintClass, Criterion, CriterionScore, DonorSource, Exclusion, GeneModificationMethod,
+    InspectionOutcome, Licence, LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy,
+    Modality, Phase, Platform, ProfileSection, QcAssay, Region, RequirementSet, Robustness, Scale,
+    SectionConfidence, WeightSensitivity,
 };
 use chrono::NaiveDate;
 
@@ -51,7 +52,11 @@ pub struct CdmoFeatures {
     platforms: u32,
     /// Programmes per phase, by phase rank.
     programmes: [u32; 6],
-    licences: Vec<(Authority, LicenceKind, Option<NaiveDate>)>,
+    licences: Vec<LicenceFeature>,
+    /// Batches accepted by an authority, at any site.
+    acceptances: Vec<(Authority, AcceptedBatches)>,
+    /// Each inspection's authority and outcome value, for criteria filtered by authority.
+    inspections: Vec<(Authority, f64)>,
     /// Rank of the best cleanroom grade: A = 4 ... D = 1, none = 0.
     best_grade: u8,
     /// Closed-system processing: `Some(true)` when a site discloses it, `Some(false)`
@@ -77,6 +82,58 @@ pub struct CdmoFeatures {
     pub confidence: Vec<SectionConfidence>,
 }
 
+/// A licence as matching sees it.
+#[derive(Debug, Clone, PartialEq)]
+struct LicenceFeature {
+    authority: Authority,
+    kind: LicenceKind,
+    expires_on: Option<NaiveDate>,
+    /// `None` when the licence's coverage is not stated: such a licence covers no product.
+    coverage: Option<CoverageMask>,
+}
+
+/// A licence's stated coverage as bit sets; an empty modality or donor-source set means not
+/// limited by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CoverageMask {
+    modalities: u32,
+    donor_sources: u32,
+    activities: u32,
+}
+
+/// What a licence requirement asks of one licence's coverage, as bit sets (an empty
+/// modality or donor-source set: the requirement set does not name one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Coverage {
+    modalities: u32,
+    donor_sources: u32,
+    activities: u32,
+}
+
+impl CoverageMask {
+    fn covers(self, need: Coverage) -> bool {
+        let within = |have: u32, want: u32| have == 0 || want == 0 || have & want != 0;
+        within(self.modalities, need.modalities)
+            && within(self.donor_sources, need.donor_sources)
+            && self.activities & need.activities == need.activities
+    }
+}
+
+impl LicenceFeature {
+    fn new(l: &Licence) -> Self {
+        Self {
+            authority: l.authority,
+            kind: l.kind,
+            expires_on: l.expires_on,
+            coverage: l.coverage.as_ref().map(|s| CoverageMask {
+                modalities: mask_of(Modality::ALL, &s.modalities),
+                donor_sources: mask_of(DonorSource::ALL, &s.donor_sources),
+                activities: mask_of(LicensedActivity::ALL, &s.activities),
+            }),
+        }
+    }
+}
+
 fn grade_rank(grade: CleanroomGrade) -> u8 {
     match grade {
         CleanroomGrade::A => 4,
@@ -98,6 +155,16 @@ fn inspection_value(outcome: InspectionOutcome) -> f64 {
         // Unknown values never reach the server: it decodes strictly.
         _ => 0.0,
     }
+}
+
+/// The mean outcome value of the inspections by the authorities in `authorities` (a bit
+/// set; 0 for every authority), or `None` when there is none.
+fn mean_inspection(inspections: &[(Authority, f64)], authorities: u32) -> Option<f64> {
+    let (sum, n) = inspections
+        .iter()
+        .filter(|(a, _)| authorities == 0 || authorities & bit(Authority::ALL, a) != 0)
+        .fold((0.0, 0usize), |(sum, n), (_, value)| (sum + value, n + 1));
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// Identity of an indexed profile.
@@ -127,11 +194,11 @@ impl CdmoFeatures {
         if profile.donor_sources.allogeneic.is_some() {
             donor_sources |= bit(DonorSource::ALL, &DonorSource::Allogeneic);
         }
-        let inspections: Vec<f64> = profile
+        let inspections: Vec<(Authority, f64)> = profile
             .sites
             .iter()
             .flat_map(|s| &s.inspections)
-            .map(|i| inspection_value(i.outcome))
+            .map(|i| (i.authority, inspection_value(i.outcome)))
             .collect();
         let tt = &profile.tech_transfer;
         let tech_transfer_cost_usd = match (tt.cost_usd_min, tt.cost_usd_max) {
@@ -171,7 +238,13 @@ impl CdmoFeatures {
                 .sites
                 .iter()
                 .flat_map(|s| &s.licences)
-                .map(|l| (l.authority, l.kind, l.expires_on))
+                .map(LicenceFeature::new)
+                .collect(),
+            acceptances: profile
+                .sites
+                .iter()
+                .flat_map(|s| &s.acceptances)
+                .map(|a| (a.authority, a.batches))
                 .collect(),
             best_grade: profile
                 .sites
@@ -220,8 +293,8 @@ impl CdmoFeatures {
             tech_transfer_cost_usd,
             success_rate_percent: profile.performance.success_rate_percent,
             turnaround_days: profile.performance.median_turnaround_days.map(f64::from),
-            inspection_score: (!inspections.is_empty())
-                .then(|| inspections.iter().sum::<f64>() / inspections.len() as f64),
+            inspection_score: mean_inspection(&inspections, 0),
+            inspections,
             evidence_confidence: if sections == 0 {
                 0.0
             } else {
@@ -229,6 +302,22 @@ impl CdmoFeatures {
             },
             confidence,
         }
+    }
+
+    /// Whether one unexpired licence matching `authority` and `kind` covers `need`.
+    fn holds_licence(
+        &self,
+        authority: Option<Authority>,
+        kind: Option<LicenceKind>,
+        need: Coverage,
+        today: NaiveDate,
+    ) -> bool {
+        self.licences.iter().any(|l| {
+            authority.is_none_or(|want| want == l.authority)
+                && kind.is_none_or(|want| want == l.kind)
+                && l.expires_on.is_none_or(|e| e >= today)
+                && l.coverage.is_some_and(|s| s.covers(need))
+        })
     }
 
     fn programmes_from(&self, phase: Phase) -> u32 {
@@ -265,6 +354,8 @@ struct ReadyCriterion {
     scale: Scale,
     missing: MissingDataPolicy,
     origin: Option<(f64, f64)>,
+    /// `inspection_history` only: the authorities whose inspections count (0: all).
+    authorities: u32,
     /// For `platform_match`: the sponsor's platforms, as a mask of [`Platform::ALL`].
     platforms: u32,
 }
@@ -277,6 +368,8 @@ pub struct ValidRequirements {
     penalty_factor: f64,
     /// Phase from which programmes count towards track record depth.
     depth_from: Phase,
+    /// What each licence requirement asks of a licence's coverage, in order.
+    licence_coverage: Vec<Coverage>,
 }
 
 /// The fixed default scale of each criterion (worst, best).
@@ -322,6 +415,16 @@ impl ValidRequirements {
                     format!("constraints.licences[{i}]"),
                     "give an authority, a kind, or both",
                 );
+            }
+            repeats(
+                &mut v,
+                &format!("constraints.licences[{i}].activities"),
+                &l.activities,
+            );
+        }
+        for (i, a) in c.accepted_by.iter().enumerate() {
+            if c.accepted_by[..i].contains(a) {
+                v.add(format!("constraints.accepted_by[{i}]"), "is listed twice");
             }
         }
         if let Some(t) = c.max_cryo_temp_c
@@ -391,6 +494,10 @@ impl ValidRequirements {
                 (_, Some(_)) => v.add(at("origin"), "is only used by `distance`"),
                 (_, None) => {}
             }
+            if !wc.authorities.is_empty() && wc.criterion != Criterion::InspectionHistory {
+                v.add(at("authorities"), "is only used by `inspection_history`");
+            }
+            repeats(&mut v, &at("authorities"), &wc.authorities);
             match (wc.criterion, wc.platforms.is_empty()) {
                 (Criterion::PlatformMatch, true) => {
                     v.add(at("platforms"), "is required for `platform_match`")
@@ -459,20 +566,45 @@ impl ValidRequirements {
                 scale: wc.scale.unwrap_or_else(|| default_scale(wc.criterion)),
                 missing: wc.missing.unwrap_or(MissingDataPolicy::Zero),
                 origin: wc.origin.map(|o| (o.latitude, o.longitude)),
+                authorities: mask_of(Authority::ALL, &wc.authorities),
                 platforms: mask_of(Platform::ALL, &wc.platforms),
             })
             .collect();
         let depth_from = target_phase.unwrap_or(Phase::ProcessDevelopment);
+        let c = &set.constraints;
+        let licence_coverage = c
+            .licences
+            .iter()
+            .map(|l| Coverage {
+                modalities: mask_of(Modality::ALL, &c.modalities),
+                donor_sources: c.donor_source.map_or(0, |d| bit(DonorSource::ALL, &d)),
+                activities: if l.activities.is_empty() {
+                    bit(LicensedActivity::ALL, &LicensedActivity::Manufacturing)
+                } else {
+                    mask_of(LicensedActivity::ALL, &l.activities)
+                },
+            })
+            .collect();
         Ok(Self {
             penalty_factor: 1.0 - penalty / 100.0,
             criteria,
             depth_from,
+            licence_coverage,
             set,
         })
     }
 
     pub fn requirement_set(&self) -> &RequirementSet {
         &self.set
+    }
+}
+
+/// Records each repeated item of `items` as `{field}[i]`.
+fn repeats<T: PartialEq>(v: &mut Violations, field: &str, items: &[T]) {
+    for (i, item) in items.iter().enumerate() {
+        if items[..i].contains(item) {
+            v.add(format!("{field}[{i}]"), "is listed twice");
+        }
     }
 }
 
@@ -501,6 +633,9 @@ fn raw_value(
                 .iter()
                 .map(|site| geo::distance_km(origin, *site))
                 .min_by(f64::total_cmp)
+        }
+        Criterion::InspectionHistory if criterion.authorities != 0 => {
+            mean_inspection(&f.inspections, criterion.authorities)
         }
         Criterion::InspectionHistory => f.inspection_score,
         Criterion::EvidenceConfidence => Some(f.evidence_confidence),
@@ -600,14 +735,17 @@ fn check_constraints(
     {
         out.push(Failure::PhaseTrackRecord);
     }
-    for (i, l) in c.licences.iter().enumerate() {
-        let held = f.licences.iter().any(|(a, k, expires)| {
-            l.authority.is_none_or(|want| want == *a)
-                && l.kind.is_none_or(|want| want == *k)
-                && expires.is_none_or(|e| e >= today)
-        });
-        if !held {
+    for (i, (l, need)) in c.licences.iter().zip(&req.licence_coverage).enumerate() {
+        if !f.holds_licence(l.authority, l.kind, *need, today) {
             out.push(Failure::Licence(i));
+        }
+    }
+    for (i, a) in c.accepted_by.iter().enumerate() {
+        let accepted = f.acceptances.iter().any(|(authority, batches)| {
+            *authority == a.authority && a.batches.is_none_or(|want| want == *batches)
+        });
+        if !accepted {
+            out.push(Failure::Acceptance(i));
         }
     }
     if let Some(g) = c.min_cleanroom_grade

@@ -31,6 +31,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
         scale: None,
         missing: None,
         origin: None,
+        authorities: vec![],
         platforms: Vec::new(),
     }
 }
@@ -130,17 +131,14 @@ fn each_hard_constraint_excludes_with_its_name_and_passes_when_met() {
         ),
         (
             HardConstraints {
-                licences: vec![LicenceRequirement {
-                    authority: Some(Authority::Fda),
-                    kind: None,
-                }],
+                licences: vec![LicenceRequirement::new(Some(Authority::Fda), None)],
                 ..Default::default()
             },
             HardConstraints {
-                licences: vec![LicenceRequirement {
-                    authority: None,
-                    kind: Some(LicenceKind::ManufacturingAuthorisation),
-                }],
+                licences: vec![LicenceRequirement::new(
+                    None,
+                    Some(LicenceKind::ManufacturingAuthorisation),
+                )],
                 ..Default::default()
             },
             "licences",
@@ -289,10 +287,10 @@ fn expired_licences_do_not_count() {
     let mut p = sample();
     p.sites[0].licences[0].expires_on = NaiveDate::from_ymd_opt(2025, 1, 1);
     let need = HardConstraints {
-        licences: vec![LicenceRequirement {
-            authority: Some(Authority::EuMemberState),
-            kind: None,
-        }],
+        licences: vec![LicenceRequirement::new(
+            Some(Authority::EuMemberState),
+            None,
+        )],
         ..Default::default()
     };
     assert_eq!(failed_constraints(&p, need), ["licences"]);
@@ -1069,10 +1067,7 @@ fn invalid_requirement_sets_name_each_field() {
     });
     let set = RequirementSet {
         constraints: HardConstraints {
-            licences: vec![LicenceRequirement {
-                authority: None,
-                kind: None,
-            }],
+            licences: vec![LicenceRequirement::new(None, None)],
             countries_allowed: vec!["fr".into()],
             phase_track_record: Some(PhaseTrackRecord {
                 phase: Phase::Phase3,
@@ -1207,12 +1202,12 @@ fn pick<T: Copy>(all: &[T], mask: u32) -> Vec<T> {
         .collect()
 }
 
-/// Any of the 16 kinds of hard constraint, a few at a time (all at once would exclude
+/// Any of the 17 kinds of hard constraint, a few at a time (all at once would exclude
 /// nearly everyone and leave the properties nothing to check).
 fn any_constraints() -> impl Strategy<Value = HardConstraints> {
     (
         every_constraint(),
-        proptest::collection::vec(0usize..16, 0..4),
+        proptest::collection::vec(0usize..17, 0..4),
     )
         .prop_map(|(all, kept)| {
             let keep = |kind: usize| kept.contains(&kind);
@@ -1240,6 +1235,11 @@ fn any_constraints() -> impl Strategy<Value = HardConstraints> {
                     d.phase_track_record
                 },
                 licences: if keep(5) { all.licences } else { d.licences },
+                accepted_by: if keep(16) {
+                    all.accepted_by
+                } else {
+                    d.accepted_by
+                },
                 min_cleanroom_grade: if keep(6) {
                     all.min_cleanroom_grade
                 } else {
@@ -1312,10 +1312,17 @@ fn every_constraint() -> impl Strategy<Value = HardConstraints> {
         0u32..8,
         proptest::option::of(0.0f64..500.0),
     );
-    (categorical, thresholds).prop_map(
+    // Whether the licence must also authorise release; an acceptance (authority, which
+    // batches: either, clinical, commercial).
+    let regulatory = (
+        any::<bool>(),
+        proptest::option::of((0usize..Authority::ALL.len(), 0usize..3)),
+    );
+    (categorical, thresholds, regulatory).prop_map(
         |(
             (donor, modalities, methods, platforms, licence, closed, verified_only, places),
             (phase, grade, closed_accepted, cryo, assays, shipping, regions, volume),
+            (release, acceptance),
         )| {
             let countries = ["FR", "US", "DE"];
             HardConstraints {
@@ -1332,6 +1339,22 @@ fn every_constraint() -> impl Strategy<Value = HardConstraints> {
                     .map(|(a, k)| LicenceRequirement {
                         authority: a.map(|a| Authority::ALL[a]),
                         kind: k.map(|k| LicenceKind::ALL[k]),
+                        activities: if release {
+                            vec![LicensedActivity::Manufacturing, LicensedActivity::Release]
+                        } else {
+                            vec![]
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
+                accepted_by: acceptance
+                    .map(|(a, batches)| AcceptanceRequirement {
+                        authority: Authority::ALL[a],
+                        batches: [
+                            None,
+                            Some(AcceptedBatches::ClinicalBatches),
+                            Some(AcceptedBatches::CommercialBatches),
+                        ][batches],
                     })
                     .into_iter()
                     .collect(),
@@ -1428,6 +1451,12 @@ fn any_requirements() -> impl Strategy<Value = (ValidRequirements, Availability)
                         }),
                         platforms: if criterion == Criterion::PlatformMatch {
                             pick(Platform::ALL, platforms.max(1))
+                        } else {
+                            Vec::new()
+                        },
+                        // The same bits pick the authorities whose inspections count.
+                        authorities: if criterion == Criterion::InspectionHistory {
+                            pick(Authority::ALL, platforms & 0b1_0101)
                         } else {
                             Vec::new()
                         },
@@ -1529,7 +1558,7 @@ proptest! {
     }
 
     #[test]
-    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, (req, _) in any_requirements(), which in 0usize..8) {
+    fn improving_an_attribute_never_lowers_the_score(seed in any::<u64>(), index in 0u64..500, (req, _) in any_requirements(), which in 0usize..9) {
         let before = synthetic_profile(seed, index);
         let mut after = before.clone();
         match which {
@@ -1547,7 +1576,22 @@ proptest! {
                         Some(a.max_bioreactor_volume_l.map_or(100.0, |v| v + 100.0));
                 }
             }
-            _ => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
+            7 => for site in &mut after.sites { for i in &mut site.inspections { i.outcome = InspectionOutcome::NoFindings; } },
+            // Wider licence coverage and more acceptances only satisfy more constraints.
+            _ => for site in &mut after.sites {
+                for l in &mut site.licences {
+                    l.coverage = Some(LicenceCoverage { modalities: vec![], donor_sources: vec![], activities: LicensedActivity::ALL.to_vec() });
+                }
+                for authority in Authority::ALL {
+                    site.acceptances.push(RegulatoryAcceptance {
+                        authority: *authority,
+                        batches: AcceptedBatches::ClinicalBatches,
+                        accepted_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+                        reference: None,
+                        note: None,
+                    });
+                }
+            },
         }
         let identity = |p: &CapabilityProfile| features_of("x", p, true);
         let (b, a) = (identity(&before), identity(&after));
@@ -1755,4 +1799,398 @@ fn track_record_depth_counts_from_the_target_phase_only() {
     );
     assert_eq!(depth(Some(Phase::Phase3), None), Some(1.0));
     assert_eq!(depth(Some(Phase::Phase3), Some(Phase::Phase1)), Some(1.0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Licence coverage, regulatory acceptance, inspection history by authority.
+// ---------------------------------------------------------------------------------------
+
+fn coverage(
+    modalities: &[Modality],
+    donor_sources: &[DonorSource],
+    activities: &[LicensedActivity],
+) -> Option<LicenceCoverage> {
+    Some(LicenceCoverage {
+        modalities: modalities.to_vec(),
+        donor_sources: donor_sources.to_vec(),
+        activities: activities.to_vec(),
+    })
+}
+
+/// The sample CDMO holding only a hospital exemption with `coverage`.
+fn hospital_exemption(coverage: Option<LicenceCoverage>) -> CapabilityProfile {
+    let mut p = sample();
+    let licence = &mut p.sites[0].licences[0];
+    licence.kind = LicenceKind::HospitalExemption;
+    licence.coverage = coverage;
+    p
+}
+
+/// Constraints of a CAR-T product (autologous) needing a hospital exemption that
+/// authorises `activities` (manufacturing when empty).
+fn car_t_needing_hospital_exemption(activities: &[LicensedActivity]) -> HardConstraints {
+    HardConstraints {
+        modalities: vec![Modality::CarT],
+        donor_source: Some(DonorSource::Autologous),
+        licences: vec![LicenceRequirement {
+            activities: activities.to_vec(),
+            ..LicenceRequirement::new(None, Some(LicenceKind::HospitalExemption))
+        }],
+        ..Default::default()
+    }
+}
+
+fn first_failure(profile: &CapabilityProfile, constraints: HardConstraints) -> FailedConstraint {
+    let req = requirements(constraints, vec![criterion(Criterion::QcCoverage, 1.0)]);
+    let f = features_of("x", profile, false);
+    let result = run_match([&f], &req, today(), &Availability::default(), 10);
+    assert_eq!(result.excluded.len(), 1, "{result:?}");
+    result.excluded[0].failed[0].clone()
+}
+
+#[test]
+fn a_hospital_exemption_for_msc_does_not_cover_a_car_t_product() {
+    use LicensedActivity::Manufacturing;
+    // Scenario 5: the exemption was granted for an MSC preparation.
+    let msc = hospital_exemption(coverage(
+        &[Modality::Msc],
+        &[DonorSource::Autologous],
+        &[Manufacturing],
+    ));
+    let failed = first_failure(&msc, car_t_needing_hospital_exemption(&[]));
+    assert_eq!(failed.constraint, "licences");
+    assert_eq!(
+        failed.required,
+        "hospital_exemption (unexpired) covering car_t, autologous, for manufacturing"
+    );
+    assert_eq!(
+        failed.actual,
+        "eu_member_state hospital_exemption covering msc, autologous, for manufacturing"
+    );
+    assert_eq!(failed.code, ConstraintCode::Licence);
+    assert_eq!(
+        failed.required_value.values,
+        Some(vec![
+            "any/hospital_exemption/car_t/autologous/manufacturing".to_owned()
+        ])
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec![
+            "eu_member_state/hospital_exemption/msc/autologous/manufacturing".to_owned()
+        ])
+    );
+
+    // Granted for CAR-T: covered.
+    let car_t = hospital_exemption(coverage(
+        &[Modality::CarT],
+        &[DonorSource::Autologous],
+        &[Manufacturing],
+    ));
+    assert!(failed_constraints(&car_t, car_t_needing_hospital_exemption(&[])).is_empty());
+    // Empty lists: not limited by modality or donor source, as a general authorisation.
+    let general = hospital_exemption(coverage(&[], &[], &[Manufacturing]));
+    assert!(failed_constraints(&general, car_t_needing_hospital_exemption(&[])).is_empty());
+    // The right modality but allogeneic only.
+    let allogeneic = hospital_exemption(coverage(
+        &[Modality::CarT],
+        &[DonorSource::Allogeneic],
+        &[Manufacturing],
+    ));
+    let failed = first_failure(&allogeneic, car_t_needing_hospital_exemption(&[]));
+    assert!(failed.actual.contains("car_t, allogeneic"), "{failed:?}");
+    // A sponsor that names no product: any stated coverage covers it.
+    let anything = HardConstraints {
+        licences: vec![LicenceRequirement::new(
+            None,
+            Some(LicenceKind::HospitalExemption),
+        )],
+        ..Default::default()
+    };
+    assert!(failed_constraints(&msc, anything).is_empty());
+}
+
+#[test]
+fn a_licence_whose_coverage_is_not_stated_covers_nothing() {
+    let mut legacy = hospital_exemption(None);
+    // The free-text scope is the licence's wording, never matched on.
+    legacy.sites[0].licences[0].scope = "Autologous CAR-T manufacture, testing and release".into();
+    let failed = first_failure(&legacy, car_t_needing_hospital_exemption(&[]));
+    assert_eq!(
+        failed.actual,
+        "eu_member_state hospital_exemption coverage not stated"
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec![
+            "eu_member_state/hospital_exemption/not_stated".to_owned()
+        ])
+    );
+    // Not even a requirement naming no product: no silent widening.
+    let anything = HardConstraints {
+        licences: vec![LicenceRequirement::new(
+            Some(Authority::EuMemberState),
+            None,
+        )],
+        ..Default::default()
+    };
+    assert_eq!(failed_constraints(&legacy, anything), ["licences"]);
+}
+
+#[test]
+fn a_licence_requirement_needs_every_activity_it_names_on_one_licence() {
+    use LicensedActivity::{Manufacturing, Release, Testing};
+    let manufacture_only = hospital_exemption(coverage(&[Modality::CarT], &[], &[Manufacturing]));
+    let failed = first_failure(
+        &manufacture_only,
+        car_t_needing_hospital_exemption(&[Manufacturing, Release]),
+    );
+    assert!(
+        failed.required.ends_with("for manufacturing, release"),
+        "{failed:?}"
+    );
+    assert!(failed.actual.ends_with("for manufacturing"), "{failed:?}");
+    // Testing only does not cover the default (manufacturing).
+    let testing = hospital_exemption(coverage(&[Modality::CarT], &[], &[Testing]));
+    assert_eq!(
+        failed_constraints(&testing, car_t_needing_hospital_exemption(&[])),
+        ["licences"]
+    );
+    // Release on a second licence does not help: one licence must cover both.
+    let mut split = manufacture_only.clone();
+    let mut release = split.sites[0].licences[0].clone();
+    release.coverage = coverage(&[Modality::CarT], &[], &[Release]);
+    split.sites[0].licences.push(release);
+    assert_eq!(
+        failed_constraints(
+            &split,
+            car_t_needing_hospital_exemption(&[Manufacturing, Release])
+        ),
+        ["licences"]
+    );
+    let both = hospital_exemption(coverage(&[Modality::CarT], &[], &[Manufacturing, Release]));
+    assert!(
+        failed_constraints(
+            &both,
+            car_t_needing_hospital_exemption(&[Release, Manufacturing])
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_licence_failure_lists_other_licences_when_none_is_of_the_kind() {
+    let failed = first_failure(&sample(), car_t_needing_hospital_exemption(&[]));
+    assert_eq!(failed.actual, "eu_member_state manufacturing_authorisation");
+    let mut none = sample();
+    none.sites[0].licences.clear();
+    assert_eq!(
+        first_failure(&none, car_t_needing_hospital_exemption(&[])).actual,
+        "no licences"
+    );
+}
+
+fn fda_acceptance(batches: AcceptedBatches) -> RegulatoryAcceptance {
+    RegulatoryAcceptance {
+        authority: Authority::Fda,
+        batches,
+        accepted_on: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        reference: Some("IND 031337".into()),
+        note: None,
+    }
+}
+
+fn accepted_by(list: &[(Authority, Option<AcceptedBatches>)]) -> HardConstraints {
+    HardConstraints {
+        accepted_by: list
+            .iter()
+            .map(|(authority, batches)| AcceptanceRequirement {
+                authority: *authority,
+                batches: *batches,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn accepted_by_needs_every_authority_listed_to_have_accepted_batches() {
+    // Scenario 2: a French centre whose clinical batches the FDA accepted.
+    let mut p = sample();
+    let need_fda = accepted_by(&[(Authority::Fda, None)]);
+    let failed = first_failure(&p, need_fda.clone());
+    assert_eq!(
+        (
+            failed.constraint.as_str(),
+            failed.required.as_str(),
+            failed.actual.as_str()
+        ),
+        (
+            "accepted_by",
+            "batches accepted by fda",
+            "no acceptances recorded"
+        )
+    );
+
+    p.sites[0]
+        .acceptances
+        .push(fda_acceptance(AcceptedBatches::ClinicalBatches));
+    assert!(failed_constraints(&p, need_fda).is_empty());
+    assert!(
+        failed_constraints(
+            &p,
+            accepted_by(&[(Authority::Fda, Some(AcceptedBatches::ClinicalBatches))])
+        )
+        .is_empty()
+    );
+    // All of the list: the EMA has accepted nothing.
+    let failed = first_failure(
+        &p,
+        accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)]),
+    );
+    assert_eq!(failed.required, "batches accepted by ema");
+    assert_eq!(failed.actual, "accepted: fda clinical_batches");
+    assert_eq!(
+        (failed.code, failed.class),
+        (
+            ConstraintCode::RegulatoryAcceptance,
+            ConstraintClass::Categorical
+        )
+    );
+    assert_eq!(
+        failed.required_value.values,
+        Some(vec!["ema/any".to_owned()])
+    );
+    assert_eq!(
+        failed.actual_value.values,
+        Some(vec!["fda/clinical_batches".to_owned()])
+    );
+    assert_eq!(
+        failed_constraints(
+            &p,
+            accepted_by(&[(Authority::Fda, None), (Authority::Ema, None)])
+        ),
+        ["accepted_by"]
+    );
+    // Clinical acceptance is not commercial acceptance.
+    let failed = first_failure(
+        &p,
+        accepted_by(&[(Authority::Fda, Some(AcceptedBatches::CommercialBatches))]),
+    );
+    assert_eq!(failed.required, "commercial_batches accepted by fda");
+    // An acceptance at any site counts.
+    let mut two_sites = sample();
+    let mut second = two_sites.sites[0].clone();
+    second.key = "boston-1".into();
+    second
+        .acceptances
+        .push(fda_acceptance(AcceptedBatches::CommercialBatches));
+    two_sites.sites.push(second);
+    assert!(
+        failed_constraints(
+            &two_sites,
+            accepted_by(&[(Authority::Fda, Some(AcceptedBatches::CommercialBatches))])
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn inspection_history_can_count_only_some_authorities() {
+    let mut p = sample();
+    for (authority, outcome) in [
+        (Authority::Fda, InspectionOutcome::NoFindings),
+        (Authority::EuMemberState, InspectionOutcome::MajorFindings),
+        (Authority::EuMemberState, InspectionOutcome::MinorFindings),
+    ] {
+        p.sites[0].inspections.push(Inspection {
+            authority,
+            date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            outcome,
+        });
+    }
+    let f = features_of("x", &p, true);
+    let raw = |authorities: Vec<Authority>, missing: Option<MissingDataPolicy>| {
+        let req = requirements(
+            HardConstraints::default(),
+            vec![WeightedCriterion {
+                authorities,
+                missing,
+                ..criterion(Criterion::InspectionHistory, 1.0)
+            }],
+        );
+        run_match([&f], &req, today(), &Availability::default(), 1)
+    };
+    let all = raw(vec![], None);
+    assert!((all.candidates[0].criteria[0].raw.unwrap() - 0.7).abs() < 1e-12);
+    let fda = raw(vec![Authority::Fda], None);
+    assert_eq!(fda.candidates[0].criteria[0].raw, Some(1.0));
+    let eu = raw(vec![Authority::EuMemberState], None);
+    assert!((eu.candidates[0].criteria[0].raw.unwrap() - 0.55).abs() < 1e-12);
+    let both = raw(vec![Authority::EuMemberState, Authority::Fda], None);
+    assert!((both.candidates[0].criteria[0].raw.unwrap() - 0.7).abs() < 1e-12);
+    // No inspection by the PMDA: missing, and the policy applies.
+    let pmda = raw(vec![Authority::Pmda], Some(MissingDataPolicy::Exclude));
+    assert!(pmda.candidates.is_empty());
+    assert_eq!(pmda.excluded[0].failed[0].constraint, "criteria");
+    let pmda = raw(vec![Authority::Pmda], Some(MissingDataPolicy::Zero));
+    assert_eq!(pmda.candidates[0].criteria[0].raw, None);
+}
+
+#[test]
+fn licence_activities_acceptances_and_criterion_authorities_are_validated() {
+    use LicensedActivity::{Manufacturing, Release};
+    let set = RequirementSet {
+        constraints: HardConstraints {
+            licences: vec![
+                LicenceRequirement::new(Some(Authority::Fda), None),
+                LicenceRequirement {
+                    activities: vec![Release, Manufacturing, Release],
+                    ..LicenceRequirement::new(Some(Authority::Ema), None)
+                },
+            ],
+            accepted_by: vec![
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: None,
+                },
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: Some(AcceptedBatches::ClinicalBatches),
+                },
+                AcceptanceRequirement {
+                    authority: Authority::Fda,
+                    batches: None,
+                },
+            ],
+            ..Default::default()
+        },
+        criteria: vec![
+            WeightedCriterion {
+                authorities: vec![Authority::Fda],
+                ..criterion(Criterion::SuccessRate, 1.0)
+            },
+            WeightedCriterion {
+                authorities: vec![Authority::Fda, Authority::Ema, Authority::Fda],
+                ..criterion(Criterion::InspectionHistory, 1.0)
+            },
+        ],
+        missing_data_penalty_percent: None,
+        capacity: None,
+        near_miss_tolerances: vec![],
+    };
+    let fields: Vec<String> = ValidRequirements::parse(set, None)
+        .unwrap_err()
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "constraints.licences[1].activities[2]",
+            "constraints.accepted_by[2]",
+            "criteria[0].authorities",
+            "criteria[1].authorities[2]",
+        ]
+    );
 }

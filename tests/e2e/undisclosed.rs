@@ -218,6 +218,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
                 missing: Some(policy),
                 origin: None,
                 platforms: vec![],
+                authorities: vec![],
             },
             WeightedCriterion {
                 criterion: Criterion::Distance,
@@ -229,6 +230,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
                     longitude: 4.49,
                 }),
                 platforms: vec![],
+                authorities: vec![],
             },
         ],
         missing_data_penalty_percent: Some(20.0),

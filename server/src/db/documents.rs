@@ -493,8 +493,14 @@ mod tests {
             );
             let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
             let body = stored.get("document").unwrap_or(&stored);
-            let rewritten: serde_json::Value =
+            let mut rewritten: serde_json::Value =
                 serde_json::from_str(&encode_profile(&profile).unwrap()).unwrap();
+            // Sites gained `acceptances` after these rows were written; it reads as an
+            // empty list and is written as one. Every fact the row had is kept as it was.
+            for site in rewritten["document"]["sites"].as_array_mut().unwrap() {
+                let added = site.as_object_mut().unwrap().remove("acceptances");
+                assert_eq!(added, Some(serde_json::json!([])), "{file}");
+            }
             assert_eq!(&rewritten["document"], body, "{file}: rewritten unchanged");
         }
     }

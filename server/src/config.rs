@@ -55,6 +55,10 @@ pub struct Settings {
     /// (`CDMX_SWEEP_INTERVAL_SECONDS`). Availability never waits for it: a lapsed hold
     /// stops counting at its expiry.
     pub sweep_interval_seconds: u64,
+    /// Bearer token that `GET /metrics` requires, at least 32 bytes
+    /// (`CDMX_METRICS_TOKEN`). Absent: `/metrics` answers 404, so that nothing about the
+    /// process is published by default.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -85,6 +89,7 @@ impl Default for Settings {
             max_held_slots_per_block: 10,
             max_held_slots_total: 40,
             sweep_interval_seconds: 60,
+            metrics_token: None,
         }
     }
 }
@@ -217,6 +222,9 @@ impl Settings {
         if let Some(v) = env("CDMX_SWEEP_INTERVAL_SECONDS") {
             self.sweep_interval_seconds = parse("CDMX_SWEEP_INTERVAL_SECONDS", &v)?;
         }
+        if let Some(v) = env("CDMX_METRICS_TOKEN") {
+            self.metrics_token = Some(v);
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -247,6 +255,14 @@ impl Settings {
         {
             return Err(invalid(
                 "jwt_secret (CDMX_JWT_SECRET)",
+                "must be at least 32 bytes",
+            ));
+        }
+        if let Some(token) = &self.metrics_token
+            && token.len() < 32
+        {
+            return Err(invalid(
+                "metrics_token (CDMX_METRICS_TOKEN)",
                 "must be at least 32 bytes",
             ));
         }

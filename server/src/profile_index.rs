@@ -15,6 +15,7 @@
 //! every search and match into a 500.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use cdmx_sdk::types::{CapabilityProfile, CdmoSummary};
@@ -133,6 +134,18 @@ fn index_profile(
 pub struct ProfileIndex {
     current: RwLock<Arc<Snapshot>>,
     refreshing: Mutex<()>,
+    /// How long the last refresh took, in microseconds (for metrics).
+    last_refresh_micros: AtomicU64,
+}
+
+/// The index as metrics report it.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexStats {
+    pub profiles: usize,
+    /// The change counter the index reflects.
+    pub seq: i64,
+    /// How long the last refresh took (`None` before the first).
+    pub last_refresh: Option<std::time::Duration>,
 }
 
 impl ProfileIndex {
@@ -144,6 +157,17 @@ impl ProfileIndex {
     /// cannot be read (each is logged when found). Zero on a healthy database.
     pub fn skipped_unreadable(&self) -> usize {
         self.snapshot().unreadable.len()
+    }
+
+    pub fn stats(&self) -> IndexStats {
+        let snapshot = self.snapshot();
+        let micros = self.last_refresh_micros.load(Ordering::Relaxed);
+        IndexStats {
+            profiles: snapshot.by_id.len(),
+            seq: snapshot.seq,
+            last_refresh: (snapshot.built_on.is_some())
+                .then(|| std::time::Duration::from_micros(micros)),
+        }
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -168,6 +192,7 @@ impl ProfileIndex {
         if snapshot.seq >= counter && snapshot.built_on == Some(today) {
             return Ok(snapshot);
         }
+        let started = std::time::Instant::now();
         let since = if snapshot.built_on == Some(today) {
             snapshot.seq
         } else {
@@ -235,6 +260,10 @@ impl ProfileIndex {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
         let next = Arc::new(next);
+        self.last_refresh_micros.store(
+            u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         match self.current.write() {
             Ok(mut guard) => *guard = next.clone(),
             Err(poisoned) => *poisoned.into_inner() = next.clone(),

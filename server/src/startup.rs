@@ -21,6 +21,7 @@ use crate::db::idempotency;
 use crate::db::reservations::{self, HoldLimits};
 use crate::db::{Database, StoreError, now, write_transaction};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::metrics::Metrics;
 use crate::profile_index::ProfileIndex;
 use crate::{openapi, telemetry};
 
@@ -31,6 +32,10 @@ pub struct AppState {
     /// Current profiles, for search and matching; refreshed from the change counter.
     pub profiles: ProfileIndex,
     pub hold_limits: HoldLimits,
+    /// Request counters for `GET /metrics`.
+    pub metrics: Metrics,
+    /// The token `GET /metrics` requires; absent, it is off.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +91,8 @@ impl Application {
                     i64::try_from(settings.hold_ttl_seconds).unwrap_or(i64::MAX),
                 ),
             },
+            metrics: Metrics::new(),
+            metrics_token: settings.metrics_token.clone(),
         });
         let sweeper = tokio::spawn(sweep_forever(
             db.clone(),
@@ -114,6 +121,7 @@ impl Application {
                 )
                 .default_service(web::to(fallback::unmatched))
                 .wrap(from_fn(extract::not_modified))
+                .wrap(from_fn(api::audit::record_refusals))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(telemetry::request_id_middleware))

@@ -8,10 +8,13 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 
+use crate::auth::Principal;
 use crate::config::{LogFormat, Settings};
+use crate::startup::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -81,11 +84,16 @@ pub async fn request_id_middleware(
         request_id: request_id.clone(),
         path: req.path().to_owned(),
     };
+    let client = req
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %req.method(),
         path = %req.path(),
+        client = %client,
     );
     let started = Instant::now();
     let result = REQUEST_CONTEXT
@@ -96,11 +104,39 @@ pub async fn request_id_middleware(
     match result {
         Ok(mut response) => {
             let status = response.status().as_u16();
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let elapsed = started.elapsed();
+            let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+            let request = response.request();
+            // Set by the authentication extractor when the request carried a valid token.
+            let (organization, principal) = request
+                .extensions()
+                .get::<Principal>()
+                .map(|p| (p.organization_id.clone(), p.id.clone()))
+                .unwrap_or_default();
             if status >= 500 {
-                tracing::error!(status, elapsed_ms, "request failed");
+                tracing::error!(
+                    status,
+                    elapsed_ms,
+                    organization,
+                    principal,
+                    "request failed"
+                );
             } else {
-                tracing::info!(status, elapsed_ms, "request served");
+                tracing::info!(
+                    status,
+                    elapsed_ms,
+                    organization,
+                    principal,
+                    "request served"
+                );
+            }
+            if let Some(state) = request.app_data::<web::Data<AppState>>() {
+                let route = request
+                    .match_pattern()
+                    .unwrap_or_else(|| "(unmatched)".to_owned());
+                state
+                    .metrics
+                    .observe_request(request.method().as_str(), &route, status, elapsed);
             }
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 response.headers_mut().insert(REQUEST_ID_HEADER, value);

@@ -615,6 +615,24 @@ async fn organisations_cannot_see_or_touch_each_other() {
         1
     );
 
+    // The audit trail is always the caller's own: B's names nothing of A's.
+    let trail = b
+        .admin
+        .list_audit_events(&Default::default())
+        .await
+        .unwrap();
+    check("list_audit_events", 200, 200);
+    assert!(
+        trail
+            .items
+            .iter()
+            .all(|e| e.actor_organization_id.is_none() && e.object_id != a.id()),
+        "{trail:?}"
+    );
+    // Metrics are off unless a metrics token is configured.
+    let metrics = reqwest::get(app.url("/metrics")).await.unwrap();
+    check("get_metrics", metrics.status().as_u16(), 404);
+
     // Every operation in the document is covered above: a new route fails this test
     // until its cross-organisation behaviour is written down here.
     let all: BTreeSet<String> = operations().into_iter().map(|o| o.0).collect();

@@ -341,7 +341,7 @@ async fn licence_coverage_and_acceptances_round_trip_and_are_validated() {
         ]
     );
 
-    // An unknown modality, activity or batch kind is 400 naming the field.
+    // An unknown modality, activity or batch kind is 422 naming the field.
     let mut body = serde_json::to_value(&p).unwrap();
     body["sites"][0]["licences"][0]["coverage"]["modalities"][0] = json!("car_x");
     body["sites"][0]["acceptances"][0]["batches"] = json!("all_batches");
@@ -353,7 +353,7 @@ async fn licence_coverage_and_acceptances_round_trip_and_are_validated() {
         .send()
         .await
         .unwrap();
-    let problem = expect_problem(response, StatusCode::BAD_REQUEST).await;
+    let problem = expect_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
     assert!(
         fields.contains(&"sites[0].licences[0].coverage.modalities[0]")

@@ -385,7 +385,7 @@ async fn only_the_owning_cdmo_admin_unlists_and_repeating_a_change_records_nothi
         .send()
         .await
         .unwrap();
-    let problem = cdmx_e2e::expect_problem(raw, reqwest::StatusCode::BAD_REQUEST).await;
+    let problem = cdmx_e2e::expect_problem(raw, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem.errors[0].field, "reason");
 
     // Unlisting twice on the same terms is one unlisting; new terms keep `since`.

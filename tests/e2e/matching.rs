@@ -481,7 +481,8 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
         .send()
         .await
         .unwrap();
-    let problem = cdmx_e2e::expect_problem(response, reqwest::StatusCode::BAD_REQUEST).await;
+    let problem =
+        cdmx_e2e::expect_problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         problem
             .errors
@@ -632,6 +633,20 @@ async fn near_misses_are_small_threshold_shortfalls_with_typed_gaps() {
         .map(|e| e.name.as_str())
         .collect();
     assert_eq!(near, ["Slightly Warm"]);
+    // The response states the rule it applied, the sponsor's tolerance included.
+    let rule = result.near_miss_rule.as_ref().unwrap();
+    assert_eq!(
+        (rule.max_failed_constraints, rule.class),
+        (2, ConstraintClass::Threshold)
+    );
+    assert_eq!(
+        rule.tolerances,
+        [NearMissTolerance {
+            constraint: ConstraintCode::CryoTemperature,
+            max_gap: 20.0,
+        }]
+    );
+    assert!(rule.description.contains("relative_gap"), "{rule:?}");
 
     // No gap can be granted on a categorical constraint.
     let response = reqwest::Client::new()
@@ -769,4 +784,65 @@ async fn platform_match_ranks_the_sponsors_platform_first_without_excluding_othe
         problem.errors[0].field,
         "requirements.criteria[0].platforms"
     );
+}
+
+#[tokio::test]
+async fn a_value_outside_a_closed_set_is_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let token = sponsor.token().await;
+    let http = reqwest::Client::new();
+    // A platform the server does not know, in a hard constraint and in a criterion.
+    let response = http
+        .post(app.url("/v1/matches"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "requirements": {
+                "constraints": {"platforms": ["clinimacs_prodigy", "cocoon_xl"]},
+                "criteria": [{"criterion": "platform_match", "weight": 1.0,
+                              "platforms": ["g_rex_2"]}]
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let problem =
+        cdmx_e2e::expect_problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "requirements.constraints.platforms[1]",
+            "requirements.criteria[0].platforms[0]"
+        ]
+    );
+    assert!(
+        problem.errors[0].message.contains("clinimacs_prodigy"),
+        "{problem:?}"
+    );
+    // In a query string too.
+    let response = http
+        .get(app.url("/v1/cdmos?modality=car_t,car_x"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let problem =
+        cdmx_e2e::expect_problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem.errors[0].field, "modality");
+    // An unknown value beside an unreadable field: the request cannot be read, 400.
+    let response = http
+        .post(app.url("/v1/matches"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "requirements": {
+                "constraints": {"platforms": ["cocoon_xl"]},
+                "criteria": [{"criterion": "success_rate", "weight": "heavy"}]
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let problem = cdmx_e2e::expect_problem(response, reqwest::StatusCode::BAD_REQUEST).await;
+    assert_eq!(problem.errors.len(), 2, "{problem:?}");
 }

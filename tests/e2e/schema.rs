@@ -120,6 +120,7 @@ fn schema_rs() -> Columns {
         profile_evidence,
         profile_unlistings,
         profile_listing_events,
+        audit_events,
         programs,
         shortlists,
         capacity_blocks,

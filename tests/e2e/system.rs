@@ -87,3 +87,104 @@ async fn the_served_document_is_the_generated_one_and_swagger_ui_works_offline()
         .unwrap();
     assert!(redirect.status().is_redirection());
 }
+
+const METRICS_TOKEN: &str = "metrics-token-metrics-token-metrics!";
+
+/// Reads a Prometheus text exposition strictly: every sample line is `name{labels}
+/// value` with a number, every metric has its `# TYPE` before its samples. Returns the
+/// samples by `name{labels}`.
+fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
+    let mut typed = std::collections::BTreeSet::new();
+    let mut samples = std::collections::BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("# TYPE name kind");
+            assert!(
+                ["counter", "gauge", "histogram"].contains(&kind),
+                "unknown type in {line}"
+            );
+            typed.insert(name.to_owned());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        assert!(!line.starts_with('#'), "stray comment: {line}");
+        let (series, value) = line.rsplit_once(' ').expect("a sample has a value");
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {line}"));
+        let name = series.split('{').next().unwrap();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix).filter(|f| typed.contains(*f)))
+            .unwrap_or(name);
+        assert!(typed.contains(family), "{name} has no # TYPE before it");
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(
+                labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')),
+                "bad labels: {line}"
+            );
+        }
+        samples.insert(series.to_owned(), value);
+    }
+    samples
+}
+
+#[tokio::test]
+async fn metrics_parse_as_prometheus_text_and_their_counters_move() {
+    let app = TestApp::spawn_with(|s| s.metrics_token = Some(METRICS_TOKEN.into())).await;
+    let http = reqwest::Client::new();
+    let scrape = || async {
+        let response = http
+            .get(app.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        parse_prometheus(&response.text().await.unwrap())
+    };
+    let health = "cdmx_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}";
+    let before = scrape().await;
+    for _ in 0..3 {
+        http.get(app.url("/healthz")).send().await.unwrap();
+    }
+    let after = scrape().await;
+    assert_eq!(
+        after[health] - before.get(health).copied().unwrap_or(0.0),
+        3.0,
+        "{after:?}"
+    );
+    let count = "cdmx_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\"}";
+    let inf =
+        "cdmx_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}";
+    assert_eq!(after[count], after[inf]);
+    assert!(after["cdmx_db_pool_max_connections"] >= 1.0);
+    assert!(after.contains_key("cdmx_index_profiles"));
+    assert!(after.contains_key("cdmx_index_changes_behind"));
+
+    // Without the token, or with another: 401.
+    let response = http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let response = http
+        .get(app.url("/metrics"))
+        .bearer_auth("metrics-token-metrics-token-metrics?")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn metrics_are_off_without_a_token_setting() {
+    let app = TestApp::spawn().await;
+    let response = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(response.status(), 404);
+}

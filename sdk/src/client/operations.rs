@@ -136,6 +136,13 @@ operations! {
     json fn list_api_keys(organization_id: &str; query page: &PageParams) -> Page<ApiKey>
         = GET "/v1/organizations/{organization_id}/api-keys";
 
+    /// Your organisation's audit trail, newest first (`GET /v1/audit-events`), filtered
+    /// by action and object. Organisation admins.
+    ///
+    /// Errors: `403` for members, `422` for an unknown action, an invalid cursor or limit.
+    json fn list_audit_events(; query filter: &AuditEventFilter) -> Page<AuditEvent>
+        = GET "/v1/audit-events";
+
     /// Revokes an API key (`DELETE /v1/organizations/{id}/api-keys/{key_id}`). Admins of
     /// that organisation. It stops working at once; revoking again changes nothing.
     ///

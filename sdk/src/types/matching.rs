@@ -701,6 +701,27 @@ pub struct MatchResult {
     /// Absent with fewer than two candidates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robustness: Option<Robustness>,
+    /// The rule that made the near misses in `excluded`, with the tolerances this match
+    /// applied. Absent only on shortlists saved before the rule was returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_miss_rule: Option<NearMissRule>,
+}
+
+/// How a match decides which excluded CDMOs are near misses, and orders the excluded
+/// list. Returned with every match so that a client can show the rule beside the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NearMissRule {
+    /// A near miss fails at least one and at most this many hard constraints.
+    pub max_failed_constraints: u32,
+    /// The class every failed constraint of a near miss is in (`threshold`: a shortfall
+    /// that can be negotiated; a categorical mismatch never makes a near miss).
+    pub class: ConstraintClass,
+    /// The requirement set's `near_miss_tolerances` this match applied: a gap above its
+    /// constraint's `max_gap` is not a near miss.
+    pub tolerances: Vec<NearMissTolerance>,
+    /// The rule and the excluded list's order, in words.
+    pub description: String,
 }
 
 /// Save a programme's current match as a shortlist.

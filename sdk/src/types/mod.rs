@@ -127,6 +127,7 @@ pub use decoding::decode_response;
 #[cfg(feature = "diesel")]
 pub mod storage;
 
+mod audit;
 mod auth;
 mod capacity;
 mod listing;
@@ -137,6 +138,7 @@ mod problem;
 mod profiles;
 mod system;
 
+pub use audit::*;
 pub use auth::*;
 pub use capacity::*;
 pub use listing::*;

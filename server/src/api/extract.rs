@@ -13,8 +13,8 @@ use cdmx_sdk::types::FieldError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::strict::field_errors;
-use crate::strict::parse_json;
+use crate::strict::field_errors::{self, FieldProblem, Refusal};
+use crate::strict::{parse_json, refused};
 
 /// The largest accepted JSON body, installed as app data by `startup`.
 #[derive(Debug, Clone, Copy)]
@@ -137,12 +137,16 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    let mut errors: Vec<FieldError> = Vec::new();
-    let note_error = |errors: &mut Vec<FieldError>, field: String, message: String| {
-        if !errors.iter().any(|e| e.field == field) {
-            errors.push(FieldError { field, message });
-        }
-    };
+    let mut errors: Vec<FieldProblem> = Vec::new();
+    let note_error =
+        |errors: &mut Vec<FieldProblem>, field: String, message: String, refusal: Refusal| {
+            if !errors.iter().any(|p| p.error.field == field) {
+                errors.push(FieldProblem {
+                    error: FieldError { field, message },
+                    refusal,
+                });
+            }
+        };
     // Every pass drops at least one parameter, or ends.
     for _ in 0..=pairs.len() {
         let encoded = form_urlencoded::Serializer::new(String::new())
@@ -153,7 +157,12 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
         let result: Result<T, _> = field_errors::read_strictly(deserializer, &mut ignored);
         for field in ignored {
-            note_error(&mut errors, field.to_string(), UNKNOWN_PARAMETER.to_owned());
+            note_error(
+                &mut errors,
+                field.to_string(),
+                UNKNOWN_PARAMETER.to_owned(),
+                Refusal::Unreadable,
+            );
         }
         let error = match result {
             Ok(value) if errors.is_empty() => return Ok(value),
@@ -161,7 +170,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             Err(error) => error,
         };
         let at = error.path().to_string();
-        let (named, words) = field_errors::in_plain_words(&error.into_inner().to_string());
+        let (named, words, refusal) = field_errors::in_plain_words(&error.into_inner().to_string());
         let words = if words == field_errors::UNKNOWN_FIELD {
             UNKNOWN_PARAMETER.to_owned()
         } else {
@@ -174,12 +183,12 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         };
         let before = pairs.len();
         pairs.retain(|(key, _)| *key != field);
-        note_error(&mut errors, field, words);
+        note_error(&mut errors, field, words, refusal);
         if pairs.len() == before {
             break;
         }
     }
-    Err(ApiError::bad_request_fields(errors))
+    Err(refused(errors))
 }
 
 impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {

@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod problem;
 
 mod api_keys;
+pub mod audit;
 mod auth;
 mod capacity;
 mod evidence;
@@ -27,6 +28,7 @@ pub fn routes(config: &mut ServiceConfig) {
     config
         .service(system::healthz)
         .service(system::readyz)
+        .service(system::get_metrics)
         .service(
             scope::scope("/v1")
                 .service(organizations::create_organization)
@@ -40,6 +42,7 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(api_keys::revoke_api_key)
                 .service(auth::issue_token)
                 .service(auth::me)
+                .service(audit::list_audit_events)
                 .service(profiles::create_cdmo_profile)
                 .service(profiles::search_cdmos)
                 .service(profiles::get_cdmo_profile)

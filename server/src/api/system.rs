@@ -1,7 +1,9 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use cdmx_sdk::types::{Health, Readiness};
 
 use super::extract::{ApiQuery, NoQuery};
+use crate::app::metrics;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -43,4 +45,36 @@ pub async fn readyz(
         status: "ready".to_owned(),
         database: state.db.backend(),
     }))
+}
+
+/// Prometheus metrics of this process, in the text format: requests by operation and
+/// status with latency histograms, database pool, index size and lag, reservations by
+/// state, rate-limit refusals. Needs the metrics token (`CDMX_METRICS_TOKEN`) as a
+/// bearer token; without that setting it answers 404. Each process counts its own
+/// requests: scrape every process.
+#[utoipa::path(
+    tag = "system",
+    operation_id = "get_metrics",
+    security(()),
+    responses(
+        (status = 200, description = "Metrics in the Prometheus text format 0.0.4", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, description = "The metrics token is missing or wrong", body = cdmx_sdk::types::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Metrics are off (no metrics token is configured)", body = cdmx_sdk::types::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/metrics")]
+pub async fn get_metrics(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    _query: ApiQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let text = metrics::scrape(&state, presented).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
 }

@@ -1,13 +1,16 @@
 //! Published manufacturing capacity: blocks of slots that CDMOs offer and sponsors hold.
 
-use cdmx_sdk::types::{CapacityBlock, CapacityBlockChange, CapacitySearch, NewCapacityBlock, Page};
+use cdmx_sdk::types::{
+    AuditAction, AuditObjectKind, CapacityBlock, CapacityBlockChange, CapacitySearch,
+    NewCapacityBlock, Page,
+};
 
 use super::pagination::PageRequest;
-use super::{today, views};
+use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::capacity::{self, BlockQuery, BlockRow};
-use crate::db::{new_id, now, profiles};
+use crate::db::{self, new_id, now, profiles};
 use crate::domain::capacity::{ValidBlock, ValidBlockChange};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -69,10 +72,18 @@ pub async fn publish(
         &valid,
         now(),
     )?;
+    let event = audit::by(
+        principal,
+        &profile.organization_id,
+        AuditAction::CapacityPublished,
+        AuditObjectKind::CapacityBlock,
+        &row.id,
+    );
     let row = state
         .db
         .write(move |c| {
             capacity::insert_block(c, &row)?;
+            db::audit::record(c, event)?;
             Ok(row)
         })
         .await?;
@@ -165,7 +176,8 @@ pub async fn get(
 }
 
 /// Loads a block and authorizes managing it.
-async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result<(), ApiError> {
+/// Checks the caller may manage block `id`; returns the owning organisation.
+async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result<String, ApiError> {
     let lookup = id.to_owned();
     let block = state
         .db
@@ -176,7 +188,7 @@ async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result
         Action::ManageCapacity,
         Resource::OwnedBy(&block.organization_id),
     )?;
-    Ok(())
+    Ok(block.organization_id)
 }
 
 /// Changes a block's slots or terms (its CDMO). Slots cannot drop below what is held
@@ -188,12 +200,19 @@ pub async fn change(
     change: CapacityBlockChange,
 ) -> Result<CapacityBlock, ApiError> {
     let ValidBlockChange(change) = ValidBlockChange::parse(change)?;
-    load_owned(state, principal, &id).await?;
+    let owner = load_owned(state, principal, &id).await?;
+    let event = audit::by(
+        principal,
+        &owner,
+        AuditAction::CapacityChanged,
+        AuditObjectKind::CapacityBlock,
+        &id,
+    );
     let at = now();
     let row = state
         .db
         .write(move |c| {
-            capacity::change_block(
+            let row = capacity::change_block(
                 c,
                 &id,
                 change.slots.map(|s| s as i32),
@@ -202,7 +221,9 @@ pub async fn change(
                     .price_band
                     .map(|b| (b.min_usd as i64, b.max_usd as i64)),
                 at,
-            )
+            )?;
+            db::audit::record(c, event)?;
+            Ok(row)
         })
         .await?;
     block_view(state, row).await
@@ -210,10 +231,20 @@ pub async fn change(
 
 /// Withdraws a block that has never had a reservation (its CDMO).
 pub async fn withdraw(state: &AppState, principal: &Principal, id: String) -> Result<(), ApiError> {
-    load_owned(state, principal, &id).await?;
+    let owner = load_owned(state, principal, &id).await?;
+    let event = audit::by(
+        principal,
+        &owner,
+        AuditAction::CapacityWithdrawn,
+        AuditObjectKind::CapacityBlock,
+        &id,
+    );
     state
         .db
-        .write(move |c| capacity::delete_block(c, &id))
+        .write(move |c| {
+            capacity::delete_block(c, &id)?;
+            db::audit::record(c, event)
+        })
         .await?;
     Ok(())
 }

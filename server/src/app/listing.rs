@@ -2,15 +2,17 @@
 //! relist day), relisting, the history of both, and who may still read an unlisted
 //! profile.
 
-use cdmx_sdk::types::{ListingEvent, Page, PageParams, ProfileListing, UnlistRequest};
+use cdmx_sdk::types::{
+    AuditAction, AuditObjectKind, ListingEvent, Page, PageParams, ProfileListing, UnlistRequest,
+};
 
 use super::pagination::list_by_id;
 use super::profiles::load_owned;
-use super::{today, views};
+use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
-use crate::db::listing;
 use crate::db::profiles::{self, ProfileRow, ProfileWithVerification};
+use crate::db::{self, listing};
 use crate::domain::listing::{UnlistTerms, Unlisting, listing_view};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -70,13 +72,25 @@ pub async fn unlist(
     id: String,
     request: UnlistRequest,
 ) -> Result<ProfileListing, ApiError> {
-    load_owned(state, principal, &id, Action::ManageListing).await?;
+    let profile = load_owned(state, principal, &id, Action::ManageListing).await?;
     let today = today();
     let terms = UnlistTerms::parse(request, today)?;
     let actor = principal.id.clone();
+    let mut event = audit::by(
+        principal,
+        &profile.organization_id,
+        AuditAction::ProfileUnlisted,
+        AuditObjectKind::Profile,
+        &id,
+    );
+    event.detail = Some(format!("reason: {}", terms.reason.as_str()));
     let unlisting = state
         .db
-        .write(move |c| listing::unlist_profile(c, &id, &terms, &actor, today))
+        .write(move |c| {
+            let unlisting = listing::unlist_profile(c, &id, &terms, &actor, today)?;
+            db::audit::record(c, event)?;
+            Ok(unlisting)
+        })
         .await?;
     Ok(listing_view(Some(&unlisting), today))
 }
@@ -87,12 +101,22 @@ pub async fn relist(
     principal: &Principal,
     id: String,
 ) -> Result<ProfileListing, ApiError> {
-    load_owned(state, principal, &id, Action::ManageListing).await?;
+    let profile = load_owned(state, principal, &id, Action::ManageListing).await?;
     let today = today();
     let actor = principal.id.clone();
+    let event = audit::by(
+        principal,
+        &profile.organization_id,
+        AuditAction::ProfileRelisted,
+        AuditObjectKind::Profile,
+        &id,
+    );
     state
         .db
-        .write(move |c| listing::relist_profile(c, &id, &actor, today))
+        .write(move |c| {
+            listing::relist_profile(c, &id, &actor, today)?;
+            db::audit::record(c, event)
+        })
         .await?;
     Ok(ProfileListing::listed())
 }

@@ -9,10 +9,12 @@
 //! [`ApiError`]: crate::error::ApiError
 
 pub mod accounts;
+pub mod audit;
 pub mod capacity;
 pub mod demo;
 pub mod listing;
 pub mod matching;
+pub mod metrics;
 pub mod pagination;
 pub mod profiles;
 pub mod reports;

@@ -88,18 +88,22 @@ impl PageRequest {
         self.limit as i64 + 1
     }
 
-    /// A keyset over time-ordered ids (cursor kind `id`).
-    pub fn keyset(&self) -> Result<Keyset, ApiError> {
-        let after = self
-            .after("id")?
+    /// The row id a `kind:<id>` cursor points at (ids are UUIDs; anything else is not a
+    /// cursor this list returned).
+    pub fn id_position(&self, kind: &str) -> Result<Option<String>, ApiError> {
+        self.after(kind)?
             .map(|id| {
                 uuid::Uuid::parse_str(id)
                     .map(|_| id.to_owned())
                     .map_err(|_| bad_cursor())
             })
-            .transpose()?;
+            .transpose()
+    }
+
+    /// A keyset over time-ordered ids (cursor kind `id`).
+    pub fn keyset(&self) -> Result<Keyset, ApiError> {
         Ok(Keyset {
-            after,
+            after: self.id_position("id")?,
             fetch: self.fetch(),
         })
     }

@@ -5,22 +5,22 @@
 use std::sync::Arc;
 
 use cdmx_sdk::types::{
-    CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary, DiffParams, Evidence, EvidenceStatus,
-    NewEvidence, Page, PageParams, ProfileRevision, ProfileRevisionSummary, ProfileSort,
-    RevisionDiff,
+    AuditAction, AuditObjectKind, CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary,
+    DiffParams, Evidence, EvidenceStatus, NewEvidence, Page, PageParams, ProfileRevision,
+    ProfileRevisionSummary, ProfileSort, RevisionDiff,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::listing::{ReadableProfile, readable_profile};
 use super::pagination::PageRequest;
-use super::{today, views};
+use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::columns::IsoDate;
 use crate::db::listing;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
-use crate::db::{StoreError, documents, new_id, now};
+use crate::db::{self, StoreError, documents, new_id, now};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
 };
@@ -160,8 +160,11 @@ pub async fn patch(
     }
     let mut document = documents::decode_profile_json(&current.document)?;
     merge_patch(&mut document, &patch);
-    let patched: CapabilityProfile =
-        field_errors::parse_value(document).map_err(ApiError::Validation)?;
+    // A merged document is readable JSON by construction: whatever is wrong in it is the
+    // patch's values, so every problem is a 422.
+    let patched: CapabilityProfile = field_errors::parse_value(document).map_err(|problems| {
+        ApiError::Validation(problems.into_iter().map(|p| p.error).collect())
+    })?;
     let write = prepare(patched)?;
     store_update(state, principal, id, expected, write).await
 }
@@ -424,10 +427,20 @@ pub async fn delete_evidence(
     profile_id: String,
     evidence_id: String,
 ) -> Result<(), ApiError> {
-    load_owned(state, principal, &profile_id, Action::ManageEvidence).await?;
+    let profile = load_owned(state, principal, &profile_id, Action::ManageEvidence).await?;
+    let event = audit::by(
+        principal,
+        &profile.organization_id,
+        AuditAction::EvidenceDeleted,
+        AuditObjectKind::Evidence,
+        &evidence_id,
+    );
     state
         .db
-        .write(move |c| profiles::delete_evidence(c, &profile_id, &evidence_id))
+        .write(move |c| {
+            profiles::delete_evidence(c, &profile_id, &evidence_id)?;
+            db::audit::record(c, event)
+        })
         .await?;
     Ok(())
 }

@@ -1,13 +1,14 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence, ListingEvent,
-    MatchResult, NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
-    ReservationEvent, Shortlist, ShortlistSummary, User,
+    ApiKey, AuditEvent, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence,
+    ListingEvent, MatchResult, NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program,
+    Reservation, ReservationEvent, Shortlist, ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
+use crate::db::audit::AuditEventRow;
 use crate::db::capacity::BlockRow;
 use crate::db::documents;
 use crate::db::listing::ListingEventRow;
@@ -84,6 +85,21 @@ pub fn profile(
         updated_at: utc(row.updated_at),
         confidence: section_confidence(&facts, today),
         listing: listing_view(unlisting, today),
+    })
+}
+
+pub fn audit_event(row: AuditEventRow) -> Result<AuditEvent, ApiError> {
+    Ok(AuditEvent {
+        id: row.id,
+        occurred_at: utc(row.occurred_at),
+        action: row.action,
+        actor_kind: row.actor_kind,
+        actor_id: row.actor_id,
+        actor_organization_id: row.actor_organization_id,
+        object_kind: row.object_kind,
+        object_id: row.object_id,
+        client_address: row.client_address,
+        detail: row.detail,
     })
 }
 

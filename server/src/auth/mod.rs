@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use cdmx_sdk::types::{OrganizationKind, PrincipalKind, Role};
 
 use crate::db::{StoreError, accounts};
@@ -57,6 +57,7 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let request = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let principal = state.tokens.verify(&token?)?;
@@ -76,6 +77,8 @@ impl FromRequest for Principal {
                     Err(other) => return Err(other.into()),
                 }
             }
+            // For what runs after the handler: the refusal trail, the request log.
+            request.extensions_mut().insert(principal.clone());
             Ok(principal)
         })
     }

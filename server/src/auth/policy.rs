@@ -72,10 +72,12 @@ pub enum Action {
     ReadListingHistory,
     /// Read an unlisted profile (with its revisions and evidence).
     ReadUnlistedProfile,
+    /// Read the organisation's audit trail.
+    ReadAuditTrail,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -98,6 +100,7 @@ impl Action {
         Action::ManageListing,
         Action::ReadListingHistory,
         Action::ReadUnlistedProfile,
+        Action::ReadAuditTrail,
     ];
 }
 
@@ -218,6 +221,7 @@ fn rule(action: Action) -> Rule {
         ManageListing => rule(&[Cdmo], Admin, OwnPrivate, false, "only the CDMO that owns this profile can unlist or relist it"),
         ReadListingHistory => rule(&[Cdmo, Platform], Member, OwnOrOperator, false, "the listing history is kept for the profile's CDMO"),
         ReadUnlistedProfile => rule(ANY_KIND, Member, OwnDealingsOrOperator, false, ""),
+        ReadAuditTrail => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
     }
 }
 
@@ -412,6 +416,8 @@ mod tests {
         (Action::ReadUnlistedProfile, Case::UnlistedOwn, "AAAAAA"),
         (Action::ReadUnlistedProfile, Case::UnlistedOthers { dealings: true }, "AAAAAA"),
         (Action::ReadUnlistedProfile, Case::UnlistedOthers { dealings: false }, "NNNNAA"),
+        (Action::ReadAuditTrail, Case::Own, "FAFAFA"),
+        (Action::ReadAuditTrail, Case::Others, "NNNNNN"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {

@@ -5,6 +5,7 @@
 //! diesel's derived `establish`, so that a mistyped URL is a clear error.
 
 pub mod accounts;
+pub mod audit;
 pub mod capacity;
 pub mod columns;
 pub mod documents;
@@ -262,6 +263,16 @@ impl Database {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Open connections, idle ones and the pool's size, for metrics.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
     }
 
     /// A connection for command-line tools, which run no async workers.

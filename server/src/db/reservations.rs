@@ -434,3 +434,13 @@ pub fn list_reservations(
     }
     Ok(query.order(reservations::id).limit(fetch).load(conn)?)
 }
+
+/// How many reservations are in each state, across the database (for metrics). A held
+/// reservation past its expiry counts as held until the sweep expires it.
+pub fn count_by_state(conn: &mut DbConnection) -> StoreResult<Vec<(ReservationState, i64)>> {
+    Ok(reservations::table
+        .group_by(reservations::state)
+        .select((reservations::state, diesel::dsl::count_star()))
+        .order(reservations::state)
+        .load(conn)?)
+}

@@ -116,12 +116,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        organization_id -> Text,
+        occurred_at -> Timestamp,
+        action -> Text,
+        actor_kind -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        actor_organization_id -> Nullable<Text>,
+        object_kind -> Text,
+        object_id -> Text,
+        client_address -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(cdmo_profiles -> organizations (organization_id));
 diesel::joinable!(profile_unlistings -> cdmo_profiles (profile_id));
 diesel::joinable!(profile_listing_events -> cdmo_profiles (profile_id));
 diesel::joinable!(cdmo_profile_revisions -> cdmo_profiles (profile_id));
 diesel::joinable!(profile_evidence -> cdmo_profiles (profile_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
     organizations,
     users,
     api_keys,

@@ -146,6 +146,33 @@ impl fmt::Display for FieldPath {
     }
 }
 
+/// Why a field is refused, which decides the status: a request that cannot be read as its
+/// type at all (wrong JSON type, unknown or missing field) is 400; one that reads but names
+/// a value outside a closed set (a platform or modality the server does not know) is 422,
+/// as an out-of-range number is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unreadable,
+    UnknownValue,
+}
+
+/// A refused field: where, why in plain words, and which kind of refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub error: FieldError,
+    pub refusal: Refusal,
+}
+
+/// The status-deciding kind of a set of problems: 422 only when every problem is an
+/// unknown value, so that a request with any unreadable field stays a 400.
+pub fn refusal_of(problems: &[FieldProblem]) -> Refusal {
+    if !problems.is_empty() && problems.iter().all(|p| p.refusal == Refusal::UnknownValue) {
+        Refusal::UnknownValue
+    } else {
+        Refusal::Unreadable
+    }
+}
+
 /// What a serde error message says, recovered from its standard wording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Complaint {
@@ -165,6 +192,15 @@ fn quoted(text: &str) -> Vec<String> {
         .step_by(2)
         .map(str::to_owned)
         .collect()
+}
+
+impl Complaint {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::UnknownVariant(_) => Refusal::UnknownValue,
+            _ => Refusal::Unreadable,
+        }
+    }
 }
 
 fn classify(message: &str) -> Complaint {
@@ -301,17 +337,20 @@ fn other_in_words(message: &str) -> String {
     }
 }
 
-/// A serde error message (from the JSON body or the query string) in plain words, and the
-/// field it is about relative to the path where serde stopped.
-pub fn in_plain_words(message: &str) -> (Option<String>, String) {
-    match classify(message) {
+/// A serde error message (from the JSON body or the query string) in plain words, the
+/// field it is about relative to the path where serde stopped, and the kind of refusal.
+pub fn in_plain_words(message: &str) -> (Option<String>, String, Refusal) {
+    let complaint = classify(message);
+    let refusal = complaint.refusal();
+    let (field, words) = match complaint {
         Complaint::MissingField(name) => (Some(name), "is required".to_owned()),
         Complaint::UnknownField(name) => (Some(name), UNKNOWN_FIELD.to_owned()),
         Complaint::DuplicateField(name) => (Some(name), "is given more than once".to_owned()),
         Complaint::UnknownVariant(allowed) => (None, one_of(&allowed)),
         Complaint::Expected(expected) => (None, expected_in_words(&expected)),
         Complaint::Other(message) => (None, other_in_words(&message)),
-    }
+    };
+    (field, words, refusal)
 }
 
 pub const UNKNOWN_FIELD: &str = "is not a known field";
@@ -352,7 +391,7 @@ fn typed<T: DeserializeOwned>(
 
 /// Reads a JSON value that is already in memory (a merged document) as strictly as a
 /// request body: `T`, or every problem at once.
-pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldError>> {
+pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldProblem>> {
     let mut ignored = Vec::new();
     match typed::<T>(&value, &mut ignored) {
         Ok(parsed) if ignored.is_empty() => Ok(parsed),
@@ -364,19 +403,25 @@ pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, Vec<FieldErro
 /// fields included. Empty when `value` reads as `T` with no field ignored.
 /// Request bodies are objects (serde would otherwise read an array as a struct's fields
 /// in order, and report them by index).
-pub fn collect<T: DeserializeOwned>(mut value: Value) -> Vec<FieldError> {
+pub fn collect<T: DeserializeOwned>(mut value: Value) -> Vec<FieldProblem> {
     if !value.is_object() {
-        return vec![FieldError {
-            field: FieldPath::default().to_string(),
-            message: "must be a JSON object".to_owned(),
+        return vec![FieldProblem {
+            error: FieldError {
+                field: FieldPath::default().to_string(),
+                message: "must be a JSON object".to_owned(),
+            },
+            refusal: Refusal::Unreadable,
         }];
     }
-    let mut errors: Vec<(FieldPath, String)> = Vec::new();
+    let mut errors: Vec<(FieldPath, String, Refusal)> = Vec::new();
     // Values put in by the repair: errors at or under them are not the client's.
     let mut placeholders: Vec<(FieldPath, usize)> = Vec::new();
-    let report = |errors: &mut Vec<(FieldPath, String)>, field: FieldPath, words: String| {
-        if !errors.iter().any(|(f, _)| *f == field) {
-            errors.push((field, words));
+    let report = |errors: &mut Vec<(FieldPath, String, Refusal)>,
+                  field: FieldPath,
+                  words: String,
+                  refusal: Refusal| {
+        if !errors.iter().any(|(f, _, _)| *f == field) {
+            errors.push((field, words, refusal));
         }
     };
     for _ in 0..MAX_PASSES {
@@ -384,7 +429,12 @@ pub fn collect<T: DeserializeOwned>(mut value: Value) -> Vec<FieldError> {
         let result = typed::<T>(&value, &mut ignored);
         for field in ignored {
             if !placeholders.iter().any(|(p, _)| field.starts_with(p)) {
-                report(&mut errors, field, UNKNOWN_FIELD.to_owned());
+                report(
+                    &mut errors,
+                    field,
+                    UNKNOWN_FIELD.to_owned(),
+                    Refusal::Unreadable,
+                );
             }
         }
         let error = match result {
@@ -453,7 +503,7 @@ pub fn collect<T: DeserializeOwned>(mut value: Value) -> Vec<FieldError> {
             ),
         };
         if own && (!field.is_root() || errors.is_empty()) {
-            report(&mut errors, field.clone(), words);
+            report(&mut errors, field.clone(), words, complaint.refusal());
         }
         if !repaired {
             break;
@@ -464,9 +514,12 @@ pub fn collect<T: DeserializeOwned>(mut value: Value) -> Vec<FieldError> {
     }
     errors
         .into_iter()
-        .map(|(field, message)| FieldError {
-            field: field.to_string(),
-            message,
+        .map(|(field, message, refusal)| FieldProblem {
+            error: FieldError {
+                field: field.to_string(),
+                message,
+            },
+            refusal,
         })
         .collect()
 }
@@ -511,11 +564,29 @@ mod tests {
         sites: Vec<Site>,
     }
 
-    fn fields(errors: &[FieldError]) -> Vec<(&str, &str)> {
-        errors
+    fn fields(problems: &[FieldProblem]) -> Vec<(&str, &str)> {
+        problems
             .iter()
-            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .map(|p| (p.error.field.as_str(), p.error.message.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn only_unknown_values_alone_are_a_422_kind_of_refusal() {
+        let unknown_kind = collect::<Strict>(json!({"name": "A", "kind": "hospital", "sites": []}));
+        assert_eq!(
+            fields(&unknown_kind),
+            [("kind", "must be one of: sponsor, cdmo")]
+        );
+        assert_eq!(refusal_of(&unknown_kind), Refusal::UnknownValue);
+        let with_a_wrong_type =
+            collect::<Strict>(json!({"name": 7, "kind": "hospital", "sites": []}));
+        assert_eq!(with_a_wrong_type.len(), 2);
+        assert_eq!(refusal_of(&with_a_wrong_type), Refusal::Unreadable);
+        let unknown_field =
+            collect::<Strict>(json!({"name": "A", "kind": "cdmo", "sites": [], "x": 1}));
+        assert_eq!(refusal_of(&unknown_field), Refusal::Unreadable);
+        assert_eq!(refusal_of(&[]), Refusal::Unreadable);
     }
 
     #[test]

@@ -9,7 +9,18 @@ use cdmx_sdk::types::FieldError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use field_errors::FieldPath;
+use field_errors::{FieldPath, FieldProblem, Refusal};
+
+/// The answer to fields that could not be read: 422 when every one of them is a value
+/// outside a closed set (the request is readable, the value is not accepted), else 400.
+pub fn refused(problems: Vec<FieldProblem>) -> ApiError {
+    let refusal = field_errors::refusal_of(&problems);
+    let errors = problems.into_iter().map(|p| p.error).collect();
+    match refusal {
+        Refusal::UnknownValue => ApiError::Validation(errors),
+        Refusal::Unreadable => ApiError::bad_request_fields(errors),
+    }
+}
 
 /// Reads a JSON value. When it is not a `T`, every problem is reported at once, each
 /// naming its field by path and saying in plain words what is wrong; fields `T` does not
@@ -56,10 +67,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             if errors.is_empty() {
                 // Not expected: the value parsed as T. Report serde's finding in plain words.
                 let field = FieldPath::from_serde(error.path()).unwrap_or_default();
-                let (_, words) = field_errors::in_plain_words(&inner.to_string());
+                let (_, words, _) = field_errors::in_plain_words(&inner.to_string());
                 return Err(ApiError::bad_request_field(field.to_string(), words));
             }
-            Err(ApiError::bad_request_fields(errors))
+            Err(refused(errors))
         }
     }
 }

@@ -11,8 +11,8 @@ use std::cmp::Ordering;
 
 use cdmx_sdk::types::{
     Authority, ConstraintClass, ConstraintCode, ConstraintValue, DonorSource, FailedConstraint,
-    Gap, GeneModificationMethod, LicenceKind, LicensedActivity, Modality, Phase, Platform, QcAssay,
-    Region, Unit,
+    Gap, GeneModificationMethod, LicenceKind, LicensedActivity, Modality, NearMissRule, Phase,
+    Platform, QcAssay, Region, Unit,
 };
 
 use super::{
@@ -668,6 +668,27 @@ impl Failure {
             actual_value,
             gap: self.gap(req, f, slots),
         }
+    }
+}
+
+/// The near-miss rule as returned with a match: what [`near_miss`] checks, and the order
+/// [`closeness`] gives the excluded list.
+pub(super) fn near_miss_rule(req: &ValidRequirements) -> NearMissRule {
+    NearMissRule {
+        max_failed_constraints: NEAR_MISS_MAX_FAILURES as u32,
+        class: ConstraintClass::Threshold,
+        tolerances: req.set.near_miss_tolerances.clone(),
+        description: format!(
+            "A near miss fails at most {NEAR_MISS_MAX_FAILURES} hard constraints, all of them \
+             thresholds (a shortfall with a known gap, such as too few phase 3 programmes or a \
+             freezer not cold enough), each within the tolerance set for its constraint, if \
+             any. A categorical mismatch (donor source, modality, method, platform, licence, \
+             regulatory acceptance, country, closed processing, verification) or an \
+             undisclosed fact never makes a near miss. The excluded list shows near misses \
+             first, smallest relative_gap (the sum of each gap divided by the requirement, \
+             each capped at 1) first, then the others by fewest failed constraints; ties by \
+             profile id."
+        ),
     }
 }
 

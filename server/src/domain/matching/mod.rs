@@ -17,7 +17,7 @@ use cdmx_sdk::types::{
 };
 use chrono::NaiveDate;
 
-use self::exclusions::{Failure, closeness, near_miss};
+use self::exclusions::{Failure, closeness, near_miss, near_miss_rule};
 use super::geo;
 use super::profiles::{countries, phase_rank};
 use super::{Violations, mask_of};
@@ -1012,6 +1012,7 @@ pub fn run_match_after<'a>(
         feasible_count,
         excluded_count,
         robustness,
+        near_miss_rule: Some(near_miss_rule(req)),
         candidates: ranked
             .iter()
             .enumerate()

@@ -241,12 +241,13 @@ mod tests {
     use super::*;
     use cdmx_sdk::types::SignUpRequest;
 
+    /// The first field of a 400 or, for a value outside a closed set, a 422.
     fn field_of(error: ApiError) -> (String, String) {
         match error {
-            ApiError::BadRequest { errors, .. } => {
+            ApiError::BadRequest { errors, .. } | ApiError::Validation(errors) => {
                 (errors[0].field.clone(), errors[0].message.clone())
             }
-            other => panic!("expected a bad request, got {other:?}"),
+            other => panic!("expected a refused field, got {other:?}"),
         }
     }
 
@@ -267,7 +268,9 @@ mod tests {
             ("verified", "is not a known field")
         );
         let body = br#"{"name":"A","kind":"hospital","admin":{"email":"a@b.co","password":"x"}}"#;
-        let (field, _) = field_of(parse_json::<SignUpRequest>(body).err().unwrap());
+        let error = parse_json::<SignUpRequest>(body).err().unwrap();
+        assert_eq!(error.status(), 422);
+        let (field, _) = field_of(error);
         assert_eq!(field, "kind");
     }
 

@@ -68,6 +68,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
             &CreateApiKeyRequest {
                 name: "erp".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await
@@ -177,6 +178,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                     &CreateApiKeyRequest {
                         name: "x".into(),
                         role: None,
+                        scopes: None,
                     },
                 )
                 .await,

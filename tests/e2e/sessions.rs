@@ -206,7 +206,8 @@ async fn password_changes_check_the_current_and_the_new_password() {
         .map(|e| e.field.as_str())
         .collect();
     assert_eq!(fields, ["current_password"]);
-    for (new_password, valid) in [("x".repeat(11), false), ("x".repeat(257), false)] {
+    // One past each bound of the new password.
+    for new_password in ["x".repeat(11), "x".repeat(257)] {
         let err = client
             .change_password(&ChangePasswordRequest {
                 current_password: PASSWORD.into(),
@@ -214,7 +215,7 @@ async fn password_changes_check_the_current_and_the_new_password() {
             })
             .await
             .unwrap_err();
-        assert_eq!(err.status(), Some(422), "valid: {valid}");
+        assert_eq!(err.status(), Some(422));
         assert_eq!(err.problem().unwrap().errors[0].field, "new_password");
     }
     client.get_me().await.unwrap();

@@ -44,6 +44,7 @@ async fn main() -> Result<(), cdmx_sdk::Error> {
             &CreateApiKeyRequest {
                 name: "portfolio tool".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await?;

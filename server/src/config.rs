@@ -21,6 +21,15 @@ pub struct Settings {
     /// When absent a random one is generated at start: tokens then die with the process
     /// and are not accepted by other processes, so set it for any shared deployment.
     pub jwt_secret: Option<String>,
+    /// Signing secrets rotated out, comma-separated in the environment
+    /// (`CDMX_JWT_PREVIOUS_SECRETS`): tokens they signed (named by `kid`) still validate
+    /// until they expire; new tokens use `jwt_secret`. Each at least 32 bytes.
+    pub jwt_previous_secrets: Vec<String>,
+    /// Seconds a process may trust its cached answer to "is this user's token still
+    /// good" (`CDMX_TOKEN_CHECK_CACHE_SECONDS`, 0 to 60; 0 asks the database on every
+    /// request). Revocations through this process apply at once; another process may
+    /// accept a revoked token for at most this long.
+    pub token_check_cache_seconds: u64,
     /// `iss` claim of issued tokens (`CDMX_JWT_ISSUER`).
     pub jwt_issuer: String,
     /// `aud` claim of issued tokens (`CDMX_JWT_AUDIENCE`).
@@ -75,6 +84,8 @@ impl Default for Settings {
             database_url: "sqlite://cdmx.db".to_owned(),
             database_pool_size: 8,
             jwt_secret: None,
+            jwt_previous_secrets: Vec::new(),
+            token_check_cache_seconds: 5,
             jwt_issuer: "cdmx".to_owned(),
             jwt_audience: "cdmx-api".to_owned(),
             token_ttl_seconds: 3600,
@@ -112,6 +123,16 @@ fn invalid(variable: &str, message: impl Into<String>) -> ConfigError {
         variable: variable.to_owned(),
         message: message.into(),
     }
+}
+
+/// The items of a comma-separated environment value, trimmed, empty ones dropped.
+fn comma_separated(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl Settings {
@@ -169,6 +190,12 @@ impl Settings {
         if let Some(v) = env("CDMX_JWT_SECRET") {
             self.jwt_secret = Some(v);
         }
+        if let Some(v) = env("CDMX_JWT_PREVIOUS_SECRETS") {
+            self.jwt_previous_secrets = comma_separated(&v);
+        }
+        if let Some(v) = env("CDMX_TOKEN_CHECK_CACHE_SECONDS") {
+            self.token_check_cache_seconds = parse("CDMX_TOKEN_CHECK_CACHE_SECONDS", &v)?;
+        }
         if let Some(v) = env("CDMX_JWT_ISSUER") {
             self.jwt_issuer = v;
         }
@@ -194,12 +221,7 @@ impl Settings {
             };
         }
         if let Some(v) = env("CDMX_CORS_ORIGINS") {
-            self.cors_origins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
+            self.cors_origins = comma_separated(&v);
         }
         if let Some(v) = env("CDMX_BODY_LIMIT_BYTES") {
             self.body_limit_bytes = parse("CDMX_BODY_LIMIT_BYTES", &v)?;
@@ -234,6 +256,11 @@ impl Settings {
         Ok(())
     }
 
+    /// How long a process may trust its cached token check.
+    pub fn token_check_cache_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.token_check_cache_seconds)
+    }
+
     /// Whether to load demo data into an empty database.
     pub fn demo_data_enabled(&self) -> bool {
         self.demo_data.unwrap_or_else(|| {
@@ -264,6 +291,18 @@ impl Settings {
             return Err(invalid(
                 "metrics_token (CDMX_METRICS_TOKEN)",
                 "must be at least 32 bytes",
+            ));
+        }
+        if self.jwt_previous_secrets.iter().any(|s| s.len() < 32) {
+            return Err(invalid(
+                "jwt_previous_secrets (CDMX_JWT_PREVIOUS_SECRETS)",
+                "each secret must be at least 32 bytes",
+            ));
+        }
+        if self.token_check_cache_seconds > 60 {
+            return Err(invalid(
+                "token_check_cache_seconds (CDMX_TOKEN_CHECK_CACHE_SECONDS)",
+                "must be between 0 and 60",
             ));
         }
         if self.token_ttl_seconds < 60 || self.token_ttl_seconds > 86_400 {
@@ -371,6 +410,36 @@ mod tests {
         let off = Settings::load(None, env_of(&[("CDMX_DEMO_DATA", "false")])).unwrap();
         assert!(!off.demo_data_enabled());
         assert!(Settings::load(None, env_of(&[("CDMX_DEMO_DATA", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn previous_jwt_secrets_and_the_token_check_cache_are_read_and_checked() {
+        let s = Settings::load(
+            None,
+            env_of(&[
+                (
+                    "CDMX_JWT_PREVIOUS_SECRETS",
+                    "first-old-secret-first-old-secret, second-old-secret-second-old-secret",
+                ),
+                ("CDMX_TOKEN_CHECK_CACHE_SECONDS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.jwt_previous_secrets.len(), 2);
+        assert_eq!(s.token_check_cache_seconds, 0);
+        assert_eq!(Settings::default().token_check_cache_seconds, 5);
+        let err =
+            Settings::load(None, env_of(&[("CDMX_JWT_PREVIOUS_SECRETS", "short")])).unwrap_err();
+        assert!(
+            err.to_string().contains("CDMX_JWT_PREVIOUS_SECRETS"),
+            "{err}"
+        );
+        let err =
+            Settings::load(None, env_of(&[("CDMX_TOKEN_CHECK_CACHE_SECONDS", "61")])).unwrap_err();
+        assert!(
+            err.to_string().contains("CDMX_TOKEN_CHECK_CACHE_SECONDS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::extract::{self, BodyLimit};
 use crate::api::{self, fallback};
+use crate::auth::token_versions::TokenVersionCache;
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
 use crate::db::idempotency;
@@ -29,6 +30,8 @@ use crate::{openapi, telemetry};
 pub struct AppState {
     pub db: Database,
     pub tokens: TokenService,
+    /// Users' token states, briefly cached; revocations here update it at once.
+    pub token_versions: TokenVersionCache,
     /// Current profiles, for search and matching; refreshed from the change counter.
     pub profiles: ProfileIndex,
     pub hold_limits: HoldLimits,
@@ -83,6 +86,10 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens,
+            token_versions: TokenVersionCache::new(
+                settings.token_check_cache_ttl(),
+                TokenVersionCache::DEFAULT_CAPACITY,
+            ),
             profiles: ProfileIndex::new(),
             hold_limits: HoldLimits {
                 per_block: i64::from(settings.max_held_slots_per_block),

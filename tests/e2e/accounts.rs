@@ -143,6 +143,7 @@ async fn admins_add_members_and_members_can_sign_in_but_not_administer() {
             &CreateApiKeyRequest {
                 name: "mine".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await
@@ -173,6 +174,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_work_until_revoked() {
             &CreateApiKeyRequest {
                 name: "ERP capacity sync".into(),
                 role: Some(Role::Admin),
+                scopes: None,
             },
         )
         .await
@@ -269,6 +271,7 @@ async fn member_keys_cannot_administer() {
             &CreateApiKeyRequest {
                 name: "portfolio tool".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await

@@ -37,7 +37,12 @@ async fn every_secured_route_refuses_missing_and_invalid_tokens() {
     let secured: Vec<_> = operations().into_iter().filter(|o| o.3).collect();
     assert!(secured.len() >= 9, "{secured:?}");
     for (id, method, path, _) in secured {
-        let url = app.url(&path.replace("{id}", "x").replace("{key_id}", "y"));
+        let url = app.url(
+            &path
+                .replace("{id}", "x")
+                .replace("{key_id}", "y")
+                .replace("{user_id}", "z"),
+        );
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         for token in [None, Some("not-a-jwt")] {
             let mut request = http
@@ -68,6 +73,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
             &CreateApiKeyRequest {
                 name: "erp".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await
@@ -177,6 +183,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
                     &CreateApiKeyRequest {
                         name: "x".into(),
                         role: None,
+                        scopes: None,
                     },
                 )
                 .await,
@@ -595,6 +602,50 @@ async fn organisations_cannot_see_or_touch_each_other() {
             .block
             .slots,
         4
+    );
+
+    // Another organisation's users are not B's to manage, through A's path or its own.
+    let a_admin = a.admin_user.id.as_str();
+    check(
+        "deactivate_user",
+        status(b.admin.deactivate_user(a.id(), a_admin).await),
+        404,
+    );
+    check(
+        "reactivate_user",
+        status(b.admin.reactivate_user(a.id(), a_admin).await),
+        404,
+    );
+    check(
+        "delete_user",
+        status(b.admin.delete_user(a.id(), a_admin).await),
+        404,
+    );
+    assert_eq!(status(b.admin.delete_user(b.id(), a_admin).await), 404);
+
+    // Signing out and changing a password concern the caller's own account only.
+    let solo = app.sign_up(OrganizationKind::Sponsor, "Solo").await;
+    check(
+        "logout",
+        if solo.admin.logout().await.is_ok() {
+            204
+        } else {
+            0
+        },
+        204,
+    );
+    let change = cdmx_sdk::types::ChangePasswordRequest {
+        current_password: cdmx_e2e::PASSWORD.into(),
+        new_password: "another long passphrase".into(),
+    };
+    check(
+        "change_password",
+        if solo.admin.change_password(&change).await.is_ok() {
+            204
+        } else {
+            0
+        },
+        204,
     );
 
     // A's data is intact: its key still works and no user was added.

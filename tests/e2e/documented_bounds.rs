@@ -23,11 +23,26 @@ const KEYWORDS: [&str; 6] = [
 ];
 
 /// Bounds this test does not send, with the reason.
-const NOT_SENT: &[(&str, &str)] = &[(
-    // Revisions start at 1: `against=0` names a revision that does not exist (404).
-    "diff_cdmo_revisions?against",
-    "minimum",
-)];
+const NOT_SENT: &[(&str, &str)] = &[
+    (
+        // Revisions start at 1: `against=0` names a revision that does not exist (404).
+        "diff_cdmo_revisions?against",
+        "minimum",
+    ),
+    // A password change that is accepted revokes the token that sent it, and every case
+    // after it would be refused (401). The new password is read by the rule of every
+    // password (`Password::parse`), whose bounds are sent with `create_user`; the e2e
+    // test `sessions::password_changes_check_the_current_and_the_new_password` sends
+    // these ones.
+    (
+        "/components/schemas/ChangePasswordRequest/properties/new_password",
+        "minLength",
+    ),
+    (
+        "/components/schemas/ChangePasswordRequest/properties/new_password",
+        "maxLength",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
@@ -389,6 +404,10 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
                 &mut BTreeSet::new(),
                 &mut stated,
             );
+            if operation_id == "change_password" {
+                // See NOT_SENT.
+                continue;
+            }
             if operation_id == "create_cdmo_profile" {
                 // One profile per organisation: its schema is replace_cdmo_profile's,
                 // whose bounds are sent below.

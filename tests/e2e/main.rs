@@ -24,6 +24,7 @@ mod scenarios;
 mod schema;
 mod sdk_client;
 mod search;
+mod sessions;
 mod storage;
 mod system;
 mod undisclosed;

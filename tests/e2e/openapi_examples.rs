@@ -219,7 +219,19 @@ async fn every_request_example_is_accepted_by_a_live_server_with_the_demo_data()
                 // The one thing the document cannot know: the password printed at start.
                 example["password"] = Value::String(DEMO_PASSWORD.into());
             }
-            let token = world.token_for(operation_id);
+            // A password change revokes the tokens of the user who sends it: a user of
+            // its own sends it, with the password it signed in with.
+            let own_account = if operation_id == "change_password" {
+                example["current_password"] = Value::String(cdmx_e2e::PASSWORD.into());
+                let user = world
+                    .app
+                    .sign_up(OrganizationKind::Sponsor, "Password Examples")
+                    .await;
+                Some(user.token().await)
+            } else {
+                None
+            };
+            let token = own_account.as_deref().or(world.token_for(operation_id));
             let path = path_as_given(&at, template, &parameters);
             let header = |name: &str| {
                 parameters

@@ -193,6 +193,7 @@ async fn sdk_observer_sees_every_exchange_on_every_path() {
             &CreateApiKeyRequest {
                 name: "observed".into(),
                 role: None,
+                scopes: None,
             },
         )
         .await
@@ -397,6 +398,7 @@ async fn sdk_paginate_streams_every_item_across_pages() {
                 &CreateApiKeyRequest {
                     name: format!("key {i}"),
                     role: None,
+                    scopes: None,
                 },
             )
             .await

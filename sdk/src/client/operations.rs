@@ -72,6 +72,23 @@ operations! {
     /// Errors: `401` without valid credentials.
     json fn get_me() -> Me = GET "/v1/me";
 
+    /// Signs the calling user out everywhere (`POST /v1/auth/logout`): every token of
+    /// the user stops working, not only this client's. Users only. A client built with
+    /// [`Client::login`] signs in again by itself on its next call; use a client built
+    /// with a bearer token to stay signed out.
+    ///
+    /// Errors: `401`, `403` for an API key (revoke the key instead).
+    empty fn logout() -> () = POST "/v1/auth/logout";
+
+    /// Changes the calling user's password (`POST /v1/me/password`), given the current
+    /// one. Every token of the user stops working: sign in again with the new password
+    /// (a client built with [`Client::login`] still holds the old one).
+    ///
+    /// Errors: `401`, `403` for an API key, `422` naming `current_password` when it is
+    /// wrong or `new_password` when too short.
+    empty fn change_password(; body request: &ChangePasswordRequest) -> ()
+        = POST "/v1/me/password";
+
     // --- organisations ---
 
     /// Signs up: creates a sponsor or CDMO organisation and its first admin user
@@ -120,12 +137,39 @@ operations! {
     json fn list_users(organization_id: &str; query page: &PageParams) -> Page<User>
         = GET "/v1/organizations/{organization_id}/users";
 
+    /// Deactivates a user (`POST /v1/organizations/{id}/users/{user_id}/deactivate`).
+    /// Admins of that organisation. The user cannot sign in and its tokens stop working;
+    /// deactivating again changes nothing.
+    ///
+    /// Errors: `403` for members, `404` for an unknown user or another organisation,
+    /// `409` for the organisation's last active admin.
+    json fn deactivate_user(organization_id: &str, user_id: &str) -> User
+        = POST "/v1/organizations/{organization_id}/users/{user_id}/deactivate";
+
+    /// Reactivates a deactivated user
+    /// (`POST /v1/organizations/{id}/users/{user_id}/reactivate`). Admins of that
+    /// organisation. The user may sign in again; its old tokens stay revoked.
+    ///
+    /// Errors: `403` for members, `404` for an unknown user or another organisation.
+    json fn reactivate_user(organization_id: &str, user_id: &str) -> User
+        = POST "/v1/organizations/{organization_id}/users/{user_id}/reactivate";
+
+    /// Deletes a user (`DELETE /v1/organizations/{id}/users/{user_id}`). Admins of that
+    /// organisation. Its email and password are erased and its tokens stop working.
+    ///
+    /// Errors: `403` for members, `404` for an unknown user or another organisation,
+    /// `409` for the organisation's last active admin.
+    empty fn delete_user(organization_id: &str, user_id: &str) -> ()
+        = DELETE "/v1/organizations/{organization_id}/users/{user_id}";
+
     // --- API keys ---
 
     /// Creates an API key (`POST /v1/organizations/{id}/api-keys`). Admins of that
-    /// organisation. The secret is in this response only: store it now.
+    /// organisation. The secret is in this response only: store it now. Its scopes
+    /// default to every scope of its creator.
     ///
-    /// Errors: `403` for members and other organisations, `404`, `422` for invalid fields.
+    /// Errors: `403` for members and other organisations, or a key granting a scope or
+    /// role it lacks; `404`, `422` for invalid fields.
     json fn create_api_key(organization_id: &str; body request: &CreateApiKeyRequest)
         -> CreatedApiKey = POST "/v1/organizations/{organization_id}/api-keys";
 
@@ -144,7 +188,8 @@ operations! {
         = GET "/v1/audit-events";
 
     /// Revokes an API key (`DELETE /v1/organizations/{id}/api-keys/{key_id}`). Admins of
-    /// that organisation. It stops working at once; revoking again changes nothing.
+    /// that organisation. It stops working at once, and so do the keys created with it
+    /// (and theirs); revoking again changes nothing.
     ///
     /// Errors: `403` for members and other organisations, `404` for an unknown key.
     empty fn revoke_api_key(organization_id: &str, key_id: &str) -> ()

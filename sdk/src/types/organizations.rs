@@ -91,6 +91,10 @@ pub struct User {
     pub role: Role,
     /// When the user was created.
     pub created_at: DateTime<Utc>,
+    /// When an admin deactivated the user; absent while active. A deactivated user
+    /// cannot sign in and its tokens are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 /// Add a user to an organisation (organisation admins).

@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, delete, get, post, web};
-use cdmx_sdk::types::{ApiKey, CreateApiKeyRequest, CreatedApiKey, Page, PageParams};
+use cdmx_sdk::types::{ApiKey, CreateApiKeyRequest, CreatedApiKey, Page, PageParams, Problem};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use crate::app::accounts;
@@ -8,13 +8,19 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 
 /// Create an API key for your organisation (organisation admins). The secret is in this
-/// response only; store it now.
+/// response only (sent with `Cache-Control: no-store`); store it now.
+///
+/// `scopes` limit what the key may do on top of its role (default: every scope of its
+/// creator). A key creating a key cannot give it a scope or role it lacks (403).
 #[utoipa::path(
     tag = "api-keys",
     operation_id = "create_api_key",
     params(("id" = String, Path, description = "Organisation id")),
     request_body = CreateApiKeyRequest,
-    responses((status = 201, description = "Key created; `secret` is shown this once", body = CreatedApiKey))
+    responses(
+        (status = 201, description = "Key created; `secret` is shown this once", body = CreatedApiKey),
+        (status = 403, description = "Not an admin of the organisation, or a key granting a scope or role it lacks", body = Problem, content_type = "application/problem+json")
+    )
 )]
 #[post("/organizations/{id}/api-keys")]
 pub async fn create_api_key(
@@ -25,7 +31,9 @@ pub async fn create_api_key(
     body: ApiJson<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let created = accounts::create_api_key(&state, &principal, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(created))
 }
 
 /// List your organisation's API keys, revoked ones included (organisation admins).
@@ -46,8 +54,9 @@ pub async fn list_api_keys(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Revoke an API key (organisation admins). It stops working at once; revoking again
-/// changes nothing.
+/// Revoke an API key (organisation admins). It stops working at once, and so does every
+/// key created with it (and keys those created, and so on); revoking again changes
+/// nothing.
 #[utoipa::path(
     tag = "api-keys",
     operation_id = "revoke_api_key",

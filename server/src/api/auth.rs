@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, get, post, web};
-use cdmx_sdk::types::{Me, Problem, TokenRequest, TokenResponse};
+use cdmx_sdk::types::{ChangePasswordRequest, Me, Problem, TokenRequest, TokenResponse};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
 use crate::app::accounts;
@@ -15,7 +15,7 @@ use crate::startup::AppState;
     request_body = TokenRequest,
     responses(
         (status = 200, description = "A bearer token", body = TokenResponse),
-        (status = 401, description = "Unknown email, wrong password, or an unknown or revoked key", body = Problem, content_type = "application/problem+json")
+        (status = 401, description = "Unknown email, wrong password, a deactivated user, or an unknown or revoked key", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/auth/token")]
@@ -43,4 +43,50 @@ pub async fn me(
     _query: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(accounts::me(&state, &principal).await?))
+}
+
+/// Sign out everywhere: every token of the calling user stops working, not only the one
+/// sent (this server keeps no per-token sessions). Users only; an API key is revoked
+/// instead.
+///
+/// Immediate on the server that answers; other server processes may accept the old
+/// tokens for at most `CDMX_TOKEN_CHECK_CACHE_SECONDS` (5 by default).
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logout",
+    responses(
+        (status = 204, description = "Signed out: the user's tokens are revoked"),
+        (status = 403, description = "API keys have no sessions", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::logout(&state, &principal).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Change your own password, giving the current one. Every token of the user stops
+/// working, this one included: sign in again with the new password. Users only.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "change_password",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed: the user's tokens are revoked"),
+        (status = 403, description = "API keys have no password", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    body: ApiJson<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::change_password(&state, &principal, body.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{
     CreateUserRequest, Organization, OrganizationFilter, Page, PageParams, Problem, SignUpRequest,
     SignUpResponse, User,
@@ -129,4 +129,82 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let page = accounts::list_users(&state, &principal, id.into_inner(), query.0).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Deactivate a user of your organisation (organisation admins): the user can no longer
+/// sign in and every token it holds stops working at once. Deactivating again changes
+/// nothing.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "deactivate_user",
+    params(
+        ("id" = String, Path, description = "Organisation id"),
+        ("user_id" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The user, deactivated", body = User),
+        (status = 409, description = "The user is the organisation's last active admin", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/organizations/{id}/users/{user_id}/deactivate")]
+pub async fn deactivate_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (organization_id, user_id) = path.into_inner();
+    let user = accounts::deactivate_user(&state, &principal, organization_id, user_id).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Reactivate a deactivated user of your organisation (organisation admins): the user may
+/// sign in again; tokens from before the deactivation stay revoked. Reactivating an
+/// active user changes nothing.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "reactivate_user",
+    params(
+        ("id" = String, Path, description = "Organisation id"),
+        ("user_id" = String, Path, description = "User id")
+    ),
+    responses((status = 200, description = "The user, active", body = User))
+)]
+#[post("/organizations/{id}/users/{user_id}/reactivate")]
+pub async fn reactivate_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (organization_id, user_id) = path.into_inner();
+    let user = accounts::reactivate_user(&state, &principal, organization_id, user_id).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Delete a user of your organisation (organisation admins): its email and password are
+/// erased (the email may be registered again), it leaves the user list, and every token
+/// it holds stops working at once. What it did stays recorded under its id.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "delete_user",
+    params(
+        ("id" = String, Path, description = "Organisation id"),
+        ("user_id" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "The user is the organisation's last active admin", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/organizations/{id}/users/{user_id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (organization_id, user_id) = path.into_inner();
+    accounts::delete_user(&state, &principal, organization_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,18 +1,27 @@
 //! Organisations, their users and API keys, and signing in.
 
+//!
+//! Security events (sign-ins, changes to users, passwords and keys) are logged under the
+//! `cdmx::security` target where each commits, with ids and never secrets.
+
+use std::time::Instant;
+
 use cdmx_sdk::types::{
-    ApiKey, CreateApiKeyRequest, CreateUserRequest, CreatedApiKey, Me, Organization,
-    OrganizationFilter, OrganizationKind, Page, PageParams, PrincipalKind, Role, SignUpRequest,
-    SignUpResponse, TokenRequest, TokenResponse, User,
+    ApiKey, ApiKeyScope, ChangePasswordRequest, CreateApiKeyRequest, CreateUserRequest,
+    CreatedApiKey, Me, Organization, OrganizationFilter, OrganizationKind, Page, PageParams,
+    PrincipalKind, Role, SignUpRequest, SignUpResponse, TokenRequest, TokenResponse, User,
 };
 
 use super::pagination::list_by_id;
 use super::views;
-use crate::auth::policy::{Action, Resource, authorize};
+use crate::auth::policy::{Action, Resource, authorize, may_grant};
+use crate::auth::token_versions::UserTokenState;
 use crate::auth::{Principal, api_keys, passwords};
-use crate::db::accounts::{self, ApiKeyRow, OrganizationQuery, OrganizationRow, UserRow};
+use crate::db::accounts::{
+    self, ApiKeyRow, OrganizationQuery, OrganizationRow, UserRow, UserStatusChange,
+};
 use crate::db::{StoreError, new_id, now};
-use crate::domain::accounts::{EmailAddress, NewApiKey, NewMember, SignUp};
+use crate::domain::accounts::{EmailAddress, NewApiKey, NewMember, PasswordChange, SignUp};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -52,16 +61,18 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
     })
 }
 
-/// Exchanges a password or an API key for a bearer token.
+/// Exchanges a password or an API key for a bearer token. A deactivated user is
+/// refused like a wrong password, so that the answer tells nothing of the account.
 pub async fn issue_token(
     state: &AppState,
     request: TokenRequest,
 ) -> Result<TokenResponse, ApiError> {
-    let (kind, id, organization_id, role) = match request {
+    let (kind, id, organization_id, role, scopes, token_version) = match request {
         TokenRequest::Password { email, password } => {
             // The same normalisation as at sign-up; an unreadable address matches no one
             // but still costs a hash, so that timing does not tell it apart.
             let email = EmailAddress::parse(&email).ok();
+            let address = email.as_ref().map(|e| e.as_str().to_owned());
             let user = match email {
                 Some(email) => {
                     state
@@ -77,32 +88,72 @@ pub async fn issue_token(
             })
             .await
             .map_err(ApiError::internal)?;
-            let user = user
-                .filter(|_| valid)
-                .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
+            let Some(user) = user.filter(|u| valid && u.is_active()) else {
+                tracing::warn!(
+                    target: "cdmx::security",
+                    event = "login_failed",
+                    grant = "password",
+                    email = address.as_deref().unwrap_or("(unreadable)"),
+                );
+                return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
+            };
+            tracing::info!(
+                target: "cdmx::security",
+                event = "login_succeeded",
+                grant = "password",
+                user_id = %user.id,
+                organization_id = %user.organization_id,
+            );
             (
                 PrincipalKind::User,
                 user.id,
                 user.organization_id,
                 user.role,
+                ApiKeyScope::ALL.to_vec(),
+                Some(user.token_version),
             )
         }
         TokenRequest::ApiKey { api_key } => {
+            let refuse = |prefix: Option<&str>| {
+                tracing::warn!(
+                    target: "cdmx::security",
+                    event = "login_failed",
+                    grant = "api_key",
+                    key_prefix = prefix.unwrap_or("(malformed)"),
+                );
+                ApiError::Unauthorized(BAD_CREDENTIALS.into())
+            };
             let prefix = api_keys::prefix_of(&api_key)
-                .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?
+                .ok_or_else(|| refuse(None))?
                 .to_owned();
+            let lookup = prefix.clone();
             let key = state
                 .db
-                .run(move |c| accounts::find_api_key_by_prefix(c, &prefix))
+                .run(move |c| accounts::find_api_key_by_prefix(c, &lookup))
                 .await?
                 .filter(|k| api_keys::matches(&api_key, &k.secret_hash) && k.revoked_at.is_none())
-                .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
+                .ok_or_else(|| refuse(Some(prefix.as_str())))?;
             let key_id = key.id.clone();
             state
                 .db
                 .write(move |c| accounts::touch_api_key(c, &key_id))
                 .await?;
-            (PrincipalKind::ApiKey, key.id, key.organization_id, key.role)
+            tracing::info!(
+                target: "cdmx::security",
+                event = "login_succeeded",
+                grant = "api_key",
+                api_key_id = %key.id,
+                organization_id = %key.organization_id,
+            );
+            let scopes = key.scopes();
+            (
+                PrincipalKind::ApiKey,
+                key.id,
+                key.organization_id,
+                key.role,
+                scopes,
+                None,
+            )
         }
     };
     let org_id = organization_id.clone();
@@ -110,13 +161,89 @@ pub async fn issue_token(
         .db
         .run(move |c| accounts::find_organization(c, &org_id))
         .await?;
-    state.tokens.issue(&Principal {
-        kind,
-        id,
-        organization_id,
-        organization_kind: organization.kind,
-        role,
-    })
+    state.tokens.issue(
+        &Principal {
+            kind,
+            id,
+            organization_id,
+            organization_kind: organization.kind,
+            role,
+            scopes,
+        },
+        token_version,
+    )
+}
+
+/// Signs the caller out everywhere: every token of the user stops working, in this
+/// process at once and in others within the token check cache time. Users only.
+pub async fn logout(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
+    authorize(principal, Action::ManageOwnAccount, Resource::Marketplace)?;
+    let user_id = principal.id.clone();
+    let user = state
+        .db
+        .write(move |c| accounts::revoke_user_tokens(c, &user_id))
+        .await?;
+    remember_token_state(state, &user);
+    tracing::info!(
+        target: "cdmx::security",
+        event = "logout",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+    );
+    Ok(())
+}
+
+/// Changes the caller's own password, given the current one; every token of the user
+/// stops working (sign in again with the new password). Users only.
+pub async fn change_password(
+    state: &AppState,
+    principal: &Principal,
+    request: ChangePasswordRequest,
+) -> Result<(), ApiError> {
+    authorize(principal, Action::ManageOwnAccount, Resource::Marketplace)?;
+    let change = PasswordChange::parse(&request)?;
+    let user_id = principal.id.clone();
+    let user = state
+        .db
+        .run(move |c| accounts::find_user(c, &user_id))
+        .await?;
+    let stored = user.password_hash.clone();
+    let current = change.current.clone();
+    let valid = crate::telemetry::blocking(move || passwords::verify(&current, &stored))
+        .await
+        .map_err(ApiError::internal)?;
+    if !valid {
+        tracing::warn!(
+            target: "cdmx::security",
+            event = "password_change_failed",
+            user_id = %user.id,
+        );
+        return Err(ApiError::invalid_field(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let password_hash = passwords::hash_off_thread(change.new).await?;
+    let user_id = user.id.clone();
+    let user = state
+        .db
+        .write(move |c| accounts::change_password(c, &user_id, &password_hash))
+        .await?;
+    remember_token_state(state, &user);
+    tracing::info!(
+        target: "cdmx::security",
+        event = "password_changed",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+    );
+    Ok(())
+}
+
+/// Makes a change to a user's tokens immediate in this process.
+fn remember_token_state(state: &AppState, user: &UserRow) {
+    state
+        .token_versions
+        .remember(&user.id, UserTokenState::of(user), Instant::now());
 }
 
 /// Who the caller is: the user or API key, its organisation and role.
@@ -147,6 +274,7 @@ pub async fn me(state: &AppState, principal: &Principal) -> Result<Me, ApiError>
         email,
         api_key_name,
         role: principal.role,
+        scopes: (principal.kind == PrincipalKind::ApiKey).then(|| principal.scopes.clone()),
         organization: views::organization(organization)?,
     })
 }
@@ -228,6 +356,8 @@ pub async fn create_user(
         Resource::OwnedBy(&organization_id),
     )?;
     let member = NewMember::parse(&request)?;
+    // A user may do everything its role allows: the creator must hold all of it.
+    may_grant(principal, member.role, ApiKeyScope::ALL)?;
     let password_hash = passwords::hash_off_thread(member.account.password.clone()).await?;
     let user = UserRow::new(
         &organization_id,
@@ -242,7 +372,113 @@ pub async fn create_user(
             Ok(user)
         })
         .await?;
+    tracing::info!(
+        target: "cdmx::security",
+        event = "user_created",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+        role = %user.role,
+        by = %principal.id,
+    );
     views::user(user)
+}
+
+/// Deactivates a user of the organisation (its admins): it can no longer sign in and
+/// its tokens stop working. 409 for the organisation's last active admin.
+pub async fn deactivate_user(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: String,
+    user_id: String,
+) -> Result<User, ApiError> {
+    let user = change_user_status(
+        state,
+        principal,
+        organization_id,
+        user_id,
+        UserStatusChange::Deactivate,
+    )
+    .await?;
+    tracing::info!(
+        target: "cdmx::security",
+        event = "user_deactivated",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+        by = %principal.id,
+    );
+    views::user(user)
+}
+
+/// Reactivates a deactivated user (the organisation's admins): it may sign in again;
+/// the tokens it had stay revoked.
+pub async fn reactivate_user(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: String,
+    user_id: String,
+) -> Result<User, ApiError> {
+    let user = change_user_status(
+        state,
+        principal,
+        organization_id,
+        user_id,
+        UserStatusChange::Reactivate,
+    )
+    .await?;
+    tracing::info!(
+        target: "cdmx::security",
+        event = "user_reactivated",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+        by = %principal.id,
+    );
+    views::user(user)
+}
+
+/// Deletes a user of the organisation (its admins): its email and password are erased
+/// and its tokens stop working. 409 for the organisation's last active admin.
+pub async fn delete_user(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: String,
+    user_id: String,
+) -> Result<(), ApiError> {
+    let user = change_user_status(
+        state,
+        principal,
+        organization_id,
+        user_id,
+        UserStatusChange::Delete,
+    )
+    .await?;
+    tracing::info!(
+        target: "cdmx::security",
+        event = "user_deleted",
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+        by = %principal.id,
+    );
+    Ok(())
+}
+
+async fn change_user_status(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: String,
+    user_id: String,
+    change: UserStatusChange,
+) -> Result<UserRow, ApiError> {
+    authorize(
+        principal,
+        Action::ManageMembers,
+        Resource::OwnedBy(&organization_id),
+    )?;
+    let user = state
+        .db
+        .write(move |c| accounts::change_user_status(c, &organization_id, &user_id, change))
+        .await?;
+    remember_token_state(state, &user);
+    Ok(user)
 }
 
 /// An organisation's users (its members).
@@ -281,7 +517,10 @@ pub async fn create_api_key(
         Resource::OwnedBy(&organization_id),
     )?;
     let request = NewApiKey::parse(&request)?;
+    let scopes = request.scopes.unwrap_or_else(|| principal.scopes.clone());
+    may_grant(principal, request.role, &scopes)?;
     let generated = api_keys::generate()?;
+    let by_key = principal.kind == PrincipalKind::ApiKey;
     let row = ApiKeyRow {
         id: new_id(),
         organization_id,
@@ -289,10 +528,12 @@ pub async fn create_api_key(
         prefix: generated.prefix,
         secret_hash: generated.hash,
         role: request.role,
-        created_by: (principal.kind == PrincipalKind::User).then(|| principal.id.clone()),
+        created_by: (!by_key).then(|| principal.id.clone()),
         created_at: now(),
         last_used_at: None,
         revoked_at: None,
+        scopes: accounts::encode_scopes(&scopes),
+        created_by_key: by_key.then(|| principal.id.clone()),
     };
     let row = state
         .db
@@ -301,6 +542,16 @@ pub async fn create_api_key(
             Ok(row)
         })
         .await?;
+    tracing::info!(
+        target: "cdmx::security",
+        event = "api_key_created",
+        api_key_id = %row.id,
+        key_prefix = %row.prefix,
+        organization_id = %row.organization_id,
+        role = %row.role,
+        scopes = %row.scopes,
+        by = %principal.id,
+    );
     Ok(CreatedApiKey {
         api_key: views::api_key(row)?,
         secret: generated.secret,
@@ -330,7 +581,8 @@ pub async fn list_api_keys(
     .await
 }
 
-/// Revokes an API key (organisation admins): it stops working at once.
+/// Revokes an API key (organisation admins) and every key created through it: they
+/// stop working at once.
 pub async fn revoke_api_key(
     state: &AppState,
     principal: &Principal,
@@ -342,9 +594,17 @@ pub async fn revoke_api_key(
         Action::ManageApiKeys,
         Resource::OwnedBy(&organization_id),
     )?;
-    state
+    let revoked = state
         .db
         .write(move |c| accounts::revoke_api_key(c, &organization_id, &key_id))
         .await?;
+    for api_key_id in &revoked {
+        tracing::info!(
+            target: "cdmx::security",
+            event = "api_key_revoked",
+            api_key_id = %api_key_id,
+            by = %principal.id,
+        );
+    }
     Ok(())
 }

@@ -53,11 +53,11 @@ fn excluded_after(cursor: Option<&str>) -> Result<Option<ExclusionKey>, ApiError
         .transpose()
 }
 
-/// Authorizes work on the caller's own programmes and shortlists.
-fn own_programs(principal: &Principal) -> Result<(), ApiError> {
+/// Authorizes `action` on the caller's own programmes and shortlists.
+fn own_programs(principal: &Principal, action: Action) -> Result<(), ApiError> {
     authorize(
         principal,
-        Action::ManagePrograms,
+        action,
         Resource::OwnedBy(&principal.organization_id),
     )?;
     Ok(())
@@ -131,7 +131,7 @@ pub async fn create_program(
     principal: &Principal,
     request: ProgramRequest,
 ) -> Result<Program, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ManagePrograms)?;
     let valid = ValidProgram::parse(request)?;
     let at = now();
     let row = ProgramRow {
@@ -159,7 +159,7 @@ pub async fn list_programs(
     principal: &Principal,
     params: PageParams,
 ) -> Result<Page<Program>, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
     list_by_id(
         &state.db,
@@ -178,7 +178,16 @@ pub async fn get_program(
     principal: &Principal,
     id: String,
 ) -> Result<Program, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ReadPrograms)?;
+    load_program(state, principal, id).await
+}
+
+/// One of the caller's programmes, for a use case that authorized its own action.
+async fn load_program(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+) -> Result<Program, ApiError> {
     let organization_id = principal.organization_id.clone();
     let row = state
         .db
@@ -195,7 +204,7 @@ pub async fn replace_program(
     expected: i32,
     request: ProgramRequest,
 ) -> Result<Program, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ManagePrograms)?;
     let organization_id = principal.organization_id.clone();
     let (owner, lookup) = (organization_id.clone(), id.clone());
     state
@@ -222,10 +231,10 @@ pub async fn match_program(
     id: String,
     request: ProgramMatchRequest,
 ) -> Result<MatchResult, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::MatchProgram)?;
     let limit = limit(request.limit)?;
     let after = excluded_after(request.excluded_cursor.as_deref())?;
-    let program = get_program(state, principal, id).await?;
+    let program = load_program(state, principal, id).await?;
     let valid = ValidProgram::parse(program.program)?;
     match_now(state, &valid.requirements, limit, after.as_ref()).await
 }
@@ -236,7 +245,7 @@ pub async fn match_requirements(
     principal: &Principal,
     request: MatchRequest,
 ) -> Result<MatchResult, ApiError> {
-    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    authorize(principal, Action::RunMatch, Resource::Marketplace)?;
     let limit = limit(request.limit)?;
     let after = excluded_after(request.excluded_cursor.as_deref())?;
     let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
@@ -250,7 +259,7 @@ pub async fn create_shortlist(
     principal: &Principal,
     request: CreateShortlistRequest,
 ) -> Result<Shortlist, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ManagePrograms)?;
     let limit = limit(request.limit)?;
     let name = request.name.as_deref().map(str::trim).map(str::to_owned);
     if name
@@ -262,7 +271,7 @@ pub async fn create_shortlist(
             "must be 1 to 200 characters",
         ));
     }
-    let program = get_program(state, principal, request.program_id)
+    let program = load_program(state, principal, request.program_id)
         .await
         .map_err(|e| match e {
             ApiError::NotFound => {
@@ -306,7 +315,7 @@ pub async fn list_shortlists(
     principal: &Principal,
     params: PageParams,
 ) -> Result<Page<ShortlistSummary>, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
     list_by_id(
         &state.db,
@@ -325,7 +334,7 @@ pub async fn get_shortlist(
     principal: &Principal,
     id: String,
 ) -> Result<Shortlist, ApiError> {
-    own_programs(principal)?;
+    own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
     let row = state
         .db

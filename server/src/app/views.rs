@@ -44,11 +44,14 @@ pub fn user(row: UserRow) -> Result<User, ApiError> {
         organization_id: row.organization_id,
         email: row.email,
         created_at: utc(row.created_at),
+        deactivated_at: row.deactivated_at.map(utc),
     })
 }
 
 pub fn api_key(row: ApiKeyRow) -> Result<ApiKey, ApiError> {
     Ok(ApiKey {
+        scopes: row.scopes(),
+        created_by_key: row.created_by_key.clone(),
         role: row.role,
         id: row.id,
         organization_id: row.organization_id,

@@ -1,23 +1,28 @@
 //! Who is calling, and what they may do.
 //!
 //! Callers authenticate with a bearer JWT obtained from `POST /v1/auth/token` (password
-//! or API-key grant). What they may do is decided in one place, [`policy`].
+//! or API-key grant). Tokens are signed statelessly, but each request also checks that
+//! the token was not revoked: a user's token version ([`token_versions`]), a key's
+//! revocation. What callers may do is decided in one place, [`policy`].
 
 pub mod api_keys;
 pub mod passwords;
 pub mod policy;
+pub mod token_versions;
 pub mod tokens;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use cdmx_sdk::types::{OrganizationKind, PrincipalKind, Role};
+use cdmx_sdk::types::{ApiKeyScope, OrganizationKind, PrincipalKind, Role};
 
 use crate::db::{StoreError, accounts};
 use crate::error::ApiError;
 use crate::startup::AppState;
+use token_versions::UserTokenState;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,9 @@ pub struct Principal {
     pub organization_id: String,
     pub organization_kind: OrganizationKind,
     pub role: Role,
+    /// What it may do on top of its role: an API key's scopes; every scope for a user,
+    /// whose role alone decides.
+    pub scopes: Vec<ApiKeyScope>,
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
@@ -60,21 +68,30 @@ impl FromRequest for Principal {
         let request = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let principal = state.tokens.verify(&token?)?;
-            if principal.kind == PrincipalKind::ApiKey {
+            let verified = state.tokens.verify(&token?)?;
+            let principal = verified.principal;
+            match (principal.kind, verified.token_version) {
+                (PrincipalKind::User, Some(version)) => {
+                    let stored = user_token_state(&state, &principal.id).await?;
+                    if !stored.is_some_and(|s| s.accepts(version)) {
+                        return Err(ApiError::Unauthorized(REVOKED.into()));
+                    }
+                }
                 // Tokens are stateless, but a revoked key must stop working at once, not
                 // when its last token expires: one indexed lookup per key-based request.
-                let key_id = principal.id.clone();
-                let key = state
-                    .db
-                    .run(move |c| accounts::find_api_key(c, &key_id))
-                    .await;
-                match key {
-                    Ok(key) if key.revoked_at.is_none() => {}
-                    Ok(_) | Err(StoreError::NotFound) => {
-                        return Err(ApiError::Unauthorized("the API key was revoked".into()));
+                _ => {
+                    let key_id = principal.id.clone();
+                    let key = state
+                        .db
+                        .run(move |c| accounts::find_api_key(c, &key_id))
+                        .await;
+                    match key {
+                        Ok(key) if key.revoked_at.is_none() => {}
+                        Ok(_) | Err(StoreError::NotFound) => {
+                            return Err(ApiError::Unauthorized("the API key was revoked".into()));
+                        }
+                        Err(other) => return Err(other.into()),
                     }
-                    Err(other) => return Err(other.into()),
                 }
             }
             // For what runs after the handler: the refusal trail, the request log.
@@ -82,4 +99,32 @@ impl FromRequest for Principal {
             Ok(principal)
         })
     }
+}
+
+/// Why a user's token is refused although well signed and unexpired. One answer for
+/// every cause, so that a token does not tell what became of its user.
+const REVOKED: &str = "the token was revoked (signed out, password changed, or the account \
+     was deactivated or deleted); sign in again";
+
+/// The user's token state, from this process's cache or the database; `None` when no
+/// such user exists.
+async fn user_token_state(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Option<UserTokenState>, ApiError> {
+    if let Some(cached) = state.token_versions.get(user_id, Instant::now()) {
+        return Ok(Some(cached));
+    }
+    let lookup = user_id.to_owned();
+    let stored = match state.db.run(move |c| accounts::find_user(c, &lookup)).await {
+        Ok(user) => Some(UserTokenState::of(&user)),
+        Err(StoreError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    if let Some(stored) = stored {
+        state
+            .token_versions
+            .remember(user_id, stored, Instant::now());
+    }
+    Ok(stored)
 }

@@ -14,12 +14,16 @@
 //!   create its profile and take it off the market. A CDMO may prepare before the
 //!   platform verifies it (profile, evidence, capacity) but may not confirm a binding
 //!   reservation until verified.
+//! - An API key acts with its role *and* its scopes: each action needs one scope
+//!   ([`required_scope`]), and some (signing out, changing a password) are for users
+//!   only. Users have no scopes: their role alone decides. Nobody grants more than it
+//!   holds ([`may_grant`]).
 //! - An unlisted profile leaves the public marketplace: it exists only for its own
 //!   organisation, platform operators and those with dealings with it (a reservation on
 //!   its capacity or a saved shortlist ranking it). Its listing (unlisting, relisting,
 //!   history) is the owner's private business.
 
-use cdmx_sdk::types::{OrganizationKind, Role};
+use cdmx_sdk::types::{ApiKeyScope, OrganizationKind, PrincipalKind, Role};
 
 use super::Principal;
 use crate::error::ApiError;
@@ -31,14 +35,13 @@ pub enum Action {
     ReadOrganization,
     /// Verify an organisation (platform operators).
     VerifyOrganization,
-    /// Add users to an organisation.
+    /// Add, deactivate, reactivate and delete an organisation's users.
     ManageMembers,
     /// List an organisation's users.
     ListMembers,
     /// Create, list and revoke an organisation's API keys.
     ManageApiKeys,
-    /// Read public marketplace data (profiles, revisions, evidence, capacity) and run
-    /// ad-hoc matches over it.
+    /// Read public marketplace data (profiles, revisions, evidence, capacity).
     ReadMarketplace,
     /// Create the organisation's capability profile.
     CreateProfile,
@@ -50,8 +53,16 @@ pub enum Action {
     VerifyEvidence,
     /// Publish, change and withdraw capacity blocks.
     ManageCapacity,
-    /// Keep programmes, match them, save shortlists and download their reports.
+    /// Create and change programmes, save shortlists.
     ManagePrograms,
+    /// Read programmes, shortlists and their reports.
+    ReadPrograms,
+    /// Match one of the organisation's programmes.
+    MatchProgram,
+    /// Run an ad-hoc match over the marketplace.
+    RunMatch,
+    /// Sign out everywhere or change one's own password (users).
+    ManageOwnAccount,
     /// Hold slots of a capacity block.
     PlaceHold,
     /// List the reservations one is a party to.
@@ -77,7 +88,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 27] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -90,6 +101,10 @@ impl Action {
         Action::VerifyEvidence,
         Action::ManageCapacity,
         Action::ManagePrograms,
+        Action::ReadPrograms,
+        Action::MatchProgram,
+        Action::RunMatch,
+        Action::ManageOwnAccount,
         Action::PlaceHold,
         Action::ListReservations,
         Action::ReadReservation,
@@ -211,6 +226,10 @@ fn rule(action: Action) -> Rule {
         VerifyEvidence => rule(&[Platform], Admin, Any, false, "this action is reserved to platform admins"),
         ManageCapacity => rule(&[Cdmo], Member, OwnPublic, false, "only the CDMO that owns this profile can manage its capacity"),
         ManagePrograms => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        ReadPrograms => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        MatchProgram => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        RunMatch => rule(ANY_KIND, Member, Any, false, ""),
+        ManageOwnAccount => rule(ANY_KIND, Member, Any, false, ""),
         PlaceHold => rule(&[Sponsor], Member, Any, false, "reservations are placed by sponsor organisations"),
         ListReservations => rule(&[Sponsor, Cdmo], Member, Any, false, "reservations are listed by their sponsor or CDMO"),
         ReadReservation => rule(&[Sponsor, Cdmo], Member, EitherParty, false, ""),
@@ -225,11 +244,90 @@ fn rule(action: Action) -> Rule {
     }
 }
 
+/// The scope an API key needs for each action; `None`: users only (an API key has no
+/// password and no sessions: revoke the key instead). Users need no scope. The README
+/// ("Who may do what") lists the same.
+#[rustfmt::skip]
+pub fn required_scope(action: Action) -> Option<ApiKeyScope> {
+    use Action::*;
+    use ApiKeyScope::{Admin, CapacityWrite, Match, ProfilesWrite, ProgramsWrite, Read, ReservationsWrite};
+    Some(match action {
+        ReadOrganization | ListMembers | ReadMarketplace | ReadPrograms | ListReservations
+        | ReadReservation | ReadListingHistory | ReadUnlistedProfile => Read,
+        RunMatch | MatchProgram => Match,
+        CreateProfile | EditProfile | ManageEvidence | ManageListing => ProfilesWrite,
+        ManageCapacity => CapacityWrite,
+        ManagePrograms => ProgramsWrite,
+        PlaceHold | ConfirmReservation | DeclineReservation | CancelReservation
+        | RescheduleReservation => ReservationsWrite,
+        VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail => {
+            Admin
+        }
+        ManageOwnAccount => return None,
+    })
+}
+
+/// Whether the caller's scopes allow `action` (users always; keys with its scope).
+fn check_scope(principal: &Principal, action: Action) -> Result<(), Denied> {
+    if principal.kind != PrincipalKind::ApiKey {
+        return Ok(());
+    }
+    match required_scope(action) {
+        None => Err(Denied::Forbidden(
+            "API keys have no password and no sessions: this is for users; revoke the key \
+             instead",
+        )),
+        Some(scope) if principal.scopes.contains(&scope) => Ok(()),
+        Some(scope) => Err(Denied::Forbidden(missing_scope_message(scope))),
+    }
+}
+
+/// The refusal naming the scope an API key lacks.
+fn missing_scope_message(scope: ApiKeyScope) -> &'static str {
+    match scope {
+        ApiKeyScope::Read => "this API key lacks the `read` scope",
+        ApiKeyScope::Match => "this API key lacks the `match` scope",
+        ApiKeyScope::ProfilesWrite => "this API key lacks the `profiles:write` scope",
+        ApiKeyScope::CapacityWrite => "this API key lacks the `capacity:write` scope",
+        ApiKeyScope::ProgramsWrite => "this API key lacks the `programs:write` scope",
+        ApiKeyScope::ReservationsWrite => "this API key lacks the `reservations:write` scope",
+        ApiKeyScope::Admin => "this API key lacks the `admin` scope",
+        _ => "this API key lacks the scope this action needs",
+    }
+}
+
+/// Whether `principal` may give a new key or user `role` and `scopes`: nobody grants
+/// more than it holds. A user may do everything its role allows, so only a key holding
+/// every scope may create one (`scopes` is then [`ApiKeyScope::ALL`]).
+pub fn may_grant(
+    principal: &Principal,
+    role: Role,
+    scopes: &[ApiKeyScope],
+) -> Result<(), ApiError> {
+    if role == Role::Admin && principal.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "you cannot grant the admin role: you do not hold it".into(),
+        ));
+    }
+    let missing: Vec<&str> = scopes
+        .iter()
+        .filter(|scope| !principal.scopes.contains(scope))
+        .map(|scope| scope.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::Forbidden(format!(
+            "an API key cannot grant scopes it lacks; missing: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Whether `principal` may do `action` to `resource`.
 ///
 /// Checked in this order, so that answers leak nothing: visibility (another
 /// organisation's private object is [`Denied::Invisible`]), then whose it is, then the
-/// kind of organisation, then the role, then verification.
+/// kind of organisation, then the role, then an API key's scope, then verification.
 pub fn authorize(
     principal: &Principal,
     action: Action,
@@ -272,6 +370,7 @@ pub fn authorize(
             "this action needs the organisation's admin role",
         ));
     }
+    check_scope(principal, action)?;
     if rule.verified
         && let Resource::Reservation {
             cdmo_verified: false,
@@ -308,6 +407,15 @@ mod tests {
             organization_id: "mine".into(),
             organization_kind: kind,
             role,
+            scopes: ApiKeyScope::ALL.to_vec(),
+        }
+    }
+
+    fn key_with(kind: OrganizationKind, scopes: &[ApiKeyScope]) -> Principal {
+        Principal {
+            kind: PrincipalKind::ApiKey,
+            scopes: scopes.to_vec(),
+            ..caller(kind, Role::Admin)
         }
     }
 
@@ -391,6 +499,12 @@ mod tests {
         (Action::ManageCapacity, Case::Others, "FFFFFF"),
         (Action::ManagePrograms, Case::Own, "AAFFFF"),
         (Action::ManagePrograms, Case::Others, "NNNNNN"),
+        (Action::ReadPrograms, Case::Own, "AAFFFF"),
+        (Action::ReadPrograms, Case::Others, "NNNNNN"),
+        (Action::MatchProgram, Case::Own, "AAFFFF"),
+        (Action::MatchProgram, Case::Others, "NNNNNN"),
+        (Action::RunMatch, Case::Marketplace, "AAAAAA"),
+        (Action::ManageOwnAccount, Case::Marketplace, "AAAAAA"),
         (Action::PlaceHold, Case::Marketplace, "AAFFFF"),
         (Action::ListReservations, Case::Marketplace, "AAAAFF"),
         (Action::ReadReservation, Case::AsSponsor, "AAAAFF"),
@@ -451,6 +565,138 @@ mod tests {
                 "{action:?} has no row in the expected table"
             );
         }
+    }
+
+    /// The scope each action needs from an API key, written out by hand: one letter per
+    /// scope in `ApiKeyScope::ALL` order (read, match, profiles:write, capacity:write,
+    /// programs:write, reservations:write, admin): A = a key holding only that scope may
+    /// act, F = 403. A row of F: users only.
+    #[rustfmt::skip]
+    const EXPECTED_SCOPES: &[(Action, &str)] = &[
+        (Action::ReadOrganization,      "AFFFFFF"),
+        (Action::VerifyOrganization,    "FFFFFFA"),
+        (Action::ManageMembers,         "FFFFFFA"),
+        (Action::ListMembers,           "AFFFFFF"),
+        (Action::ManageApiKeys,         "FFFFFFA"),
+        (Action::ReadAuditTrail,        "FFFFFFA"),
+        (Action::ReadMarketplace,       "AFFFFFF"),
+        (Action::CreateProfile,         "FFAFFFF"),
+        (Action::EditProfile,           "FFAFFFF"),
+        (Action::ManageEvidence,        "FFAFFFF"),
+        (Action::VerifyEvidence,        "FFFFFFA"),
+        (Action::ManageCapacity,        "FFFAFFF"),
+        (Action::ManagePrograms,        "FFFFAFF"),
+        (Action::ReadPrograms,          "AFFFFFF"),
+        (Action::MatchProgram,          "FAFFFFF"),
+        (Action::RunMatch,              "FAFFFFF"),
+        (Action::ManageOwnAccount,      "FFFFFFF"),
+        (Action::PlaceHold,             "FFFFFAF"),
+        (Action::ListReservations,      "AFFFFFF"),
+        (Action::ReadReservation,       "AFFFFFF"),
+        (Action::ConfirmReservation,    "FFFFFAF"),
+        (Action::DeclineReservation,    "FFFFFAF"),
+        (Action::CancelReservation,     "FFFFFAF"),
+        (Action::RescheduleReservation, "FFFFFAF"),
+        (Action::ManageListing,         "FFAFFFF"),
+        (Action::ReadListingHistory,    "AFFFFFF"),
+        (Action::ReadUnlistedProfile,   "AFFFFFF"),
+    ];
+
+    /// Who a key must be for the rule's other checks to pass, so that only its scope
+    /// decides: an admin of a kind the action allows, on a resource of its own.
+    fn kind_for(action: Action) -> OrganizationKind {
+        [Sponsor, Cdmo, Platform]
+            .into_iter()
+            .find(|kind| rule(action).kinds.contains(kind))
+            .unwrap()
+    }
+
+    fn own_resource_for(action: Action) -> Resource<'static> {
+        match action {
+            Action::ReadReservation
+            | Action::ConfirmReservation
+            | Action::DeclineReservation
+            | Action::RescheduleReservation => resource(Case::AsCdmo { verified: true }),
+            Action::CancelReservation => resource(Case::AsSponsor),
+            Action::ReadUnlistedProfile => resource(Case::UnlistedOwn),
+            _ => resource(Case::Own),
+        }
+    }
+
+    #[test]
+    fn every_action_needs_the_scope_of_the_written_table() {
+        let mut failures = Vec::new();
+        for (action, expected) in EXPECTED_SCOPES {
+            let kind = kind_for(*action);
+            assert_eq!(
+                authorize(
+                    &caller(kind, Role::Admin),
+                    *action,
+                    own_resource_for(*action)
+                ),
+                Ok(()),
+                "{action:?}: the user control case must pass"
+            );
+            let got: String = ApiKeyScope::ALL
+                .iter()
+                .map(|scope| {
+                    letter(&authorize(
+                        &key_with(kind, &[*scope]),
+                        *action,
+                        own_resource_for(*action),
+                    ))
+                })
+                .collect();
+            if got != *expected {
+                failures.push(format!("{action:?}: expected {expected}, got {got}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        for action in Action::ALL {
+            assert!(
+                EXPECTED_SCOPES.iter().any(|(a, _)| *a == action),
+                "{action:?} has no row in the expected scope table"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_scope_is_named_and_nobody_grants_more_than_it_holds() {
+        let reader = key_with(Cdmo, &[ApiKeyScope::Read]);
+        assert_eq!(
+            authorize(&reader, Action::ManageCapacity, resource(Case::Own)),
+            Err(Denied::Forbidden(
+                "this API key lacks the `capacity:write` scope"
+            ))
+        );
+        let admin_key = key_with(Cdmo, &[ApiKeyScope::Read, ApiKeyScope::Admin]);
+        assert!(may_grant(&admin_key, Role::Admin, &[ApiKeyScope::Read]).is_ok());
+        match may_grant(
+            &admin_key,
+            Role::Member,
+            &[
+                ApiKeyScope::Read,
+                ApiKeyScope::Match,
+                ApiKeyScope::CapacityWrite,
+            ],
+        ) {
+            Err(ApiError::Forbidden(why)) => {
+                assert!(why.ends_with("missing: match, capacity:write"), "{why}")
+            }
+            other => panic!("expected 403, got {other:?}"),
+        }
+        let member_key = Principal {
+            role: Role::Member,
+            ..admin_key.clone()
+        };
+        assert!(matches!(
+            may_grant(&member_key, Role::Admin, &[ApiKeyScope::Read]),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(
+            may_grant(&caller(Cdmo, Role::Admin), Role::Admin, ApiKeyScope::ALL).is_ok(),
+            "a user holds every scope"
+        );
     }
 
     #[test]

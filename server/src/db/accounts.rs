@@ -1,11 +1,11 @@
 //! Organisations, users and API keys: rows and queries.
 
-use cdmx_sdk::types::{OrganizationKind, Role};
+use cdmx_sdk::types::{ApiKeyScope, OrganizationKind, Role};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{api_keys, organizations, users};
-use super::{DbConnection, StoreError, StoreResult, new_id, now};
+use super::{DbConnection, StoreError, StoreResult, new_id, now, transaction_lock};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = organizations)]
@@ -28,6 +28,11 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: Role,
     pub created_at: NaiveDateTime,
+    /// Moves whenever the user's tokens must stop working.
+    pub token_version: i32,
+    pub deactivated_at: Option<NaiveDateTime>,
+    /// A deleted user is a tombstone: email and password erased, the id kept.
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -43,7 +48,35 @@ pub struct ApiKeyRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// Comma-separated wire names (see [`encode_scopes`]).
+    pub scopes: String,
+    /// The key that created this one; `created_by` names a user.
+    pub created_by_key: Option<String>,
 }
+
+impl ApiKeyRow {
+    /// The key's scopes; a name this version does not know is left out (it grants
+    /// nothing here).
+    pub fn scopes(&self) -> Vec<ApiKeyScope> {
+        self.scopes
+            .split(',')
+            .filter_map(|name| ApiKeyScope::parse(name.trim()))
+            .collect()
+    }
+}
+
+/// Scopes as stored: their wire names, comma-separated.
+pub fn encode_scopes(scopes: &[ApiKeyScope]) -> String {
+    scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Serialises changes to an organisation's users (across processes on PostgreSQL), so
+/// that two admins deactivating each other cannot leave it without an active admin.
+const MEMBERSHIP_LOCK_KEY: i64 = 0x0c0d_0e0f_5e55;
 
 const EMAIL_TAKEN: &str = "a user with this email already exists";
 
@@ -64,9 +97,29 @@ impl UserRow {
             password_hash,
             role,
             created_at: now(),
+            token_version: 0,
+            deactivated_at: None,
+            deleted_at: None,
         }
     }
+
+    /// Neither deactivated nor deleted: may sign in, and its tokens are good.
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none() && self.deleted_at.is_none()
+    }
 }
+
+/// What an admin does to a user of its organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatusChange {
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+/// The refusal when a change would leave an organisation without an active admin.
+pub const LAST_ADMIN: &str = "this is the organisation's last active admin: add or \
+     reactivate another admin first";
 
 /// Creates an organisation and its first admin, both or neither.
 pub fn sign_up(
@@ -205,6 +258,7 @@ pub fn list_users(
 ) -> StoreResult<Vec<UserRow>> {
     let mut select = users::table
         .filter(users::organization_id.eq(organization_id.to_owned()))
+        .filter(users::deleted_at.is_null())
         .into_boxed();
     if let Some(after) = &keyset.after {
         select = select.filter(users::id.gt(after.clone()));
@@ -259,19 +313,140 @@ pub fn touch_api_key(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Revokes a key of `organization_id`. Revoking a revoked key changes nothing; a key
-/// of another organisation is not found.
-pub fn revoke_api_key(conn: &mut DbConnection, organization_id: &str, id: &str) -> StoreResult<()> {
+/// Revokes a key of `organization_id` and every key created through it (the keys it
+/// created, theirs, and so on); returns the ids it revoked now. Revoking a revoked key
+/// revokes what it created if still active; a key of another organisation is not found.
+pub fn revoke_api_key(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<Vec<String>> {
     let key = find_api_key(conn, id)?;
     if key.organization_id != organization_id {
         return Err(StoreError::NotFound);
     }
-    if key.revoked_at.is_none() {
-        diesel::update(api_keys::table.find(id))
-            .set(api_keys::revoked_at.eq(Some(now())))
-            .execute(conn)?;
+    let mut lineage = vec![key.id];
+    let mut frontier = lineage.clone();
+    while !frontier.is_empty() {
+        frontier = api_keys::table
+            .filter(api_keys::created_by_key.eq_any(&frontier))
+            .select(api_keys::id)
+            .load::<String>(conn)?;
+        // A key cannot create itself or an ancestor, but guard against a cycle anyway.
+        frontier.retain(|child| !lineage.contains(child));
+        lineage.extend(frontier.iter().cloned());
     }
-    Ok(())
+    let revoked = api_keys::table
+        .filter(api_keys::id.eq_any(&lineage))
+        .filter(api_keys::revoked_at.is_null())
+        .select(api_keys::id)
+        .order(api_keys::id)
+        .load::<String>(conn)?;
+    diesel::update(api_keys::table.filter(api_keys::id.eq_any(&revoked)))
+        .set(api_keys::revoked_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(revoked)
+}
+
+/// A user of `organization_id` that is not deleted; others are not found.
+fn find_member(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: &str,
+) -> StoreResult<UserRow> {
+    let user = find_user(conn, user_id)?;
+    if user.organization_id != organization_id || user.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    Ok(user)
+}
+
+/// Deactivates, reactivates or deletes a user of `organization_id`, moving its token
+/// version so that its tokens stop working; returns the user as it is now. Refuses
+/// (conflict) to leave the organisation without an active admin. Deactivating a
+/// deactivated user or reactivating an active one changes nothing.
+pub fn change_user_status(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: &str,
+    change: UserStatusChange,
+) -> StoreResult<UserRow> {
+    transaction_lock(conn, MEMBERSHIP_LOCK_KEY)?;
+    let user = find_member(conn, organization_id, user_id)?;
+    let removes_an_active_admin =
+        change != UserStatusChange::Reactivate && user.role == Role::Admin && user.is_active();
+    if removes_an_active_admin {
+        let other_active_admins: i64 = users::table
+            .filter(users::organization_id.eq(organization_id))
+            .filter(users::role.eq(Role::Admin))
+            .filter(users::deactivated_at.is_null())
+            .filter(users::deleted_at.is_null())
+            .filter(users::id.ne(user_id))
+            .count()
+            .get_result(conn)?;
+        if other_active_admins == 0 {
+            return Err(StoreError::Conflict(LAST_ADMIN.into()));
+        }
+    }
+    let at = now();
+    let next_version = user.token_version + 1;
+    let target = users::table.find(user_id);
+    match change {
+        UserStatusChange::Deactivate if user.deactivated_at.is_some() => return Ok(user),
+        UserStatusChange::Reactivate if user.deactivated_at.is_none() => return Ok(user),
+        UserStatusChange::Deactivate => {
+            diesel::update(target)
+                .set((
+                    users::deactivated_at.eq(Some(at)),
+                    users::token_version.eq(next_version),
+                ))
+                .execute(conn)?;
+        }
+        UserStatusChange::Reactivate => {
+            diesel::update(target)
+                .set((
+                    users::deactivated_at.eq(None::<NaiveDateTime>),
+                    users::token_version.eq(next_version),
+                ))
+                .execute(conn)?;
+        }
+        UserStatusChange::Delete => {
+            // The email is erased (and freed for a new account); the row stays so that
+            // ids recorded elsewhere (key creators, history) still resolve.
+            diesel::update(target)
+                .set((
+                    users::email.eq(format!("deleted-{user_id}@deleted.invalid")),
+                    users::password_hash.eq(""),
+                    users::deleted_at.eq(Some(at)),
+                    users::token_version.eq(next_version),
+                ))
+                .execute(conn)?;
+        }
+    }
+    find_user(conn, user_id)
+}
+
+/// Ends every token of a user: moves its token version. Returns the user as it is now.
+pub fn revoke_user_tokens(conn: &mut DbConnection, user_id: &str) -> StoreResult<UserRow> {
+    diesel::update(users::table.find(user_id))
+        .set(users::token_version.eq(users::token_version + 1))
+        .execute(conn)?;
+    find_user(conn, user_id)
+}
+
+/// Sets a user's password and ends its tokens. Returns the user as it is now.
+pub fn change_password(
+    conn: &mut DbConnection,
+    user_id: &str,
+    password_hash: &str,
+) -> StoreResult<UserRow> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::token_version.eq(users::token_version + 1),
+        ))
+        .execute(conn)?;
+    find_user(conn, user_id)
 }
 
 /// How many organisations there are (the demo data loads only into an empty database).
@@ -279,7 +454,8 @@ pub fn count_organizations(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(organizations::table.count().get_result(conn)?)
 }
 
-/// Sets the password hash of the users with these emails; returns how many there were.
+/// Sets the password hash of the users with these emails, ending their tokens; returns
+/// how many there were.
 pub fn set_password_hash(
     conn: &mut DbConnection,
     emails: &[&str],
@@ -287,7 +463,10 @@ pub fn set_password_hash(
 ) -> StoreResult<usize> {
     Ok(
         diesel::update(users::table.filter(users::email.eq_any(emails)))
-            .set(users::password_hash.eq(password_hash))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::token_version.eq(users::token_version + 1),
+            ))
             .execute(conn)?,
     )
 }

@@ -1,7 +1,8 @@
 //! Organisations, users and API keys: what a valid one is.
 
 use cdmx_sdk::types::{
-    CreateApiKeyRequest, CreateUserRequest, NewUser, OrganizationKind, Role, SignUpRequest,
+    ApiKeyScope, ChangePasswordRequest, CreateApiKeyRequest, CreateUserRequest, NewUser,
+    OrganizationKind, Role, SignUpRequest,
 };
 
 use super::Violations;
@@ -173,16 +174,69 @@ impl NewMember {
 pub struct NewApiKey {
     pub name: String,
     pub role: Role,
+    /// The scopes asked for, in [`ApiKeyScope::ALL`] order; `None`: the creator's own.
+    pub scopes: Option<Vec<ApiKeyScope>>,
 }
 
 impl NewApiKey {
     pub fn parse(request: &CreateApiKeyRequest) -> Result<Self, Violations> {
         let mut v = Violations::new();
         let name = v.check("name", parse_name(&request.name, 100));
+        let scopes = match &request.scopes {
+            None => Some(None),
+            Some(scopes) => v.check("scopes", parse_scopes(scopes)).map(Some),
+        };
         v.into_result(|| {
             Some(Self {
                 name: name?,
                 role: request.role.unwrap_or(Role::Member),
+                scopes: scopes?,
+            })
+        })
+    }
+}
+
+/// A non-empty list of known scopes without repeats, put in [`ApiKeyScope::ALL`] order.
+fn parse_scopes(scopes: &[ApiKeyScope]) -> Result<Vec<ApiKeyScope>, String> {
+    if scopes.is_empty() {
+        return Err("must name at least one scope".into());
+    }
+    let mut sorted = scopes.to_vec();
+    sorted.sort_by_key(|s| ApiKeyScope::ALL.iter().position(|known| known == s));
+    if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err("must not name a scope twice".into());
+    }
+    if sorted.contains(&ApiKeyScope::Unknown) {
+        return Err(format!(
+            "must name known scopes: {}",
+            ApiKeyScope::WIRE_NAMES.join(", ")
+        ));
+    }
+    Ok(sorted)
+}
+
+/// A valid password change: the current password as given (checked against the stored
+/// hash by the caller) and the new one.
+#[derive(Debug, Clone)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: Password,
+}
+
+impl PasswordChange {
+    pub fn parse(request: &ChangePasswordRequest) -> Result<Self, Violations> {
+        let mut v = Violations::new();
+        if request.current_password.is_empty() {
+            v.add("current_password", "is required");
+        }
+        let new = v.check("new_password", Password::parse(&request.new_password));
+        if request.new_password == request.current_password {
+            v.add("new_password", "must differ from the current password");
+        }
+        v.into_result(|| {
+            Some(Self {
+                current: request.current_password.clone(),
+                new: new?,
             })
         })
     }
@@ -261,18 +315,62 @@ mod tests {
 
     #[test]
     fn api_keys_default_to_member_role() {
-        let key = NewApiKey::parse(&CreateApiKeyRequest {
-            name: "ERP sync".into(),
-            role: None,
-        })
-        .unwrap();
+        let key = NewApiKey::parse(&CreateApiKeyRequest::new("ERP sync")).unwrap();
         assert_eq!(key.role, Role::Member);
-        assert!(
+        assert_eq!(
+            key.scopes, None,
+            "the creator's scopes, decided by the caller"
+        );
+        assert!(NewApiKey::parse(&CreateApiKeyRequest::new("")).is_err());
+    }
+
+    fn fields(violations: Violations) -> Vec<String> {
+        violations.into_iter().map(|v| v.field).collect()
+    }
+
+    #[test]
+    fn api_key_scopes_are_ordered_and_neither_empty_nor_repeated() {
+        let ask = |scopes: Vec<ApiKeyScope>| {
             NewApiKey::parse(&CreateApiKeyRequest {
-                name: "".into(),
-                role: None
+                scopes: Some(scopes),
+                ..CreateApiKeyRequest::new("ERP sync")
             })
-            .is_err()
+        };
+        let key = ask(vec![ApiKeyScope::Admin, ApiKeyScope::Read]).unwrap();
+        assert_eq!(
+            key.scopes,
+            Some(vec![ApiKeyScope::Read, ApiKeyScope::Admin])
+        );
+        for bad in [
+            vec![],
+            vec![ApiKeyScope::Read, ApiKeyScope::Read],
+            vec![ApiKeyScope::Unknown],
+        ] {
+            let violations = ask(bad.clone()).unwrap_err();
+            assert_eq!(fields(violations), vec!["scopes"], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_password_change_needs_a_new_valid_password() {
+        let change = |current: &str, new: &str| {
+            PasswordChange::parse(&ChangePasswordRequest {
+                current_password: current.into(),
+                new_password: new.into(),
+            })
+        };
+        assert!(change("old password here", "a new long password").is_ok());
+        assert_eq!(
+            fields(change("old password here", "short").unwrap_err()),
+            vec!["new_password"]
+        );
+        assert_eq!(
+            fields(change("same password here", "same password here").unwrap_err()),
+            vec!["new_password"]
+        );
+        assert_eq!(
+            fields(change("", "a new long password").unwrap_err()),
+            vec!["current_password"]
         );
     }
 }

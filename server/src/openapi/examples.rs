@@ -247,6 +247,14 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
             to_json(&CreateApiKeyRequest {
                 name: "Portfolio tool sync".into(),
                 role: Some(Role::Member),
+                scopes: Some(vec![ApiKeyScope::Read, ApiKeyScope::Match]),
+            }),
+        ),
+        (
+            "change_password",
+            to_json(&ChangePasswordRequest {
+                current_password: "the password you signed in with".into(),
+                new_password: "a new and longer passphrase".into(),
             }),
         ),
         ("create_cdmo_profile", profile.as_ref().and_then(to_json)),
@@ -688,6 +696,9 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
                 "create_user",
                 "list_api_keys",
                 "create_api_key",
+                "deactivate_user",
+                "reactivate_user",
+                "delete_user",
             ],
             &demo.sponsor.organization_id,
         ),

@@ -85,6 +85,7 @@ fn every_closed_set_lists_its_wire_names() {
     }
     check!(
         PrincipalKind,
+        ApiKeyScope,
         SlotKind,
         ReservationState,
         Criterion,

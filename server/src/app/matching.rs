@@ -18,6 +18,7 @@ use crate::domain::matching::{
     Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
     run_match_after,
 };
+use crate::domain::input;
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -252,16 +253,12 @@ pub async fn create_shortlist(
 ) -> Result<Shortlist, ApiError> {
     own_programs(principal)?;
     let limit = limit(request.limit)?;
-    let name = request.name.as_deref().map(str::trim).map(str::to_owned);
-    if name
-        .as_ref()
-        .is_some_and(|n| n.is_empty() || n.chars().count() > SHORTLIST_NAME_MAX_CHARS)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            "must be 1 to 200 characters",
-        ));
-    }
+    let name = request
+        .name
+        .as_deref()
+        .map(|n| input::parse_name(n, SHORTLIST_NAME_MAX_CHARS))
+        .transpose()
+        .map_err(|message| ApiError::invalid_field("name", message))?;
     let program = get_program(state, principal, request.program_id)
         .await
         .map_err(|e| match e {

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod capacity;
 pub mod demo;
+pub mod idempotency;
 pub mod listing;
 pub mod matching;
 pub mod pagination;

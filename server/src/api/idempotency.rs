@@ -91,8 +91,8 @@ pub enum Replay {
     /// The same status, headers and body.
     Same,
     /// Never replay the body (it holds a secret shown once): a retry gets 409 naming the
-    /// object the key created.
-    SecretShownOnce,
+    /// object the key created, whose id is at this JSON pointer of the body.
+    SecretShownOnce { id_at: &'static str },
 }
 
 /// Headers of a success that a replay repeats.
@@ -148,7 +148,7 @@ where
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         },
-        Replay::SecretShownOnce => secret_already_shown(&body)?,
+        Replay::SecretShownOnce { id_at } => secret_already_shown(&body, id_at)?,
     };
     // The object exists now: failing to record the answer must not hide it from the
     // client. The claim then lapses after a minute, as an abandoned one does.
@@ -159,9 +159,12 @@ where
 }
 
 /// The refusal a retry of a secret-bearing create gets: the object's id, no secret.
-fn secret_already_shown(body: &[u8]) -> Result<RecordedAnswer, ApiError> {
+fn secret_already_shown(body: &[u8], id_at: &str) -> Result<RecordedAnswer, ApiError> {
     let created: serde_json::Value = serde_json::from_slice(body).map_err(ApiError::internal)?;
-    let id = created["id"].as_str().unwrap_or_default();
+    let id = created
+        .pointer(id_at)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
     let problem = ApiError::Conflict(format!(
         "this Idempotency-Key already created `{id}`; its secret was shown once and is not \
          kept: if it was lost, revoke `{id}` and create another"

@@ -59,6 +59,10 @@ impl RequestFingerprint {
                 .collect(),
         ))
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// An answer as recorded with its key: status, the headers that locate and version the

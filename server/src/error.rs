@@ -56,7 +56,10 @@ pub enum ApiError {
     #[error("URI too long")]
     UriTooLong { limit: usize },
     #[error("request headers too large")]
-    HeadersTooLarge { max_headers: usize, max_bytes: usize },
+    HeadersTooLarge {
+        max_headers: usize,
+        max_bytes: usize,
+    },
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
     #[error("validation failed")]

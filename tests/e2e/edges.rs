@@ -26,7 +26,10 @@ async fn refused(app: &TestApp, token: &str, path: &str, body: &Value, field: &s
     )
     .await;
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
-    assert!(fields.contains(&field), "{path}: expected {field}, got {fields:?} for {body}");
+    assert!(
+        fields.contains(&field),
+        "{path}: expected {field}, got {fields:?} for {body}"
+    );
 }
 
 fn block() -> Value {
@@ -50,8 +53,14 @@ fn program() -> Value {
     })
 }
 
+/// `value` with the member at `pointer` set (added when absent).
 fn with(mut value: Value, pointer: &str, replacement: Value) -> Value {
-    *value.pointer_mut(pointer).unwrap() = replacement;
+    let (parent, last) = pointer.rsplit_once('/').unwrap();
+    let parent = value.pointer_mut(parent).unwrap();
+    match parent {
+        Value::Array(items) => items[last.parse::<usize>().unwrap()] = replacement,
+        other => other[last] = replacement,
+    }
     value
 }
 
@@ -92,11 +101,32 @@ async fn out_of_range_numbers_and_dates_are_422_naming_the_field() {
         "/timeline",
         json!({"earliest_start": "0000-01-01", "latest_start": "+10000-01-01"}),
     );
-    refused(&app, &token, "/v1/programs", &timeline, "timeline.earliest_start").await;
-    refused(&app, &token, "/v1/programs", &timeline, "timeline.latest_start").await;
+    refused(
+        &app,
+        &token,
+        "/v1/programs",
+        &timeline,
+        "timeline.earliest_start",
+    )
+    .await;
+    refused(
+        &app,
+        &token,
+        "/v1/programs",
+        &timeline,
+        "timeline.latest_start",
+    )
+    .await;
 
     let heavy = with(program(), "/requirements/criteria/0/weight", json!(1e308));
-    refused(&app, &token, "/v1/programs", &heavy, "requirements.criteria[0].weight").await;
+    refused(
+        &app,
+        &token,
+        "/v1/programs",
+        &heavy,
+        "requirements.criteria[0].weight",
+    )
+    .await;
     let scaled = with(
         program(),
         "/requirements/criteria/0/scale",
@@ -110,8 +140,16 @@ async fn out_of_range_numbers_and_dates_are_422_naming_the_field() {
         "requirements.criteria[0].scale.best",
     )
     .await;
-    let matched = json!({"constraints": {}, "criteria": [{"criterion": "success_rate", "weight": 1e308}]});
-    refused(&app, &token, "/v1/matches", &matched, "criteria[0].weight").await;
+    let matched = json!({"requirements": {"constraints": {},
+        "criteria": [{"criterion": "success_rate", "weight": 1e308}]}});
+    refused(
+        &app,
+        &token,
+        "/v1/matches",
+        &matched,
+        "requirements.criteria[0].weight",
+    )
+    .await;
 
     let hold = json!({"capacity_id": created.id, "slots": u32::MAX});
     let problem = expect_problem(
@@ -134,7 +172,12 @@ async fn names_refuse_bidi_controls_and_zero_width_characters_and_are_stored_nfc
     let app = TestApp::spawn().await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let token = sponsor.token().await;
-    for name in ["Acme\u{202E}gnp.exe", "Ac\u{200B}me", "Acme\u{2066}", "\u{FEFF}Acme"] {
+    for name in [
+        "Acme\u{202E}gnp.exe",
+        "Ac\u{200B}me",
+        "Acme\u{2066}",
+        "\u{FEFF}Acme",
+    ] {
         let bad = with(program(), "/name", json!(name));
         refused(&app, &token, "/v1/programs", &bad, "name").await;
         let signup = json!({"name": name, "kind": "sponsor",
@@ -161,7 +204,10 @@ async fn names_refuse_bidi_controls_and_zero_width_characters_and_are_stored_nfc
     .await;
     assert_eq!(created.status(), 201);
     let created: Program = created.json().await.unwrap();
-    assert_eq!(created.program.name, "Caf\u{e9} trial", "stored composed (NFC)");
+    assert_eq!(
+        created.program.name, "Caf\u{e9} trial",
+        "stored composed (NFC)"
+    );
 
     let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let mut profile = base_profile("Helix");
@@ -175,7 +221,10 @@ async fn names_refuse_bidi_controls_and_zero_width_characters_and_are_stored_nfc
     assert_eq!(err.problem().unwrap().errors[0].field, "sites[0].name");
     profile.sites[0].name = "Site Cre\u{301}teil".into();
     let stored = cdmo.admin.create_cdmo_profile(&profile).await.unwrap();
-    assert_eq!(stored.profile.sites[0].name, "Site Cr\u{e9}teil", "stored composed (NFC)");
+    assert_eq!(
+        stored.profile.sites[0].name, "Site Cr\u{e9}teil",
+        "stored composed (NFC)"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +258,8 @@ async fn overlong_uris_and_headers_are_problem_documents() {
 
 #[tokio::test]
 async fn cors_rejections_are_problem_documents() {
-    let app = TestApp::spawn_with(|s| s.cors_origins = vec!["https://app.cdmx.example".into()]).await;
+    let app =
+        TestApp::spawn_with(|s| s.cors_origins = vec!["https://app.cdmx.example".into()]).await;
     let client = reqwest::Client::new();
     let preflight = client
         .request(reqwest::Method::OPTIONS, app.url("/v1/cdmos"))
@@ -239,7 +289,13 @@ async fn cors_rejections_are_problem_documents() {
 async fn every_response_carries_security_headers_and_the_docs_a_csp() {
     let app = TestApp::spawn().await;
     let client = reqwest::Client::new();
-    for path in ["/healthz", "/v1/cdmos", "/nowhere", "/openapi.json", "/docs/"] {
+    for path in [
+        "/healthz",
+        "/v1/cdmos",
+        "/nowhere",
+        "/openapi.json",
+        "/docs/",
+    ] {
         let response = client.get(app.url(path)).send().await.unwrap();
         assert_eq!(
             response.headers()["x-content-type-options"],
@@ -250,7 +306,10 @@ async fn every_response_carries_security_headers_and_the_docs_a_csp() {
     let docs = client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     let csp = docs.headers()["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     let api = client.get(app.url("/v1/cdmos")).send().await.unwrap();
     assert!(api.headers().get("content-security-policy").is_none());
 }

@@ -11,7 +11,13 @@ fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, key: &str, body: &Value) -> reqwest::Response {
+async fn post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(app.url(path))
         .bearer_auth(token)
@@ -70,12 +76,23 @@ async fn retried_creates_make_one_object(app: &TestApp, token: &str, route: Rout
 
     let again = post(app, token, path, &k, &valid).await;
     assert_eq!(again.status(), 201, "{path}: the retry");
-    assert_eq!(header(&again, "idempotent-replayed").as_deref(), Some("true"));
-    assert_eq!(header(&again, "location"), location, "{path}: Location replayed");
+    assert_eq!(
+        header(&again, "idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        header(&again, "location"),
+        location,
+        "{path}: Location replayed"
+    );
     assert_eq!(header(&again, "etag"), etag, "{path}: ETag replayed");
     let replayed: Value = again.json().await.unwrap();
     assert_eq!(replayed, created, "{path}: the same object");
-    assert_eq!(count(app, token, list).await, before + 1, "{path}: one object");
+    assert_eq!(
+        count(app, token, list).await,
+        before + 1,
+        "{path}: one object"
+    );
 
     let mismatch = expect_problem(
         post(app, token, path, &k, &other).await,
@@ -92,7 +109,11 @@ async fn retried_creates_make_one_object(app: &TestApp, token: &str, route: Rout
     )
     .await;
     let fixed = post(app, token, path, &k, &other).await;
-    assert_eq!(fixed.status(), 201, "{path}: the fixed retry under the same key");
+    assert_eq!(
+        fixed.status(),
+        201,
+        "{path}: the fixed retry under the same key"
+    );
     assert_eq!(header(&fixed, "idempotent-replayed"), None);
     assert_eq!(count(app, token, list).await, before + 2, "{path}");
 }
@@ -188,9 +209,8 @@ async fn capacity_blocks_evidence_and_users_are_created_once_per_key() {
     .await;
 
     let evidence = format!("/v1/cdmos/{}/evidence", profile.id);
-    let item = |reference: &str| {
-        json!({"subject": "/qc", "kind": "document", "reference": reference})
-    };
+    let item =
+        |reference: &str| json!({"subject": "/qc", "kind": "document", "reference": reference});
     retried_creates_make_one_object(
         &app,
         &token,
@@ -233,7 +253,10 @@ async fn a_retried_profile_create_replays_the_profile_instead_of_409() {
     let created: Value = first.json().await.unwrap();
     let again = post(&app, &token, "/v1/cdmos", &k, &body).await;
     assert_eq!(again.status(), 201);
-    assert_eq!((header(&again, "location"), header(&again, "etag")), (location, etag));
+    assert_eq!(
+        (header(&again, "location"), header(&again, "etag")),
+        (location, etag)
+    );
     assert_eq!(again.json::<Value>().await.unwrap(), created);
     // Without the key, a second profile is still refused.
     expect_problem(
@@ -257,16 +280,25 @@ async fn a_retried_api_key_create_never_shows_the_secret_again() {
     let created: CreatedApiKey = first.json().await.unwrap();
 
     let again = post(&app, &token, &path, &k, &body).await;
-    assert_eq!(header(&again, "idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(
+        header(&again, "idempotent-replayed").as_deref(),
+        Some("true")
+    );
     let text = again.text().await.unwrap();
-    assert!(!text.contains(&created.secret), "the secret is not replayed");
+    assert!(
+        !text.contains(&created.secret),
+        "the secret is not replayed"
+    );
     let problem: Problem = serde_json::from_str(&text).unwrap();
     assert_eq!(problem.status, 409);
     assert!(
         problem.detail.unwrap().contains(&created.api_key.id),
         "the refusal names the key created"
     );
-    assert!(problem.request_id.is_some(), "stamped with the retry's request");
+    assert!(
+        problem.request_id.is_some(),
+        "stamped with the retry's request"
+    );
     assert_eq!(count(&app, &token, &list).await, 1, "one key");
 
     // A refused request under a key is not recorded.
@@ -298,7 +330,14 @@ async fn keys_are_bound_to_the_operation_and_the_organisation() {
     assert_ne!(theirs.json::<Program>().await.unwrap().id, mine.id);
     // The same key on another operation is a different request.
     let problem = expect_problem(
-        post(&app, &acme_token, "/v1/shortlists", &k, &json!({"program_id": mine.id})).await,
+        post(
+            &app,
+            &acme_token,
+            "/v1/shortlists",
+            &k,
+            &json!({"program_id": mine.id}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -368,8 +407,7 @@ async fn a_key_still_in_progress_answers_409_with_retry_after() {
     let body: NewCapacityBlock = serde_json::from_value(block("Suite 3", 2)).unwrap();
     // The first attempt has claimed the key and not finished (as while it runs).
     let k = key();
-    let fingerprint =
-        cdmx::app::idempotency::RequestFingerprint::of("POST", &path, &body).unwrap();
+    let fingerprint = cdmx::app::idempotency::RequestFingerprint::of("POST", &path, &body).unwrap();
     {
         let mut conn = app.db.blocking_connection().unwrap();
         let claim = cdmx::db::idempotency::claim_key(
@@ -383,12 +421,24 @@ async fn a_key_still_in_progress_answers_409_with_retry_after() {
         .unwrap();
         assert_eq!(claim, cdmx::db::idempotency::Claim::Claimed);
     }
-    let response = post(&app, &token, &path, &k, &serde_json::to_value(&body).unwrap()).await;
+    let response = post(
+        &app,
+        &token,
+        &path,
+        &k,
+        &serde_json::to_value(&body).unwrap(),
+    )
+    .await;
     assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
     let problem = expect_problem(response, StatusCode::CONFLICT).await;
     assert!(problem.detail.unwrap().contains("in progress"));
     assert_eq!(
-        count(&app, &token, &format!("/v1/capacity?profile_id={}", profile.id)).await,
+        count(
+            &app,
+            &token,
+            &format!("/v1/capacity?profile_id={}", profile.id)
+        )
+        .await,
         0,
         "nothing created"
     );

@@ -35,10 +35,18 @@ pub async fn create_api_key(
     let replay = Replay::SecretShownOnce {
         id_at: "/api_key/id",
     };
-    once(state, principal, idempotency, body.0, replay, |request| async move {
-        let created = accounts::create_api_key(state, principal, id.into_inner(), request).await?;
-        Ok(HttpResponse::Created().json(created))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        replay,
+        |request| async move {
+            let created =
+                accounts::create_api_key(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created().json(created))
+        },
+    )
     .await
 }
 

@@ -31,12 +31,19 @@ pub async fn create_capacity_block(
     body: ApiJson<NewCapacityBlock>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let block = capacity::publish(state, principal, id.into_inner(), request).await?;
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/v1/capacity/{}", block.id)))
-            .json(block))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let block = capacity::publish(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("/v1/capacity/{}", block.id)))
+                .json(block))
+        },
+    )
     .await
 }
 

@@ -29,10 +29,7 @@ const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self
 
 /// The head limit a request breaks, if any.
 fn head_limit_broken(req: &ServiceRequest) -> Option<ApiError> {
-    let uri_bytes = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
+    let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_bytes > MAX_URI_BYTES {
         return Some(ApiError::UriTooLong {
             limit: MAX_URI_BYTES,
@@ -62,7 +59,9 @@ pub async fn head_limits<B: MessageBody + 'static>(
         let response: HttpResponse = error.error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Middleware: `X-Content-Type-Options: nosniff` on every response, and a

@@ -28,10 +28,18 @@ pub async fn add_cdmo_evidence(
     body: ApiJson<NewEvidence>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let evidence = profiles::add_evidence(state, principal, id.into_inner(), request).await?;
-        Ok(HttpResponse::Created().json(evidence))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let evidence =
+                profiles::add_evidence(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created().json(evidence))
+        },
+    )
     .await
 }
 

@@ -29,7 +29,12 @@ pub struct IdempotencyKeyParam {
     /// while the first request runs, a duplicate is 409 with `Retry-After`. A refused
     /// request is not recorded: fix it and retry with the same key. Keys are per
     /// organisation and kept 24 hours.
-    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255)]
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        nullable = false
+    )]
     idempotency_key: Option<String>,
 }
 
@@ -104,7 +109,7 @@ const RECORDED_HEADERS: [HeaderName; 3] = [header::LOCATION, header::ETAG, heade
 pub async fn once<T, F, Fut>(
     state: &AppState,
     principal: &Principal,
-    idempotency: Idempotency,
+    keyed: Idempotency,
     request: T,
     replay: Replay,
     create: F,
@@ -114,10 +119,10 @@ where
     F: FnOnce(T) -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
-    let Some(key) = idempotency.key else {
+    let Some(key) = keyed.key else {
         return create(request).await;
     };
-    let fingerprint = RequestFingerprint::of(&idempotency.method, &idempotency.path, &request)?;
+    let fingerprint = RequestFingerprint::of(&keyed.method, &keyed.path, &request)?;
     if let Some(recorded) = idempotency::claim(state, principal, &key, fingerprint).await? {
         return Ok(replayed(recorded));
     }
@@ -155,7 +160,7 @@ where
     if let Err(error) = idempotency::record(state, principal, &key, recorded).await {
         tracing::warn!(%error, "could not record an idempotency key's answer");
     }
-    Ok(response.set_body(body.into()).map_into_boxed_body())
+    Ok(response.set_body(body).map_into_boxed_body())
 }
 
 /// The refusal a retry of a secret-bearing create gets: the object's id, no secret.

@@ -31,12 +31,19 @@ pub async fn create_program(
     body: ApiJson<ProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let program = matching::create_program(state, principal, request).await?;
-        let mut response = HttpResponse::Created();
-        response.insert_header((header::LOCATION, format!("/v1/programs/{}", program.id)));
-        Ok(with_etag(response, program.version, &program))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let program = matching::create_program(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/programs/{}", program.id)));
+            Ok(with_etag(response, program.version, &program))
+        },
+    )
     .await
 }
 
@@ -160,12 +167,19 @@ pub async fn create_shortlist(
     body: ApiJson<CreateShortlistRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let shortlist = matching::create_shortlist(state, principal, request).await?;
-        let mut response = HttpResponse::Created();
-        response.insert_header((header::LOCATION, format!("/v1/shortlists/{}", shortlist.id)));
-        Ok(response.json(shortlist))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let shortlist = matching::create_shortlist(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/shortlists/{}", shortlist.id)));
+            Ok(response.json(shortlist))
+        },
+    )
     .await
 }
 

@@ -112,10 +112,17 @@ pub async fn create_user(
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let user = accounts::create_user(state, principal, id.into_inner(), request).await?;
-        Ok(HttpResponse::Created().json(user))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let user = accounts::create_user(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created().json(user))
+        },
+    )
     .await
 }
 

@@ -35,12 +35,19 @@ pub async fn create_cdmo_profile(
     body: ApiJson<CapabilityProfile>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let view = profiles::create(state, principal, request).await?;
-        let mut response = HttpResponse::Created();
-        response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
-        Ok(with_etag(response, view.revision, &view))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let view = profiles::create(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
+            Ok(with_etag(response, view.revision, &view))
+        },
+    )
     .await
 }
 

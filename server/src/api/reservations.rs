@@ -40,12 +40,22 @@ pub async fn create_reservation(
 ) -> Result<HttpResponse, ApiError> {
     let idempotency = idempotency.require()?;
     let (state, principal) = (&state, &principal);
-    once(state, principal, idempotency, body.0, Replay::Same, |request| async move {
-        let reservation = reservations::place_hold(state, principal, request).await?;
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/v1/reservations/{}", reservation.id)))
-            .json(reservation))
-    })
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let reservation = reservations::place_hold(state, principal, request).await?;
+            Ok(HttpResponse::Created()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/v1/reservations/{}", reservation.id),
+                ))
+                .json(reservation))
+        },
+    )
     .await
 }
 

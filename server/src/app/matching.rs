@@ -14,11 +14,11 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
+use crate::domain::input;
 use crate::domain::matching::{
     Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
     run_match_after,
 };
-use crate::domain::input;
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;

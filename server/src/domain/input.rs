@@ -113,7 +113,10 @@ mod tests {
             assert!(parse_name(&name, 100).is_err(), "U+{:04X}", c as u32);
             assert!(parse_note(&name, 100).is_err(), "U+{:04X}", c as u32);
         }
-        assert_eq!(parse_name("Acme\u{00A0}Bio", 100), Ok("Acme\u{00A0}Bio".into()));
+        assert_eq!(
+            parse_name("Acme\u{00A0}Bio", 100),
+            Ok("Acme\u{00A0}Bio".into())
+        );
     }
 
     #[test]
@@ -137,7 +140,11 @@ mod tests {
         let mut v = Violations::new();
         check_date(&mut v, "ok_low", EARLIEST_DATE);
         check_date(&mut v, "ok_high", LATEST_DATE);
-        check_date(&mut v, "low", NaiveDate::from_ymd_opt(1999, 12, 31).unwrap());
+        check_date(
+            &mut v,
+            "low",
+            NaiveDate::from_ymd_opt(1999, 12, 31).unwrap(),
+        );
         check_date(&mut v, "high", NaiveDate::from_ymd_opt(2101, 1, 1).unwrap());
         check_date(&mut v, "far", NaiveDate::from_ymd_opt(10000, 1, 1).unwrap());
         check_date(&mut v, "zero", NaiveDate::from_ymd_opt(0, 1, 1).unwrap());

@@ -25,7 +25,11 @@ impl UnlistTerms {
     /// for `other`), and a relist day after today.
     pub fn parse(request: UnlistRequest, today: NaiveDate) -> Result<Self, Violations> {
         let mut v = Violations::new();
-        let note = match request.note.as_deref().map(|n| input::parse_note(n, NOTE_MAX_CHARS)) {
+        let note = match request
+            .note
+            .as_deref()
+            .map(|n| input::parse_note(n, NOTE_MAX_CHARS))
+        {
             Some(Err(message)) => {
                 v.add("note", message);
                 None

@@ -801,7 +801,13 @@ pub fn check_evidence(
         }
         Some(_) => {}
     }
-    check_text(&mut v, "reference", &mut evidence.reference.clone(), 500, true);
+    check_text(
+        &mut v,
+        "reference",
+        &mut evidence.reference.clone(),
+        500,
+        true,
+    );
     input::check_optional_date(&mut v, "expires_on", evidence.expires_on);
     if let Some(url) = &evidence.url {
         check_url(&mut v, "url", url);

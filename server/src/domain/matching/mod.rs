@@ -472,7 +472,10 @@ impl ValidRequirements {
         for (i, wc) in set.criteria.iter().enumerate() {
             let at = |f: &str| format!("criteria[{i}].{f}");
             if !wc.weight.is_finite() || !(0.0..=WEIGHT_MAX).contains(&wc.weight) {
-                v.add(at("weight"), format!("must be a number between 0 and {WEIGHT_MAX}"));
+                v.add(
+                    at("weight"),
+                    format!("must be a number between 0 and {WEIGHT_MAX}"),
+                );
             } else {
                 total_weight += wc.weight;
             }

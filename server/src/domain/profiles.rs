@@ -20,6 +20,16 @@ pub struct ValidProfile(CapabilityProfile);
 /// client (below 2^53).
 const COST_MAX_USD: u64 = 1_000_000_000;
 
+/// A date that records something done: not after `today`, nor before the earliest date
+/// a request may name.
+fn check_past_date(v: &mut Violations, field: &str, date: NaiveDate, today: NaiveDate) {
+    if date > today {
+        v.add(field, "must not be in the future");
+    } else {
+        input::check_date(v, field, date);
+    }
+}
+
 /// Checks a name or label and stores it as [`input::parse_name`] leaves it.
 fn check_name(v: &mut Violations, field: &str, name: &mut String, max: usize) {
     match input::parse_name(name, max) {
@@ -185,11 +195,8 @@ impl ValidProfile {
                     }
                     check_unique(&mut v, &lf("coverage.activities"), &coverage.activities);
                 }
-                input::check_date(&mut v, &lf("granted_on"), licence.granted_on);
+                check_past_date(&mut v, &lf("granted_on"), licence.granted_on, today);
                 input::check_optional_date(&mut v, &lf("expires_on"), licence.expires_on);
-                if licence.granted_on > today {
-                    v.add(lf("granted_on"), "must not be in the future");
-                }
                 if licence.expires_on.is_some_and(|e| e <= licence.granted_on) {
                     v.add(lf("expires_on"), "must be after granted_on");
                 }
@@ -204,23 +211,15 @@ impl ValidProfile {
                 if let Some(note) = &mut acceptance.note {
                     check_text(&mut v, &af("note"), note, 500, true);
                 }
-                input::check_date(&mut v, &af("accepted_on"), acceptance.accepted_on);
-                if acceptance.accepted_on > today {
-                    v.add(af("accepted_on"), "must not be in the future");
-                }
+                check_past_date(&mut v, &af("accepted_on"), acceptance.accepted_on, today);
             }
             for (j, inspection) in site.inspections.iter().enumerate() {
-                input::check_date(
+                check_past_date(
                     &mut v,
                     &at(&format!("inspections[{j}].date")),
                     inspection.date,
+                    today,
                 );
-                if inspection.date > today {
-                    v.add(
-                        at(&format!("inspections[{j}].date")),
-                        "must not be in the future",
-                    );
-                }
             }
         }
         for (i, site) in p.sites.iter().enumerate() {

@@ -40,12 +40,26 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Another attempt of the same request is being processed: a conflict that clears by
+    /// itself, so the answer says when to retry.
+    #[error("in progress: {detail}")]
+    InProgress {
+        detail: String,
+        retry_after_seconds: u32,
+    },
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
     #[error("precondition required: {0}")]
     PreconditionRequired(String),
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    #[error("URI too long")]
+    UriTooLong { limit: usize },
+    #[error("request headers too large")]
+    HeadersTooLarge {
+        max_headers: usize,
+        max_bytes: usize,
+    },
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
     #[error("validation failed")]
@@ -105,10 +119,12 @@ impl ApiError {
             Self::NotFound | Self::RouteNotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::NotAcceptable(_) => 406,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::InProgress { .. } => 409,
             Self::PreconditionFailed(_) => 412,
             Self::PreconditionRequired(_) => 428,
             Self::PayloadTooLarge { .. } => 413,
+            Self::UriTooLong { .. } => 414,
+            Self::HeadersTooLarge { .. } => 431,
             Self::UnsupportedMediaType(_) => 415,
             Self::Validation(_) => 422,
             Self::Unavailable(_) => 503,
@@ -130,10 +146,14 @@ impl ApiError {
             Self::RouteNotFound => ("route-not-found", "No such route"),
             Self::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
-            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Conflict(_) | Self::InProgress { .. } => ("conflict", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PreconditionRequired(_) => ("precondition-required", "Precondition required"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
+            Self::UriTooLong { .. } => ("uri-too-long", "Request URI too long"),
+            Self::HeadersTooLarge { .. } => {
+                ("headers-too-large", "Request header fields too large")
+            }
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is invalid"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
@@ -143,7 +163,9 @@ impl ApiError {
 
     fn detail(&self) -> Option<String> {
         match self {
-            Self::BadRequest { detail, .. } => Some(detail.clone()),
+            Self::BadRequest { detail, .. } | Self::InProgress { detail, .. } => {
+                Some(detail.clone())
+            }
             Self::Unauthorized(d)
             | Self::Forbidden(d)
             | Self::NotAcceptable(d)
@@ -160,6 +182,15 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 Some(format!("the body exceeds the limit of {limit} bytes"))
             }
+            Self::UriTooLong { limit } => Some(format!(
+                "the path and query exceed the limit of {limit} bytes"
+            )),
+            Self::HeadersTooLarge {
+                max_headers,
+                max_bytes,
+            } => Some(format!(
+                "send at most {max_headers} headers of at most {max_bytes} bytes in all"
+            )),
             Self::Validation(errors) => Some(format!(
                 "{} invalid field{}",
                 errors.len(),

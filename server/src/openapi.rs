@@ -68,6 +68,11 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "No such resource, or it belongs to another organisation",
     ),
     (
+        "409",
+        "IdempotencyConflict",
+        "A request with the same `Idempotency-Key` is still in progress (retry after `Retry-After` seconds)",
+    ),
+    (
         "413",
         "PayloadTooLarge",
         "The request body exceeds the configured limit",
@@ -118,6 +123,13 @@ fn standard_statuses(op: &Operation) -> Vec<&'static str> {
     }
     if op.request_body.is_some() {
         statuses.extend(["400", "413", "415", "422"]);
+    }
+    let keyed = parameters.iter().any(|p| match p {
+        RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == "Idempotency-Key",
+        RefOr::Ref(_) => false,
+    });
+    if keyed {
+        statuses.extend(["400", "409", "422"]);
     }
     statuses
 }
@@ -262,6 +274,13 @@ fn add_headers_and_conditional_responses(json: &mut Value) {
     if let Some(Value::Object(responses)) = json.pointer_mut("/components/responses") {
         for response in responses.values_mut() {
             response["headers"]["X-Request-Id"] = request_id.clone();
+        }
+        if let Some(conflict) = responses.get_mut("IdempotencyConflict") {
+            conflict["headers"]["Retry-After"] = json!({
+                "description": "Seconds to wait before retrying the request with the same key",
+                "required": true,
+                "schema": {"type": "integer", "minimum": 0}
+            });
         }
     }
     let Some(Value::Object(paths)) = json.get_mut("paths") else {

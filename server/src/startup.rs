@@ -14,7 +14,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::extract::{self, BodyLimit};
-use crate::api::{self, fallback};
+use crate::api::{self, edge, fallback};
 use crate::auth::token_versions::TokenVersionCache;
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
@@ -129,9 +129,12 @@ impl Application {
                 .default_service(web::to(fallback::unmatched))
                 .wrap(from_fn(extract::not_modified))
                 .wrap(from_fn(api::audit::record_refusals))
-                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                // Inside the error handlers, so that CORS rejections become problems too.
                 .wrap(cors(&cors_origins))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+                .wrap(from_fn(edge::head_limits))
                 .wrap(from_fn(telemetry::request_id_middleware))
+                .wrap(from_fn(edge::security_headers))
         })
         .shutdown_timeout(settings.shutdown_timeout_seconds)
         .listen(listener)
@@ -213,7 +216,13 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("idempotency-key"),
             telemetry::REQUEST_ID_HEADER,
         ])
-        .expose_headers([telemetry::REQUEST_ID_HEADER, header::ETAG, header::LOCATION])
+        .expose_headers([
+            telemetry::REQUEST_ID_HEADER,
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
         .max_age(3600);
     for origin in origins {
         cors = cors.allowed_origin(origin);
@@ -237,13 +246,15 @@ fn problem_for_bare_errors<B>(
         ));
     }
     let status = response.status();
+    // An error raised inside actix or a middleware (a CORS rejection) says what it was.
+    let cause = response.response().error().map(ToString::to_string);
     let error = match status.as_u16() {
         400 => ApiError::BadRequest {
-            detail: "the request could not be read".into(),
+            detail: cause.unwrap_or_else(|| "the request could not be read".into()),
             errors: Vec::new(),
         },
         401 => ApiError::Unauthorized("authentication required".into()),
-        403 => ApiError::Forbidden("not allowed".into()),
+        403 => ApiError::Forbidden(cause.unwrap_or_else(|| "not allowed".into())),
         404 => ApiError::RouteNotFound,
         413 => ApiError::PayloadTooLarge { limit: 0 },
         415 => ApiError::UnsupportedMediaType("unsupported media type".into()),
@@ -252,10 +263,15 @@ fn problem_for_bare_errors<B>(
     };
     let mut problem = crate::api::problem::stamped(&error);
     problem.status = status.as_u16();
-    let (request, _) = response.into_parts();
-    let body: HttpResponse<BoxBody> = HttpResponse::build(status)
-        .content_type(PROBLEM_CONTENT_TYPE)
-        .json(problem);
+    let (request, original) = response.into_parts();
+    let mut answer = HttpResponse::build(status);
+    // Keep what the inner layers said about the response (CORS, Allow, Vary...).
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.append_header((name.clone(), value.clone()));
+        }
+    }
+    let body: HttpResponse<BoxBody> = answer.content_type(PROBLEM_CONTENT_TYPE).json(problem);
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, body).map_body(|_, b| EitherBody::right(b)),
     ))

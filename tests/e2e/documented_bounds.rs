@@ -42,6 +42,13 @@ const NOT_SENT: &[(&str, &str)] = &[
         "/components/schemas/ChangePasswordRequest/properties/new_password",
         "maxLength",
     ),
+    (
+        // The hold limits (10 slots per block by default) refuse 10,000 slots with 409
+        // first; `edges::out_of_range_numbers_and_dates_are_422_naming_the_field` sends
+        // the value past the bound.
+        "/components/schemas/NewReservation/properties/slots",
+        "maximum",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -430,6 +437,7 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
                 &[],
                 &mut cases,
             );
+            cases.retain(|c| !NOT_SENT.contains(&(c.bound.0.as_str(), c.bound.1)));
             // Examples name demo objects; a change of slots needs a block without holds.
             let parameters = operation["parameters"]
                 .as_array()
@@ -571,8 +579,9 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
 }
 
 /// The examples leave out a requirement set's capacity need; it is added, and the
-/// `distance` criterion (which has the origin) is put first, since the first element of
-/// a list stands for all of them, so that their bounds are sent too.
+/// `distance` criterion (which has the origin) is put first, with its default scale
+/// spelled out, since the first element of a list stands for all of them, so that their
+/// bounds are sent too.
 fn with_optional_parts(example: &mut Value) {
     let Some(requirements) = example.get_mut("requirements") else {
         return;
@@ -591,6 +600,10 @@ fn with_optional_parts(example: &mut Value) {
             "origin": {"latitude": 48.86, "longitude": 2.35}
         }),
     };
+    let mut distance = distance;
+    if distance.get("scale").is_none() {
+        distance["scale"] = json!({"worst": 10000.0, "best": 0.0});
+    }
     criteria.insert(0, distance);
 }
 

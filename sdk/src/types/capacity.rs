@@ -39,9 +39,11 @@ closed_set! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceBand {
-    /// Lowest price per slot, USD.
+    /// Lowest price per slot, USD, at most 1,000,000,000.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000000))]
     pub min_usd: u64,
-    /// Highest price per slot, USD; not below `min_usd`.
+    /// Highest price per slot, USD, at most 1,000,000,000; not below `min_usd`.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000000))]
     pub max_usd: u64,
 }
 
@@ -51,7 +53,8 @@ pub struct PriceBand {
 pub struct NewCapacityBlock {
     /// The `key` of a site of the CDMO's profile.
     pub site_key: String,
-    /// Suite or platform the slots run in, e.g. `Suite 3` or `Prodigy bank A`.
+    /// Suite or platform the slots run in, e.g. `Suite 3` or `Prodigy bank A`; a name
+    /// (no bidirectional controls or zero-width characters, stored NFC-normalised).
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub suite: String,
     /// What the slots are for.
@@ -62,9 +65,9 @@ pub struct NewCapacityBlock {
     /// Modalities the slots serve; at least one, no repeats.
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub modalities: Vec<Modality>,
-    /// First day of the period.
+    /// First day of the period, 2000-01-01 to 2100-12-31.
     pub period_start: NaiveDate,
-    /// Inclusive; on or after `period_start`.
+    /// Inclusive; on or after `period_start`, at most 2100-12-31.
     pub period_end: NaiveDate,
     /// 1 to 10,000.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
@@ -168,13 +171,14 @@ pub struct CapacitySearch {
 pub struct NewReservation {
     /// The capacity block to hold slots of.
     pub capacity_id: String,
-    /// At least 1.
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    /// 1 to 10,000.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub slots: u32,
     /// One of your programmes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
-    /// Up to 2,000 characters.
+    /// Up to 2,000 characters, without bidirectional controls or zero-width characters;
+    /// stored NFC-normalised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,

@@ -24,10 +24,10 @@ pub struct Product {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timeline {
-    /// Earliest date manufacturing may start.
+    /// Earliest date manufacturing may start, 2000-01-01 to 2100-12-31.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earliest_start: Option<NaiveDate>,
-    /// Latest acceptable start; not before `earliest_start`.
+    /// Latest acceptable start, 2000-01-01 to 2100-12-31; not before `earliest_start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_start: Option<NaiveDate>,
 }
@@ -257,9 +257,9 @@ pub struct CapacityNeed {
     /// At least 1.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub slots: u32,
-    /// First day of the window.
+    /// First day of the window, 2000-01-01 to 2100-12-31.
     pub window_start: NaiveDate,
-    /// Last day of the window; not before `window_start`.
+    /// Last day of the window, at most 2100-12-31; not before `window_start`.
     pub window_end: NaiveDate,
     /// Exclude CDMOs without that many free slots in the window.
     #[serde(default)]
@@ -439,9 +439,11 @@ closed_set! {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scale {
-    /// The raw value that scores 0.
+    /// The raw value that scores 0, -1e9 to 1e9.
+    #[cfg_attr(feature = "openapi", schema(minimum = -1000000000, maximum = 1000000000))]
     pub worst: f64,
-    /// The raw value that scores 1.
+    /// The raw value that scores 1, -1e9 to 1e9.
+    #[cfg_attr(feature = "openapi", schema(minimum = -1000000000, maximum = 1000000000))]
     pub best: f64,
 }
 
@@ -463,8 +465,8 @@ pub struct GeoPoint {
 pub struct WeightedCriterion {
     /// What is measured.
     pub criterion: Criterion,
-    /// Non-negative; weights are normalised to sum to 1.
-    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    /// 0 to 1,000; weights are normalised to sum to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub weight: f64,
     /// Overrides the criterion's default scale.
     #[serde(default, skip_serializing_if = "Option::is_none")]

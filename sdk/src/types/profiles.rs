@@ -798,11 +798,13 @@ pub struct TechTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(maximum = 120))]
     pub duration_months_max: Option<u32>,
-    /// Lowest typical transfer cost, USD.
+    /// Lowest typical transfer cost, USD, at most 1,000,000,000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000000))]
     pub cost_usd_min: Option<u64>,
-    /// Highest typical transfer cost, USD; not below the minimum.
+    /// Highest typical transfer cost, USD, at most 1,000,000,000; not below the minimum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000000000))]
     pub cost_usd_max: Option<u64>,
     /// Engineering runs in a typical transfer, 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,6 +7,7 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::capacity;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -16,7 +17,7 @@ use crate::startup::AppState;
 #[utoipa::path(
     tag = "capacity",
     operation_id = "create_capacity_block",
-    params(("id" = String, Path, description = "Profile id")),
+    params(("id" = String, Path, description = "Profile id"), IdempotencyKeyParam),
     request_body = NewCapacityBlock,
     responses((status = 201, description = "The published block", body = CapacityBlock))
 )]
@@ -26,12 +27,24 @@ pub async fn create_capacity_block(
     principal: Principal,
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
+    idempotency: Idempotency,
     body: ApiJson<NewCapacityBlock>,
 ) -> Result<HttpResponse, ApiError> {
-    let block = capacity::publish(&state, &principal, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/capacity/{}", block.id)))
-        .json(block))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let block = capacity::publish(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created()
+                .insert_header((header::LOCATION, format!("/v1/capacity/{}", block.id)))
+                .json(block))
+        },
+    )
+    .await
 }
 
 /// Search published capacity. Availability is live: `free` = slots - unexpired holds -

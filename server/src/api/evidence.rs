@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use cdmx_sdk::types::{Evidence, NewEvidence, Page, Problem};
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::profiles;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -13,7 +14,7 @@ use crate::startup::AppState;
 #[utoipa::path(
     tag = "cdmos",
     operation_id = "add_cdmo_evidence",
-    params(("id" = String, Path, description = "Profile id")),
+    params(("id" = String, Path, description = "Profile id"), IdempotencyKeyParam),
     request_body = NewEvidence,
     responses((status = 201, description = "Evidence added, unverified", body = Evidence))
 )]
@@ -23,10 +24,23 @@ pub async fn add_cdmo_evidence(
     principal: Principal,
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
+    idempotency: Idempotency,
     body: ApiJson<NewEvidence>,
 ) -> Result<HttpResponse, ApiError> {
-    let evidence = profiles::add_evidence(&state, &principal, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(evidence))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let evidence =
+                profiles::add_evidence(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created().json(evidence))
+        },
+    )
+    .await
 }
 
 /// All evidence of a profile, with its verification state.

@@ -8,6 +8,7 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiJsonOrDefault, ApiQuery, NoQuery, if_match, with_etag};
+use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::matching;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -17,6 +18,7 @@ use crate::startup::AppState;
 #[utoipa::path(
     tag = "programs",
     operation_id = "create_program",
+    params(IdempotencyKeyParam),
     request_body = ProgramRequest,
     responses((status = 201, description = "Programme created at version 1; `ETag` carries the version", body = Program))
 )]
@@ -25,12 +27,24 @@ pub async fn create_program(
     state: web::Data<AppState>,
     principal: Principal,
     _query: ApiQuery<NoQuery>,
+    idempotency: Idempotency,
     body: ApiJson<ProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let program = matching::create_program(&state, &principal, body.0).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/programs/{}", program.id)));
-    Ok(with_etag(response, program.version, &program))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let program = matching::create_program(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/programs/{}", program.id)));
+            Ok(with_etag(response, program.version, &program))
+        },
+    )
+    .await
 }
 
 /// Your organisation's programmes.
@@ -140,6 +154,7 @@ pub async fn create_match(
 #[utoipa::path(
     tag = "shortlists",
     operation_id = "create_shortlist",
+    params(IdempotencyKeyParam),
     request_body = CreateShortlistRequest,
     responses((status = 201, description = "The shortlist, pinned to the profile revisions it ranked", body = Shortlist))
 )]
@@ -148,12 +163,24 @@ pub async fn create_shortlist(
     state: web::Data<AppState>,
     principal: Principal,
     _query: ApiQuery<NoQuery>,
+    idempotency: Idempotency,
     body: ApiJson<CreateShortlistRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let shortlist = matching::create_shortlist(&state, &principal, body.0).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/shortlists/{}", shortlist.id)));
-    Ok(response.json(shortlist))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let shortlist = matching::create_shortlist(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/shortlists/{}", shortlist.id)));
+            Ok(response.json(shortlist))
+        },
+    )
+    .await
 }
 
 /// Your organisation's shortlists.

@@ -1,8 +1,10 @@
 //! HTTP handlers by resource. Handlers are thin: extract the request, call one
 //! application function (`crate::app`), map its result to a response.
 
+pub mod edge;
 pub mod extract;
 pub mod fallback;
+pub mod idempotency;
 pub mod problem;
 
 mod api_keys;

@@ -5,6 +5,7 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::accounts;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -94,7 +95,7 @@ pub async fn verify_organization(
 #[utoipa::path(
     tag = "organizations",
     operation_id = "create_user",
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("id" = String, Path, description = "Organisation id"), IdempotencyKeyParam),
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "User created", body = User),
@@ -107,10 +108,22 @@ pub async fn create_user(
     principal: Principal,
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
+    idempotency: Idempotency,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts::create_user(&state, &principal, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Created().json(user))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let user = accounts::create_user(state, principal, id.into_inner(), request).await?;
+            Ok(HttpResponse::Created().json(user))
+        },
+    )
+    .await
 }
 
 /// List your organisation's users.

@@ -47,6 +47,12 @@ impl ResponseError for ApiError {
                     response.insert_header((header::ALLOW, value));
                 }
             }
+            Self::InProgress {
+                retry_after_seconds,
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
             _ => {}
         }
         response.json(stamped(self))

@@ -9,6 +9,7 @@ use cdmx_sdk::types::{
 use serde_json::Value;
 
 use super::extract::{ApiJson, ApiQuery, NoQuery, if_match, with_etag};
+use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::profiles;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -18,6 +19,7 @@ use crate::startup::AppState;
 #[utoipa::path(
     tag = "cdmos",
     operation_id = "create_cdmo_profile",
+    params(IdempotencyKeyParam),
     request_body = CapabilityProfile,
     responses(
         (status = 201, description = "Profile created at revision 1; `ETag` carries the revision", body = CdmoProfile),
@@ -29,12 +31,24 @@ pub async fn create_cdmo_profile(
     state: web::Data<AppState>,
     principal: Principal,
     _query: ApiQuery<NoQuery>,
+    idempotency: Idempotency,
     body: ApiJson<CapabilityProfile>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = profiles::create(&state, &principal, body.0).await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
-    Ok(with_etag(response, view.revision, &view))
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let view = profiles::create(state, principal, request).await?;
+            let mut response = HttpResponse::Created();
+            response.insert_header((header::LOCATION, format!("/v1/cdmos/{}", view.id)));
+            Ok(with_etag(response, view.revision, &view))
+        },
+    )
+    .await
 }
 
 /// Read a profile at its current revision (any authenticated caller: profiles are public).

@@ -1,56 +1,29 @@
 //! Reservations of capacity: holds, confirmations, cancellations, reschedules.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::HeaderValue;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
     NewReservation, Page, Problem, RescheduleRequest, Reservation, ReservationEvent,
     ReservationFilter,
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::problem::stamp;
-use crate::app::reservations::{self, IDEMPOTENCY_KEY, IdempotencyKey, RecordedAnswer};
+use super::idempotency::{Idempotency, Replay, RequiredIdempotencyKeyParam, once};
+use crate::app::reservations;
 use crate::auth::Principal;
-use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::error::ApiError;
 use crate::startup::AppState;
-
-fn idempotency_key(req: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
-    let value = req.headers().get(IDEMPOTENCY_KEY).ok_or_else(|| {
-        ApiError::bad_request_field(
-            IDEMPOTENCY_KEY,
-            "is required: a unique value per reservation, reused on retries",
-        )
-    })?;
-    IdempotencyKey::parse(value.to_str().unwrap_or_default())
-}
-
-/// The recorded answer as sent; a recorded refusal is stored unstamped and names the
-/// request answering it now.
-fn recorded_response(answer: RecordedAnswer) -> HttpResponse {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = HttpResponse::build(status);
-    if answer.replayed {
-        response.insert_header(("Idempotent-Replayed", HeaderValue::from_static("true")));
-    }
-    if !status.is_success()
-        && let Ok(mut problem) = serde_json::from_str::<Problem>(&answer.body)
-    {
-        stamp(&mut problem);
-        return response.content_type(PROBLEM_CONTENT_TYPE).json(problem);
-    }
-    response.content_type("application/json").body(answer.body)
-}
 
 /// Hold slots of a capacity block (sponsors). The hold expires unless the CDMO confirms
 /// it. Requires an `Idempotency-Key` header: a retry with the same key and body replays
 /// the first answer (`Idempotent-Replayed: true`), the same key with another body is
-/// 422, and while the first request is in progress a duplicate is 409. Keys are scoped
-/// to your organisation and kept 24 hours.
+/// 422, and while the first request is in progress a duplicate is 409 with
+/// `Retry-After`. A refused request is not recorded. Keys are scoped to your
+/// organisation and kept 24 hours.
 #[utoipa::path(
     tag = "reservations",
     operation_id = "create_reservation",
-    params(("Idempotency-Key" = String, Header, description = "Unique per reservation; reuse it when retrying")),
+    params(RequiredIdempotencyKeyParam),
     request_body = NewReservation,
     responses(
         (status = 201, description = "The hold", body = Reservation),
@@ -62,12 +35,28 @@ pub async fn create_reservation(
     state: web::Data<AppState>,
     principal: Principal,
     _query: ApiQuery<NoQuery>,
-    req: HttpRequest,
+    idempotency: Idempotency,
     body: ApiJson<NewReservation>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
-    let answer = reservations::place_hold(&state, &principal, key, body.0).await?;
-    Ok(recorded_response(answer))
+    let idempotency = idempotency.require()?;
+    let (state, principal) = (&state, &principal);
+    once(
+        state,
+        principal,
+        idempotency,
+        body.0,
+        Replay::Same,
+        |request| async move {
+            let reservation = reservations::place_hold(state, principal, request).await?;
+            Ok(HttpResponse::Created()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/v1/reservations/{}", reservation.id),
+                ))
+                .json(reservation))
+        },
+    )
+    .await
 }
 
 /// Your reservations: a sponsor's own, or those on a CDMO's capacity.

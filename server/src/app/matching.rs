@@ -14,6 +14,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
+use crate::domain::input;
 use crate::domain::matching::{
     Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
     run_match_after,
@@ -261,16 +262,12 @@ pub async fn create_shortlist(
 ) -> Result<Shortlist, ApiError> {
     own_programs(principal, Action::ManagePrograms)?;
     let limit = limit(request.limit)?;
-    let name = request.name.as_deref().map(str::trim).map(str::to_owned);
-    if name
-        .as_ref()
-        .is_some_and(|n| n.is_empty() || n.chars().count() > SHORTLIST_NAME_MAX_CHARS)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            "must be 1 to 200 characters",
-        ));
-    }
+    let name = request
+        .name
+        .as_deref()
+        .map(|n| input::parse_name(n, SHORTLIST_NAME_MAX_CHARS))
+        .transpose()
+        .map_err(|message| ApiError::invalid_field("name", message))?;
     let program = load_program(state, principal, request.program_id)
         .await
         .map_err(|e| match e {

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod capacity;
 pub mod demo;
+pub mod idempotency;
 pub mod listing;
 pub mod matching;
 pub mod metrics;

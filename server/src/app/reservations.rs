@@ -7,223 +7,106 @@ use cdmx_sdk::types::{
     FieldError, NewReservation, OrganizationKind, Page, RescheduleRequest, Reservation,
     ReservationEvent, ReservationFilter,
 };
-use sha2::{Digest, Sha256};
 
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
-use crate::db::idempotency::{self, Claim};
 use crate::db::reservations::{self as stored, NewHold, ReservationParty, ReservationRow};
-use crate::db::{DbConnection, StoreError, accounts, capacity, listing, now, programs};
+use crate::db::{StoreError, accounts, capacity, listing, now, programs};
+use crate::domain::input;
 use crate::domain::reservations::Transition;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
-/// The header that names an idempotency key, for error messages.
-pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-/// A claimed key whose request never finished may be reused after this long.
-const ABANDONED_AFTER_SECONDS: i64 = 60;
 const NOTE_MAX_CHARS: usize = 2000;
+/// No block has more slots than this, so no hold can either.
+const SLOTS_MAX: u32 = 10_000;
 
-/// A client's key for one reservation request, reused on its retries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    /// 1 to 255 visible ASCII characters.
-    pub fn parse(value: &str) -> Result<Self, ApiError> {
-        let key = value.trim();
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ApiError::bad_request_field(
-                IDEMPOTENCY_KEY,
-                "must be 1 to 255 visible ASCII characters",
-            ));
-        }
-        Ok(Self(key.to_owned()))
-    }
-}
-
-/// The answer to a hold request, as recorded with its idempotency key: a retry gets the
-/// same status and body. Refusals are recorded as problem documents without a request
-/// id; the HTTP edge stamps them with the request that receives them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedAnswer {
-    pub status: u16,
-    pub body: String,
-    /// This is a retry's copy of an earlier answer.
-    pub replayed: bool,
-}
-
-/// Holds slots of a capacity block for the caller's sponsor organisation, exactly once
-/// per idempotency key.
+/// Holds slots of a capacity block for the caller's sponsor organisation. Exactly once
+/// per idempotency key: the HTTP edge runs it through `api::idempotency`.
 pub async fn place_hold(
     state: &AppState,
     principal: &Principal,
-    key: IdempotencyKey,
-    request: NewReservation,
-) -> Result<RecordedAnswer, ApiError> {
+    mut request: NewReservation,
+) -> Result<Reservation, ApiError> {
     authorize(principal, Action::PlaceHold, Resource::Marketplace)?;
-    let hash: String = Sha256::digest(serde_json::to_vec(&request).map_err(ApiError::internal)?)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let organization_id = principal.organization_id.clone();
-    let (org, k, at) = (organization_id.clone(), key.0.clone(), now());
-    let claim = state
-        .db
-        .write(move |c| {
-            idempotency::claim_key(
-                c,
-                &org,
-                &k,
-                &hash,
-                at,
-                chrono::Duration::seconds(ABANDONED_AFTER_SECONDS),
-            )
-        })
-        .await?;
-    match claim {
-        Claim::Replay { status, body } => {
-            return Ok(RecordedAnswer {
-                status,
-                body,
-                replayed: true,
-            });
-        }
-        Claim::Mismatch => {
-            return Err(ApiError::invalid_field(
-                IDEMPOTENCY_KEY,
-                "was already used with a different request body",
-            ));
-        }
-        Claim::InProgress => {
-            return Err(ApiError::Conflict(
-                "a request with this Idempotency-Key is still in progress; retry later".into(),
-            ));
-        }
-        Claim::Claimed => {}
+    if let Some(error) = check_hold(&mut request) {
+        return Err(error);
     }
-
-    let outcome = place(state, principal, request, &key).await;
-    if let Err(error) = &outcome
-        && error.is_server_error()
-    {
-        // Server errors are not replayed: give the key back so a retry can succeed.
-        let (org, k) = (organization_id, key.0);
-        let _ = state
-            .db
-            .write(move |c| idempotency::release_key(c, &org, &k))
-            .await;
-    }
-    let (status, body) = outcome?;
-    Ok(RecordedAnswer {
-        status,
-        body,
-        replayed: false,
-    })
+    place(state, principal, request).await
 }
 
-fn check_hold(request: &NewReservation) -> Option<ApiError> {
+/// Checks a hold request and normalises its note.
+fn check_hold(request: &mut NewReservation) -> Option<ApiError> {
     let mut invalid = Vec::new();
-    if request.slots == 0 {
-        invalid.push(("slots", "must be at least 1"));
+    if !(1..=SLOTS_MAX).contains(&request.slots) {
+        invalid.push(FieldError {
+            field: "slots".into(),
+            message: format!("must be between 1 and {SLOTS_MAX}"),
+        });
     }
-    if request
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
-    {
-        invalid.push(("note", "must be at most 2000 characters"));
+    if let Some(note) = &mut request.note {
+        match input::parse_note(note, NOTE_MAX_CHARS) {
+            Ok(clean) => *note = clean,
+            Err(message) => invalid.push(FieldError {
+                field: "note".into(),
+                message,
+            }),
+        }
     }
-    (!invalid.is_empty()).then(|| {
-        ApiError::Validation(
-            invalid
-                .into_iter()
-                .map(|(field, message)| FieldError {
-                    field: field.into(),
-                    message: message.into(),
-                })
-                .collect(),
-        )
-    })
+    (!invalid.is_empty()).then_some(ApiError::Validation(invalid))
 }
 
-/// Validates and places the hold; the key records the answer in the same transaction
-/// as the reservation, so a retry can never create a second one.
+/// Places a valid hold.
 async fn place(
     state: &AppState,
     principal: &Principal,
     request: NewReservation,
-    key: &IdempotencyKey,
-) -> Result<(u16, String), ApiError> {
+) -> Result<Reservation, ApiError> {
     let organization_id = principal.organization_id.clone();
-    let validation = check_hold(&request);
     let hold = NewHold {
         block_id: request.capacity_id.clone(),
         sponsor_organization_id: organization_id.clone(),
         program_id: request.program_id.clone(),
-        slots: request.slots.min(i32::MAX as u32) as i32,
+        slots: i32::try_from(request.slots).map_err(ApiError::internal)?,
         note: request.note.clone(),
         actor: principal.id.clone(),
     };
     let limits = state.hold_limits;
-    let key = key.0.clone();
     let at = now();
-    state
+    let row = state
         .db
         .write(move |c| {
-            // Answers that are the request's fault are recorded and replayed too.
-            let answer = |c: &mut DbConnection, error: ApiError| {
-                let problem = serde_json::to_string(&error.problem())
-                    .map_err(|e| StoreError::Task(e.to_string()))?;
-                let status = error.status();
-                idempotency::complete_key(c, &organization_id, &key, status, &problem)?;
-                Ok((status, problem))
-            };
-            if let Some(error) = validation {
-                return answer(c, error);
-            }
             if let Some(program) = &hold.program_id
                 && programs::find_program(c, &organization_id, program).is_err()
             {
-                return answer(
-                    c,
-                    ApiError::invalid_field("program_id", "no such programme in your organisation"),
-                );
+                return Ok(Err(ApiError::invalid_field(
+                    "program_id",
+                    "no such programme in your organisation",
+                )));
             }
             if let Ok(block) = capacity::find_block(c, &hold.block_id)
                 && listing::find_unlisting(c, &block.profile_id)?
                     .is_some_and(|u| u.in_force(at.date()))
             {
-                return answer(
-                    c,
-                    ApiError::Conflict(
-                        "the CDMO has taken its profile off the market and takes no new \
-                         reservations; existing ones go on"
-                            .into(),
-                    ),
-                );
+                return Ok(Err(ApiError::Conflict(
+                    "the CDMO has taken its profile off the market and takes no new \
+                     reservations; existing ones go on"
+                        .into(),
+                )));
             }
             match stored::place_hold(c, &hold, limits, at) {
-                Ok(row) => {
-                    let view =
-                        views::reservation(row, at).map_err(|e| StoreError::Task(e.to_string()))?;
-                    let body = serde_json::to_string(&view)
-                        .map_err(|e| StoreError::Task(e.to_string()))?;
-                    idempotency::complete_key(c, &organization_id, &key, 201, &body)?;
-                    Ok((201, body))
-                }
-                Err(StoreError::NotFound) => answer(
-                    c,
-                    ApiError::invalid_field("capacity_id", "no such capacity block"),
-                ),
-                Err(StoreError::Conflict(message)) => answer(c, ApiError::Conflict(message)),
+                Ok(row) => Ok(Ok(row)),
+                Err(StoreError::NotFound) => Ok(Err(ApiError::invalid_field(
+                    "capacity_id",
+                    "no such capacity block",
+                ))),
                 Err(other) => Err(other),
             }
         })
-        .await
-        .map_err(ApiError::from)
+        .await??;
+    views::reservation(row, at)
 }
 
 /// The caller's reservations: a sponsor's own, or those on a CDMO's capacity.

@@ -251,6 +251,7 @@ diesel::table! {
         status -> Nullable<Integer>,
         response -> Nullable<Text>,
         created_at -> Timestamp,
+        response_headers -> Nullable<Text>,
     }
 }
 

@@ -5,7 +5,7 @@ use cdmx_sdk::types::{
     OrganizationKind, Role, SignUpRequest,
 };
 
-use super::Violations;
+use super::{Violations, input};
 
 /// A trimmed, lower-cased email address of plausible shape. Deliverability is not
 /// checked here; that needs a mail round trip.
@@ -74,21 +74,6 @@ impl Password {
     }
 }
 
-/// Trims and checks a display name's length.
-fn parse_name(raw: &str, max_chars: usize) -> Result<String, String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err("is required".into());
-    }
-    if name.chars().count() > max_chars {
-        return Err(format!("must be at most {max_chars} characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(name.to_owned())
-}
-
 /// Credentials of a user about to be created.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -119,7 +104,7 @@ pub struct SignUp {
 impl SignUp {
     pub fn parse(request: &SignUpRequest) -> Result<Self, Violations> {
         let mut v = Violations::new();
-        let name = v.check("name", parse_name(&request.name, 200));
+        let name = v.check("name", input::parse_name(&request.name, 200));
         if request.kind == OrganizationKind::Platform {
             v.add(
                 "kind",
@@ -181,7 +166,7 @@ pub struct NewApiKey {
 impl NewApiKey {
     pub fn parse(request: &CreateApiKeyRequest) -> Result<Self, Violations> {
         let mut v = Violations::new();
-        let name = v.check("name", parse_name(&request.name, 100));
+        let name = v.check("name", input::parse_name(&request.name, 100));
         let scopes = match &request.scopes {
             None => Some(None),
             Some(scopes) => v.check("scopes", parse_scopes(scopes)).map(Some),

@@ -3,7 +3,7 @@
 
 use cdmx_sdk::types::{CapabilityProfile, CapacityBlockChange, NewCapacityBlock, PriceBand};
 
-use super::Violations;
+use super::{Violations, input};
 
 /// A block that passed validation, with the country of its site.
 #[derive(Debug, Clone)]
@@ -47,12 +47,14 @@ impl ValidBlock {
                 ),
             );
         }
-        block.suite = block.suite.trim().to_owned();
-        if block.suite.is_empty() || block.suite.chars().count() > 100 {
-            v.add("suite", "must be 1 to 100 characters");
+        match input::parse_name(&block.suite, 100) {
+            Ok(suite) => block.suite = suite,
+            Err(message) => v.add("suite", message),
         }
         unique(&mut v, "donor_sources", &block.donor_sources);
         unique(&mut v, "modalities", &block.modalities);
+        input::check_date(&mut v, "period_start", block.period_start);
+        input::check_date(&mut v, "period_end", block.period_end);
         if block.period_end < block.period_start {
             v.add("period_end", "must not be before period_start");
         }
@@ -74,6 +76,10 @@ impl ValidBlock {
     }
 }
 
+/// The highest price per slot a band may state, USD: a sane ceiling that also keeps the
+/// value within the signed 64-bit column it is stored in.
+pub const PRICE_MAX_USD: u64 = 1_000_000_000;
+
 /// The terms a block is published or changed with: slots, lead time, price band.
 fn check_terms(
     v: &mut Violations,
@@ -86,6 +92,16 @@ fn check_terms(
     }
     if lead_time_days.is_some_and(|d| d > 730) {
         v.add("lead_time_days", "must be at most 730");
+    }
+    if let Some(band) = price_band {
+        for (field, usd) in [
+            ("price_band.min_usd", band.min_usd),
+            ("price_band.max_usd", band.max_usd),
+        ] {
+            if usd > PRICE_MAX_USD {
+                v.add(field, format!("must be at most {PRICE_MAX_USD}"));
+            }
+        }
     }
     if price_band.is_some_and(|band| band.min_usd > band.max_usd) {
         v.add("price_band.max_usd", "must not be below min_usd");

@@ -7,7 +7,7 @@
 use cdmx_sdk::types::{ListingStatus, ProfileListing, UnlistReason, UnlistRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::Violations;
+use super::{Violations, input};
 
 /// The longest note on an unlisting, in characters.
 pub const NOTE_MAX_CHARS: usize = 500;
@@ -25,22 +25,22 @@ impl UnlistTerms {
     /// for `other`), and a relist day after today.
     pub fn parse(request: UnlistRequest, today: NaiveDate) -> Result<Self, Violations> {
         let mut v = Violations::new();
-        let note = request
+        let note = match request
             .note
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty());
-        if note
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+            .as_deref()
+            .map(|n| input::parse_note(n, NOTE_MAX_CHARS))
         {
-            v.add(
-                "note",
-                format!("must be at most {NOTE_MAX_CHARS} characters"),
-            );
-        }
+            Some(Err(message)) => {
+                v.add("note", message);
+                None
+            }
+            Some(Ok(note)) => Some(note).filter(|n| !n.is_empty()),
+            None => None,
+        };
         if request.reason == UnlistReason::Other && note.is_none() {
             v.add("note", "say why when the reason is `other`");
         }
+        input::check_optional_date(&mut v, "relist_on", request.relist_on);
         if let Some(day) = request.relist_on
             && day <= today
         {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod capacity;
 pub mod geo;
+pub mod input;
 pub mod listing;
 pub mod matching;
 pub mod profiles;

@@ -9,21 +9,41 @@ use cdmx_sdk::types::{
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{Violations, geo, mask_of};
+use super::{Violations, geo, input, mask_of};
 
 /// A profile that passed validation, normalised (trimmed text, upper-case countries,
 /// lower-case languages).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidProfile(CapabilityProfile);
 
-fn check_text(v: &mut Violations, field: &str, text: &str, max: usize, required: bool) {
-    let trimmed = text.trim();
-    if required && trimmed.is_empty() {
-        v.add(field, "is required");
-    } else if trimmed.chars().count() > max {
-        v.add(field, format!("must be at most {max} characters"));
-    } else if trimmed.chars().any(|c| c.is_control() && c != '\n') {
-        v.add(field, "must not contain control characters");
+/// The highest cost a profile may state, USD: sane, and exact as a JSON number in any
+/// client (below 2^53).
+const COST_MAX_USD: u64 = 1_000_000_000;
+
+/// A date that records something done: not after `today`, nor before the earliest date
+/// a request may name.
+fn check_past_date(v: &mut Violations, field: &str, date: NaiveDate, today: NaiveDate) {
+    if date > today {
+        v.add(field, "must not be in the future");
+    } else {
+        input::check_date(v, field, date);
+    }
+}
+
+/// Checks a name or label and stores it as [`input::parse_name`] leaves it.
+fn check_name(v: &mut Violations, field: &str, name: &mut String, max: usize) {
+    match input::parse_name(name, max) {
+        Ok(clean) => *name = clean,
+        Err(message) => v.add(field, message),
+    }
+}
+
+/// Checks free text and stores it as [`input::parse_note`] leaves it.
+fn check_text(v: &mut Violations, field: &str, text: &mut String, max: usize, required: bool) {
+    match input::parse_note(text, max) {
+        Ok(clean) if required && clean.is_empty() => v.add(field, "is required"),
+        Ok(clean) => *text = clean,
+        Err(message) => v.add(field, message),
     }
 }
 
@@ -90,15 +110,14 @@ impl ValidProfile {
     pub fn parse(mut p: CapabilityProfile, today: NaiveDate) -> Result<Self, Violations> {
         let mut v = Violations::new();
         let o = &mut p.organization;
-        o.name = o.name.trim().to_owned();
-        check_text(&mut v, "organization.name", &o.name, 200, true);
+        check_name(&mut v, "organization.name", &mut o.name, 200);
         if let Some(years) = o.years_in_operation {
             check_range(&mut v, "organization.years_in_operation", years, 0, 200);
         }
         if let Some(url) = &o.website {
             check_url(&mut v, "organization.website", url);
         }
-        if let Some(d) = &o.description {
+        if let Some(d) = &mut o.description {
             check_text(&mut v, "organization.description", d, 2000, false);
         }
 
@@ -118,9 +137,9 @@ impl ValidProfile {
             if !key_ok {
                 v.add(at("key"), "must be 1 to 50 characters of a-z, 0-9 and -");
             }
-            check_text(&mut v, &at("name"), &site.name, 200, true);
+            check_name(&mut v, &at("name"), &mut site.name, 200);
             check_country(&mut v, &at("country"), &site.country);
-            check_text(&mut v, &at("city"), &site.city, 100, true);
+            check_name(&mut v, &at("city"), &mut site.city, 100);
             match (site.latitude, site.longitude) {
                 (Some(latitude), Some(longitude)) => {
                     check_finite_range(&mut v, &at("latitude"), latitude, -90.0, 90.0);
@@ -158,9 +177,9 @@ impl ValidProfile {
             }
             let grades: Vec<_> = site.cleanrooms.iter().map(|c| c.grade).collect();
             check_unique(&mut v, &at("cleanrooms"), &grades);
-            for (j, licence) in site.licences.iter().enumerate() {
+            for (j, licence) in site.licences.iter_mut().enumerate() {
                 let lf = |f: &str| at(&format!("licences[{j}].{f}"));
-                check_text(&mut v, &lf("scope"), &licence.scope, 500, true);
+                check_text(&mut v, &lf("scope"), &mut licence.scope, 500, true);
                 if let Some(coverage) = &licence.coverage {
                     check_unique(&mut v, &lf("coverage.modalities"), &coverage.modalities);
                     check_unique(
@@ -176,9 +195,8 @@ impl ValidProfile {
                     }
                     check_unique(&mut v, &lf("coverage.activities"), &coverage.activities);
                 }
-                if licence.granted_on > today {
-                    v.add(lf("granted_on"), "must not be in the future");
-                }
+                check_past_date(&mut v, &lf("granted_on"), licence.granted_on, today);
+                input::check_optional_date(&mut v, &lf("expires_on"), licence.expires_on);
                 if licence.expires_on.is_some_and(|e| e <= licence.granted_on) {
                     v.add(lf("expires_on"), "must be after granted_on");
                 }
@@ -187,23 +205,21 @@ impl ValidProfile {
                 let af = |f: &str| at(&format!("acceptances[{j}].{f}"));
                 trim_optional(&mut acceptance.reference);
                 trim_optional(&mut acceptance.note);
-                if let Some(reference) = &acceptance.reference {
+                if let Some(reference) = &mut acceptance.reference {
                     check_text(&mut v, &af("reference"), reference, 200, true);
                 }
-                if let Some(note) = &acceptance.note {
+                if let Some(note) = &mut acceptance.note {
                     check_text(&mut v, &af("note"), note, 500, true);
                 }
-                if acceptance.accepted_on > today {
-                    v.add(af("accepted_on"), "must not be in the future");
-                }
+                check_past_date(&mut v, &af("accepted_on"), acceptance.accepted_on, today);
             }
             for (j, inspection) in site.inspections.iter().enumerate() {
-                if inspection.date > today {
-                    v.add(
-                        at(&format!("inspections[{j}].date")),
-                        "must not be in the future",
-                    );
-                }
+                check_past_date(
+                    &mut v,
+                    &at(&format!("inspections[{j}].date")),
+                    inspection.date,
+                    today,
+                );
             }
         }
         for (i, site) in p.sites.iter().enumerate() {
@@ -292,8 +308,7 @@ impl ValidProfile {
                 check_range(&mut v, &at("parallel_batches"), parallel, 1, 10_000);
             }
             if let Some(name) = &mut platform.name {
-                *name = name.trim().to_owned();
-                check_text(&mut v, &at("name"), name, 100, true);
+                check_name(&mut v, &at("name"), name, 100);
             } else if platform.platform == Platform::Other {
                 v.add(at("name"), "is required for platform `other`");
             }
@@ -342,6 +357,14 @@ impl ValidProfile {
         }
         let tt = &p.tech_transfer;
         for (field, value) in [
+            ("tech_transfer.cost_usd_min", tt.cost_usd_min),
+            ("tech_transfer.cost_usd_max", tt.cost_usd_max),
+        ] {
+            if let Some(usd) = value {
+                check_range(&mut v, field, usd, 0, COST_MAX_USD);
+            }
+        }
+        for (field, value) in [
             ("tech_transfer.duration_months_min", tt.duration_months_min),
             ("tech_transfer.duration_months_max", tt.duration_months_max),
         ] {
@@ -381,9 +404,9 @@ impl ValidProfile {
         for (field, text) in [
             (
                 "soft_factors.small_batch_flexibility",
-                &soft.small_batch_flexibility,
+                &mut soft.small_batch_flexibility,
             ),
-            ("soft_factors.communication", &soft.communication),
+            ("soft_factors.communication", &mut soft.communication),
         ] {
             if let Some(text) = text {
                 check_text(&mut v, field, text, 2000, false);
@@ -777,7 +800,14 @@ pub fn check_evidence(
         }
         Some(_) => {}
     }
-    check_text(&mut v, "reference", &evidence.reference, 500, true);
+    check_text(
+        &mut v,
+        "reference",
+        &mut evidence.reference.clone(),
+        500,
+        true,
+    );
+    input::check_optional_date(&mut v, "expires_on", evidence.expires_on);
     if let Some(url) = &evidence.url {
         check_url(&mut v, "url", url);
     }

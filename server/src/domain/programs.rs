@@ -3,7 +3,7 @@
 use cdmx_sdk::types::{GeneModificationMethod, ProgramRequest, RequirementSet};
 
 use super::matching::ValidRequirements;
-use super::{Violations, geo};
+use super::{Violations, geo, input};
 
 /// A programme that passed validation, normalised, with its match requirements.
 #[derive(Debug, Clone)]
@@ -32,9 +32,9 @@ pub fn effective_requirements(program: &ProgramRequest) -> RequirementSet {
 impl ValidProgram {
     pub fn parse(mut program: ProgramRequest) -> Result<Self, Violations> {
         let mut v = Violations::new();
-        program.name = program.name.trim().to_owned();
-        if program.name.is_empty() || program.name.chars().count() > 200 {
-            v.add("name", "must be 1 to 200 characters");
+        match input::parse_name(&program.name, 200) {
+            Ok(name) => program.name = name,
+            Err(message) => v.add("name", message),
         }
         for (i, market) in program.target_markets.iter_mut().enumerate() {
             *market = market.trim().to_uppercase();
@@ -45,6 +45,9 @@ impl ValidProgram {
                 );
             }
         }
+        let timeline = &program.timeline;
+        input::check_optional_date(&mut v, "timeline.earliest_start", timeline.earliest_start);
+        input::check_optional_date(&mut v, "timeline.latest_start", timeline.latest_start);
         if let (Some(earliest), Some(latest)) = (
             program.timeline.earliest_start,
             program.timeline.latest_start,

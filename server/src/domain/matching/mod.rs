@@ -20,7 +20,13 @@ use chrono::NaiveDate;
 use self::exclusions::{Failure, closeness, near_miss, near_miss_rule};
 use super::geo;
 use super::profiles::{countries, phase_rank};
-use super::{Violations, mask_of};
+use super::{Violations, input, mask_of};
+
+/// The largest weight a criterion may have (weights are relative: normalised to sum 1).
+pub const WEIGHT_MAX: f64 = 1000.0;
+/// The largest magnitude of a scale's ends: every criterion's unit (USD, km, litres,
+/// days...) fits, and `best - worst` stays far from overflow.
+pub const SCALE_LIMIT: f64 = 1e9;
 
 mod exclusions;
 pub use self::exclusions::{ExclusionKey, NEAR_MISS_MAX_FAILURES};
@@ -465,8 +471,11 @@ impl ValidRequirements {
         let mut total_weight = 0.0;
         for (i, wc) in set.criteria.iter().enumerate() {
             let at = |f: &str| format!("criteria[{i}].{f}");
-            if !wc.weight.is_finite() || wc.weight < 0.0 {
-                v.add(at("weight"), "must be a non-negative number");
+            if !wc.weight.is_finite() || !(0.0..=WEIGHT_MAX).contains(&wc.weight) {
+                v.add(
+                    at("weight"),
+                    format!("must be a number between 0 and {WEIGHT_MAX}"),
+                );
             } else {
                 total_weight += wc.weight;
             }
@@ -476,10 +485,20 @@ impl ValidRequirements {
             {
                 v.add(at("criterion"), "is listed twice");
             }
-            if let Some(s) = wc.scale
-                && (!s.worst.is_finite() || !s.best.is_finite() || s.worst == s.best)
-            {
-                v.add(at("scale"), "worst and best must be different numbers");
+            if let Some(s) = wc.scale {
+                let mut in_range = true;
+                for (end, value) in [("worst", s.worst), ("best", s.best)] {
+                    if !value.is_finite() || value.abs() > SCALE_LIMIT {
+                        in_range = false;
+                        v.add(
+                            at(&format!("scale.{end}")),
+                            format!("must be a number between -{SCALE_LIMIT} and {SCALE_LIMIT}"),
+                        );
+                    }
+                }
+                if in_range && s.worst == s.best {
+                    v.add(at("scale"), "worst and best must be different numbers");
+                }
             }
             match (wc.criterion, wc.origin) {
                 (Criterion::Distance, None) => v.add(at("origin"), "is required for `distance`"),
@@ -534,6 +553,8 @@ impl ValidRequirements {
             if need.slots == 0 {
                 v.add("capacity.slots", "must be at least 1");
             }
+            input::check_date(&mut v, "capacity.window_start", need.window_start);
+            input::check_date(&mut v, "capacity.window_end", need.window_end);
             if need.window_end < need.window_start {
                 v.add("capacity.window_end", "must not be before window_start");
             }

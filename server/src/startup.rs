@@ -21,6 +21,7 @@ use crate::db::idempotency;
 use crate::db::reservations::{self, HoldLimits};
 use crate::db::{Database, StoreError, now, write_transaction};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::limits::Limits;
 use crate::profile_index::ProfileIndex;
 use crate::{openapi, telemetry};
 
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Current profiles, for search and matching; refreshed from the change counter.
     pub profiles: ProfileIndex,
     pub hold_limits: HoldLimits,
+    /// Rate limits and the failed sign-in slow-down, per process.
+    pub limits: Arc<Limits>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,7 @@ pub struct Application {
     server: Server,
     db: Database,
     sweeper: tokio::task::JoinHandle<()>,
+    tidier: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -59,8 +63,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let url = settings.database_url.clone();
         let pool_size = settings.database_pool_size;
-        let db = tokio::task::spawn_blocking(move || Database::connect(&url, pool_size))
-            .await
+        let checkout_timeout = Duration::from_millis(settings.db_checkout_timeout_ms);
+        let db = tokio::task::spawn_blocking(move || {
+            Database::connect_with_timeout(&url, pool_size, checkout_timeout)
+        })
+        .await
             .map_err(|e| StartupError::Other(e.to_string()))??;
         Self::build_with_database(settings, db)
     }
@@ -75,6 +82,8 @@ impl Application {
             .map_err(|e| StartupError::Other(e.to_string()))?;
         let tokens =
             TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
+        let limits = Arc::new(Limits::from_settings(&settings));
+        let tidier = tokio::spawn(tidy_limits_forever(limits.clone()));
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens,
@@ -86,6 +95,7 @@ impl Application {
                     i64::try_from(settings.hold_ttl_seconds).unwrap_or(i64::MAX),
                 ),
             },
+            limits,
         });
         let sweeper = tokio::spawn(sweep_forever(
             db.clone(),
@@ -132,6 +142,7 @@ impl Application {
             server: server.run(),
             db,
             sweeper,
+            tidier,
         })
     }
 
@@ -155,6 +166,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.sweeper.abort();
+        self.tidier.abort();
         served
     }
 }
@@ -186,6 +198,16 @@ async fn sweep_forever(db: Database, interval: Duration) {
     }
 }
 
+/// Drops idle rate-limit keys every minute, so that memory follows current traffic.
+async fn tidy_limits_forever(limits: Arc<Limits>) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        limits.tidy();
+    }
+}
+
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -198,7 +220,14 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("idempotency-key"),
             telemetry::REQUEST_ID_HEADER,
         ])
-        .expose_headers([telemetry::REQUEST_ID_HEADER, header::ETAG, header::LOCATION])
+        .expose_headers([
+            telemetry::REQUEST_ID_HEADER,
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
+        ])
         .max_age(3600);
     for origin in origins {
         cors = cors.allowed_origin(origin);

@@ -21,8 +21,22 @@ use crate::startup::AppState;
 const BAD_CREDENTIALS: &str = "the credentials are not valid";
 
 /// Signs up a sponsor or CDMO organisation with its first admin; it starts unverified.
-pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpResponse, ApiError> {
+///
+/// An email that is already registered gets the same answer as a new one (201, an
+/// organisation and admin of the same shape, after the same password hashing), but
+/// nothing is stored: the caller cannot tell from the answer whether the address has an
+/// account. Its owner still signs in as before; the caller's new password opens nothing.
+pub async fn sign_up(
+    state: &AppState,
+    client: &str,
+    request: SignUpRequest,
+) -> Result<SignUpResponse, ApiError> {
+    state.limits.signup_per_address.check(client)?;
     let sign_up = SignUp::parse(&request)?;
+    state
+        .limits
+        .signup_per_account
+        .check(sign_up.admin.email.as_str())?;
     let password_hash = passwords::hash_off_thread(sign_up.admin.password.clone()).await?;
     let organization = OrganizationRow {
         id: new_id(),
@@ -39,13 +53,19 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
         password_hash,
         Role::Admin,
     );
-    let (organization, admin) = state
+    let (stored_organization, stored_admin) = (organization.clone(), admin.clone());
+    let stored = state
         .db
-        .write(move |c| {
-            accounts::sign_up(c, &organization, &admin)?;
-            Ok((organization, admin))
-        })
-        .await?;
+        .write(move |c| accounts::sign_up(c, &stored_organization, &stored_admin))
+        .await;
+    match stored {
+        Ok(()) => {}
+        // The only unique column a sign-up writes is the admin's email.
+        Err(StoreError::Conflict(_)) => {
+            tracing::info!("sign-up with a registered email: answered alike, nothing stored");
+        }
+        Err(other) => return Err(other.into()),
+    }
     Ok(SignUpResponse {
         organization: views::organization(organization)?,
         admin: views::user(admin)?,
@@ -53,16 +73,26 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
 }
 
 /// Exchanges a password or an API key for a bearer token.
+///
+/// Limited per client address, and for passwords per account, which failed attempts
+/// also slow down (`limits::backoff`); a refused attempt is a 429 and checks nothing.
 pub async fn issue_token(
     state: &AppState,
+    client: &str,
     request: TokenRequest,
 ) -> Result<TokenResponse, ApiError> {
+    state.limits.login_per_address.check(client)?;
     let (kind, id, organization_id, role) = match request {
         TokenRequest::Password { email, password } => {
             // The same normalisation as at sign-up; an unreadable address matches no one
             // but still costs a hash, so that timing does not tell it apart.
-            let email = EmailAddress::parse(&email).ok();
-            let user = match email {
+            let parsed = EmailAddress::parse(&email).ok();
+            let account = parsed
+                .as_ref()
+                .map_or_else(|| email.trim().to_lowercase(), |e| e.as_str().to_owned());
+            state.limits.login_per_account.check(&account)?;
+            state.limits.check_login_failures(&account)?;
+            let user = match parsed {
                 Some(email) => {
                     state
                         .db
@@ -77,9 +107,9 @@ pub async fn issue_token(
             })
             .await
             .map_err(ApiError::internal)?;
-            let user = user
-                .filter(|_| valid)
-                .ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
+            let user = user.filter(|_| valid);
+            state.limits.record_login(&account, user.is_some());
+            let user = user.ok_or_else(|| ApiError::Unauthorized(BAD_CREDENTIALS.into()))?;
             (
                 PrincipalKind::User,
                 user.id,

@@ -17,6 +17,7 @@ use cdmx_sdk::types::{OrganizationKind, PrincipalKind, Role};
 
 use crate::db::{StoreError, accounts};
 use crate::error::ApiError;
+use crate::limits::OrganizationQuota;
 use crate::startup::AppState;
 
 /// The authenticated caller of a request.
@@ -57,6 +58,7 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let quota = OrganizationQuota::of_request(req.method(), req.match_pattern().as_deref());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let principal = state.tokens.verify(&token?)?;
@@ -75,6 +77,11 @@ impl FromRequest for Principal {
                     }
                     Err(other) => return Err(other.into()),
                 }
+            }
+            if let Some(quota) = quota {
+                state
+                    .limits
+                    .check_organization(&principal.organization_id, quota)?;
             }
             Ok(principal)
         })

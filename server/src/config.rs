@@ -62,19 +62,23 @@ pub struct Settings {
     /// Proxies whose `X-Forwarded-For` names the client, comma-separated IP addresses
     /// in the environment (`CDMX_TRUSTED_PROXIES`). Empty: the peer address is the client.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Sign-in attempts per client address per minute (`CDMX_RATE_LIMIT_LOGIN_PER_ADDRESS`).
-    /// Every `rate_limit_*` setting: 0 turns that limit off.
+    /// The window of every `rate_limit_*` quota, in seconds
+    /// (`CDMX_RATE_LIMIT_WINDOW_SECONDS`): a quota may be spent at once, and each request
+    /// comes back window / quota after it was made.
+    pub rate_limit_window_seconds: u64,
+    /// Sign-in attempts per client address per window (`CDMX_RATE_LIMIT_LOGIN_PER_ADDRESS`).
+    /// Every `rate_limit_*` quota: 0 turns that limit off.
     pub rate_limit_login_per_address: u32,
-    /// Sign-in attempts per account (email) per minute (`CDMX_RATE_LIMIT_LOGIN_PER_ACCOUNT`).
+    /// Sign-in attempts per account (email) per window (`CDMX_RATE_LIMIT_LOGIN_PER_ACCOUNT`).
     pub rate_limit_login_per_account: u32,
-    /// Sign-ups per client address per minute (`CDMX_RATE_LIMIT_SIGNUP_PER_ADDRESS`).
+    /// Sign-ups per client address per window (`CDMX_RATE_LIMIT_SIGNUP_PER_ADDRESS`).
     pub rate_limit_signup_per_address: u32,
-    /// Sign-ups per email per minute (`CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT`).
+    /// Sign-ups per email per window (`CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT`).
     pub rate_limit_signup_per_account: u32,
-    /// Authenticated writes (not `GET`, matches apart) per organisation per minute
+    /// Authenticated writes (not `GET`, matches apart) per organisation per window
     /// (`CDMX_RATE_LIMIT_ORGANIZATION_WRITES`).
     pub rate_limit_organization_writes: u32,
-    /// Matches per organisation per minute (`CDMX_RATE_LIMIT_ORGANIZATION_MATCHES`).
+    /// Matches per organisation per window (`CDMX_RATE_LIMIT_ORGANIZATION_MATCHES`).
     pub rate_limit_organization_matches: u32,
     /// Most keys (addresses, accounts, organisations) each limiter tracks
     /// (`CDMX_RATE_LIMIT_MAX_KEYS`).
@@ -116,6 +120,7 @@ impl Default for Settings {
             sweep_interval_seconds: 60,
             db_checkout_timeout_ms: 3000,
             trusted_proxies: Vec::new(),
+            rate_limit_window_seconds: 60,
             rate_limit_login_per_address: 60,
             rate_limit_login_per_account: 30,
             rate_limit_signup_per_address: 10,
@@ -302,6 +307,9 @@ impl Settings {
                 *value = parse(name, &v)?;
             }
         }
+        if let Some(v) = env("CDMX_RATE_LIMIT_WINDOW_SECONDS") {
+            self.rate_limit_window_seconds = parse("CDMX_RATE_LIMIT_WINDOW_SECONDS", &v)?;
+        }
         if let Some(v) = env("CDMX_RATE_LIMIT_MAX_KEYS") {
             self.rate_limit_max_keys = parse("CDMX_RATE_LIMIT_MAX_KEYS", &v)?;
         }
@@ -360,6 +368,12 @@ impl Settings {
         }
         if self.db_checkout_timeout_ms < 100 {
             return Err(invalid("db_checkout_timeout_ms", "must be at least 100"));
+        }
+        if self.rate_limit_window_seconds == 0 || self.rate_limit_window_seconds > 86_400 {
+            return Err(invalid(
+                "rate_limit_window_seconds",
+                "must be between 1 and 86400",
+            ));
         }
         if self.rate_limit_max_keys == 0 {
             return Err(invalid("rate_limit_max_keys", "must be at least 1"));
@@ -482,8 +496,8 @@ mod tests {
         assert_eq!(s.rate_limit_login_per_address, 0);
         assert_eq!(s.rate_limit_organization_matches, 5);
         assert_eq!(s.db_checkout_timeout_ms, 250);
-        let err =
-            Settings::load(None, env_of(&[("CDMX_TRUSTED_PROXIES", "proxy.internal")])).unwrap_err();
+        let err = Settings::load(None, env_of(&[("CDMX_TRUSTED_PROXIES", "proxy.internal")]))
+            .unwrap_err();
         assert!(err.to_string().contains("CDMX_TRUSTED_PROXIES"), "{err}");
     }
 

@@ -68,7 +68,7 @@ impl Application {
             Database::connect_with_timeout(&url, pool_size, checkout_timeout)
         })
         .await
-            .map_err(|e| StartupError::Other(e.to_string()))??;
+        .map_err(|e| StartupError::Other(e.to_string()))??;
         Self::build_with_database(settings, db)
     }
 

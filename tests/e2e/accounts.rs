@@ -61,7 +61,10 @@ async fn signing_up_with_a_registered_email_answers_like_a_new_one_and_stores_no
         registered["admin"]["email"],
         first.admin_user.email.to_lowercase()
     );
-    assert_ne!(registered["organization"]["id"], first.organization.id.as_str());
+    assert_ne!(
+        registered["organization"]["id"],
+        first.organization.id.as_str()
+    );
     // But the answer for the registered email stored nothing: the owner's password still
     // opens the account, the caller's does not, and no organisation was added.
     app.client
@@ -70,7 +73,10 @@ async fn signing_up_with_a_registered_email_answers_like_a_new_one_and_stores_no
         .unwrap();
     let err = app
         .client
-        .login(&first.admin_user.email, "another long passphrase")
+        .issue_token(&TokenRequest::Password {
+            email: first.admin_user.email.clone(),
+            password: "another long passphrase".into(),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));

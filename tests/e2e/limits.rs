@@ -12,9 +12,15 @@ use serde_json::json;
 
 const LOOPBACK: &str = "127.0.0.1";
 
-/// Settings under test: loopback is a trusted proxy, so `X-Forwarded-For` names the client.
+/// Settings under test: loopback is a trusted proxy, so `X-Forwarded-For` names the
+/// client; quotas are per hour, so that none comes back during a slow test run.
 fn behind_trusted_proxy(settings: &mut cdmx::config::Settings) {
     settings.trusted_proxies = vec![LOOPBACK.parse().unwrap()];
+    per_hour(settings);
+}
+
+fn per_hour(settings: &mut cdmx::config::Settings) {
+    settings.rate_limit_window_seconds = 3600;
 }
 
 async fn sign_in(app: &TestApp, from: &str, email: &str, password: &str) -> reqwest::Response {
@@ -39,9 +45,14 @@ async fn sign_up(app: &TestApp, from: &str, email: &str) -> reqwest::Response {
 }
 
 /// Asserts a 429 problem with `Retry-After` and the draft-09 `RateLimit` fields of
-/// `policy` (quota `quota` per minute); returns the `Retry-After` seconds.
+/// `policy` (quota `quota` per hour); returns the `Retry-After` seconds.
 async fn expect_rate_limited(response: reqwest::Response, policy: &str, quota: u32) -> u64 {
     let headers = response.headers().clone();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{headers:?}"
+    );
     let header = |name: &str| {
         headers
             .get(name)
@@ -54,7 +65,7 @@ async fn expect_rate_limited(response: reqwest::Response, policy: &str, quota: u
     assert!(retry_after >= 1);
     assert_eq!(
         header("ratelimit-policy"),
-        format!("\"{policy}\";q={quota};w=60")
+        format!("\"{policy}\";q={quota};w={}", window_of(policy))
     );
     assert_eq!(
         header("ratelimit"),
@@ -65,6 +76,11 @@ async fn expect_rate_limited(response: reqwest::Response, policy: &str, quota: u
     retry_after
 }
 
+/// The failed sign-in slow-down counts per minute; the quotas of the tests per hour.
+fn window_of(policy: &str) -> u32 {
+    if policy == "login-failures" { 60 } else { 3600 }
+}
+
 #[tokio::test]
 async fn the_twenty_first_wrong_password_within_a_minute_is_429_and_others_still_sign_in() {
     let app = TestApp::spawn_with(behind_trusted_proxy).await;
@@ -73,7 +89,11 @@ async fn the_twenty_first_wrong_password_within_a_minute_is_429_and_others_still
     let email = victim.admin_user.email.clone();
     for attempt in 1..=20 {
         let response = sign_in(&app, "203.0.113.1", &email, "wrong password!").await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
     }
     let refused = sign_in(&app, "203.0.113.1", &email, "wrong password!").await;
     let wait = expect_rate_limited(refused, "login-failures", 20).await;
@@ -118,7 +138,11 @@ async fn sign_in_is_limited_per_client_address_and_per_account() {
 
 #[tokio::test]
 async fn x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_login_per_address = 2).await;
+    let app = TestApp::spawn_with(|s| {
+        per_hour(s);
+        s.rate_limit_login_per_address = 2;
+    })
+    .await;
     for from in ["203.0.113.1", "203.0.113.2"] {
         let response = sign_in(&app, from, "nobody@x.example", "x").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -168,6 +192,7 @@ fn key_named(name: &str) -> CreateApiKeyRequest {
 #[tokio::test]
 async fn writes_and_matches_are_limited_per_organisation_and_reads_are_not() {
     let app = TestApp::spawn_with(|s| {
+        per_hour(s);
         s.rate_limit_organization_writes = 3;
         s.rate_limit_organization_matches = 2;
     })

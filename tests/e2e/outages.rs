@@ -107,4 +107,3 @@ struct One {
     #[allow(dead_code)]
     one: i32,
 }
-

@@ -128,9 +128,15 @@ mod tests {
     fn a_url_is_routed_to_another_address_keeping_user_database_and_options() {
         let to: SocketAddr = "127.0.0.1:6000".parse().unwrap();
         assert_eq!(
-            routed_to("postgres://postgres@db.internal:5433/cdmx_t?sslmode=disable", to),
+            routed_to(
+                "postgres://postgres@db.internal:5433/cdmx_t?sslmode=disable",
+                to
+            ),
             "postgres://postgres@127.0.0.1:6000/cdmx_t?sslmode=disable"
         );
-        assert_eq!(routed_to("postgres://localhost/x", to), "postgres://127.0.0.1:6000/x");
+        assert_eq!(
+            routed_to("postgres://localhost/x", to),
+            "postgres://127.0.0.1:6000/x"
+        );
     }
 }

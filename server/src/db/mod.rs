@@ -501,7 +501,10 @@ mod tests {
     #[test]
     fn a_lost_connection_is_unavailable_and_a_bad_query_is_not() {
         let lost = |kind, message: &str| {
-            StoreError::from(DieselError::DatabaseError(kind, Box::new(message.to_owned())))
+            StoreError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ))
         };
         for error in [
             lost(DatabaseErrorKind::ClosedConnection, "closed"),

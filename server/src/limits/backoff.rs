@@ -67,9 +67,10 @@ impl LoginBackoff {
     }
 
     fn current(&self, account: u64, now: Instant) -> Option<Failures> {
-        self.accounts.get(&account).copied().filter(|f| {
-            now.saturating_duration_since(f.last) < self.rules.forget_after(f.count)
-        })
+        self.accounts
+            .get(&account)
+            .copied()
+            .filter(|f| now.saturating_duration_since(f.last) < self.rules.forget_after(f.count))
     }
 
     /// `Err(wait)` when an attempt for `account` at `now` must wait that long.
@@ -169,8 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn the_twenty_first_failure_within_a_minute_must_wait_until_a_minute_after_the_twentieth()
-    {
+    fn the_twenty_first_failure_within_a_minute_must_wait_until_a_minute_after_the_twentieth() {
         let start = Instant::now();
         let mut backoff = LoginBackoff::new(rules(), 10);
         for i in 0..20 {
@@ -209,7 +209,11 @@ mod tests {
         let later = start + 2 * MINUTE;
         assert_eq!(backoff.check(2, later), Ok(()));
         backoff.record_failure(2, later);
-        assert_eq!(backoff.check(2, later), Ok(()), "counting starts again at one");
+        assert_eq!(
+            backoff.check(2, later),
+            Ok(()),
+            "counting starts again at one"
+        );
         backoff.forget_quiet(later + MINUTE);
         assert!(backoff.is_empty());
     }
@@ -226,6 +230,10 @@ mod tests {
         for _ in 0..19 {
             backoff.record_failure(99, start + Duration::from_millis(99));
         }
-        assert!(backoff.check(99, start + Duration::from_millis(100)).is_err());
+        assert!(
+            backoff
+                .check(99, start + Duration::from_millis(100))
+                .is_err()
+        );
     }
 }

@@ -25,10 +25,12 @@ use crate::config::Settings;
 use crate::error::{ApiError, RateLimited};
 use backoff::{BackoffRules, LoginBackoff};
 
-/// One keyed limit: `per_minute` requests a minute, all of them usable at once.
+/// One keyed limit: `quota` requests per window, all of them usable at once, each
+/// coming back `window / quota` after it was spent (GCRA, as `governor` does it).
 pub struct Limiter {
     policy: &'static str,
-    per_minute: u32,
+    quota: u32,
+    window: Duration,
     limiter: Option<RateLimiter<u64, HashMapStateStore<u64>, DefaultClock>>,
     buckets: u64,
     hasher: RandomState,
@@ -36,13 +38,16 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// A limit named `policy` (in the `RateLimit` headers); 0 turns it off.
-    pub fn per_minute(policy: &'static str, per_minute: u32, max_keys: usize) -> Self {
+    /// A limit named `policy` (in the `RateLimit` headers); a quota of 0 turns it off.
+    pub fn new(policy: &'static str, quota: u32, window: Duration, max_keys: usize) -> Self {
+        let governed = NonZeroU32::new(quota).and_then(|burst| {
+            Quota::with_period(window / quota).map(|q| RateLimiter::hashmap(q.allow_burst(burst)))
+        });
         Self {
             policy,
-            per_minute,
-            limiter: NonZeroU32::new(per_minute)
-                .map(|n| RateLimiter::hashmap(Quota::per_minute(n))),
+            quota,
+            window,
+            limiter: governed,
             buckets: u64::try_from(max_keys.max(1)).unwrap_or(u64::MAX),
             hasher: RandomState::new(),
             clock: DefaultClock::default(),
@@ -61,8 +66,8 @@ impl Limiter {
         limiter.check_key(&self.bucket(key)).map_err(|not_until| {
             ApiError::TooManyRequests(RateLimited {
                 policy: self.policy,
-                quota: self.per_minute,
-                window_seconds: 60,
+                quota: self.quota,
+                window_seconds: self.window.as_secs(),
                 retry_after_seconds: whole_seconds(not_until.wait_time_from(self.clock.now())),
             })
         })
@@ -134,35 +139,42 @@ const LOGIN_FAILURES_POLICY: &str = "login-failures";
 impl Limits {
     pub fn from_settings(settings: &Settings) -> Self {
         let keys = settings.rate_limit_max_keys;
+        let window = Duration::from_secs(settings.rate_limit_window_seconds);
         Self {
-            login_per_address: Limiter::per_minute(
+            login_per_address: Limiter::new(
                 "login-address",
                 settings.rate_limit_login_per_address,
+                window,
                 keys,
             ),
-            login_per_account: Limiter::per_minute(
+            login_per_account: Limiter::new(
                 "login-account",
                 settings.rate_limit_login_per_account,
+                window,
                 keys,
             ),
-            signup_per_address: Limiter::per_minute(
+            signup_per_address: Limiter::new(
                 "signup-address",
                 settings.rate_limit_signup_per_address,
+                window,
                 keys,
             ),
-            signup_per_account: Limiter::per_minute(
+            signup_per_account: Limiter::new(
                 "signup-account",
                 settings.rate_limit_signup_per_account,
+                window,
                 keys,
             ),
-            organization_writes: Limiter::per_minute(
+            organization_writes: Limiter::new(
                 "organization-writes",
                 settings.rate_limit_organization_writes,
+                window,
                 keys,
             ),
-            organization_matches: Limiter::per_minute(
+            organization_matches: Limiter::new(
                 "organization-matches",
                 settings.rate_limit_organization_matches,
+                window,
                 keys,
             ),
             login_failures: Mutex::new(LoginBackoff::new(
@@ -282,6 +294,8 @@ fn client_address(
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
     }
@@ -319,19 +333,20 @@ mod tests {
 
     #[test]
     fn a_limiter_refuses_past_its_quota_with_a_wait_and_zero_turns_it_off() {
-        let limiter = Limiter::per_minute("test", 2, 100);
+        let limiter = Limiter::new("test", 2, MINUTE, 100);
         assert!(limiter.check("a").is_ok());
         assert!(limiter.check("a").is_ok());
         match limiter.check("a") {
             Err(ApiError::TooManyRequests(limited)) => {
                 assert_eq!(limited.policy, "test");
                 assert_eq!(limited.quota, 2);
+                assert_eq!(limited.window_seconds, 60);
                 assert!((1..=30).contains(&limited.retry_after_seconds));
             }
             other => panic!("expected a 429, got {other:?}"),
         }
         assert!(limiter.check("b").is_ok(), "another key has its own quota");
-        let off = Limiter::per_minute("off", 0, 100);
+        let off = Limiter::new("off", 0, MINUTE, 100);
         for _ in 0..100 {
             assert!(off.check("a").is_ok());
         }
@@ -339,7 +354,7 @@ mod tests {
 
     #[test]
     fn a_limiter_tracks_at_most_max_keys() {
-        let limiter = Limiter::per_minute("test", 5, 16);
+        let limiter = Limiter::new("test", 5, MINUTE, 16);
         for key in 0..1000 {
             let _ = limiter.check(&key.to_string());
         }

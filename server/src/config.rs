@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults, then an optional TOML file, then `CDMX_*`
 //! environment variables (the last one wins).
 
+use std::net::IpAddr;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -68,6 +69,38 @@ pub struct Settings {
     /// (`CDMX_METRICS_TOKEN`). Absent: `/metrics` answers 404, so that nothing about the
     /// process is published by default.
     pub metrics_token: Option<String>,
+    /// Longest wait for a pooled database connection, in milliseconds, before the
+    /// request is answered 503 (`CDMX_DB_CHECKOUT_TIMEOUT_MS`).
+    pub db_checkout_timeout_ms: u64,
+    /// Proxies whose `X-Forwarded-For` names the client, comma-separated IP addresses
+    /// in the environment (`CDMX_TRUSTED_PROXIES`). Empty: the peer address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The window of every `rate_limit_*` quota, in seconds
+    /// (`CDMX_RATE_LIMIT_WINDOW_SECONDS`): a quota may be spent at once, and each request
+    /// comes back window / quota after it was made.
+    pub rate_limit_window_seconds: u64,
+    /// Sign-in attempts per client address per window (`CDMX_RATE_LIMIT_LOGIN_PER_ADDRESS`).
+    /// Every `rate_limit_*` quota: 0 turns that limit off.
+    pub rate_limit_login_per_address: u32,
+    /// Sign-in attempts per account (email) per window (`CDMX_RATE_LIMIT_LOGIN_PER_ACCOUNT`).
+    pub rate_limit_login_per_account: u32,
+    /// Sign-ups per client address per window (`CDMX_RATE_LIMIT_SIGNUP_PER_ADDRESS`).
+    pub rate_limit_signup_per_address: u32,
+    /// Sign-ups per email per window (`CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT`).
+    pub rate_limit_signup_per_account: u32,
+    /// Authenticated writes (not `GET`, matches apart) per organisation per window
+    /// (`CDMX_RATE_LIMIT_ORGANIZATION_WRITES`).
+    pub rate_limit_organization_writes: u32,
+    /// Matches per organisation per window (`CDMX_RATE_LIMIT_ORGANIZATION_MATCHES`).
+    pub rate_limit_organization_matches: u32,
+    /// Most keys (addresses, accounts, organisations) each limiter tracks
+    /// (`CDMX_RATE_LIMIT_MAX_KEYS`).
+    pub rate_limit_max_keys: usize,
+    /// Failed sign-ins of an account before each further attempt must wait
+    /// (`CDMX_LOGIN_FAILURES_BEFORE_BACKOFF`); 0 turns the slow-down off.
+    pub login_failures_before_backoff: u32,
+    /// Longest wait the failed sign-in slow-down imposes (`CDMX_LOGIN_BACKOFF_MAX_SECONDS`).
+    pub login_backoff_max_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -101,6 +134,18 @@ impl Default for Settings {
             max_held_slots_total: 40,
             sweep_interval_seconds: 60,
             metrics_token: None,
+            db_checkout_timeout_ms: 3000,
+            trusted_proxies: Vec::new(),
+            rate_limit_window_seconds: 60,
+            rate_limit_login_per_address: 60,
+            rate_limit_login_per_account: 30,
+            rate_limit_signup_per_address: 10,
+            rate_limit_signup_per_account: 3,
+            rate_limit_organization_writes: 300,
+            rate_limit_organization_matches: 60,
+            rate_limit_max_keys: 100_000,
+            login_failures_before_backoff: 20,
+            login_backoff_max_seconds: 300,
         }
     }
 }
@@ -247,6 +292,60 @@ impl Settings {
         if let Some(v) = env("CDMX_METRICS_TOKEN") {
             self.metrics_token = Some(v);
         }
+        if let Some(v) = env("CDMX_DB_CHECKOUT_TIMEOUT_MS") {
+            self.db_checkout_timeout_ms = parse("CDMX_DB_CHECKOUT_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse("CDMX_TRUSTED_PROXIES", s))
+                .collect::<Result<_, _>>()?;
+        }
+        for (name, value) in [
+            (
+                "CDMX_RATE_LIMIT_LOGIN_PER_ADDRESS",
+                &mut self.rate_limit_login_per_address,
+            ),
+            (
+                "CDMX_RATE_LIMIT_LOGIN_PER_ACCOUNT",
+                &mut self.rate_limit_login_per_account,
+            ),
+            (
+                "CDMX_RATE_LIMIT_SIGNUP_PER_ADDRESS",
+                &mut self.rate_limit_signup_per_address,
+            ),
+            (
+                "CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT",
+                &mut self.rate_limit_signup_per_account,
+            ),
+            (
+                "CDMX_RATE_LIMIT_ORGANIZATION_WRITES",
+                &mut self.rate_limit_organization_writes,
+            ),
+            (
+                "CDMX_RATE_LIMIT_ORGANIZATION_MATCHES",
+                &mut self.rate_limit_organization_matches,
+            ),
+            (
+                "CDMX_LOGIN_FAILURES_BEFORE_BACKOFF",
+                &mut self.login_failures_before_backoff,
+            ),
+        ] {
+            if let Some(v) = env(name) {
+                *value = parse(name, &v)?;
+            }
+        }
+        if let Some(v) = env("CDMX_RATE_LIMIT_WINDOW_SECONDS") {
+            self.rate_limit_window_seconds = parse("CDMX_RATE_LIMIT_WINDOW_SECONDS", &v)?;
+        }
+        if let Some(v) = env("CDMX_RATE_LIMIT_MAX_KEYS") {
+            self.rate_limit_max_keys = parse("CDMX_RATE_LIMIT_MAX_KEYS", &v)?;
+        }
+        if let Some(v) = env("CDMX_LOGIN_BACKOFF_MAX_SECONDS") {
+            self.login_backoff_max_seconds = parse("CDMX_LOGIN_BACKOFF_MAX_SECONDS", &v)?;
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -320,6 +419,24 @@ impl Settings {
             return Err(invalid(
                 "max_held_slots_per_block / max_held_slots_total",
                 "per block must be at least 1 and not above the total",
+            ));
+        }
+        if self.db_checkout_timeout_ms < 100 {
+            return Err(invalid("db_checkout_timeout_ms", "must be at least 100"));
+        }
+        if self.rate_limit_window_seconds == 0 || self.rate_limit_window_seconds > 86_400 {
+            return Err(invalid(
+                "rate_limit_window_seconds",
+                "must be between 1 and 86400",
+            ));
+        }
+        if self.rate_limit_max_keys == 0 {
+            return Err(invalid("rate_limit_max_keys", "must be at least 1"));
+        }
+        if self.login_backoff_max_seconds < 60 {
+            return Err(invalid(
+                "login_backoff_max_seconds",
+                "must be at least 60 (the first wait is a minute)",
             ));
         }
         if self.body_limit_bytes < 1024 {
@@ -440,6 +557,33 @@ mod tests {
             err.to_string().contains("CDMX_TOKEN_CHECK_CACHE_SECONDS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rate_limits_and_trusted_proxies_are_read_from_the_environment() {
+        let s = Settings::load(
+            None,
+            env_of(&[
+                ("CDMX_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+                ("CDMX_RATE_LIMIT_LOGIN_PER_ADDRESS", "0"),
+                ("CDMX_RATE_LIMIT_ORGANIZATION_MATCHES", "5"),
+                ("CDMX_DB_CHECKOUT_TIMEOUT_MS", "250"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.trusted_proxies,
+            vec![
+                "10.0.0.1".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        assert_eq!(s.rate_limit_login_per_address, 0);
+        assert_eq!(s.rate_limit_organization_matches, 5);
+        assert_eq!(s.db_checkout_timeout_ms, 250);
+        let err = Settings::load(None, env_of(&[("CDMX_TRUSTED_PROXIES", "proxy.internal")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("CDMX_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

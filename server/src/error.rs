@@ -13,6 +13,21 @@ use crate::domain::Violations;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
+/// `Retry-After` of a 503: the database is usually back within seconds (a failover, a
+/// restart), and clients that wait this long do not pile onto it when it returns.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
+
+/// A spent rate limit: which one, its quota, and when to try again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimited {
+    /// The policy's name in the `RateLimit` and `RateLimit-Policy` headers.
+    pub policy: &'static str,
+    /// Requests (or failed sign-ins) allowed per window.
+    pub quota: u32,
+    pub window_seconds: u64,
+    pub retry_after_seconds: u64,
+}
+
 /// An underlying cause, kept for the log.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -64,6 +79,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    #[error("too many requests ({})", .0.policy)]
+    TooManyRequests(RateLimited),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -127,6 +144,7 @@ impl ApiError {
             Self::HeadersTooLarge { .. } => 431,
             Self::UnsupportedMediaType(_) => 415,
             Self::Validation(_) => 422,
+            Self::TooManyRequests(_) => 429,
             Self::Unavailable(_) => 503,
             Self::Internal(_) => 500,
         }
@@ -156,6 +174,7 @@ impl ApiError {
             }
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is invalid"),
+            Self::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -195,6 +214,10 @@ impl ApiError {
                 "{} invalid field{}",
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
+            )),
+            Self::TooManyRequests(limited) => Some(format!(
+                "the {} limit is spent; try again in {} s (Retry-After)",
+                limited.policy, limited.retry_after_seconds
             )),
             // Never describe internal failures to the client: the request id finds the log.
             Self::Internal(_) => Some("an internal error occurred; quote the request id".into()),

@@ -88,18 +88,33 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "The request is well-formed but invalid; `errors` lists every invalid field",
     ),
     (
+        "429",
+        "TooManyRequests",
+        "A rate limit is spent (per client address or account on sign-in and sign-up, per organisation on writes and matches), or the account failed to sign in too often lately; `Retry-After` says when to try again",
+    ),
+    (
         "500",
         "InternalError",
         "Unexpected failure; the problem carries the request id and nothing internal",
     ),
+    (
+        "503",
+        "Unavailable",
+        "The database cannot be reached right now; `Retry-After` says when to try again",
+    ),
 ];
+
+/// Operations that never touch the database, hence never answer 503.
+const WITHOUT_DATABASE: &[&str] = &["get_health"];
 
 fn problem_ref(name: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::Ref(Ref::from_response_name(name))
 }
 
-/// The statuses an operation can answer besides its own, from what it takes.
-fn standard_statuses(op: &Operation) -> Vec<&'static str> {
+/// The statuses an operation can answer besides its own, from what it takes. Every
+/// write can be rate limited (`429`); everything that reads the database can find it
+/// unavailable (`503`).
+fn standard_statuses(op: &Operation, is_read: bool) -> Vec<&'static str> {
     let public = op
         .security
         .as_ref()
@@ -130,6 +145,16 @@ fn standard_statuses(op: &Operation) -> Vec<&'static str> {
     });
     if keyed {
         statuses.extend(["400", "409", "422"]);
+    }
+    if !is_read {
+        statuses.push("429");
+    }
+    if !op
+        .operation_id
+        .as_deref()
+        .is_some_and(|id| WITHOUT_DATABASE.contains(&id))
+    {
+        statuses.push("503");
     }
     statuses
 }
@@ -165,14 +190,15 @@ fn complete(document: &mut utoipa::openapi::OpenApi) {
     document.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
     for item in document.paths.paths.values_mut() {
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
+            (&mut item.get, true),
+            (&mut item.put, false),
+            (&mut item.post, false),
+            (&mut item.delete, false),
+            (&mut item.patch, false),
         ];
-        for op in operations.into_iter().flatten() {
-            for status in standard_statuses(op) {
+        for (op, is_read) in operations {
+            let Some(op) = op else { continue };
+            for status in standard_statuses(op, is_read) {
                 if let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) {
                     op.responses
                         .responses
@@ -271,6 +297,11 @@ fn add_headers_and_conditional_responses(json: &mut Value) {
         "required": true,
         "schema": {"type": "string"}
     });
+    let retry_after = json!({
+        "description": "Seconds to wait before trying again",
+        "required": true,
+        "schema": {"type": "integer", "minimum": 1}
+    });
     if let Some(Value::Object(responses)) = json.pointer_mut("/components/responses") {
         for response in responses.values_mut() {
             response["headers"]["X-Request-Id"] = request_id.clone();
@@ -281,6 +312,22 @@ fn add_headers_and_conditional_responses(json: &mut Value) {
                 "required": true,
                 "schema": {"type": "integer", "minimum": 0}
             });
+        }
+        if let Some(too_many) = responses.get_mut("TooManyRequests") {
+            too_many["headers"]["Retry-After"] = retry_after.clone();
+            too_many["headers"]["RateLimit-Policy"] = json!({
+                "description": "The limit that was hit, as in draft-ietf-httpapi-ratelimit-headers-09: `\"<policy>\";q=<quota>;w=<window seconds>`",
+                "required": true,
+                "schema": {"type": "string"}
+            });
+            too_many["headers"]["RateLimit"] = json!({
+                "description": "Its state (draft-ietf-httpapi-ratelimit-headers-09): `\"<policy>\";r=0;t=<seconds until it allows again>`",
+                "required": true,
+                "schema": {"type": "string"}
+            });
+        }
+        if let Some(unavailable) = responses.get_mut("Unavailable") {
+            unavailable["headers"]["Retry-After"] = retry_after;
         }
     }
     let Some(Value::Object(paths)) = json.get_mut("paths") else {

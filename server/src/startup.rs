@@ -22,6 +22,7 @@ use crate::db::idempotency;
 use crate::db::reservations::{self, HoldLimits};
 use crate::db::{Database, StoreError, now, write_transaction};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profile_index::ProfileIndex;
 use crate::{openapi, telemetry};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The token `GET /metrics` requires; absent, it is off.
     pub metrics_token: Option<String>,
+    /// Rate limits and the failed sign-in slow-down, per process.
+    pub limits: Arc<Limits>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,7 @@ pub struct Application {
     server: Server,
     db: Database,
     sweeper: tokio::task::JoinHandle<()>,
+    tidier: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -67,9 +71,12 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let url = settings.database_url.clone();
         let pool_size = settings.database_pool_size;
-        let db = tokio::task::spawn_blocking(move || Database::connect(&url, pool_size))
-            .await
-            .map_err(|e| StartupError::Other(e.to_string()))??;
+        let checkout_timeout = Duration::from_millis(settings.db_checkout_timeout_ms);
+        let db = tokio::task::spawn_blocking(move || {
+            Database::connect_with_timeout(&url, pool_size, checkout_timeout)
+        })
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))??;
         Self::build_with_database(settings, db)
     }
 
@@ -83,6 +90,8 @@ impl Application {
             .map_err(|e| StartupError::Other(e.to_string()))?;
         let tokens =
             TokenService::new(&settings).map_err(|e| StartupError::Other(e.to_string()))?;
+        let limits = Arc::new(Limits::from_settings(&settings));
+        let tidier = tokio::spawn(tidy_limits_forever(limits.clone()));
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens,
@@ -100,6 +109,7 @@ impl Application {
             },
             metrics: Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
+            limits,
         });
         let sweeper = tokio::spawn(sweep_forever(
             db.clone(),
@@ -150,6 +160,7 @@ impl Application {
             server: server.run(),
             db,
             sweeper,
+            tidier,
         })
     }
 
@@ -173,6 +184,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.sweeper.abort();
+        self.tidier.abort();
         served
     }
 }
@@ -204,6 +216,16 @@ async fn sweep_forever(db: Database, interval: Duration) {
     }
 }
 
+/// Drops idle rate-limit keys every minute, so that memory follows current traffic.
+async fn tidy_limits_forever(limits: Arc<Limits>) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        limits.tidy();
+    }
+}
+
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -222,6 +244,8 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
         ])
         .max_age(3600);
     for origin in origins {

@@ -26,35 +26,89 @@ async fn sign_up_creates_an_unverified_organisation_and_its_admin() {
 }
 
 #[tokio::test]
-async fn a_registered_email_cannot_sign_up_twice_in_any_case() {
+async fn signing_up_with_a_registered_email_answers_like_a_new_one_and_stores_nothing() {
     let app = TestApp::spawn().await;
     let first = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let request = |email: String| SignUpRequest {
+        name: "Acme again".into(),
+        kind: OrganizationKind::Sponsor,
+        admin: NewUser {
+            email,
+            password: "another long passphrase".into(),
+        },
+    };
+    let http = reqwest::Client::new();
+    let send = |request: SignUpRequest| {
+        http.post(app.url("/v1/organizations"))
+            .json(&request)
+            .send()
+    };
+    let registered = send(request(first.admin_user.email.to_uppercase()))
+        .await
+        .unwrap();
+    let fresh = send(request("newcomer@acme.example".into())).await.unwrap();
+    // Same status, same headers that matter, same document shape: nothing tells them apart.
+    assert_eq!(registered.status(), 201);
+    assert_eq!(fresh.status(), 201);
+    assert_eq!(
+        registered.headers()["content-type"],
+        fresh.headers()["content-type"]
+    );
+    let registered: serde_json::Value = registered.json().await.unwrap();
+    let fresh: serde_json::Value = fresh.json().await.unwrap();
+    assert_eq!(shape(&registered), shape(&fresh));
+    assert_eq!(
+        registered["admin"]["email"],
+        first.admin_user.email.to_lowercase()
+    );
+    assert_ne!(
+        registered["organization"]["id"],
+        first.organization.id.as_str()
+    );
+    // But the answer for the registered email stored nothing: the owner's password still
+    // opens the account, the caller's does not, and no organisation was added.
+    app.client
+        .login(&first.admin_user.email, PASSWORD)
+        .await
+        .unwrap();
     let err = app
         .client
-        .create_organization(&SignUpRequest {
-            name: "Acme again".into(),
-            kind: OrganizationKind::Sponsor,
-            admin: NewUser {
-                email: first.admin_user.email.to_uppercase(),
-                password: PASSWORD.into(),
-            },
+        .issue_token(&TokenRequest::Password {
+            email: first.admin_user.email.clone(),
+            password: "another long passphrase".into(),
         })
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(409));
-    // The failed sign-up left no organisation behind.
+    assert_eq!(err.status(), Some(401));
     let platform = app.platform_admin().await;
     let all = platform
         .list_organizations(&OrganizationFilter::default())
         .await
         .unwrap();
-    assert_eq!(
-        all.items
+    let sponsors: Vec<&str> = all
+        .items
+        .iter()
+        .filter(|o| o.kind == OrganizationKind::Sponsor)
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(sponsors.len(), 2, "{sponsors:?}");
+    assert!(!sponsors.contains(&registered["organization"]["id"].as_str().unwrap()));
+}
+
+/// A JSON document's keys and value kinds, without the values.
+fn shape(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(fields) => fields
             .iter()
-            .filter(|o| o.kind == OrganizationKind::Sponsor)
-            .count(),
-        1
-    );
+            .map(|(k, v)| (k.clone(), shape(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        serde_json::Value::Array(items) => items.iter().map(shape).collect(),
+        serde_json::Value::String(_) => "string".into(),
+        serde_json::Value::Number(_) => "number".into(),
+        serde_json::Value::Bool(_) => "bool".into(),
+        serde_json::Value::Null => serde_json::Value::Null,
+    }
 }
 
 #[tokio::test]

@@ -256,3 +256,76 @@ async fn each_recorded_action_appears_in_the_organisations_trail() {
         "{theirs:?}"
     );
 }
+
+#[tokio::test]
+async fn sign_ins_users_keys_and_verification_are_in_the_trail() {
+    let app = TestApp::spawn().await;
+    let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
+    // A failed sign-in naming the admin, then users and keys changing.
+    assert!(
+        app.client
+            .login(&cdmo.admin_user.email, "not the password at all")
+            .await
+            .is_err()
+    );
+    let member = cdmo
+        .admin
+        .create_user(
+            cdmo.id(),
+            &CreateUserRequest {
+                email: "tech@helix.example".into(),
+                password: PASSWORD.into(),
+                role: Role::Member,
+            },
+        )
+        .await
+        .unwrap();
+    cdmo.admin
+        .deactivate_user(cdmo.id(), &member.id)
+        .await
+        .unwrap();
+    let key = cdmo
+        .admin
+        .create_api_key(cdmo.id(), &CreateApiKeyRequest::new("erp"))
+        .await
+        .unwrap();
+    cdmo.admin
+        .revoke_api_key(cdmo.id(), &key.api_key.id)
+        .await
+        .unwrap();
+    app.verify(cdmo.id()).await;
+
+    let trail = cdmo
+        .admin
+        .list_audit_events(&AuditEventFilter::default())
+        .await
+        .unwrap()
+        .items;
+    let got: Vec<(AuditAction, &str)> = trail
+        .iter()
+        .map(|e| (e.action, e.object_id.as_str()))
+        .collect();
+    let admin = cdmo.admin_user.id.as_str();
+    assert_eq!(
+        got,
+        [
+            (AuditAction::OrganizationVerified, cdmo.id()),
+            (AuditAction::ApiKeyRevoked, key.api_key.id.as_str()),
+            (AuditAction::ApiKeyCreated, key.api_key.id.as_str()),
+            (AuditAction::UserDeactivated, member.id.as_str()),
+            (AuditAction::UserCreated, member.id.as_str()),
+            (AuditAction::LoginFailed, admin),
+            (AuditAction::LoginSucceeded, admin),
+        ]
+    );
+    // A failed sign-in has no actor but the client address; the verification names the
+    // platform operator's organisation.
+    let failed = &trail[5];
+    assert_eq!(
+        (failed.actor_kind, failed.actor_id.as_deref()),
+        (None, None)
+    );
+    assert_eq!(failed.client_address.as_deref(), Some("127.0.0.1"));
+    assert!(trail[0].actor_organization_id.is_some());
+    assert_eq!(trail[0].actor_kind, Some(PrincipalKind::User));
+}

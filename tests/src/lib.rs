@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod contract;
+pub mod proxy;
 
 use cdmx::config::Settings;
 use cdmx::domain::accounts::{EmailAddress, Password};
@@ -90,7 +91,14 @@ pub struct TestApp {
     pub db: cdmx::db::Database,
     pub database: TestDatabase,
     handle: actix_web::dev::ServerHandle,
+    /// Between the server and PostgreSQL, when spawned with [`TestApp::spawn_with_outages`].
+    proxy: Option<proxy::TcpProxy>,
+    pool_size: u32,
+    /// Connections taken out of the server's pool by [`TestApp::cut_database`] on SQLite.
+    held: std::sync::Mutex<Vec<HeldConnection>>,
 }
+
+type HeldConnection = diesel::r2d2::PooledConnection<cdmx::db::ConnectionManager>;
 
 /// Settings for a test server on `database_url`.
 pub fn test_settings(database_url: String) -> Settings {
@@ -102,6 +110,15 @@ pub fn test_settings(database_url: String) -> Settings {
         log_level: "warn".into(),
         workers: 1,
         shutdown_timeout_seconds: 1,
+        // Many tests sign up and sign in rapidly from 127.0.0.1 in one server: the
+        // address and organisation limits are raised out of their way. The tests of the
+        // limits set tight ones explicitly.
+        rate_limit_login_per_address: 100_000,
+        rate_limit_login_per_account: 100_000,
+        rate_limit_signup_per_address: 100_000,
+        rate_limit_signup_per_account: 100_000,
+        rate_limit_organization_writes: 100_000,
+        rate_limit_organization_matches: 100_000,
         ..Settings::default()
     }
 }
@@ -113,9 +130,34 @@ impl TestApp {
 
     /// Spawns a server after `adjust` has changed its settings.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_on(TestDatabase::create(), None, adjust).await
+    }
+
+    /// Spawns a server whose database a test can take away and give back
+    /// ([`TestApp::cut_database`], [`TestApp::restore_database`]). On PostgreSQL the
+    /// server reaches it through a [`proxy::TcpProxy`].
+    pub async fn spawn_with_outages(adjust: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::create();
-        let mut settings = test_settings(database.url());
+        let proxy = if database.is_postgres() {
+            Some(proxy::TcpProxy::start(proxy::target_of(&database.url()).await).await)
+        } else {
+            None
+        };
+        Self::spawn_on(database, proxy, adjust).await
+    }
+
+    async fn spawn_on(
+        database: TestDatabase,
+        proxy: Option<proxy::TcpProxy>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let url = match &proxy {
+            Some(proxy) => proxy::routed_to(&database.url(), proxy.address()),
+            None => database.url(),
+        };
+        let mut settings = test_settings(url);
         adjust(&mut settings);
+        let pool_size = settings.database_pool_size;
         cdmx::telemetry::init(&settings);
         let app = Application::build(settings)
             .await
@@ -135,7 +177,41 @@ impl TestApp {
             db,
             database,
             handle,
+            proxy,
+            pool_size,
+            held: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Takes the database away from the running server. On PostgreSQL the proxy drops
+    /// every connection and refuses new ones (a server gone, a network cut). An SQLite
+    /// file cannot be taken from a running process: there every pooled connection is
+    /// held instead, so requests meet the same checkout timeout as during an outage.
+    pub async fn cut_database(&self) {
+        if let Some(proxy) = &self.proxy {
+            proxy.cut();
+            return;
+        }
+        assert!(
+            !self.database.is_postgres(),
+            "spawn with TestApp::spawn_with_outages to cut PostgreSQL"
+        );
+        for _ in 0..self.pool_size {
+            let db = self.db.clone();
+            let connection = tokio::task::spawn_blocking(move || db.blocking_connection())
+                .await
+                .unwrap()
+                .expect("an idle pooled connection");
+            self.held.lock().unwrap().push(connection);
+        }
+    }
+
+    /// Gives the database back after [`TestApp::cut_database`].
+    pub fn restore_database(&self) {
+        if let Some(proxy) = &self.proxy {
+            proxy.restore();
+        }
+        self.held.lock().unwrap().clear();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -95,8 +95,11 @@ operations! {
     /// (`POST /v1/organizations`). No credentials needed. New organisations start
     /// unverified until a platform admin verifies them.
     ///
-    /// Errors: `409` when the email is already registered, `422` for invalid fields
-    /// (e.g. a short password).
+    /// An email that is already registered gets the same answer, but nothing is
+    /// stored (the answer does not reveal whether the address has an account).
+    ///
+    /// Errors: `422` for invalid fields (e.g. a short password), `429` when the client
+    /// address or the email signed up too often lately.
     json fn create_organization(; body request: &SignUpRequest) -> SignUpResponse
         = POST "/v1/organizations";
 
@@ -462,7 +465,8 @@ impl Client {
     /// with [`super::ClientBuilder::api_key`] or [`Client::login`] call it themselves.
     ///
     /// Errors: `401` for a wrong email, password or a revoked key, `422` for a malformed
-    /// request.
+    /// request, `429` when the client address or the account tried too often lately
+    /// (after 20 failed passwords an account must wait; `Retry-After` says how long).
     pub async fn issue_token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
         let mut call = self.prepare(
             Method::POST,

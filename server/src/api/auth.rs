@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{ChangePasswordRequest, Me, Problem, TokenRequest, TokenResponse};
 
-use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::extract::{ApiJson, ApiQuery, ClientAddress, NoQuery};
 use crate::app::accounts;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -22,9 +22,10 @@ use crate::startup::AppState;
 pub async fn issue_token(
     _query: ApiQuery<NoQuery>,
     state: web::Data<AppState>,
+    client: ClientAddress,
     body: ApiJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = accounts::issue_token(&state, body.0).await?;
+    let token = accounts::issue_token(&state, &client.0, body.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(token))

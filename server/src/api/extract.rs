@@ -16,6 +16,31 @@ use crate::error::ApiError;
 use crate::strict::field_errors::{self, FieldProblem, Refusal};
 use crate::strict::{parse_json, refused};
 
+/// The client's address as the rate limits see it: the peer, or what a trusted proxy
+/// says in `X-Forwarded-For` (see `Limits::client_address`).
+pub struct ClientAddress(pub String);
+
+impl FromRequest for ClientAddress {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let forwarded_for = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let forwarded_for = (!forwarded_for.is_empty()).then_some(forwarded_for.as_str());
+        let peer = req.peer_addr().map(|a| a.ip());
+        std::future::ready(
+            req.app_data::<web::Data<crate::startup::AppState>>()
+                .map(|state| Self(state.limits.client_address(peer, forwarded_for)))
+                .ok_or_else(|| ApiError::internal("application state missing")),
+        )
+    }
+}
+
 /// The largest accepted JSON body, installed as app data by `startup`.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);

@@ -4,7 +4,7 @@ use cdmx_sdk::types::{
     SignUpResponse, User,
 };
 
-use super::extract::{ApiJson, ApiQuery, NoQuery};
+use super::extract::{ApiJson, ApiQuery, ClientAddress, NoQuery};
 use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::accounts;
 use crate::auth::Principal;
@@ -13,24 +13,26 @@ use crate::startup::AppState;
 
 /// Sign up: create a sponsor or CDMO organisation and its first admin user.
 ///
-/// New organisations start unverified until a platform admin verifies them.
+/// New organisations start unverified until a platform admin verifies them. An email
+/// that is already registered gets the same answer, but nothing is created (so the
+/// answer does not tell whether the address has an account).
 #[utoipa::path(
     tag = "organizations",
     operation_id = "create_organization",
     security(()),
     request_body = SignUpRequest,
     responses(
-        (status = 201, description = "Organisation and admin created", body = SignUpResponse),
-        (status = 409, description = "The email is already registered", body = Problem, content_type = "application/problem+json")
+        (status = 201, description = "Organisation and admin created (or, for an email already registered, an answer of the same shape with nothing stored)", body = SignUpResponse)
     )
 )]
 #[post("/organizations")]
 pub async fn create_organization(
     _query: ApiQuery<NoQuery>,
     state: web::Data<AppState>,
+    client: ClientAddress,
     body: ApiJson<SignUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = accounts::sign_up(&state, body.0).await?;
+    let created = accounts::sign_up(&state, &client.0, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 

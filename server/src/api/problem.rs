@@ -9,7 +9,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use cdmx_sdk::types::Problem;
 
-use crate::error::{ApiError, Chain, PROBLEM_CONTENT_TYPE};
+use crate::error::{
+    ApiError, Chain, PROBLEM_CONTENT_TYPE, RateLimited, UNAVAILABLE_RETRY_AFTER_SECONDS,
+};
 use crate::telemetry;
 
 /// Stamps a problem document with the request being answered (its id and path).
@@ -53,8 +55,39 @@ impl ResponseError for ApiError {
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
+            Self::TooManyRequests(limited) => {
+                for (name, value) in rate_limit_headers(limited) {
+                    response.insert_header((name, value));
+                }
+            }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS));
+            }
             _ => {}
         }
         response.json(stamped(self))
     }
+}
+
+/// `Retry-After`, and the `RateLimit-Policy` and `RateLimit` fields of
+/// draft-ietf-httpapi-ratelimit-headers-09: the policy's quota `q` per window `w`
+/// seconds, and `r` = 0 requests remaining until `t` seconds from now.
+pub fn rate_limit_headers(limited: &RateLimited) -> [(&'static str, String); 3] {
+    let RateLimited {
+        policy,
+        quota,
+        window_seconds,
+        retry_after_seconds,
+    } = limited;
+    [
+        ("Retry-After", retry_after_seconds.to_string()),
+        (
+            "RateLimit-Policy",
+            format!("\"{policy}\";q={quota};w={window_seconds}"),
+        ),
+        (
+            "RateLimit",
+            format!("\"{policy}\";r=0;t={retry_after_seconds}"),
+        ),
+    ]
 }

@@ -22,15 +22,12 @@ pub async fn healthz(_query: ApiQuery<NoQuery>) -> HttpResponse {
     })
 }
 
-/// Readiness: the database answers; 503 otherwise.
+/// Readiness: the database answers within a second; 503 (with `Retry-After`) otherwise.
 #[utoipa::path(
     tag = "system",
     operation_id = "get_readiness",
     security(()),
-    responses(
-        (status = 200, description = "Ready to serve", body = Readiness),
-        (status = 503, description = "The database is unreachable", body = cdmx_sdk::types::Problem, content_type = "application/problem+json")
-    )
+    responses((status = 200, description = "Ready to serve", body = Readiness))
 )]
 #[get("/readyz")]
 pub async fn readyz(

@@ -7,20 +7,21 @@
 use std::time::Instant;
 
 use cdmx_sdk::types::{
-    ApiKey, ApiKeyScope, ChangePasswordRequest, CreateApiKeyRequest, CreateUserRequest,
-    CreatedApiKey, Me, Organization, OrganizationFilter, OrganizationKind, Page, PageParams,
-    PrincipalKind, Role, SignUpRequest, SignUpResponse, TokenRequest, TokenResponse, User,
+    ApiKey, ApiKeyScope, AuditAction, AuditObjectKind, ChangePasswordRequest, CreateApiKeyRequest,
+    CreateUserRequest, CreatedApiKey, Me, Organization, OrganizationFilter, OrganizationKind, Page,
+    PageParams, PrincipalKind, Role, SignUpRequest, SignUpResponse, TokenRequest, TokenResponse,
+    User,
 };
 
 use super::pagination::list_by_id;
-use super::views;
+use super::{audit, views};
 use crate::auth::policy::{Action, Resource, authorize, may_grant};
 use crate::auth::token_versions::UserTokenState;
 use crate::auth::{Principal, api_keys, passwords};
 use crate::db::accounts::{
     self, ApiKeyRow, OrganizationQuery, OrganizationRow, UserRow, UserStatusChange,
 };
-use crate::db::{StoreError, new_id, now};
+use crate::db::{self, StoreError, new_id, now};
 use crate::domain::accounts::{EmailAddress, NewApiKey, NewMember, PasswordChange, SignUp};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -30,8 +31,22 @@ use crate::startup::AppState;
 const BAD_CREDENTIALS: &str = "the credentials are not valid";
 
 /// Signs up a sponsor or CDMO organisation with its first admin; it starts unverified.
-pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpResponse, ApiError> {
+///
+/// An email that is already registered gets the same answer as a new one (201, an
+/// organisation and admin of the same shape, after the same password hashing), but
+/// nothing is stored: the caller cannot tell from the answer whether the address has an
+/// account. Its owner still signs in as before; the caller's new password opens nothing.
+pub async fn sign_up(
+    state: &AppState,
+    client: &str,
+    request: SignUpRequest,
+) -> Result<SignUpResponse, ApiError> {
+    state.limits.signup_per_address.check(client)?;
     let sign_up = SignUp::parse(&request)?;
+    state
+        .limits
+        .signup_per_account
+        .check(sign_up.admin.email.as_str())?;
     let password_hash = passwords::hash_off_thread(sign_up.admin.password.clone()).await?;
     let organization = OrganizationRow {
         id: new_id(),
@@ -48,13 +63,19 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
         password_hash,
         Role::Admin,
     );
-    let (organization, admin) = state
+    let (stored_organization, stored_admin) = (organization.clone(), admin.clone());
+    let stored = state
         .db
-        .write(move |c| {
-            accounts::sign_up(c, &organization, &admin)?;
-            Ok((organization, admin))
-        })
-        .await?;
+        .write(move |c| accounts::sign_up(c, &stored_organization, &stored_admin))
+        .await;
+    match stored {
+        Ok(()) => {}
+        // The only unique column a sign-up writes is the admin's email.
+        Err(StoreError::Conflict(_)) => {
+            tracing::info!("sign-up with a registered email: answered alike, nothing stored");
+        }
+        Err(other) => return Err(other.into()),
+    }
     Ok(SignUpResponse {
         organization: views::organization(organization)?,
         admin: views::user(admin)?,
@@ -63,17 +84,28 @@ pub async fn sign_up(state: &AppState, request: SignUpRequest) -> Result<SignUpR
 
 /// Exchanges a password or an API key for a bearer token. A deactivated user is
 /// refused like a wrong password, so that the answer tells nothing of the account.
+///
+/// Limited per client address, and for passwords per account, which failed attempts
+/// also slow down (`limits::backoff`); a refused attempt is a 429 and checks nothing.
+/// Sign-ins naming a known user, failed or not, go into its organisation's audit trail
+/// with the client address.
 pub async fn issue_token(
     state: &AppState,
+    client: &str,
     request: TokenRequest,
 ) -> Result<TokenResponse, ApiError> {
+    state.limits.login_per_address.check(client)?;
     let (kind, id, organization_id, role, scopes, token_version) = match request {
         TokenRequest::Password { email, password } => {
             // The same normalisation as at sign-up; an unreadable address matches no one
             // but still costs a hash, so that timing does not tell it apart.
-            let email = EmailAddress::parse(&email).ok();
-            let address = email.as_ref().map(|e| e.as_str().to_owned());
-            let user = match email {
+            let parsed = EmailAddress::parse(&email).ok();
+            let account = parsed
+                .as_ref()
+                .map_or_else(|| email.trim().to_lowercase(), |e| e.as_str().to_owned());
+            state.limits.login_per_account.check(&account)?;
+            state.limits.check_login_failures(&account)?;
+            let user = match parsed {
                 Some(email) => {
                     state
                         .db
@@ -88,12 +120,23 @@ pub async fn issue_token(
             })
             .await
             .map_err(ApiError::internal)?;
-            let Some(user) = user.filter(|u| valid && u.is_active()) else {
+            let signed_in = valid && user.as_ref().is_some_and(UserRow::is_active);
+            state.limits.record_login(&account, signed_in);
+            if let Some(known) = &user {
+                let action = if signed_in {
+                    AuditAction::LoginSucceeded
+                } else {
+                    AuditAction::LoginFailed
+                };
+                audit::record_sign_in(state, known, action, client).await?;
+            }
+            let Some(user) = user.filter(|_| signed_in) else {
                 tracing::warn!(
                     target: "cdmx::security",
                     event = "login_failed",
                     grant = "password",
-                    email = address.as_deref().unwrap_or("(unreadable)"),
+                    email = %account,
+                    client,
                 );
                 return Err(ApiError::Unauthorized(BAD_CREDENTIALS.into()));
             };
@@ -103,6 +146,7 @@ pub async fn issue_token(
                 grant = "password",
                 user_id = %user.id,
                 organization_id = %user.organization_id,
+                client,
             );
             (
                 PrincipalKind::User,
@@ -134,9 +178,25 @@ pub async fn issue_token(
                 .filter(|k| api_keys::matches(&api_key, &k.secret_hash) && k.revoked_at.is_none())
                 .ok_or_else(|| refuse(Some(prefix.as_str())))?;
             let key_id = key.id.clone();
+            let event = db::audit::NewAuditEvent {
+                organization_id: key.organization_id.clone(),
+                action: AuditAction::ApiKeyUsed,
+                actor: db::audit::Actor {
+                    kind: Some(PrincipalKind::ApiKey),
+                    id: Some(key.id.clone()),
+                    organization_id: Some(key.organization_id.clone()),
+                },
+                object_kind: AuditObjectKind::ApiKey,
+                object_id: key.id.clone(),
+                client_address: Some(client.to_owned()).filter(|c| !c.is_empty()),
+                detail: None,
+            };
             state
                 .db
-                .write(move |c| accounts::touch_api_key(c, &key_id))
+                .write(move |c| {
+                    accounts::touch_api_key(c, &key_id)?;
+                    db::audit::record(c, event)
+                })
                 .await?;
             tracing::info!(
                 target: "cdmx::security",
@@ -179,9 +239,20 @@ pub async fn issue_token(
 pub async fn logout(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
     authorize(principal, Action::ManageOwnAccount, Resource::Marketplace)?;
     let user_id = principal.id.clone();
+    let event = audit::by(
+        principal,
+        &principal.organization_id,
+        AuditAction::LoggedOut,
+        AuditObjectKind::User,
+        &principal.id,
+    );
     let user = state
         .db
-        .write(move |c| accounts::revoke_user_tokens(c, &user_id))
+        .write(move |c| {
+            let user = accounts::revoke_user_tokens(c, &user_id)?;
+            db::audit::record(c, event)?;
+            Ok(user)
+        })
         .await?;
     remember_token_state(state, &user);
     tracing::info!(
@@ -225,9 +296,20 @@ pub async fn change_password(
     }
     let password_hash = passwords::hash_off_thread(change.new).await?;
     let user_id = user.id.clone();
+    let event = audit::by(
+        principal,
+        &principal.organization_id,
+        AuditAction::PasswordChanged,
+        AuditObjectKind::User,
+        &principal.id,
+    );
     let user = state
         .db
-        .write(move |c| accounts::change_password(c, &user_id, &password_hash))
+        .write(move |c| {
+            let user = accounts::change_password(c, &user_id, &password_hash)?;
+            db::audit::record(c, event)?;
+            Ok(user)
+        })
         .await?;
     remember_token_state(state, &user);
     tracing::info!(
@@ -328,6 +410,13 @@ pub async fn verify_organization(
         Resource::OwnedBy(&id),
     )?;
     let verifier = principal.id.clone();
+    let event = audit::by(
+        principal,
+        &id,
+        AuditAction::OrganizationVerified,
+        AuditObjectKind::Organization,
+        &id,
+    );
     let row = state
         .db
         .write(move |c| {
@@ -337,7 +426,9 @@ pub async fn verify_organization(
                     "platform organisations are verified by construction".into(),
                 ));
             }
-            accounts::verify_organization(c, &id, &verifier)
+            let verified = accounts::verify_organization(c, &id, &verifier)?;
+            db::audit::record(c, event)?;
+            Ok(verified)
         })
         .await?;
     views::organization(row)
@@ -365,10 +456,18 @@ pub async fn create_user(
         password_hash,
         member.role,
     );
+    let event = audit::by(
+        principal,
+        &user.organization_id,
+        AuditAction::UserCreated,
+        AuditObjectKind::User,
+        &user.id,
+    );
     let user = state
         .db
         .write(move |c| {
             accounts::insert_user(c, &user)?;
+            db::audit::record(c, event)?;
             Ok(user)
         })
         .await?;
@@ -473,9 +572,25 @@ async fn change_user_status(
         Action::ManageMembers,
         Resource::OwnedBy(&organization_id),
     )?;
+    let action = match change {
+        UserStatusChange::Deactivate => AuditAction::UserDeactivated,
+        UserStatusChange::Reactivate => AuditAction::UserReactivated,
+        UserStatusChange::Delete => AuditAction::UserDeleted,
+    };
+    let event = audit::by(
+        principal,
+        &organization_id,
+        action,
+        AuditObjectKind::User,
+        &user_id,
+    );
     let user = state
         .db
-        .write(move |c| accounts::change_user_status(c, &organization_id, &user_id, change))
+        .write(move |c| {
+            let user = accounts::change_user_status(c, &organization_id, &user_id, change)?;
+            db::audit::record(c, event)?;
+            Ok(user)
+        })
         .await?;
     remember_token_state(state, &user);
     Ok(user)
@@ -535,10 +650,19 @@ pub async fn create_api_key(
         scopes: accounts::encode_scopes(&scopes),
         created_by_key: by_key.then(|| principal.id.clone()),
     };
+    let mut event = audit::by(
+        principal,
+        &row.organization_id,
+        AuditAction::ApiKeyCreated,
+        AuditObjectKind::ApiKey,
+        &row.id,
+    );
+    event.detail = Some(format!("{} ({})", row.name, row.prefix));
     let row = state
         .db
         .write(move |c| {
             accounts::insert_api_key(c, &row)?;
+            db::audit::record(c, event)?;
             Ok(row)
         })
         .await?;
@@ -594,9 +718,27 @@ pub async fn revoke_api_key(
         Action::ManageApiKeys,
         Resource::OwnedBy(&organization_id),
     )?;
+    let by = principal.clone();
     let revoked = state
         .db
-        .write(move |c| accounts::revoke_api_key(c, &organization_id, &key_id))
+        .write(move |c| {
+            let revoked = accounts::revoke_api_key(c, &organization_id, &key_id)?;
+            // One event per key: the one asked for and each created through it.
+            for api_key_id in &revoked {
+                let mut event = audit::by(
+                    &by,
+                    &organization_id,
+                    AuditAction::ApiKeyRevoked,
+                    AuditObjectKind::ApiKey,
+                    api_key_id,
+                );
+                if *api_key_id != key_id {
+                    event.detail = Some(format!("created through the revoked key {key_id}"));
+                }
+                db::audit::record(c, event)?;
+            }
+            Ok(revoked)
+        })
         .await?;
     for api_key_id in &revoked {
         tracing::info!(

@@ -1,11 +1,14 @@
 //! The audit trail: recording what happened to an organisation's objects, and reading it.
 
-use cdmx_sdk::types::{AuditAction, AuditEvent, AuditEventFilter, AuditObjectKind, Page};
+use cdmx_sdk::types::{
+    AuditAction, AuditEvent, AuditEventFilter, AuditObjectKind, Page, PrincipalKind,
+};
 
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::accounts::UserRow;
 use crate::db::audit::{self, Actor, AuditQuery, NewAuditEvent};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -40,6 +43,35 @@ pub fn by(
         client_address: None,
         detail: None,
     }
+}
+
+/// Records a password sign-in naming `user`, with the client address: the user is the
+/// object; a failed sign-in has no actor (nobody was authenticated).
+pub async fn record_sign_in(
+    state: &AppState,
+    user: &UserRow,
+    action: AuditAction,
+    client: &str,
+) -> Result<(), ApiError> {
+    let actor = match action {
+        AuditAction::LoginSucceeded => Actor {
+            kind: Some(PrincipalKind::User),
+            id: Some(user.id.clone()),
+            organization_id: Some(user.organization_id.clone()),
+        },
+        _ => Actor::default(),
+    };
+    let event = NewAuditEvent {
+        organization_id: user.organization_id.clone(),
+        action,
+        actor,
+        object_kind: AuditObjectKind::User,
+        object_id: user.id.clone(),
+        client_address: Some(client.to_owned()).filter(|c| !c.is_empty()),
+        detail: None,
+    };
+    state.db.write(move |c| audit::record(c, event)).await?;
+    Ok(())
 }
 
 /// Records that a request of `principal` was refused (403), in its organisation's trail:

@@ -21,6 +21,7 @@ use cdmx_sdk::types::{ApiKeyScope, OrganizationKind, PrincipalKind, Role};
 
 use crate::db::{StoreError, accounts};
 use crate::error::ApiError;
+use crate::limits::OrganizationQuota;
 use crate::startup::AppState;
 use token_versions::UserTokenState;
 
@@ -66,6 +67,7 @@ impl FromRequest for Principal {
         let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let request = req.clone();
+        let quota = OrganizationQuota::of_request(req.method(), req.match_pattern().as_deref());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let verified = state.tokens.verify(&token?)?;
@@ -96,6 +98,11 @@ impl FromRequest for Principal {
             }
             // For what runs after the handler: the refusal trail, the request log.
             request.extensions_mut().insert(principal.clone());
+            if let Some(quota) = quota {
+                state
+                    .limits
+                    .check_organization(&principal.organization_id, quota)?;
+            }
             Ok(principal)
         })
     }

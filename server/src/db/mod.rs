@@ -16,7 +16,8 @@ pub mod programs;
 pub mod reservations;
 pub mod schema;
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use cdmx_sdk::types::DatabaseBackend;
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -150,6 +151,62 @@ where
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
+/// The pool's own error log, at most one line per interval: while the database is down
+/// every checkout fails, and a line each would bury the log.
+#[derive(Debug)]
+pub struct ThrottledPoolErrors {
+    interval: Duration,
+    state: Mutex<Throttle>,
+}
+
+#[derive(Debug, Default)]
+struct Throttle {
+    last_logged: Option<Instant>,
+    suppressed: u64,
+}
+
+impl ThrottledPoolErrors {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            state: Mutex::new(Throttle::default()),
+        }
+    }
+
+    /// `Some(suppressed since the last line)` when a line may be logged at `now`.
+    fn admit(&self, now: Instant) -> Option<u64> {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = state
+            .last_logged
+            .is_none_or(|last| now.saturating_duration_since(last) >= self.interval);
+        if due {
+            state.last_logged = Some(now);
+            Some(std::mem::take(&mut state.suppressed))
+        } else {
+            state.suppressed += 1;
+            None
+        }
+    }
+}
+
+impl r2d2::HandleError<r2d2::Error> for ThrottledPoolErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        if let Some(suppressed) = self.admit(Instant::now()) {
+            tracing::error!(%error, suppressed, "database connection failed");
+        }
+    }
+}
+
+/// How long a request waits for a pooled connection unless told otherwise.
+pub const DEFAULT_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Longest wait of the readiness check, so that `/readyz` answers promptly when the
+/// database is gone.
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// What can go wrong in storage, in terms the API layer can answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -166,7 +223,7 @@ pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Query(#[from] DieselError),
+    Query(DieselError),
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("storage task failed: {0}")]
@@ -184,6 +241,46 @@ impl StoreError {
                 Self::Conflict(message.to_owned())
             }
             other => other.into(),
+        }
+    }
+}
+
+/// A query error; one that means the connection is gone (the server closed it, went
+/// away mid-query, or cannot be reached) is [`StoreError::Unavailable`], answered 503
+/// like a failed checkout rather than 500.
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        if connection_lost(&error) {
+            Self::Unavailable(error.to_string())
+        } else {
+            Self::Query(error)
+        }
+    }
+}
+
+/// Whether `error` says the connection is gone rather than the query was wrong.
+fn connection_lost(error: &DieselError) -> bool {
+    let DieselError::DatabaseError(kind, info) = error else {
+        return false;
+    };
+    match kind {
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => true,
+        // libpq reports a dropped socket without an SQLSTATE; the server's own shutdown
+        // notices carry class 57 (operator intervention) or 08 (connection exception).
+        _ => {
+            let message = info.message().to_ascii_lowercase();
+            [
+                "server closed the connection",
+                "no connection to the server",
+                "could not receive data from server",
+                "could not send data to server",
+                "connection refused",
+                "terminating connection",
+                "connection to server",
+                "ssl syscall error",
+            ]
+            .iter()
+            .any(|needle| message.contains(needle))
         }
     }
 }
@@ -207,11 +304,21 @@ pub struct Database {
 impl Database {
     /// Opens the pool and applies pending migrations.
     pub fn connect(url: &str, pool_size: u32) -> StoreResult<Self> {
+        Self::connect_with_timeout(url, pool_size, DEFAULT_CHECKOUT_TIMEOUT)
+    }
+
+    /// [`Database::connect`], waiting at most `checkout_timeout` for a connection.
+    pub fn connect_with_timeout(
+        url: &str,
+        pool_size: u32,
+        checkout_timeout: Duration,
+    ) -> StoreResult<Self> {
         let url = DatabaseUrl::parse(url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let backend = url.backend();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(checkout_timeout)
+            .error_handler(Box::new(ThrottledPoolErrors::new(Duration::from_secs(30))))
             .build(ConnectionManager { url })
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut conn = pool
@@ -251,12 +358,14 @@ impl Database {
         self.run(move |conn| write_transaction(conn, work)).await
     }
 
-    /// Readiness: a connection can be had and answers, within two seconds.
+    /// Readiness: a connection can be had and answers, within a second (or the
+    /// checkout timeout, if shorter).
     pub async fn ping(&self) -> StoreResult<()> {
         let pool = self.pool.clone();
+        let timeout = PING_TIMEOUT.min(pool.connection_timeout());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool
-                .get_timeout(Duration::from_secs(2))
+                .get_timeout(timeout)
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             conn.batch_execute("SELECT 1")
                 .map_err(|e| StoreError::Unavailable(e.to_string()))
@@ -398,6 +507,51 @@ mod tests {
             DatabaseUrl::parse("sqlite::memory:"),
             Err(DatabaseUrlError::InMemorySqlite)
         );
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_bad_query_is_not() {
+        let lost = |kind, message: &str| {
+            StoreError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ))
+        };
+        for error in [
+            lost(DatabaseErrorKind::ClosedConnection, "closed"),
+            lost(DatabaseErrorKind::UnableToSendCommand, "cannot send"),
+            lost(
+                DatabaseErrorKind::Unknown,
+                "server closed the connection unexpectedly\n\tThis probably means...",
+            ),
+            lost(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+        ] {
+            assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
+        }
+        for error in [
+            lost(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+            lost(DatabaseErrorKind::Unknown, "syntax error at or near"),
+            StoreError::from(DieselError::NotFound),
+        ] {
+            assert!(matches!(error, StoreError::Query(_)), "{error:?}");
+        }
+        let api = crate::error::ApiError::from(lost(DatabaseErrorKind::ClosedConnection, "x"));
+        assert_eq!(api.status(), 503);
+    }
+
+    #[test]
+    fn pool_errors_are_logged_once_per_interval_with_the_count_suppressed() {
+        let throttle = ThrottledPoolErrors::new(Duration::from_secs(30));
+        let start = Instant::now();
+        assert_eq!(throttle.admit(start), Some(0));
+        for i in 1..=46 {
+            assert_eq!(throttle.admit(start + Duration::from_millis(i * 200)), None);
+        }
+        assert_eq!(throttle.admit(start + Duration::from_secs(30)), Some(46));
+        assert_eq!(throttle.admit(start + Duration::from_secs(31)), None);
     }
 
     #[test]

@@ -498,13 +498,6 @@ pub async fn deactivate_user(
         UserStatusChange::Deactivate,
     )
     .await?;
-    tracing::info!(
-        target: "cdmx::security",
-        event = "user_deactivated",
-        user_id = %user.id,
-        organization_id = %user.organization_id,
-        by = %principal.id,
-    );
     views::user(user)
 }
 
@@ -524,13 +517,6 @@ pub async fn reactivate_user(
         UserStatusChange::Reactivate,
     )
     .await?;
-    tracing::info!(
-        target: "cdmx::security",
-        event = "user_reactivated",
-        user_id = %user.id,
-        organization_id = %user.organization_id,
-        by = %principal.id,
-    );
     views::user(user)
 }
 
@@ -542,7 +528,7 @@ pub async fn delete_user(
     organization_id: String,
     user_id: String,
 ) -> Result<(), ApiError> {
-    let user = change_user_status(
+    change_user_status(
         state,
         principal,
         organization_id,
@@ -550,13 +536,6 @@ pub async fn delete_user(
         UserStatusChange::Delete,
     )
     .await?;
-    tracing::info!(
-        target: "cdmx::security",
-        event = "user_deleted",
-        user_id = %user.id,
-        organization_id = %user.organization_id,
-        by = %principal.id,
-    );
     Ok(())
 }
 
@@ -593,6 +572,13 @@ async fn change_user_status(
         })
         .await?;
     remember_token_state(state, &user);
+    tracing::info!(
+        target: "cdmx::security",
+        event = action.as_str(),
+        user_id = %user.id,
+        organization_id = %user.organization_id,
+        by = %principal.id,
+    );
     Ok(user)
 }
 

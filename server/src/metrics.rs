@@ -37,7 +37,8 @@ struct Requests {
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: Mutex<Requests>,
-    rate_limited: Mutex<BTreeMap<&'static str, u64>>,
+    /// By the policy named in the 429's `RateLimit-Policy` (a fixed set of names).
+    rate_limited: Mutex<BTreeMap<String, u64>>,
 }
 
 /// Gauges read at scrape time.
@@ -81,13 +82,14 @@ impl Metrics {
         latency.sum += seconds;
     }
 
-    /// Counts a request refused by a rate limit, by limit (`login`, `sign_up`, `writes`...).
-    pub fn observe_rate_limited(&self, limit: &'static str) {
+    /// Counts a request refused by a rate limit, by policy (`login-address`,
+    /// `organization-writes`...).
+    pub fn observe_rate_limited(&self, limit: &str) {
         let mut counts = match self.rate_limited.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *counts.entry(limit).or_default() += 1;
+        *counts.entry(limit.to_owned()).or_default() += 1;
     }
 
     /// Everything in the Prometheus text format.
@@ -153,7 +155,11 @@ impl Metrics {
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         for (limit, count) in rate_limited {
-            let _ = writeln!(out, "cdmx_rate_limited_total{{limit=\"{limit}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "cdmx_rate_limited_total{{limit=\"{}\"}} {count}",
+                label(&limit)
+            );
         }
         gauge(
             &mut out,

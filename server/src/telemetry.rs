@@ -137,6 +137,9 @@ pub async fn request_id_middleware(
                 state
                     .metrics
                     .observe_request(request.method().as_str(), &route, status, elapsed);
+                if let Some(policy) = refused_by_rate_limit(&response) {
+                    state.metrics.observe_rate_limited(&policy);
+                }
             }
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 response.headers_mut().insert(REQUEST_ID_HEADER, value);
@@ -148,6 +151,17 @@ pub async fn request_id_middleware(
             Err(error)
         }
     }
+}
+
+/// The rate-limit policy a 429 names in its `RateLimit-Policy` header
+/// (`"organization-writes";q=300;w=60`).
+fn refused_by_rate_limit<B>(response: &ServiceResponse<B>) -> Option<String> {
+    if response.status().as_u16() != 429 {
+        return None;
+    }
+    let value = response.headers().get("ratelimit-policy")?.to_str().ok()?;
+    let name = value.strip_prefix('"')?.split('"').next()?;
+    Some(name.to_owned())
 }
 
 #[cfg(test)]

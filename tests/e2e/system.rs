@@ -183,6 +183,50 @@ async fn metrics_parse_as_prometheus_text_and_their_counters_move() {
 }
 
 #[tokio::test]
+async fn rate_limit_refusals_are_counted_by_policy() {
+    let app = TestApp::spawn_with(|s| {
+        s.metrics_token = Some(METRICS_TOKEN.into());
+        s.rate_limit_organization_matches = 1;
+    })
+    .await;
+    let sponsor = app
+        .sign_up(cdmx_sdk::types::OrganizationKind::Sponsor, "Acme")
+        .await;
+    let token = sponsor.token().await;
+    let http = reqwest::Client::new();
+    let body = serde_json::json!({
+        "requirements": {"criteria": [{"criterion": "success_rate", "weight": 1.0}]}
+    });
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let response = http
+            .post(app.url("/v1/matches"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 429]);
+    let text = http
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let samples = parse_prometheus(&text);
+    assert_eq!(
+        samples.get("cdmx_rate_limited_total{limit=\"organization-matches\"}"),
+        Some(&1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn metrics_are_off_without_a_token_setting() {
     let app = TestApp::spawn().await;
     let response = reqwest::get(app.url("/metrics")).await.unwrap();

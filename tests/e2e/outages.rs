@@ -35,7 +35,11 @@ async fn an_outage_is_503_with_retry_after_and_the_same_server_recovers() {
     assert_eq!(me().await.unwrap().status(), StatusCode::OK);
 
     app.cut_database().await;
+    // Timings are printed for the closing note (`--nocapture`), never asserted.
+    let started = std::time::Instant::now();
     expect_unavailable(me().await.unwrap()).await;
+    eprintln!("outage: read answered 503 after {:?}", started.elapsed());
+    let started = std::time::Instant::now();
     let write = http
         .post(app.url(&format!("/v1/organizations/{}/api-keys", org.id())))
         .bearer_auth(&token)
@@ -44,7 +48,10 @@ async fn an_outage_is_503_with_retry_after_and_the_same_server_recovers() {
         .await
         .unwrap();
     expect_unavailable(write).await;
+    eprintln!("outage: write answered 503 after {:?}", started.elapsed());
+    let started = std::time::Instant::now();
     expect_unavailable(http.get(app.url("/readyz")).send().await.unwrap()).await;
+    eprintln!("outage: /readyz answered 503 after {:?}", started.elapsed());
     assert_eq!(
         http.get(app.url("/healthz")).send().await.unwrap().status(),
         StatusCode::OK,
@@ -52,7 +59,12 @@ async fn an_outage_is_503_with_retry_after_and_the_same_server_recovers() {
     );
 
     app.restore_database();
+    let started = std::time::Instant::now();
     assert_eq!(me().await.unwrap().status(), StatusCode::OK);
+    eprintln!(
+        "outage: first read after restoring answered 200 after {:?}",
+        started.elapsed()
+    );
     assert_eq!(
         http.get(app.url("/readyz")).send().await.unwrap().status(),
         StatusCode::OK

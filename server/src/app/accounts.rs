@@ -239,29 +239,10 @@ pub async fn issue_token(
 pub async fn logout(state: &AppState, principal: &Principal) -> Result<(), ApiError> {
     authorize(principal, Action::ManageOwnAccount, Resource::Marketplace)?;
     let user_id = principal.id.clone();
-    let event = audit::by(
-        principal,
-        &principal.organization_id,
-        AuditAction::LoggedOut,
-        AuditObjectKind::User,
-        &principal.id,
-    );
-    let user = state
-        .db
-        .write(move |c| {
-            let user = accounts::revoke_user_tokens(c, &user_id)?;
-            db::audit::record(c, event)?;
-            Ok(user)
-        })
-        .await?;
-    remember_token_state(state, &user);
-    tracing::info!(
-        target: "cdmx::security",
-        event = "logout",
-        user_id = %user.id,
-        organization_id = %user.organization_id,
-    );
-    Ok(())
+    change_own_account(state, principal, AuditAction::LoggedOut, move |c| {
+        accounts::revoke_user_tokens(c, &user_id)
+    })
+    .await
 }
 
 /// Changes the caller's own password, given the current one; every token of the user
@@ -296,17 +277,32 @@ pub async fn change_password(
     }
     let password_hash = passwords::hash_off_thread(change.new).await?;
     let user_id = user.id.clone();
+    change_own_account(state, principal, AuditAction::PasswordChanged, move |c| {
+        accounts::change_password(c, &user_id, &password_hash)
+    })
+    .await
+}
+
+/// Applies a change the caller makes to its own account that ends its tokens (logout, a
+/// new password): the change and its audit event in one transaction, then this
+/// process's token cache and the security log.
+async fn change_own_account(
+    state: &AppState,
+    principal: &Principal,
+    action: AuditAction,
+    change: impl FnOnce(&mut db::DbConnection) -> db::StoreResult<UserRow> + Send + 'static,
+) -> Result<(), ApiError> {
     let event = audit::by(
         principal,
         &principal.organization_id,
-        AuditAction::PasswordChanged,
+        action,
         AuditObjectKind::User,
         &principal.id,
     );
     let user = state
         .db
         .write(move |c| {
-            let user = accounts::change_password(c, &user_id, &password_hash)?;
+            let user = change(c)?;
             db::audit::record(c, event)?;
             Ok(user)
         })
@@ -314,7 +310,7 @@ pub async fn change_password(
     remember_token_state(state, &user);
     tracing::info!(
         target: "cdmx::security",
-        event = "password_changed",
+        event = action.as_str(),
         user_id = %user.id,
         organization_id = %user.organization_id,
     );

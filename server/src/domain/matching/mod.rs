@@ -1090,4 +1090,6 @@ pub fn run_match_after<'a>(
 }
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;

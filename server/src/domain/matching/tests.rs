@@ -1409,7 +1409,7 @@ fn any_capacity() -> impl Strategy<Value = (Option<CapacityNeed>, Availability)>
 
 /// A valid requirement set over every constraint kind, capacity included, with the
 /// availability the match sees.
-fn any_requirements() -> impl Strategy<Value = (ValidRequirements, Availability)> {
+pub(super) fn any_requirements() -> impl Strategy<Value = (ValidRequirements, Availability)> {
     let criteria = proptest::collection::vec(
         (
             0usize..Criterion::ALL.len(),

@@ -5,18 +5,34 @@
 //! profiles changed since, so an edit made through another server process on the same
 //! database is seen by the very next request here.
 //!
+//! The index is updated in place, profile by profile: a change to one profile costs work
+//! proportional to that profile plus O(log n) for the ordered views, never a copy or a
+//! re-sort of the catalogue. Readers run under a read lock for one search page or one
+//! matching scan; [`ProfileIndex::read`] takes a closure, so no lock is held across an
+//! await.
+//!
+//! What matching reads for every profile sits in one array of fixed-size slots
+//! ([`ScanFeatures`] and the listing), so that a scan reads a few cache lines per profile;
+//! the rest of each profile sits behind a pointer, read only by what needs it.
+//!
+//! Nothing is rebuilt when the day changes. Listing is judged against the day at read
+//! time. Evidence confidence depends on evidence expiry: each profile records the day its
+//! confidence next changes, and from that day the refresh reloads those profiles only.
+//!
 //! Unlisted profiles stay in the index (capacity views still name their CDMO) but carry
-//! their unlisting: search and matching take only [`Snapshot::listed`] profiles, judged
-//! against the day, so a profile whose relist day has come is back without a write.
-//! Unlisting and relisting move the change counter like any profile change.
+//! their unlisting: search and matching take only listed profiles, judged against the day,
+//! so a profile whose relist day has come is back without a write. Unlisting and
+//! relisting move the change counter like any profile change.
 //!
 //! A profile whose stored document or evidence cannot be read is logged and left out of the index
 //! (and counted, see [`ProfileIndex::skipped_unreadable`]): one bad row must not turn
 //! every search and match into a 500.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use cdmx_sdk::types::{CapabilityProfile, CdmoSummary};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -27,9 +43,10 @@ use crate::db::listing;
 use crate::db::profiles::{self, ChangedProfile, EvidenceRow, ProfileRow};
 use crate::db::{Database, StoreError, StoreResult};
 use crate::domain::listing::{Unlisting, is_listed};
-use crate::domain::matching::{CdmoFeatures, ProfileIdentity};
+use crate::domain::matching::{CdmoFeatures, ProfileIdentity, ScanFeatures};
 use crate::domain::profiles::{
-    SearchFacets, countries, donor_sources, max_phase, search_facets, section_confidence,
+    SearchFacets, confidence_changes_on, countries, donor_sources, max_phase, search_facets,
+    section_confidence,
 };
 
 /// One profile at its current revision, ready for search and matching.
@@ -42,6 +59,9 @@ pub struct IndexedProfile {
     pub features: CdmoFeatures,
     /// Its stored unlisting, lapsed or not.
     pub unlisting: Option<Unlisting>,
+    /// The first day its evidence confidence differs from the indexed one (an evidence
+    /// item has expired), if any.
+    confidence_changes_on: Option<NaiveDate>,
 }
 
 impl IndexedProfile {
@@ -49,42 +69,244 @@ impl IndexedProfile {
     pub fn is_listed(&self, today: NaiveDate) -> bool {
         is_listed(self.unlisting.as_ref(), today)
     }
+
+    /// The first day it is on the market ([`NaiveDate::MIN`] when it is not unlisted,
+    /// [`NaiveDate::MAX`] when unlisted for good): [`Self::is_listed`] as one comparison.
+    fn listed_from(&self) -> NaiveDate {
+        self.unlisting.as_ref().map_or(NaiveDate::MIN, |u| {
+            u.terms.relist_on.unwrap_or(NaiveDate::MAX)
+        })
+    }
 }
 
-/// An immutable view of every current profile.
+/// One slot of the scan array: a profile's scan features and listing, or a vacant slot
+/// (never listed).
+#[derive(Debug, Clone, Copy)]
+struct ScanSlot {
+    listed_from: NaiveDate,
+    scan: ScanFeatures,
+}
+
+/// A profile in the by-name view (lower-case name, then id), or a position in it.
+#[derive(Debug)]
+enum ByName {
+    Profile(Arc<IndexedProfile>),
+    Position(String, String),
+}
+
+impl ByName {
+    fn parts(&self) -> (&str, &str) {
+        match self {
+            Self::Profile(p) => (&p.name_lower, &p.summary.id),
+            Self::Position(name, id) => (name, id),
+        }
+    }
+}
+
+/// A profile in the by-update view (most recent first, then id, descending), or a
+/// position in it.
+#[derive(Debug)]
+enum ByUpdate {
+    Profile(Arc<IndexedProfile>),
+    Position(NaiveDateTime, String),
+}
+
+impl ByUpdate {
+    fn parts(&self) -> (NaiveDateTime, &str) {
+        match self {
+            Self::Profile(p) => (p.updated_at, &p.summary.id),
+            Self::Position(at, id) => (*at, id),
+        }
+    }
+}
+
+macro_rules! ordered_by {
+    ($view:ty, |$a:ident, $b:ident| $order:expr) => {
+        impl Ord for $view {
+            fn cmp(&self, other: &Self) -> Ordering {
+                let ($a, $b) = (self.parts(), other.parts());
+                $order
+            }
+        }
+        impl PartialOrd for $view {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl PartialEq for $view {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other).is_eq()
+            }
+        }
+        impl Eq for $view {}
+    };
+}
+
+ordered_by!(ByName, |a, b| a.cmp(&b));
+ordered_by!(ByUpdate, |a, b| b.cmp(&a));
+
+/// Where a search page starts: after this position in its view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchPosition {
+    /// After (lower-case name, id) in the by-name view.
+    Name(String, String),
+    /// After (update time, id) in the by-update view, most recent first.
+    Updated(NaiveDateTime, String),
+}
+
+/// The profiles as the index holds them.
 #[derive(Debug, Default)]
-pub struct Snapshot {
-    /// The change counter this snapshot reflects.
+pub struct Catalogue {
+    /// The change counter the catalogue reflects.
     pub seq: i64,
-    /// Confidence depends on evidence expiry: a snapshot is valid for one day.
-    pub built_on: Option<NaiveDate>,
-    by_id: HashMap<String, Arc<IndexedProfile>>,
-    /// By (lower-case name, id).
-    pub by_name: Vec<Arc<IndexedProfile>>,
-    /// By (update time, id), most recent first.
-    pub by_update: Vec<Arc<IndexedProfile>>,
+    /// The day evidence confidence was last brought up to date for.
+    confidence_day: Option<NaiveDate>,
+    /// Each indexed profile's slot in `slots` and `profiles`.
+    slot_of: HashMap<String, usize>,
+    slots: Vec<ScanSlot>,
+    profiles: Vec<Option<Arc<IndexedProfile>>>,
+    vacant: Vec<usize>,
+    by_name: BTreeSet<ByName>,
+    by_update: BTreeSet<ByUpdate>,
+    /// (day its confidence next changes, profile id).
+    confidence_changes: BTreeSet<(NaiveDate, String)>,
     /// Profiles left out because their current document cannot be read.
     unreadable: BTreeSet<String>,
 }
 
-impl Snapshot {
+impl Catalogue {
     pub fn get(&self, profile_id: &str) -> Option<&Arc<IndexedProfile>> {
-        self.by_id.get(profile_id)
+        let slot = *self.slot_of.get(profile_id)?;
+        self.profiles.get(slot)?.as_ref()
     }
 
-    /// The features of the profiles on the market on `today`: what new matches rank.
-    pub fn listed_features(&self, today: NaiveDate) -> impl Iterator<Item = &CdmoFeatures> {
-        self.by_name
+    /// How many profiles are indexed (listed or not).
+    pub fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slot_of.is_empty()
+    }
+
+    /// The profiles on the market on `today`, as the matching engine scans them, in no
+    /// particular order (matching orders by score and id, never by position).
+    pub fn listed_features(
+        &self,
+        today: NaiveDate,
+    ) -> impl Iterator<Item = (&ScanFeatures, &CdmoFeatures)> {
+        self.slots
             .iter()
-            .filter(move |p| p.is_listed(today))
-            .map(|p| &p.features)
+            .zip(&self.profiles)
+            .filter(move |(slot, _)| slot.listed_from <= today)
+            .filter_map(|(slot, profile)| Some((&slot.scan, &profile.as_deref()?.features)))
+    }
+
+    /// The profiles by lower-case name and id, after the position given.
+    pub fn by_name_from(
+        &self,
+        after: Option<(String, String)>,
+    ) -> impl Iterator<Item = &Arc<IndexedProfile>> {
+        let start = after.map_or(Bound::Unbounded, |(name, id)| {
+            Bound::Excluded(ByName::Position(name, id))
+        });
+        self.by_name
+            .range((start, Bound::Unbounded))
+            .filter_map(|key| match key {
+                ByName::Profile(p) => Some(p),
+                ByName::Position(..) => None,
+            })
+    }
+
+    /// The profiles most recently updated first, after the position given.
+    pub fn by_update_from(
+        &self,
+        after: Option<(NaiveDateTime, String)>,
+    ) -> impl Iterator<Item = &Arc<IndexedProfile>> {
+        let start = after.map_or(Bound::Unbounded, |(at, id)| {
+            Bound::Excluded(ByUpdate::Position(at, id))
+        });
+        self.by_update
+            .range((start, Bound::Unbounded))
+            .filter_map(|key| match key {
+                ByUpdate::Profile(p) => Some(p),
+                ByUpdate::Position(..) => None,
+            })
     }
 
     /// Ids of the profiles left out because their stored document cannot be read.
     pub fn unreadable(&self) -> impl Iterator<Item = &str> {
         self.unreadable.iter().map(String::as_str)
     }
+
+    /// Indexes `profile`, replacing the revision indexed before.
+    fn put(&mut self, profile: IndexedProfile) {
+        let profile = Arc::new(profile);
+        let id = profile.summary.id.clone();
+        self.unreadable.remove(&id);
+        let slot = match self.slot_of.get(&id) {
+            Some(&slot) => {
+                self.unlink(slot);
+                slot
+            }
+            None => {
+                let slot = self.vacant.pop().unwrap_or_else(|| {
+                    self.profiles.push(None);
+                    self.slots.push(VACANT);
+                    self.profiles.len() - 1
+                });
+                self.slot_of.insert(id.clone(), slot);
+                slot
+            }
+        };
+        self.slots[slot] = ScanSlot {
+            listed_from: profile.listed_from(),
+            scan: ScanFeatures::of(&profile.features),
+        };
+        self.by_name.insert(ByName::Profile(profile.clone()));
+        self.by_update.insert(ByUpdate::Profile(profile.clone()));
+        if let Some(day) = profile.confidence_changes_on {
+            self.confidence_changes.insert((day, id));
+        }
+        self.profiles[slot] = Some(profile);
+    }
+
+    /// Leaves a profile out (its current document cannot be read).
+    fn leave_out(&mut self, profile_id: String) {
+        if let Some(slot) = self.slot_of.remove(&profile_id) {
+            self.unlink(slot);
+            self.slots[slot] = VACANT;
+            self.profiles[slot] = None;
+            self.vacant.push(slot);
+        }
+        self.unreadable.insert(profile_id);
+    }
+
+    /// Takes the profile in `slot` out of the ordered views.
+    fn unlink(&mut self, slot: usize) {
+        if let Some(old) = self.profiles[slot].clone() {
+            self.by_name.remove(&ByName::Profile(old.clone()));
+            self.by_update.remove(&ByUpdate::Profile(old.clone()));
+            if let Some(day) = old.confidence_changes_on {
+                self.confidence_changes
+                    .remove(&(day, old.summary.id.clone()));
+            }
+        }
+    }
+
+    /// Profiles whose evidence confidence changed by `today`.
+    fn confidence_due(&self, today: NaiveDate) -> Vec<String> {
+        self.confidence_changes
+            .range(..(today.succ_opt().unwrap_or(NaiveDate::MAX), String::new()))
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
 }
+
+const VACANT: ScanSlot = ScanSlot {
+    listed_from: NaiveDate::MAX,
+    scan: ScanFeatures::VACANT,
+};
 
 fn index_profile(
     row: ProfileRow,
@@ -126,16 +348,20 @@ fn index_profile(
         facets: search_facets(&profile),
         features,
         unlisting,
+        confidence_changes_on: confidence_changes_on(&facts, today),
     })
 }
 
-/// The shared index. Cheap to read; refreshed on demand, one refresh at a time.
+/// The shared index. Read under a lock for one page or one scan; refreshed on demand, one
+/// refresh at a time.
 #[derive(Default)]
 pub struct ProfileIndex {
-    current: RwLock<Arc<Snapshot>>,
+    catalogue: RwLock<Catalogue>,
     refreshing: Mutex<()>,
     /// How long the last refresh took, in microseconds (for metrics).
     last_refresh_micros: AtomicU64,
+    /// How many profiles the last refresh (re)indexed.
+    last_refresh_profiles: AtomicU64,
 }
 
 /// The index as metrics report it.
@@ -146,6 +372,9 @@ pub struct IndexStats {
     pub seq: i64,
     /// How long the last refresh took (`None` before the first).
     pub last_refresh: Option<std::time::Duration>,
+    /// How many profiles the last refresh (re)indexed: the changed ones, never the
+    /// catalogue (except on the first).
+    pub last_refresh_profiles: u64,
 }
 
 impl ProfileIndex {
@@ -153,122 +382,131 @@ impl ProfileIndex {
         Self::default()
     }
 
-    /// How many profiles the current snapshot leaves out because their stored document
-    /// cannot be read (each is logged when found). Zero on a healthy database.
+    fn read_lock(&self) -> RwLockReadGuard<'_, Catalogue> {
+        self.catalogue
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_lock(&self) -> RwLockWriteGuard<'_, Catalogue> {
+        self.catalogue
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many profiles the index leaves out because their stored document cannot be
+    /// read (each is logged when found). Zero on a healthy database.
     pub fn skipped_unreadable(&self) -> usize {
-        self.snapshot().unreadable.len()
+        self.read_lock().unreadable.len()
     }
 
     pub fn stats(&self) -> IndexStats {
-        let snapshot = self.snapshot();
-        let micros = self.last_refresh_micros.load(Ordering::Relaxed);
+        let catalogue = self.read_lock();
+        let micros = self.last_refresh_micros.load(AtomicOrdering::Relaxed);
         IndexStats {
-            profiles: snapshot.by_id.len(),
-            seq: snapshot.seq,
-            last_refresh: (snapshot.built_on.is_some())
+            profiles: catalogue.len(),
+            seq: catalogue.seq,
+            last_refresh: (catalogue.confidence_day.is_some())
                 .then(|| std::time::Duration::from_micros(micros)),
+            last_refresh_profiles: self.last_refresh_profiles.load(AtomicOrdering::Relaxed),
         }
     }
 
-    fn snapshot(&self) -> Arc<Snapshot> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+    /// Brings the index up to date with the database (one counter read when nothing
+    /// changed), then runs `read` on it under the read lock.
+    pub async fn read<T>(
+        &self,
+        db: &Database,
+        read: impl FnOnce(&Catalogue) -> T,
+    ) -> StoreResult<T> {
+        self.refresh(db, chrono::Utc::now().date_naive()).await?;
+        Ok(read(&self.read_lock()))
     }
 
-    /// The current snapshot, refreshed first if the database moved on (or the day
-    /// changed). Costs one counter read when nothing changed.
-    pub async fn current(&self, db: &Database) -> StoreResult<Arc<Snapshot>> {
-        let today = chrono::Utc::now().date_naive();
+    /// Brings the index up to date as of `today`: profiles changed since the last
+    /// refresh, and those whose evidence confidence changed by `today`.
+    async fn refresh(&self, db: &Database, today: NaiveDate) -> StoreResult<()> {
         let counter = db.run(profiles::change_counter).await?;
-        let snapshot = self.snapshot();
-        if snapshot.seq == counter && snapshot.built_on == Some(today) {
-            return Ok(snapshot);
+        let fresh = |c: &Catalogue| c.seq >= counter && c.confidence_day == Some(today);
+        if fresh(&self.read_lock()) {
+            return Ok(());
         }
         let _one_at_a_time = self.refreshing.lock().await;
         // Another request may have refreshed while this one waited.
-        let snapshot = self.snapshot();
-        if snapshot.seq >= counter && snapshot.built_on == Some(today) {
-            return Ok(snapshot);
-        }
-        let started = std::time::Instant::now();
-        let since = if snapshot.built_on == Some(today) {
-            snapshot.seq
-        } else {
-            0
+        let (since, due) = {
+            let catalogue = self.read_lock();
+            if fresh(&catalogue) {
+                return Ok(());
+            }
+            let due = if catalogue.confidence_day == Some(today) {
+                Vec::new()
+            } else {
+                catalogue.confidence_due(today)
+            };
+            (catalogue.seq, due)
         };
+        let started = std::time::Instant::now();
         // Read the counter before the rows: every change numbered up to it is then
         // included, and later ones are picked up by the next refresh.
         let (seq, changed, mut unlistings) = db
             .run(move |c| {
                 let seq = profiles::change_counter(c)?;
-                let changed = profiles::changed_since(c, since)?;
+                let mut changed = profiles::changed_since(c, since)?;
+                let reloaded: BTreeSet<&str> = changed.iter().map(|p| p.row.id.as_str()).collect();
+                let due: Vec<String> = due
+                    .into_iter()
+                    .filter(|id| !reloaded.contains(id.as_str()))
+                    .collect();
+                changed.extend(profiles::current_profiles(c, &due)?);
                 let ids: Vec<String> = changed.iter().map(|p| p.row.id.clone()).collect();
                 let unlistings = listing::unlistings_of(c, &ids)?;
                 Ok((seq, changed, unlistings))
             })
             .await?;
-        let next = tokio::task::spawn_blocking(move || -> StoreResult<Snapshot> {
-            let (mut by_id, mut unreadable) = if since == 0 {
-                (HashMap::new(), BTreeSet::new())
-            } else {
-                (snapshot.by_id.clone(), snapshot.unreadable.clone())
-            };
-            for ChangedProfile {
-                row,
-                verified,
-                evidence,
-            } in changed
-            {
-                let profile_id = row.id.clone();
-                let unlisting = unlistings.remove(&profile_id);
-                match index_profile(row, verified, evidence, unlisting, today) {
-                    Ok(indexed) => {
-                        unreadable.remove(&profile_id);
-                        by_id.insert(profile_id, Arc::new(indexed));
-                    }
-                    Err(error) => {
-                        // Not the revision indexed before either: that one is no longer
-                        // current, and would be served with the wrong revision number.
-                        let error = crate::error::Chain(&error).to_string();
-                        tracing::error!(
-                            %profile_id, %error,
-                            "stored profile unreadable; left out of search and matching"
-                        );
-                        by_id.remove(&profile_id);
-                        unreadable.insert(profile_id);
-                    }
-                }
-            }
-            let mut by_name: Vec<_> = by_id.values().cloned().collect();
-            by_name.sort_by(|a, b| {
-                (&a.name_lower, &a.summary.id).cmp(&(&b.name_lower, &b.summary.id))
-            });
-            let mut by_update = by_name.clone();
-            by_update
-                .sort_by(|a, b| (b.updated_at, &b.summary.id).cmp(&(a.updated_at, &a.summary.id)));
-            Ok(Snapshot {
-                seq,
-                built_on: Some(today),
-                by_id,
-                by_name,
-                by_update,
-                unreadable,
-            })
+        let indexed = tokio::task::spawn_blocking(move || {
+            changed
+                .into_iter()
+                .map(
+                    |ChangedProfile {
+                         row,
+                         verified,
+                         evidence,
+                     }| {
+                        let profile_id = row.id.clone();
+                        let unlisting = unlistings.remove(&profile_id);
+                        let indexed = index_profile(row, verified, evidence, unlisting, today);
+                        (profile_id, indexed)
+                    },
+                )
+                .collect::<Vec<_>>()
         })
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))??;
-        let next = Arc::new(next);
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        let mut catalogue = self.write_lock();
+        self.last_refresh_profiles
+            .store(indexed.len() as u64, AtomicOrdering::Relaxed);
+        for (profile_id, indexed) in indexed {
+            match indexed {
+                Ok(indexed) => catalogue.put(indexed),
+                Err(error) => {
+                    // Not the revision indexed before either: that one is no longer
+                    // current, and would be served with the wrong revision number.
+                    let error = crate::error::Chain(&error).to_string();
+                    tracing::error!(
+                        %profile_id, %error,
+                        "stored profile unreadable; left out of search and matching"
+                    );
+                    catalogue.leave_out(profile_id);
+                }
+            }
+        }
+        catalogue.seq = catalogue.seq.max(seq);
+        catalogue.confidence_day = Some(today);
         self.last_refresh_micros.store(
             u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
+            AtomicOrdering::Relaxed,
         );
-        match self.current.write() {
-            Ok(mut guard) => *guard = next.clone(),
-            Err(poisoned) => *poisoned.into_inner() = next.clone(),
-        }
-        Ok(next)
+        Ok(())
     }
 }
 
@@ -293,20 +531,36 @@ mod tests {
         .unwrap();
     }
 
-    #[tokio::test]
-    async fn unreadable_profiles_are_skipped_counted_and_picked_up_again_when_fixed() {
+    fn names(index: &ProfileIndex) -> Vec<String> {
+        index
+            .read_lock()
+            .by_name_from(None)
+            .map(|p| p.summary.id.clone())
+            .collect()
+    }
+
+    async fn refreshed(index: &ProfileIndex, db: &Database) -> usize {
+        index.read(db, |c| c.len()).await.unwrap()
+    }
+
+    fn test_db() -> (tempfile::TempDir, Database, usize) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Database::connect(&url, 2).unwrap();
         let loaded = crate::app::demo::load_if_empty(&db, "not-a-password-hash")
             .unwrap()
             .unwrap();
+        (dir, db, loaded.cdmos)
+    }
+
+    #[tokio::test]
+    async fn unreadable_profiles_are_skipped_counted_and_picked_up_again_when_fixed() {
+        let (_dir, db, cdmos) = test_db();
         let index = ProfileIndex::new();
-        let snapshot = index.current(&db).await.unwrap();
-        assert_eq!(snapshot.by_name.len(), loaded.cdmos);
+        assert_eq!(refreshed(&index, &db).await, cdmos);
         assert_eq!(index.skipped_unreadable(), 0);
 
-        let victim = snapshot.by_name[0].summary.id.clone();
+        let victim = names(&index)[0].clone();
         let good: String = {
             let mut conn = db.blocking_connection().unwrap();
             cdmo_profiles::table
@@ -322,24 +576,100 @@ mod tests {
         );
 
         // The incremental refresh drops it; the others are still served.
-        let snapshot = index.current(&db).await.unwrap();
-        assert_eq!(snapshot.by_name.len(), loaded.cdmos - 1);
-        assert!(snapshot.get(&victim).is_none());
+        assert_eq!(refreshed(&index, &db).await, cdmos - 1);
+        assert!(index.read_lock().get(&victim).is_none());
+        assert!(!names(&index).contains(&victim));
+        let scanned = index
+            .read_lock()
+            .listed_features(NaiveDate::MIN)
+            .filter(|(_, f)| f.profile_id == victim)
+            .count();
+        assert_eq!(scanned, 0, "a vacant slot is never scanned");
         assert_eq!(index.skipped_unreadable(), 1);
-        assert_eq!(snapshot.unreadable().collect::<Vec<_>>(), [victim.as_str()]);
-
-        // So does a full build (a new process, or the next day).
-        let fresh = ProfileIndex::new();
         assert_eq!(
-            fresh.current(&db).await.unwrap().by_name.len(),
-            loaded.cdmos - 1
+            index.read_lock().unreadable().collect::<Vec<_>>(),
+            [victim.as_str()]
         );
+
+        // So does a full build (a new process).
+        let fresh = ProfileIndex::new();
+        assert_eq!(refreshed(&fresh, &db).await, cdmos - 1);
         assert_eq!(fresh.skipped_unreadable(), 1);
 
         overwrite_document(&db, &victim, &good);
-        let snapshot = index.current(&db).await.unwrap();
-        assert_eq!(snapshot.by_name.len(), loaded.cdmos);
-        assert!(snapshot.get(&victim).is_some());
+        assert_eq!(refreshed(&index, &db).await, cdmos);
+        assert!(index.read_lock().get(&victim).is_some());
+        assert!(names(&index).contains(&victim));
         assert_eq!(index.skipped_unreadable(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_change_to_one_profile_reindexes_that_profile_only() {
+        let (_dir, db, cdmos) = test_db();
+        let index = ProfileIndex::new();
+        refreshed(&index, &db).await;
+        assert_eq!(index.stats().last_refresh_profiles, cdmos as u64);
+        let before: Vec<Arc<IndexedProfile>> =
+            index.read_lock().by_name_from(None).cloned().collect();
+        let changed = before[3].summary.id.clone();
+
+        {
+            let mut conn = db.blocking_connection().unwrap();
+            write_transaction(&mut conn, |c| profiles::touch_profile(c, &changed)).unwrap();
+        }
+        refreshed(&index, &db).await;
+
+        assert_eq!(index.stats().last_refresh_profiles, 1);
+        let catalogue = index.read_lock();
+        for old in &before {
+            let now = catalogue.get(&old.summary.id).unwrap();
+            // The others are the very same indexed values: nothing was rebuilt or copied.
+            assert_eq!(Arc::ptr_eq(now, old), old.summary.id != changed);
+        }
+        // The ordered views and the scan array hold each profile once.
+        assert_eq!(catalogue.by_name_from(None).count(), cdmos);
+        assert_eq!(catalogue.by_update_from(None).count(), cdmos);
+        assert_eq!(catalogue.listed_features(NaiveDate::MAX).count(), cdmos);
+        // Still in order: the most recently updated first.
+        let updated: Vec<_> = catalogue
+            .by_update_from(None)
+            .map(|p| (p.updated_at, p.summary.id.clone()))
+            .collect();
+        assert!(updated.windows(2).all(|w| w[0] > w[1]), "{updated:?}");
+    }
+
+    #[tokio::test]
+    async fn on_the_day_evidence_expires_only_that_profile_is_reindexed() {
+        let (_dir, db, cdmos) = test_db();
+        let today = chrono::Utc::now().date_naive();
+        let index = ProfileIndex::new();
+        index.refresh(&db, today).await.unwrap();
+        // The demo's first expiring evidence, and the profiles it belongs to.
+        let expiring: Vec<(String, NaiveDate)> = index
+            .read_lock()
+            .confidence_changes
+            .iter()
+            .map(|(day, id)| (id.clone(), *day))
+            .collect();
+        let (first_id, first_day) = expiring.first().cloned().expect("demo evidence expires");
+        let due = expiring.iter().filter(|(_, d)| *d == first_day).count();
+
+        // A day with nothing due reloads nothing.
+        let quiet = first_day.pred_opt().unwrap();
+        if quiet > today {
+            index.refresh(&db, quiet).await.unwrap();
+            assert_eq!(index.stats().last_refresh_profiles, 0);
+        }
+        index.refresh(&db, first_day).await.unwrap();
+        assert_eq!(index.stats().last_refresh_profiles, due as u64);
+        let catalogue = index.read_lock();
+        assert_eq!(catalogue.len(), cdmos);
+        let reindexed = catalogue.get(&first_id).unwrap();
+        assert!(
+            reindexed
+                .confidence_changes_on
+                .is_none_or(|d| d > first_day),
+            "the next change is later"
+        );
     }
 }

@@ -1,10 +1,14 @@
 //! `POST /v1/matches` over 10,000 generated profiles: a load generator against a release
-//! server on loopback. Prints latency percentiles; asserts nothing.
+//! server on loopback. Prints the index build time and the memory it took per profile,
+//! latency percentiles, and the latency of a match right after a profile write; asserts
+//! nothing.
 //!
 //!     cargo bench -p cdmx-e2e --bench match_latency
 //!
-//! `CDMX_BENCH_PROFILES` changes the number of profiles; `CDMX_TEST_DATABASE_URL` runs it
-//! on PostgreSQL instead of SQLite.
+//! `CDMX_BENCH_PROFILES` changes the number of profiles (1,000,000 takes a few minutes
+//! to seed); `CDMX_TEST_DATABASE_URL` runs it on PostgreSQL instead of SQLite. The server
+//! runs in this process: the memory per profile is the growth of this process's resident
+//! set while the index is built, divided by the number of profiles.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -43,18 +47,25 @@ async fn main() {
     };
 
     // The first request builds the index from the database.
+    let rss_before = resident_kib();
     let t = Instant::now();
     let first = sponsor.create_match(&request).await.unwrap();
+    let build = t.elapsed();
+    let rss_after = resident_kib();
     println!(
-        "{profiles} profiles on {}: first match (index build) {:.1} ms; {} feasible, {} excluded",
+        "{profiles} profiles on {}: first match (index build) {:.1} ms; {} feasible, {} excluded; \
+         resident set {} -> {} MiB, {:.0} bytes per indexed profile",
         if app.database.is_postgres() {
             "PostgreSQL"
         } else {
             "SQLite"
         },
-        t.elapsed().as_secs_f64() * 1e3,
+        build.as_secs_f64() * 1e3,
         first.feasible_count,
-        first.excluded_count
+        first.excluded_count,
+        rss_before / 1024,
+        rss_after / 1024,
+        (rss_after.saturating_sub(rss_before) * 1024) as f64 / profiles as f64
     );
 
     for concurrency in [1usize, 4] {
@@ -89,4 +100,55 @@ async fn main() {
             timings.last().unwrap().as_secs_f64() * 1e3
         );
     }
+
+    // A write to one profile (as another process would make it: the change counter
+    // moves), then a match that must see it: the refresh costs one profile's work.
+    let ids: Vec<String> = {
+        let mut conn = app.db.blocking_connection().unwrap();
+        use diesel::prelude::*;
+        cdmx::db::schema::cdmo_profiles::table
+            .select(cdmx::db::schema::cdmo_profiles::id)
+            .limit(200)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    let mut quiet = Vec::new();
+    let mut after_write = Vec::new();
+    for id in ids.iter().cycle().take(200) {
+        let t = Instant::now();
+        std::hint::black_box(sponsor.create_match(&request).await.unwrap());
+        quiet.push(t.elapsed());
+        let (db, id) = (app.db.clone(), id.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.blocking_connection().unwrap();
+            cdmx::db::write_transaction(&mut conn, |c| cdmx::db::profiles::touch_profile(c, &id))
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let t = Instant::now();
+        std::hint::black_box(sponsor.create_match(&request).await.unwrap());
+        after_write.push(t.elapsed());
+    }
+    quiet.sort();
+    after_write.sort();
+    println!(
+        "POST /v1/matches, 1 client, alternating: without a write p50 {:.2} ms; right after a profile write p50 {:.2} ms ({:+.1} %)",
+        percentile_ms(&quiet, 0.5),
+        percentile_ms(&after_write, 0.5),
+        100.0 * (percentile_ms(&after_write, 0.5) / percentile_ms(&quiet, 0.5) - 1.0)
+    );
+}
+
+/// This process's resident set, in KiB (0 where `/proc` is not there).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

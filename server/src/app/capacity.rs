@@ -26,13 +26,22 @@ async fn block_views(
         .db
         .run(move |c| capacity::active_holds(c, &ids, at))
         .await?;
-    let snapshot = state.profiles.current(&state.db).await?;
+    let names: Vec<String> = state
+        .profiles
+        .read(&state.db, |catalogue| {
+            rows.iter()
+                .map(|row| {
+                    catalogue
+                        .get(&row.profile_id)
+                        .map(|p| p.summary.name.clone())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .await?;
     rows.into_iter()
-        .map(|row| {
-            let name = snapshot
-                .get(&row.profile_id)
-                .map(|p| p.summary.name.clone())
-                .unwrap_or_default();
+        .zip(names)
+        .map(|(row, name)| {
             let active = held.get(&row.id).copied().unwrap_or(0);
             views::capacity_block(row, name, active)
         })
@@ -144,18 +153,26 @@ pub async fn search(
         after = rows.last().map(|r| r.id.clone());
         let views = block_views(state, rows).await?;
         // Blocks of unlisted profiles are off the market, except to their own CDMO.
-        let snapshot = state.profiles.current(&state.db).await?;
-        let listed = |b: &CapacityBlock| {
-            b.organization_id == principal.organization_id
-                || snapshot
-                    .get(&b.profile_id)
-                    .is_none_or(|p| p.is_listed(today))
-        };
+        let listed: Vec<bool> = state
+            .profiles
+            .read(&state.db, |catalogue| {
+                views
+                    .iter()
+                    .map(|b| {
+                        b.organization_id == principal.organization_id
+                            || catalogue
+                                .get(&b.profile_id)
+                                .is_none_or(|p| p.is_listed(today))
+                    })
+                    .collect()
+            })
+            .await?;
         found.extend(
             views
                 .into_iter()
-                .filter(|b| min_free.is_none_or(|m| i64::from(b.free) >= m))
-                .filter(listed),
+                .zip(listed)
+                .filter(|(b, listed)| *listed && min_free.is_none_or(|m| i64::from(b.free) >= m))
+                .map(|(b, _)| b),
         );
         if exhausted || found.len() > page.limit {
             break;

@@ -100,7 +100,6 @@ async fn match_now(
     limit: usize,
     excluded_after: Option<&ExclusionKey>,
 ) -> Result<MatchResult, ApiError> {
-    let snapshot = state.profiles.current(&state.db).await?;
     let availability = if requirements.requirement_set().capacity.is_some() {
         let requirements = requirements.clone();
         let at = now();
@@ -112,14 +111,19 @@ async fn match_now(
         Availability::default()
     };
     let today = today();
-    let mut result = run_match_after(
-        snapshot.listed_features(today),
-        requirements,
-        today,
-        &availability,
-        limit,
-        excluded_after,
-    );
+    let mut result = state
+        .profiles
+        .read(&state.db, |catalogue| {
+            run_match_after(
+                catalogue.listed_features(today),
+                requirements,
+                today,
+                &availability,
+                limit,
+                excluded_after,
+            )
+        })
+        .await?;
     result.excluded_next_cursor = result
         .excluded_next_cursor
         .map(|position| pagination::encode_cursor(EXCLUDED_CURSOR, &position));

@@ -25,7 +25,7 @@ use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
 };
 use crate::error::ApiError;
-use crate::profile_index::IndexedProfile;
+use crate::profile_index::{IndexedProfile, SearchPosition};
 use crate::startup::AppState;
 use crate::strict::field_errors;
 
@@ -268,12 +268,9 @@ pub async fn diff_revisions(
 
 const CURSOR_SEPARATOR: char = '\u{1f}';
 
-/// Where a search page starts in `order`, from the cursor of the previous page.
-fn search_start(
-    order: &[Arc<IndexedProfile>],
-    sort: ProfileSort,
-    page: &PageRequest,
-) -> Result<usize, ApiError> {
+/// Where a search page starts, from the cursor of the previous page: after this
+/// position in the sort's order (`None`: from the first).
+fn search_start(sort: ProfileSort, page: &PageRequest) -> Result<Option<SearchPosition>, ApiError> {
     let bad = || {
         ApiError::bad_request_field(
             "cursor",
@@ -285,17 +282,17 @@ fn search_start(
         _ => "name",
     };
     let Some(position) = page.after(kind)? else {
-        return Ok(0);
+        return Ok(None);
     };
     let (key, id) = position.split_once(CURSOR_SEPARATOR).ok_or_else(bad)?;
-    Ok(match sort {
+    Ok(Some(match sort {
         ProfileSort::Updated => {
             let at = chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
                 .map_err(|_| bad())?;
-            order.partition_point(|p| (p.updated_at, p.summary.id.as_str()) >= (at, id))
+            SearchPosition::Updated(at, id.to_owned())
         }
-        _ => order.partition_point(|p| (p.name_lower.as_str(), p.summary.id.as_str()) <= (key, id)),
-    })
+        _ => SearchPosition::Name(key.to_owned(), id.to_owned()),
+    }))
 }
 
 fn search_cursor(p: &IndexedProfile, sort: ProfileSort) -> String {
@@ -320,19 +317,31 @@ pub async fn search(
     let filter = SearchFilter::parse(&params)
         .map_err(|(field, message)| ApiError::bad_request_field(field, message))?;
     let sort = params.sort.unwrap_or(ProfileSort::Name);
-    let snapshot = state.profiles.current(&state.db).await?;
-    let order = match sort {
-        ProfileSort::Updated => &snapshot.by_update,
-        _ => &snapshot.by_name,
-    };
-    let start = search_start(order, sort, &page)?;
+    let start = search_start(sort, &page)?;
     let today = today();
-    let hits: Vec<&Arc<IndexedProfile>> = order[start..]
-        .iter()
-        .filter(|p| p.is_listed(today))
-        .filter(|p| filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower))
-        .take(page.limit + 1)
-        .collect();
+    let hits: Vec<Arc<IndexedProfile>> = state
+        .profiles
+        .read(&state.db, |catalogue| {
+            let order: Box<dyn Iterator<Item = &Arc<IndexedProfile>>> = match start {
+                Some(SearchPosition::Updated(at, id)) => {
+                    Box::new(catalogue.by_update_from(Some((at, id))))
+                }
+                Some(SearchPosition::Name(name, id)) => {
+                    Box::new(catalogue.by_name_from(Some((name, id))))
+                }
+                None if sort == ProfileSort::Updated => Box::new(catalogue.by_update_from(None)),
+                None => Box::new(catalogue.by_name_from(None)),
+            };
+            order
+                .filter(|p| p.is_listed(today))
+                .filter(|p| {
+                    filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower)
+                })
+                .take(page.limit + 1)
+                .cloned()
+                .collect()
+        })
+        .await?;
     page.page_by(hits, |p| search_cursor(p, sort), |p| Ok(p.summary.clone()))
 }
 

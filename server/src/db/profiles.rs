@@ -154,6 +154,33 @@ pub fn changed_since(conn: &mut DbConnection, seq: i64) -> StoreResult<Vec<Chang
         .filter(cdmo_profiles::change_seq.gt(seq))
         .select((cdmo_profiles::all_columns, organizations::verified))
         .load(conn)?;
+    with_evidence(conn, rows)
+}
+
+/// The current state of the profiles `ids` (those that exist), as [`changed_since`] gives
+/// it: for the index to reload profiles whose evidence expired.
+pub fn current_profiles(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> StoreResult<Vec<ChangedProfile>> {
+    let mut rows: Vec<ProfileWithVerification> = Vec::new();
+    // Bounded IN lists: SQLite limits the number of bound parameters.
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            cdmo_profiles::table
+                .inner_join(organizations::table)
+                .filter(cdmo_profiles::id.eq_any(chunk))
+                .select((cdmo_profiles::all_columns, organizations::verified))
+                .load::<ProfileWithVerification>(conn)?,
+        );
+    }
+    with_evidence(conn, rows)
+}
+
+fn with_evidence(
+    conn: &mut DbConnection,
+    rows: Vec<ProfileWithVerification>,
+) -> StoreResult<Vec<ChangedProfile>> {
     let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
     let mut by_profile: HashMap<String, StoreResult<Vec<EvidenceRow>>> = HashMap::new();
     // Bounded IN lists: SQLite limits the number of bound parameters.

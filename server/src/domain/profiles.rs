@@ -859,6 +859,22 @@ pub fn section_confidence(
         .collect()
 }
 
+/// The first day after `today` on which [`section_confidence`] of `evidence` differs from
+/// today's: the day after the first verified item still current today expires. `None`
+/// when no verified item will expire.
+pub fn confidence_changes_on(
+    evidence: &[(ProfileSection, bool, Option<NaiveDate>)],
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    evidence
+        .iter()
+        .filter(|(_, verified, _)| *verified)
+        .filter_map(|(_, _, expires)| *expires)
+        .filter(|expires| *expires >= today)
+        .min()
+        .and_then(|expires| expires.succ_opt())
+}
+
 /// Whether an edit changed the fact a verified evidence item vouches for.
 pub fn fact_changed(before: &Value, after: &Value, subject: &str) -> bool {
     before.pointer(subject) != after.pointer(subject)

@@ -699,13 +699,15 @@ pub(super) fn near_miss(
     req: &ValidRequirements,
     f: &CdmoFeatures,
     slots: SlotsAvailable,
-    failures: &[Failure],
+    failures: impl Iterator<Item = Failure>,
 ) -> Option<f64> {
-    if failures.is_empty() || failures.len() > NEAR_MISS_MAX_FAILURES {
-        return None;
-    }
     let mut sum = 0.0;
+    let mut count = 0;
     for failure in failures {
+        count += 1;
+        if count > NEAR_MISS_MAX_FAILURES {
+            return None;
+        }
         let code = failure.code();
         if code.class() != ConstraintClass::Threshold {
             return None;
@@ -721,7 +723,7 @@ pub(super) fn near_miss(
         }
         sum += gap.relative;
     }
-    Some(sum)
+    (count > 0).then_some(sum)
 }
 
 /// An exclusion's place in the excluded list: near misses (by relative gap) before the
@@ -744,6 +746,7 @@ pub(super) fn closeness(a: (Option<f64>, usize, &str), b: (Option<f64>, usize, &
 }
 
 impl ExclusionKey {
+    #[cfg(test)]
     pub(super) fn as_tuple(&self) -> (Option<f64>, usize, &str) {
         (self.relative_gap, self.failures, &self.profile_id)
     }

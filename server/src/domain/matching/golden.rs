@@ -174,7 +174,11 @@ fn match_results_stay_byte_identical_to_the_recorded_ones() {
     // Enough of the requests must find candidates and near misses for the comparison to
     // cover ranking and the excluded list's order, not only empty results.
     let lines: Vec<&str> = actual.lines().collect();
-    assert!(lines.len() > 2 * (GENERATED_REQUESTS + 2), "{}", lines.len());
+    assert!(
+        lines.len() > 2 * (GENERATED_REQUESTS + 2),
+        "{}",
+        lines.len()
+    );
     let mismatched: Vec<String> = GOLDEN
         .lines()
         .zip(&lines)

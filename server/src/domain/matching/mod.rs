@@ -331,6 +331,143 @@ impl CdmoFeatures {
     }
 }
 
+/// The fixed-size part of a profile's features that the matching scan reads for every
+/// profile: bit sets and numbers, no heap data, so that a catalogue kept as an array of
+/// them is scanned with a few cache lines per profile. The rest (licences, acceptances,
+/// countries, coordinates, inspections by authority, names) stays in [`CdmoFeatures`],
+/// read only by the constraints and criteria that need it and for the results returned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScanFeatures {
+    /// The profile id's first eight bytes, big-endian: orders two profiles by id without
+    /// reading the id unless they share them.
+    id_prefix: u64,
+    donor_sources: u32,
+    modalities: u32,
+    gene_modification: u32,
+    platforms: u32,
+    qc_assays: u32,
+    regions_served: u32,
+    /// Programmes in each phase or later, by phase rank.
+    programmes_from: [u32; 6],
+    min_cryo_temp_c: Option<i32>,
+    shipping_hours: Option<u32>,
+    bioreactor_volume_l: Option<f64>,
+    tech_transfer_months: Option<f64>,
+    tech_transfer_cost_usd: Option<f64>,
+    success_rate_percent: Option<f64>,
+    turnaround_days: Option<f64>,
+    inspection_score: Option<f64>,
+    evidence_confidence: f64,
+    best_grade: u8,
+    closed_processing: Option<bool>,
+    verified: bool,
+}
+
+impl ScanFeatures {
+    /// What an empty slot of an array of scan features holds (never scanned: the array's
+    /// owner marks the slot so).
+    pub const VACANT: Self = Self {
+        id_prefix: 0,
+        donor_sources: 0,
+        modalities: 0,
+        gene_modification: 0,
+        platforms: 0,
+        qc_assays: 0,
+        regions_served: 0,
+        programmes_from: [0; 6],
+        min_cryo_temp_c: None,
+        shipping_hours: None,
+        bioreactor_volume_l: None,
+        tech_transfer_months: None,
+        tech_transfer_cost_usd: None,
+        success_rate_percent: None,
+        turnaround_days: None,
+        inspection_score: None,
+        evidence_confidence: 0.0,
+        best_grade: 0,
+        closed_processing: None,
+        verified: false,
+    };
+
+    pub fn of(f: &CdmoFeatures) -> Self {
+        let mut programmes_from = f.programmes;
+        for rank in (0..programmes_from.len() - 1).rev() {
+            programmes_from[rank] += programmes_from[rank + 1];
+        }
+        Self {
+            id_prefix: id_prefix(&f.profile_id),
+            donor_sources: f.donor_sources,
+            modalities: f.modalities,
+            gene_modification: f.gene_modification,
+            platforms: f.platforms,
+            qc_assays: f.qc_assays,
+            regions_served: f.regions_served,
+            programmes_from,
+            min_cryo_temp_c: f.min_cryo_temp_c,
+            shipping_hours: f.shipping_hours,
+            bioreactor_volume_l: f.bioreactor_volume_l,
+            tech_transfer_months: f.tech_transfer_months,
+            tech_transfer_cost_usd: f.tech_transfer_cost_usd,
+            success_rate_percent: f.success_rate_percent,
+            turnaround_days: f.turnaround_days,
+            inspection_score: f.inspection_score,
+            evidence_confidence: f.evidence_confidence,
+            best_grade: f.best_grade,
+            closed_processing: f.closed_processing,
+            verified: f.verified,
+        }
+    }
+
+    fn programmes_from(&self, phase: Phase) -> u32 {
+        self.programmes_from[phase_rank(phase) as usize]
+    }
+}
+
+fn id_prefix(id: &str) -> u64 {
+    let mut prefix = [0u8; 8];
+    let bytes = id.as_bytes();
+    let n = bytes.len().min(8);
+    prefix[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(prefix)
+}
+
+/// Orders two profiles by id, as `str` does, reading the ids only when their first eight
+/// bytes are equal.
+fn by_id(
+    a: (&ScanFeatures, &CdmoFeatures),
+    b: (&ScanFeatures, &CdmoFeatures),
+) -> std::cmp::Ordering {
+    a.0.id_prefix
+        .cmp(&b.0.id_prefix)
+        .then_with(|| a.1.profile_id.cmp(&b.1.profile_id))
+}
+
+/// One profile as the engine takes it: with its scan features precomputed (the index
+/// keeps them in an array), or only its features (the scan features are then derived).
+pub trait ScanRow<'a> {
+    fn features(&self) -> &'a CdmoFeatures;
+    /// The precomputed scan features, if any.
+    fn precomputed(&self) -> Option<&'a ScanFeatures>;
+}
+
+impl<'a> ScanRow<'a> for &'a CdmoFeatures {
+    fn features(&self) -> &'a CdmoFeatures {
+        self
+    }
+    fn precomputed(&self) -> Option<&'a ScanFeatures> {
+        None
+    }
+}
+
+impl<'a> ScanRow<'a> for (&'a ScanFeatures, &'a CdmoFeatures) {
+    fn features(&self) -> &'a CdmoFeatures {
+        self.1
+    }
+    fn precomputed(&self) -> Option<&'a ScanFeatures> {
+        Some(self.0)
+    }
+}
+
 /// Free slots of the requested kind in the requested window, per profile id, at the
 /// time of the match. Profiles absent from it have none.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -376,6 +513,54 @@ pub struct ValidRequirements {
     depth_from: Phase,
     /// What each licence requirement asks of a licence's coverage, in order.
     licence_coverage: Vec<Coverage>,
+    screen: Screen,
+}
+
+/// The hard constraints that the scan checks on [`ScanFeatures`], as bit sets and ranks
+/// computed once per request (`None`: not asked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Screen {
+    donor_source: Option<u32>,
+    modalities: Option<u32>,
+    gene_modification: Option<u32>,
+    platforms: Option<u32>,
+    min_cleanroom_grade: Option<u8>,
+    qc_assays: Option<u32>,
+    regions: Option<u32>,
+    /// Whether the free slots matter: a capacity need is stated.
+    needs_slots: bool,
+}
+
+impl Screen {
+    fn of(set: &RequirementSet) -> Self {
+        let c = &set.constraints;
+        let any_of = |mask: u32, asked: bool| asked.then_some(mask);
+        Self {
+            donor_source: c.donor_source.map(|d| bit(DonorSource::ALL, &d)),
+            modalities: any_of(
+                mask_of(Modality::ALL, &c.modalities),
+                !c.modalities.is_empty(),
+            ),
+            gene_modification: any_of(
+                mask_of(GeneModificationMethod::ALL, &c.gene_modification),
+                !c.gene_modification.is_empty(),
+            ),
+            platforms: any_of(
+                mask_of(Platform::ALL, &c.platforms),
+                !c.platforms.is_empty(),
+            ),
+            min_cleanroom_grade: c.min_cleanroom_grade.map(grade_rank),
+            qc_assays: any_of(
+                mask_of(QcAssay::ALL, &c.qc_assays_in_house),
+                !c.qc_assays_in_house.is_empty(),
+            ),
+            regions: any_of(
+                mask_of(Region::ALL, &c.regions_served),
+                !c.regions_served.is_empty(),
+            ),
+            needs_slots: set.capacity.is_some(),
+        }
+    }
 }
 
 /// The fixed default scale of each criterion (worst, best).
@@ -611,6 +796,7 @@ impl ValidRequirements {
             criteria,
             depth_from,
             licence_coverage,
+            screen: Screen::of(&set),
             set,
         })
     }
@@ -636,18 +822,18 @@ pub fn normalise(raw: f64, scale: Scale) -> f64 {
 
 fn raw_value(
     criterion: &ReadyCriterion,
+    scan: &ScanFeatures,
     f: &CdmoFeatures,
     req: &ValidRequirements,
     slots: SlotsAvailable,
 ) -> Option<f64> {
-    let depth_from = req.depth_from;
     match criterion.criterion {
-        Criterion::TrackRecordDepth => Some(f64::from(f.programmes_from(depth_from))),
-        Criterion::TechTransferTime => f.tech_transfer_months,
-        Criterion::TechTransferCost => f.tech_transfer_cost_usd,
-        Criterion::QcCoverage => Some(f64::from(f.qc_assays.count_ones())),
-        Criterion::SuccessRate => f.success_rate_percent,
-        Criterion::Turnaround => f.turnaround_days,
+        Criterion::TrackRecordDepth => Some(f64::from(scan.programmes_from(req.depth_from))),
+        Criterion::TechTransferTime => scan.tech_transfer_months,
+        Criterion::TechTransferCost => scan.tech_transfer_cost_usd,
+        Criterion::QcCoverage => Some(f64::from(scan.qc_assays.count_ones())),
+        Criterion::SuccessRate => scan.success_rate_percent,
+        Criterion::Turnaround => scan.turnaround_days,
         Criterion::Distance => {
             let origin = criterion.origin?;
             f.site_coordinates
@@ -658,9 +844,9 @@ fn raw_value(
         Criterion::InspectionHistory if criterion.authorities != 0 => {
             mean_inspection(&f.inspections, criterion.authorities)
         }
-        Criterion::InspectionHistory => f.inspection_score,
-        Criterion::EvidenceConfidence => Some(f.evidence_confidence),
-        Criterion::ScaleUp => f.bioreactor_volume_l,
+        Criterion::InspectionHistory => scan.inspection_score,
+        Criterion::EvidenceConfidence => Some(scan.evidence_confidence),
+        Criterion::ScaleUp => scan.bioreactor_volume_l,
         Criterion::CapacityFit => {
             let need = req.set.capacity.as_ref()?;
             Some(f64::from(slots.free.min(need.slots)) / f64::from(need.slots.max(1)))
@@ -671,7 +857,7 @@ fn raw_value(
                 .earliest
                 .map(|day| (day - need.window_start).num_days().max(0) as f64)
         }
-        Criterion::PlatformMatch => Some(if f.platforms & criterion.platforms != 0 {
+        Criterion::PlatformMatch => Some(if scan.platforms & criterion.platforms != 0 {
             1.0
         } else {
             0.0
@@ -714,45 +900,82 @@ fn evidence_completeness(req: &ValidRequirements, f: &CdmoFeatures) -> Option<f6
     (total > 0.0).then(|| backed / total)
 }
 
+/// Where the scan records failures: every one, for the exclusions a response explains, or
+/// only their number and the first few, enough to judge a near miss.
+trait Failures {
+    fn push(&mut self, failure: Failure);
+    fn is_empty(&self) -> bool;
+}
+
+impl Failures for Vec<Failure> {
+    fn push(&mut self, failure: Failure) {
+        Vec::push(self, failure);
+    }
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+}
+
+/// The number of failures and the first [`NEAR_MISS_MAX_FAILURES`] of them: all of them
+/// whenever there are few enough for a near miss. No allocation.
+#[derive(Debug, Clone, Copy, Default)]
+struct FailureCount {
+    count: usize,
+    first: [Option<Failure>; NEAR_MISS_MAX_FAILURES],
+}
+
+impl Failures for FailureCount {
+    fn push(&mut self, failure: Failure) {
+        if let Some(slot) = self.first.get_mut(self.count) {
+            *slot = Some(failure);
+        }
+        self.count += 1;
+    }
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+impl FailureCount {
+    /// Every failure, when there are at most [`NEAR_MISS_MAX_FAILURES`] (else `None`).
+    fn all(&self) -> Option<impl Iterator<Item = Failure> + '_> {
+        (self.count <= NEAR_MISS_MAX_FAILURES).then(|| self.first.iter().flatten().copied())
+    }
+}
+
+/// Records each hard constraint `scan`/`f` fails, in the order of the requirement set:
+/// bit-set tests on the scan features first, the profile's lists only for the
+/// constraints that ask about them.
 fn check_constraints(
     req: &ValidRequirements,
+    scan: &ScanFeatures,
     f: &CdmoFeatures,
     today: NaiveDate,
     slots: SlotsAvailable,
-    out: &mut Vec<Failure>,
+    out: &mut impl Failures,
 ) {
     let c = &req.set.constraints;
-    if let Some(d) = c.donor_source
-        && f.donor_sources & bit(DonorSource::ALL, &d) == 0
+    let screen = &req.screen;
+    if screen
+        .donor_source
+        .is_some_and(|d| scan.donor_sources & d == 0)
     {
         out.push(Failure::DonorSource);
     }
-    if !c.modalities.is_empty()
-        && !c
-            .modalities
-            .iter()
-            .any(|m| f.modalities & bit(Modality::ALL, m) != 0)
-    {
+    if screen.modalities.is_some_and(|m| scan.modalities & m == 0) {
         out.push(Failure::Modality);
     }
-    if !c.gene_modification.is_empty()
-        && !c
-            .gene_modification
-            .iter()
-            .any(|m| f.gene_modification & bit(GeneModificationMethod::ALL, m) != 0)
+    if screen
+        .gene_modification
+        .is_some_and(|m| scan.gene_modification & m == 0)
     {
         out.push(Failure::GeneModification);
     }
-    if !c.platforms.is_empty()
-        && !c
-            .platforms
-            .iter()
-            .any(|p| f.platforms & bit(Platform::ALL, p) != 0)
-    {
+    if screen.platforms.is_some_and(|m| scan.platforms & m == 0) {
         out.push(Failure::Platform);
     }
     if let Some(t) = &c.phase_track_record
-        && f.programmes_from(t.phase) < t.min_programmes
+        && scan.programmes_from(t.phase) < t.min_programmes
     {
         out.push(Failure::PhaseTrackRecord);
     }
@@ -769,17 +992,17 @@ fn check_constraints(
             out.push(Failure::Acceptance(i));
         }
     }
-    if let Some(g) = c.min_cleanroom_grade
-        && f.best_grade < grade_rank(g)
-        && !(c.closed_processing_accepted && f.closed_processing == Some(true))
+    if let Some(g) = screen.min_cleanroom_grade
+        && scan.best_grade < g
+        && !(c.closed_processing_accepted && scan.closed_processing == Some(true))
     {
         out.push(Failure::Cleanroom);
     }
-    if c.closed_processing_required && f.closed_processing != Some(true) {
+    if c.closed_processing_required && scan.closed_processing != Some(true) {
         out.push(Failure::ClosedProcessing);
     }
     if let Some(t) = c.max_cryo_temp_c
-        && f.min_cryo_temp_c.is_none_or(|have| have > t)
+        && scan.min_cryo_temp_c.is_none_or(|have| have > t)
     {
         out.push(Failure::Cryo);
     }
@@ -793,32 +1016,26 @@ fn check_constraints(
     {
         out.push(Failure::CountryExcluded);
     }
-    if !c.qc_assays_in_house.is_empty() {
-        let required = c
-            .qc_assays_in_house
-            .iter()
-            .fold(0, |m, v| m | bit(QcAssay::ALL, v));
-        if required & !f.qc_assays != 0 {
-            out.push(Failure::QcAssays);
-        }
+    if screen.qc_assays.is_some_and(|m| m & !scan.qc_assays != 0) {
+        out.push(Failure::QcAssays);
     }
     if let Some(h) = c.max_shipping_lead_time_hours
-        && f.shipping_hours.is_none_or(|have| have > h)
+        && scan.shipping_hours.is_none_or(|have| have > h)
     {
         out.push(Failure::Shipping);
     }
-    if !c.regions_served.is_empty() {
-        let required = mask_of(Region::ALL, &c.regions_served);
-        if required & !f.regions_served != 0 {
-            out.push(Failure::Regions);
-        }
+    if screen
+        .regions
+        .is_some_and(|m| m & !scan.regions_served != 0)
+    {
+        out.push(Failure::Regions);
     }
     if let Some(volume) = c.min_bioreactor_volume_l
-        && f.bioreactor_volume_l.is_none_or(|have| have < volume)
+        && scan.bioreactor_volume_l.is_none_or(|have| have < volume)
     {
         out.push(Failure::BioreactorVolume);
     }
-    if c.verified_only && !f.verified {
+    if c.verified_only && !scan.verified {
         out.push(Failure::Verified);
     }
     if let Some(need) = &req.set.capacity
@@ -829,22 +1046,27 @@ fn check_constraints(
     }
 }
 
-/// Each criterion's raw value (if the profile has it) and normalised value.
-type CriterionValues = Vec<(Option<f64>, f64)>;
+/// At most one value per criterion: a requirement set names each criterion once.
+const MAX_CRITERIA: usize = 32;
 
-/// Per-criterion normalised values and the penalty factor of one feasible CDMO, or the
+/// Each criterion's raw value (if the profile has it) and normalised value.
+type CriterionValues = [(Option<f64>, f64); MAX_CRITERIA];
+
+/// Per-criterion values (into `values`, in the requirement set's order) and the penalty
+/// factor of one CDMO that passed the hard constraints, or `None` after recording the
 /// criteria whose missing value excludes it.
 fn evaluate(
     req: &ValidRequirements,
+    scan: &ScanFeatures,
     f: &CdmoFeatures,
     slots: SlotsAvailable,
-    out: &mut Vec<Failure>,
-) -> Option<(CriterionValues, f64)> {
-    let mut values = Vec::with_capacity(req.criteria.len());
+    values: &mut CriterionValues,
+    out: &mut impl Failures,
+) -> Option<f64> {
     let mut factor = 1.0;
-    for (i, c) in req.criteria.iter().enumerate() {
-        match raw_value(c, f, req, slots) {
-            Some(raw) => values.push((Some(raw), normalise(raw, c.scale))),
+    for (i, (c, value)) in req.criteria.iter().zip(values.iter_mut()).enumerate() {
+        *value = match raw_value(c, scan, f, req, slots) {
+            Some(raw) => (Some(raw), normalise(raw, c.scale)),
             None => {
                 match c.missing {
                     MissingDataPolicy::Exclude => out.push(Failure::MissingCriterion(i)),
@@ -853,11 +1075,11 @@ fn evaluate(
                     // Unknown values never reach the server: it decodes strictly.
                     _ => out.push(Failure::MissingCriterion(i)),
                 }
-                values.push((None, 0.0));
+                (None, 0.0)
             }
-        }
+        };
     }
-    out.is_empty().then_some((values, factor))
+    out.is_empty().then_some(factor)
 }
 
 fn total(req: &ValidRequirements, values: &[(Option<f64>, f64)], factor: f64) -> f64 {
@@ -868,6 +1090,29 @@ fn total(req: &ValidRequirements, values: &[(Option<f64>, f64)], factor: f64) ->
         .sum()
 }
 
+const _: () = assert!(Criterion::ALL.len() <= MAX_CRITERIA);
+
+/// A feasible CDMO as the scan keeps it: its total, and what finds it again.
+#[derive(Clone, Copy)]
+struct Ranked<'a> {
+    total: f64,
+    scan: ScanFeatures,
+    features: &'a CdmoFeatures,
+    slots: SlotsAvailable,
+}
+
+/// An excluded CDMO as the scan keeps it: its place in the excluded list.
+#[derive(Clone, Copy)]
+struct Closest<'a> {
+    /// For a near miss, the sum of its relative gaps.
+    relative_gap: Option<f64>,
+    failures: usize,
+    scan: ScanFeatures,
+    features: &'a CdmoFeatures,
+    slots: SlotsAvailable,
+}
+
+/// A ranked candidate with its criterion values, for the response.
 struct Scored<'a> {
     features: &'a CdmoFeatures,
     values: Vec<(Option<f64>, f64)>,
@@ -875,44 +1120,89 @@ struct Scored<'a> {
     total: f64,
 }
 
-struct Excluded<'a> {
-    features: &'a CdmoFeatures,
-    failures: Vec<Failure>,
-    /// For a near miss, the sum of its relative gaps.
-    relative_gap: Option<f64>,
-}
-
-impl Excluded<'_> {
-    fn key(&self) -> (Option<f64>, usize, &str) {
-        (
-            self.relative_gap,
-            self.failures.len(),
-            &self.features.profile_id,
-        )
-    }
-}
-
 /// Best first; equal totals by profile id.
-fn by_rank(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+fn by_rank(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
     b.total
         .total_cmp(&a.total)
-        .then_with(|| a.features.profile_id.cmp(&b.features.profile_id))
+        .then_with(|| by_id((&a.scan, a.features), (&b.scan, b.features)))
 }
 
-/// Near misses first (smallest relative gap first), then fewest failures, then profile id.
-fn by_closeness(a: &Excluded, b: &Excluded) -> std::cmp::Ordering {
-    closeness(a.key(), b.key())
+/// Near misses first (smallest relative gap first), then fewest failures, then profile id
+/// (the order of [`closeness`], with the id compared by its prefix first).
+fn by_closeness(a: &Closest, b: &Closest) -> std::cmp::Ordering {
+    closeness(
+        (a.relative_gap, a.failures, ""),
+        (b.relative_gap, b.failures, ""),
+    )
+    .then_with(|| by_id((&a.scan, a.features), (&b.scan, b.features)))
 }
 
-/// Keeps the first `limit` of `items` in `order`, sorted.
-fn top<T>(mut items: Vec<T>, limit: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    if items.len() > limit && limit > 0 {
-        items.select_nth_unstable_by(limit - 1, &order);
-        items.truncate(limit);
+/// The best `limit` items offered, in `order`, kept in a bounded max-heap (the worst kept
+/// on top): the scan keeps no more than `limit` whatever the catalogue's size.
+struct Best<T, F> {
+    limit: usize,
+    order: F,
+    heap: Vec<T>,
+}
+
+impl<T, F: Fn(&T, &T) -> std::cmp::Ordering> Best<T, F> {
+    fn new(limit: usize, order: F) -> Self {
+        Self {
+            limit,
+            order,
+            heap: Vec::with_capacity(limit),
+        }
     }
-    items.truncate(limit);
-    items.sort_by(order);
-    items
+
+    fn offer(&mut self, item: T) {
+        if self.heap.len() < self.limit {
+            self.heap.push(item);
+            self.sift_up(self.heap.len() - 1);
+        } else if self
+            .heap
+            .first()
+            .is_some_and(|worst| (self.order)(&item, worst).is_lt())
+        {
+            self.heap[0] = item;
+            self.sift_down(0);
+        }
+    }
+
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if (self.order)(&self.heap[i], &self.heap[parent]).is_gt() {
+                self.heap.swap(i, parent);
+                i = parent;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        loop {
+            let mut worst = i;
+            for child in [2 * i + 1, 2 * i + 2] {
+                if child < self.heap.len()
+                    && (self.order)(&self.heap[child], &self.heap[worst]).is_gt()
+                {
+                    worst = child;
+                }
+            }
+            if worst == i {
+                return;
+            }
+            self.heap.swap(i, worst);
+            i = worst;
+        }
+    }
+
+    /// The items kept, best first.
+    fn into_sorted(mut self) -> Vec<T> {
+        self.heap.sort_by(&self.order);
+        self.heap
+    }
 }
 
 /// How far each weight must move before the first two candidates swap.
@@ -964,8 +1254,8 @@ fn robustness(req: &ValidRequirements, first: &Scored, second: &Scored) -> Robus
 
 /// Filters and ranks `cdmos` against `req` on `today` (licence expiry), returning at most
 /// `limit` candidates and the first `limit` exclusions.
-pub fn run_match<'a>(
-    cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
+pub fn run_match<'a, R: ScanRow<'a>>(
+    cdmos: impl IntoIterator<Item = R>,
     req: &ValidRequirements,
     today: NaiveDate,
     availability: &Availability,
@@ -976,59 +1266,120 @@ pub fn run_match<'a>(
 
 /// [`run_match`], with the exclusions after `excluded_after` when given (the next page of
 /// the excluded list; the candidates are the same).
-pub fn run_match_after<'a>(
-    cdmos: impl IntoIterator<Item = &'a CdmoFeatures>,
+///
+/// One pass over the catalogue that allocates nothing per profile: hard constraints as
+/// bit-set tests, totals summed on the stack, the best `limit` candidates and exclusions
+/// kept in bounded heaps, every other profile only counted. Criterion breakdowns and
+/// failure explanations are made afterwards, for what the response returns.
+pub fn run_match_after<'a, R: ScanRow<'a>>(
+    cdmos: impl IntoIterator<Item = R>,
     req: &ValidRequirements,
     today: NaiveDate,
     availability: &Availability,
     limit: usize,
     excluded_after: Option<&ExclusionKey>,
 ) -> MatchResult {
-    let mut feasible = Vec::new();
-    let mut excluded = Vec::new();
-    let mut excluded_count = 0u32;
-    for features in cdmos {
-        let mut failures = Vec::new();
-        let slots = availability.of(&features.profile_id);
-        check_constraints(req, features, today, slots, &mut failures);
-        if failures.is_empty()
-            && let Some((values, factor)) = evaluate(req, features, slots, &mut failures)
-        {
-            let total = total(req, &values, factor);
-            feasible.push(Scored {
-                features,
-                values,
-                factor,
-                total,
-            });
+    const NO_SLOTS: SlotsAvailable = SlotsAvailable {
+        free: 0,
+        earliest: None,
+    };
+    let after = excluded_after.map(|key| (key, id_prefix(&key.profile_id)));
+    let mut ranked = Best::new(limit, by_rank);
+    let mut closest = Best::new(limit, by_closeness);
+    let (mut feasible_count, mut excluded_count, mut excluded_after_count) = (0u32, 0u32, 0usize);
+    let mut values = [(None, 0.0); MAX_CRITERIA];
+    for row in cdmos {
+        let features = row.features();
+        let derived;
+        let scan = match row.precomputed() {
+            Some(scan) => scan,
+            None => {
+                derived = ScanFeatures::of(features);
+                &derived
+            }
+        };
+        let slots = if req.screen.needs_slots {
+            availability.of(&features.profile_id)
         } else {
-            excluded_count += 1;
-            let e = Excluded {
-                relative_gap: near_miss(req, features, slots, &failures),
+            NO_SLOTS
+        };
+        let mut failures = FailureCount::default();
+        check_constraints(req, scan, features, today, slots, &mut failures);
+        if failures.is_empty()
+            && let Some(factor) = evaluate(req, scan, features, slots, &mut values, &mut failures)
+        {
+            feasible_count += 1;
+            ranked.offer(Ranked {
+                total: total(req, &values[..req.criteria.len()], factor),
+                scan: *scan,
                 features,
-                failures,
-            };
-            if excluded_after.is_none_or(|after| closeness(e.key(), after.as_tuple()).is_gt()) {
-                excluded.push(e);
+                slots,
+            });
+            continue;
+        }
+        excluded_count += 1;
+        let relative_gap = failures
+            .all()
+            .and_then(|all| near_miss(req, features, slots, all));
+        let e = Closest {
+            relative_gap,
+            failures: failures.count,
+            scan: *scan,
+            features,
+            slots,
+        };
+        if let Some((key, prefix)) = after {
+            let position = closeness(
+                (relative_gap, failures.count, ""),
+                (key.relative_gap, key.failures, ""),
+            )
+            .then_with(|| scan.id_prefix.cmp(&prefix))
+            .then_with(|| features.profile_id.as_str().cmp(&key.profile_id));
+            if !position.is_gt() {
+                continue;
             }
         }
+        excluded_after_count += 1;
+        closest.offer(e);
     }
-    let feasible_count = feasible.len() as u32;
-    let ranked = top(feasible, limit, by_rank);
+    let ranked: Vec<Scored> = ranked
+        .into_sorted()
+        .into_iter()
+        .map(|r| {
+            let mut values = [(None, 0.0); MAX_CRITERIA];
+            let factor = evaluate(
+                req,
+                &r.scan,
+                r.features,
+                r.slots,
+                &mut values,
+                &mut Vec::new(),
+            )
+            .unwrap_or(1.0);
+            Scored {
+                features: r.features,
+                values: values[..req.criteria.len()].to_vec(),
+                factor,
+                total: r.total,
+            }
+        })
+        .collect();
     let robustness = match ranked.as_slice() {
         [first, second, ..] => Some(robustness(req, first, second)),
         _ => None,
     };
-    let more_excluded = excluded.len() > limit;
-    let closest = top(excluded, limit, by_closeness);
-    let excluded_next_cursor = more_excluded.then(|| closest.last()).flatten().map(|e| {
-        ExclusionKey {
-            relative_gap: e.relative_gap,
-            failures: e.failures.len(),
-            profile_id: e.features.profile_id.clone(),
-        }
-        .position()
-    });
+    let closest = closest.into_sorted();
+    let excluded_next_cursor = (excluded_after_count > limit)
+        .then(|| closest.last())
+        .flatten()
+        .map(|e| {
+            ExclusionKey {
+                relative_gap: e.relative_gap,
+                failures: e.failures,
+                profile_id: e.features.profile_id.clone(),
+            }
+            .position()
+        });
     MatchResult {
         feasible_count,
         excluded_count,
@@ -1069,7 +1420,19 @@ pub fn run_match_after<'a>(
         excluded: closest
             .into_iter()
             .map(|e| {
-                let slots = availability.of(&e.features.profile_id);
+                let mut failures = Vec::new();
+                check_constraints(req, &e.scan, e.features, today, e.slots, &mut failures);
+                if failures.is_empty() {
+                    let mut values = [(None, 0.0); MAX_CRITERIA];
+                    evaluate(
+                        req,
+                        &e.scan,
+                        e.features,
+                        e.slots,
+                        &mut values,
+                        &mut failures,
+                    );
+                }
                 Exclusion {
                     profile_id: e.features.profile_id.clone(),
                     organization_id: e.features.organization_id.clone(),
@@ -1077,10 +1440,9 @@ pub fn run_match_after<'a>(
                     revision: e.features.revision,
                     near_miss: e.relative_gap.is_some(),
                     relative_gap: e.relative_gap,
-                    failed: e
-                        .failures
+                    failed: failures
                         .iter()
-                        .map(|x| x.explain(req, e.features, slots))
+                        .map(|x| x.explain(req, e.features, e.slots))
                         .collect(),
                 }
             })

@@ -431,14 +431,10 @@ fn id_prefix(id: &str) -> u64 {
     u64::from_be_bytes(prefix)
 }
 
-/// Orders two profiles by id, as `str` does, reading the ids only when their first eight
-/// bytes are equal.
-fn by_id(
-    a: (&ScanFeatures, &CdmoFeatures),
-    b: (&ScanFeatures, &CdmoFeatures),
-) -> std::cmp::Ordering {
-    a.0.id_prefix
-        .cmp(&b.0.id_prefix)
+/// Orders two profiles by id, as `str` does, given their [`id_prefix`]es: the ids are
+/// read only when the prefixes are equal.
+fn by_id(a: (u64, &CdmoFeatures), b: (u64, &CdmoFeatures)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
         .then_with(|| a.1.profile_id.cmp(&b.1.profile_id))
 }
 
@@ -1096,7 +1092,7 @@ const _: () = assert!(Criterion::ALL.len() <= MAX_CRITERIA);
 #[derive(Clone, Copy)]
 struct Ranked<'a> {
     total: f64,
-    scan: ScanFeatures,
+    id_prefix: u64,
     features: &'a CdmoFeatures,
     slots: SlotsAvailable,
 }
@@ -1107,7 +1103,7 @@ struct Closest<'a> {
     /// For a near miss, the sum of its relative gaps.
     relative_gap: Option<f64>,
     failures: usize,
-    scan: ScanFeatures,
+    id_prefix: u64,
     features: &'a CdmoFeatures,
     slots: SlotsAvailable,
 }
@@ -1124,7 +1120,7 @@ struct Scored<'a> {
 fn by_rank(a: &Ranked, b: &Ranked) -> std::cmp::Ordering {
     b.total
         .total_cmp(&a.total)
-        .then_with(|| by_id((&a.scan, a.features), (&b.scan, b.features)))
+        .then_with(|| by_id((a.id_prefix, a.features), (b.id_prefix, b.features)))
 }
 
 /// Near misses first (smallest relative gap first), then fewest failures, then profile id
@@ -1134,7 +1130,7 @@ fn by_closeness(a: &Closest, b: &Closest) -> std::cmp::Ordering {
         (a.relative_gap, a.failures, ""),
         (b.relative_gap, b.failures, ""),
     )
-    .then_with(|| by_id((&a.scan, a.features), (&b.scan, b.features)))
+    .then_with(|| by_id((a.id_prefix, a.features), (b.id_prefix, b.features)))
 }
 
 /// The best `limit` items offered, in `order`, kept in a bounded max-heap (the worst kept
@@ -1311,7 +1307,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
             feasible_count += 1;
             ranked.offer(Ranked {
                 total: total(req, &values[..req.criteria.len()], factor),
-                scan: *scan,
+                id_prefix: scan.id_prefix,
                 features,
                 slots,
             });
@@ -1324,7 +1320,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         let e = Closest {
             relative_gap,
             failures: failures.count,
-            scan: *scan,
+            id_prefix: scan.id_prefix,
             features,
             slots,
         };
@@ -1346,10 +1342,12 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         .into_sorted()
         .into_iter()
         .map(|r| {
+            // Derived again from the features, as the index derived them: the same values.
+            let scan = ScanFeatures::of(r.features);
             let mut values = [(None, 0.0); MAX_CRITERIA];
             let factor = evaluate(
                 req,
-                &r.scan,
+                &scan,
                 r.features,
                 r.slots,
                 &mut values,
@@ -1420,18 +1418,12 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         excluded: closest
             .into_iter()
             .map(|e| {
+                let scan = ScanFeatures::of(e.features);
                 let mut failures = Vec::new();
-                check_constraints(req, &e.scan, e.features, today, e.slots, &mut failures);
+                check_constraints(req, &scan, e.features, today, e.slots, &mut failures);
                 if failures.is_empty() {
                     let mut values = [(None, 0.0); MAX_CRITERIA];
-                    evaluate(
-                        req,
-                        &e.scan,
-                        e.features,
-                        e.slots,
-                        &mut values,
-                        &mut failures,
-                    );
+                    evaluate(req, &scan, e.features, e.slots, &mut values, &mut failures);
                 }
                 Exclusion {
                     profile_id: e.features.profile_id.clone(),

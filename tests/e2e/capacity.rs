@@ -870,6 +870,253 @@ async fn sponsors_cannot_hoard_slots() {
         .unwrap();
 }
 
+/// Slots a sponsor holds in SQL, per block, from the reservations themselves.
+fn held_by_sponsor_in_sql(app: &TestApp, sponsor: &str) -> std::collections::BTreeMap<String, i64> {
+    use cdmx::db::schema::reservations;
+    let mut conn = app.db.blocking_connection().unwrap();
+    let rows: Vec<(String, i32)> = reservations::table
+        .filter(reservations::sponsor_organization_id.eq(sponsor))
+        .filter(reservations::state.eq("held"))
+        .select((reservations::capacity_id, reservations::slots))
+        .load(&mut *conn)
+        .unwrap();
+    let mut held = std::collections::BTreeMap::new();
+    for (block, slots) in rows {
+        *held.entry(block).or_insert(0) += i64::from(slots);
+    }
+    held
+}
+
+#[tokio::test]
+async fn concurrent_holds_of_one_sponsor_never_pass_its_limits() {
+    let app = TestApp::spawn_with(|s| {
+        s.max_held_slots_per_block = 3;
+        s.max_held_slots_total = 5;
+        s.database_pool_size = 8;
+        s.workers = 2;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let mut blocks = Vec::new();
+    for _ in 0..3 {
+        blocks.push(
+            helix
+                .admin
+                .create_capacity_block(&profile.id, &block(10))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut racers = Vec::new();
+    for i in 0..24 {
+        // One server: a second would have default limits. Its pool races the holds
+        // on as many connections.
+        let client = sponsor.admin.clone();
+        let block_id = blocks[i % blocks.len()].clone();
+        racers.push(tokio::spawn(async move {
+            client.create_reservation(&hold(&block_id, 1), &key()).await
+        }));
+    }
+    let mut won = 0;
+    for racer in racers {
+        match racer.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(err) => {
+                assert_eq!(err.status(), Some(409), "{err}");
+                let detail = err.problem().unwrap().detail.clone().unwrap();
+                assert!(detail.contains("hold limit"), "{detail}");
+            }
+        }
+    }
+    let held = held_by_sponsor_in_sql(&app, sponsor.id());
+    assert!(
+        held.values().all(|&slots| slots <= 3),
+        "per block: {held:?}"
+    );
+    assert_eq!(held.values().sum::<i64>(), 5, "in total: {held:?}");
+    assert_eq!(won, 5);
+}
+
+#[tokio::test]
+async fn duplicates_racing_the_first_hold_replay_its_answer_exactly() {
+    let app = TestApp::spawn_with(|s| {
+        s.database_pool_size = 8;
+        s.workers = 2;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let b = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(10))
+        .await
+        .unwrap();
+    let token = sponsor.token().await;
+    let k = key();
+    let mut duplicates = Vec::new();
+    for _ in 0..12 {
+        let (url, token, k, body) = (
+            app.url("/v1/reservations"),
+            token.clone(),
+            k.clone(),
+            hold(&b.id, 1),
+        );
+        duplicates.push(tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", k)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, replayed, location, response.bytes().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for duplicate in duplicates {
+        answers.push(duplicate.await.unwrap());
+    }
+    // The key is claimed and answered in the hold's own transaction, so a duplicate
+    // never finds it claimed but unanswered: it waits and replays.
+    assert!(
+        answers.iter().all(|(status, ..)| *status == 201),
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|(_, replayed, ..)| !replayed).count(),
+        1,
+        "one first answer, the rest replays"
+    );
+    let (_, _, location, body) = &answers[0];
+    assert!(
+        answers
+            .iter()
+            .all(|(_, _, l, b)| l == location && b == body),
+        "replays repeat the first answer byte for byte"
+    );
+    assert_eq!(booked_in_sql(&app, &b.id).0, 1, "one hold for one key");
+}
+
+#[tokio::test]
+async fn lapsed_holds_count_against_neither_free_slots_nor_limits() {
+    let app = TestApp::spawn_with(|s| {
+        s.hold_ttl_seconds = 1;
+        s.sweep_interval_seconds = 3600;
+        s.max_held_slots_per_block = 2;
+        s.max_held_slots_total = 3;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let first = app.sign_up(OrganizationKind::Sponsor, "First").await;
+    let second = app.sign_up(OrganizationKind::Sponsor, "Second").await;
+    let small = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(2))
+        .await
+        .unwrap();
+    let other = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(5))
+        .await
+        .unwrap();
+    let lapsing = first
+        .admin
+        .create_reservation(&hold(&small.id, 2), &key())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    // Nothing has touched the small block since: the lapsed hold is still stored as
+    // held, and counts towards neither of the sponsor's limits.
+    assert_eq!(
+        held_by_sponsor_in_sql(&app, first.id()).get(&small.id),
+        Some(&2)
+    );
+    first
+        .admin
+        .create_reservation(&hold(&other.id, 2), &key())
+        .await
+        .unwrap();
+    // The lapsed hold fills the small block's counter; a hold that needs its slots
+    // releases it.
+    let taken = second
+        .admin
+        .create_reservation(&hold(&small.id, 2), &key())
+        .await
+        .unwrap();
+    assert_eq!(taken.state, ReservationState::Held);
+    assert_eq!(booked_in_sql(&app, &small.id), (2, 2));
+    let events = first
+        .admin
+        .list_reservation_events(&lapsing.id)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        events.last().map(|e| (e.event.as_str(), e.actor.as_str())),
+        Some(("expired", "system"))
+    );
+}
+
+#[tokio::test]
+async fn a_sponsor_at_its_total_limit_may_still_reschedule_a_hold() {
+    let app = TestApp::spawn_with(|s| {
+        s.max_held_slots_per_block = 2;
+        s.max_held_slots_total = 2;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let from = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(5))
+        .await
+        .unwrap();
+    let to = helix
+        .admin
+        .create_capacity_block(&profile.id, &block(5))
+        .await
+        .unwrap();
+    let r = sponsor
+        .admin
+        .create_reservation(&hold(&from.id, 2), &key())
+        .await
+        .unwrap();
+    // A move leaves the total as it is: only the target block's limit applies.
+    let moved = sponsor
+        .admin
+        .reschedule_reservation(
+            &r.id,
+            &RescheduleRequest {
+                capacity_id: to.id.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.capacity_id, to.id);
+    let err = sponsor
+        .admin
+        .create_reservation(&hold(&from.id, 1), &key())
+        .await
+        .unwrap_err();
+    assert!(
+        err.problem()
+            .unwrap()
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("in total")
+    );
+}
+
 #[tokio::test]
 async fn matching_sees_live_capacity() {
     let app = TestApp::spawn().await;

@@ -417,6 +417,7 @@ async fn a_key_still_in_progress_answers_409_with_retry_after() {
             fingerprint.as_str(),
             cdmx::db::now(),
             chrono::Duration::seconds(60),
+            None,
         )
         .unwrap();
         assert_eq!(claim, cdmx::db::idempotency::Claim::Claimed);

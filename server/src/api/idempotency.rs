@@ -12,7 +12,7 @@ use cdmx_sdk::types::Problem;
 
 use super::problem::stamp;
 use crate::app::idempotency::{
-    self, IDEMPOTENCY_KEY, IdempotencyKey, RecordedAnswer, RequestFingerprint,
+    self, Answer, IDEMPOTENCY_KEY, IdempotencyKey, KeyedRequest, RecordedAnswer, RequestFingerprint,
 };
 use crate::auth::Principal;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
@@ -60,15 +60,24 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
-    /// Refuses a request without a key (400 naming the header).
-    pub fn require(self) -> Result<Self, ApiError> {
-        if self.key.is_none() {
-            return Err(ApiError::bad_request_field(
+    /// The key and what it is bound to (this operation and `body`), if a key was sent.
+    fn keyed<T: serde::Serialize>(self, body: &T) -> Result<Option<KeyedRequest>, ApiError> {
+        let Some(key) = self.key else {
+            return Ok(None);
+        };
+        let fingerprint = RequestFingerprint::of(&self.method, &self.path, body)?;
+        Ok(Some(KeyedRequest { key, fingerprint }))
+    }
+
+    /// The key of an operation that requires one, bound to `body`; a request without a
+    /// key is refused (400 naming the header).
+    pub fn required<T: serde::Serialize>(self, body: &T) -> Result<KeyedRequest, ApiError> {
+        self.keyed(body)?.ok_or_else(|| {
+            ApiError::bad_request_field(
                 IDEMPOTENCY_KEY,
                 "is required: a unique value per request, reused on retries",
-            ));
-        }
-        Ok(self)
+            )
+        })
     }
 }
 
@@ -119,11 +128,11 @@ where
     F: FnOnce(T) -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
-    let Some(key) = keyed.key else {
+    let Some(keyed) = keyed.keyed(&request)? else {
         return create(request).await;
     };
-    let fingerprint = RequestFingerprint::of(&keyed.method, &keyed.path, &request)?;
-    if let Some(recorded) = idempotency::claim(state, principal, &key, fingerprint).await? {
+    let key = keyed.key.clone();
+    if let Some(recorded) = idempotency::claim(state, principal, keyed).await? {
         return Ok(replayed(recorded));
     }
     let response = match create(request).await {
@@ -179,6 +188,41 @@ fn secret_already_shown(body: &[u8], id_at: &str) -> Result<RecordedAnswer, ApiE
         status: problem.status,
         headers: Vec::new(),
         body: serde_json::to_string(&problem).map_err(ApiError::internal)?,
+    })
+}
+
+/// The answer of a create that records it in its own transaction: a first answer is
+/// sent as recorded, so that a replay repeats it byte for byte.
+pub fn respond(answer: Answer) -> HttpResponse {
+    match answer {
+        Answer::Created(created) => {
+            let status =
+                StatusCode::from_u16(created.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = HttpResponse::build(status);
+            for (name, value) in created.headers {
+                response.insert_header((name, value));
+            }
+            response.body(created.body)
+        }
+        Answer::Replayed(recorded) => replayed(recorded),
+    }
+}
+
+/// The answer a create records: 201 with the object as JSON, and where it lives.
+pub fn created_json<T: serde::Serialize>(
+    location: String,
+    object: &T,
+) -> Result<RecordedAnswer, ApiError> {
+    Ok(RecordedAnswer {
+        status: StatusCode::CREATED.as_u16(),
+        headers: vec![
+            (header::LOCATION.to_string(), location),
+            (
+                header::CONTENT_TYPE.to_string(),
+                mime::APPLICATION_JSON.to_string(),
+            ),
+        ],
+        body: serde_json::to_string(object).map_err(ApiError::internal)?,
     })
 }
 

@@ -1,6 +1,5 @@
 //! Reservations of capacity: holds, confirmations, cancellations, reschedules.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
     NewReservation, Page, Problem, RescheduleRequest, Reservation, ReservationEvent,
@@ -8,7 +7,7 @@ use cdmx_sdk::types::{
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
-use super::idempotency::{Idempotency, Replay, RequiredIdempotencyKeyParam, once};
+use super::idempotency::{Idempotency, RequiredIdempotencyKeyParam, created_json, respond};
 use crate::app::reservations;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -38,25 +37,12 @@ pub async fn create_reservation(
     idempotency: Idempotency,
     body: ApiJson<NewReservation>,
 ) -> Result<HttpResponse, ApiError> {
-    let idempotency = idempotency.require()?;
-    let (state, principal) = (&state, &principal);
-    once(
-        state,
-        principal,
-        idempotency,
-        body.0,
-        Replay::Same,
-        |request| async move {
-            let reservation = reservations::place_hold(state, principal, request).await?;
-            Ok(HttpResponse::Created()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/v1/reservations/{}", reservation.id),
-                ))
-                .json(reservation))
-        },
-    )
-    .await
+    let keyed = idempotency.required(&body.0)?;
+    let answer = reservations::place_hold(&state, &principal, body.0, keyed, |r| {
+        created_json(format!("/v1/reservations/{}", r.id), r)
+    })
+    .await?;
+    Ok(respond(answer))
 }
 
 /// Your reservations: a sponsor's own, or those on a CDMO's capacity.

@@ -4,14 +4,22 @@
 //! Only successes are recorded: a request refused (400, 422, 409...) or failed gives its
 //! key back, so the client can retry it, fixed, under the same key. Keys are scoped to the
 //! caller's organisation and kept 24 hours (`db::idempotency`).
+//!
+//! A create that runs in one transaction (a hold) claims its key and records its answer
+//! in that transaction ([`claim_within`]): a refusal rolls the claim back with the rest,
+//! and a retry finds either nothing or the answer. Other creates claim the key in a
+//! transaction of its own ([`claim`]), then [`record`] the answer or [`release`] the key.
 
+use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Principal;
 use crate::db::idempotency::{self, Claim};
-use crate::db::now;
+use crate::db::{DbConnection, now};
 use crate::error::ApiError;
 use crate::startup::AppState;
+
+pub use crate::db::idempotency::RecordedAnswer;
 
 /// The header that names an idempotency key, for error messages.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -65,51 +73,45 @@ impl RequestFingerprint {
     }
 }
 
-/// An answer as recorded with its key: status, the headers that locate and version the
-/// object (`Location`, `ETag`, `Content-Type`), and the body. A recorded refusal (the
-/// API key case) is a problem document without a request id; the HTTP edge stamps it
-/// with the request that receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedAnswer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+/// A create sent under an idempotency key: the key and the request it is bound to.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest {
+    pub key: IdempotencyKey,
+    pub fingerprint: RequestFingerprint,
 }
 
-/// Claims `key` for this request: `Some` is the recorded answer of an earlier attempt,
-/// `None` means go ahead (and then [`record`] or [`release`]). The same key with another
-/// request is 422; while another attempt with the key runs, 409 with `Retry-After`.
-pub async fn claim(
-    state: &AppState,
-    principal: &Principal,
-    key: &IdempotencyKey,
-    fingerprint: RequestFingerprint,
+/// What a keyed create answers: its own answer, or the recorded answer of an earlier
+/// attempt with the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Created(RecordedAnswer),
+    Replayed(RecordedAnswer),
+}
+
+/// Claims the request's key inside the caller's transaction: `Some` is the recorded
+/// answer of an earlier attempt, `None` means go ahead. With `answer`, the claim also
+/// records it, for a create that answers in the same transaction (a refusal later in
+/// that transaction rolls both back). The same key with another request is 422; while
+/// another attempt with the key runs, 409 with `Retry-After`.
+pub fn claim_within(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    request: &KeyedRequest,
+    at: NaiveDateTime,
+    answer: Option<&RecordedAnswer>,
 ) -> Result<Option<RecordedAnswer>, ApiError> {
-    let (org, k, at) = (principal.organization_id.clone(), key.0.clone(), now());
-    let claim = state
-        .db
-        .write(move |c| {
-            idempotency::claim_key(
-                c,
-                &org,
-                &k,
-                &fingerprint.0,
-                at,
-                chrono::Duration::seconds(ABANDONED_AFTER_SECONDS),
-            )
-        })
-        .await?;
+    let claim = idempotency::claim_key(
+        conn,
+        organization_id,
+        &request.key.0,
+        request.fingerprint.as_str(),
+        at,
+        chrono::Duration::seconds(ABANDONED_AFTER_SECONDS),
+        answer,
+    )?;
     match claim {
         Claim::Claimed => Ok(None),
-        Claim::Replay {
-            status,
-            headers,
-            body,
-        } => Ok(Some(RecordedAnswer {
-            status,
-            headers,
-            body,
-        })),
+        Claim::Replay(recorded) => Ok(Some(recorded)),
         Claim::Mismatch => Err(ApiError::invalid_field(
             IDEMPOTENCY_KEY,
             "was already used with a different request (operation or body)",
@@ -119,6 +121,20 @@ pub async fn claim(
             retry_after_seconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
         }),
     }
+}
+
+/// Claims the request's key in a transaction of its own, for a create that runs in
+/// others: then [`record`] its answer or [`release`] the key.
+pub async fn claim(
+    state: &AppState,
+    principal: &Principal,
+    request: KeyedRequest,
+) -> Result<Option<RecordedAnswer>, ApiError> {
+    let (org, at) = (principal.organization_id.clone(), now());
+    state
+        .db
+        .write_or_refuse(move |c| claim_within(c, &org, &request, at, None))
+        .await
 }
 
 /// Records the answer to a claimed key; retries get it from now on.
@@ -131,9 +147,7 @@ pub async fn record(
     let (org, k) = (principal.organization_id.clone(), key.0.clone());
     state
         .db
-        .write(move |c| {
-            idempotency::complete_key(c, &org, &k, answer.status, &answer.headers, &answer.body)
-        })
+        .write(move |c| idempotency::complete_key(c, &org, &k, &answer))
         .await?;
     Ok(())
 }

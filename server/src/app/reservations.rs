@@ -7,13 +7,17 @@ use cdmx_sdk::types::{
     FieldError, NewReservation, OrganizationKind, Page, RescheduleRequest, Reservation,
     ReservationEvent, ReservationFilter,
 };
+use chrono::NaiveDateTime;
 
+use super::idempotency::{self, Answer, KeyedRequest, RecordedAnswer};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
-use crate::db::reservations::{self as stored, NewHold, ReservationParty, ReservationRow};
-use crate::db::{StoreError, accounts, capacity, listing, now, programs};
+use crate::db::reservations::{
+    self as stored, HoldLimits, NewHold, ReservationParty, ReservationRow,
+};
+use crate::db::{DbConnection, StoreError, accounts, new_id, now, programs};
 use crate::domain::input;
 use crate::domain::reservations::Transition;
 use crate::error::ApiError;
@@ -23,18 +27,94 @@ const NOTE_MAX_CHARS: usize = 2000;
 /// No block has more slots than this, so no hold can either.
 const SLOTS_MAX: u32 = 10_000;
 
-/// Holds slots of a capacity block for the caller's sponsor organisation. Exactly once
-/// per idempotency key: the HTTP edge runs it through `api::idempotency`.
-pub async fn place_hold(
+/// Holds slots of a capacity block for the caller's sponsor organisation, exactly once
+/// per idempotency key: one transaction claims the key, places the hold and records
+/// the answer, which `answer` renders from the new reservation. A retry gets the
+/// recorded answer; a refusal records nothing.
+pub async fn place_hold<A>(
     state: &AppState,
     principal: &Principal,
     mut request: NewReservation,
-) -> Result<Reservation, ApiError> {
+    keyed: KeyedRequest,
+    answer: A,
+) -> Result<Answer, ApiError>
+where
+    A: FnOnce(&Reservation) -> Result<RecordedAnswer, ApiError> + Send + 'static,
+{
     authorize(principal, Action::PlaceHold, Resource::Marketplace)?;
     if let Some(error) = check_hold(&mut request) {
         return Err(error);
     }
-    place(state, principal, request).await
+    let hold = NewHold {
+        block_id: request.capacity_id,
+        sponsor_organization_id: principal.organization_id.clone(),
+        program_id: request.program_id,
+        slots: i32::try_from(request.slots).map_err(ApiError::internal)?,
+        note: request.note,
+        actor: principal.id.clone(),
+    };
+    let (limits, at) = (state.hold_limits, now());
+    state
+        .db
+        .write_or_refuse(move |c| hold_once(c, &hold, &keyed, limits, at, answer))
+        .await
+}
+
+/// The transaction of a hold: the key's claim with the answer, then the hold, or the
+/// recorded answer of an earlier attempt. Everything the answer needs is read before
+/// anything is written, so that the claim records it at once.
+fn hold_once<A>(
+    conn: &mut DbConnection,
+    hold: &NewHold,
+    keyed: &KeyedRequest,
+    limits: HoldLimits,
+    at: NaiveDateTime,
+    answer: A,
+) -> Result<Answer, ApiError>
+where
+    A: FnOnce(&Reservation) -> Result<RecordedAnswer, ApiError>,
+{
+    let sponsor = &hold.sponsor_organization_id;
+    let target = match stored::find_hold_target(conn, &hold.block_id) {
+        Ok(target) => Some(target),
+        Err(StoreError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let placed = match &target {
+        Some(target) => {
+            let row = hold.reservation(new_id(), &target.cdmo_organization_id, limits.ttl, at);
+            let recorded = answer(&views::reservation(row.clone(), at)?)?;
+            Some((row, recorded))
+        }
+        None => None,
+    };
+    let recorded = placed.as_ref().map(|(_, recorded)| recorded);
+    if let Some(replay) = idempotency::claim_within(conn, sponsor, keyed, at, recorded)? {
+        return Ok(Answer::Replayed(replay));
+    }
+    if let Some(program) = &hold.program_id
+        && programs::find_program(conn, sponsor, program).is_err()
+    {
+        return Err(ApiError::invalid_field(
+            "program_id",
+            "no such programme in your organisation",
+        ));
+    }
+    let (Some(target), Some((row, recorded))) = (target, placed) else {
+        return Err(ApiError::invalid_field(
+            "capacity_id",
+            "no such capacity block",
+        ));
+    };
+    if target.unlisting.is_some_and(|u| u.in_force(at.date())) {
+        return Err(ApiError::Conflict(
+            "the CDMO has taken its profile off the market and takes no new reservations; \
+             existing ones go on"
+                .into(),
+        ));
+    }
+    stored::insert_hold(conn, &row, &hold.actor, limits, at)?;
+    Ok(Answer::Created(recorded))
 }
 
 /// Checks a hold request and normalises its note.
@@ -56,57 +136,6 @@ fn check_hold(request: &mut NewReservation) -> Option<ApiError> {
         }
     }
     (!invalid.is_empty()).then_some(ApiError::Validation(invalid))
-}
-
-/// Places a valid hold.
-async fn place(
-    state: &AppState,
-    principal: &Principal,
-    request: NewReservation,
-) -> Result<Reservation, ApiError> {
-    let organization_id = principal.organization_id.clone();
-    let hold = NewHold {
-        block_id: request.capacity_id.clone(),
-        sponsor_organization_id: organization_id.clone(),
-        program_id: request.program_id.clone(),
-        slots: i32::try_from(request.slots).map_err(ApiError::internal)?,
-        note: request.note.clone(),
-        actor: principal.id.clone(),
-    };
-    let limits = state.hold_limits;
-    let at = now();
-    let row = state
-        .db
-        .write(move |c| {
-            if let Some(program) = &hold.program_id
-                && programs::find_program(c, &organization_id, program).is_err()
-            {
-                return Ok(Err(ApiError::invalid_field(
-                    "program_id",
-                    "no such programme in your organisation",
-                )));
-            }
-            if let Ok(block) = capacity::find_block(c, &hold.block_id)
-                && listing::find_unlisting(c, &block.profile_id)?
-                    .is_some_and(|u| u.in_force(at.date()))
-            {
-                return Ok(Err(ApiError::Conflict(
-                    "the CDMO has taken its profile off the market and takes no new \
-                     reservations; existing ones go on"
-                        .into(),
-                )));
-            }
-            match stored::place_hold(c, &hold, limits, at) {
-                Ok(row) => Ok(Ok(row)),
-                Err(StoreError::NotFound) => Ok(Err(ApiError::invalid_field(
-                    "capacity_id",
-                    "no such capacity block",
-                ))),
-                Err(other) => Err(other),
-            }
-        })
-        .await??;
-    views::reservation(row, at)
 }
 
 /// The caller's reservations: a sponsor's own, or those on a CDMO's capacity.

@@ -244,13 +244,33 @@ pub fn delete_block(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
 }
 
 /// Adds `slots` to a block's held or confirmed count if they are free: the conditional
-/// update whose row count decides, under any concurrency.
+/// update whose row count decides, under any concurrency. A refusal is a conflict
+/// with the numbers.
 pub(super) fn take_slots(
     conn: &mut DbConnection,
     block_id: &str,
     slots: i32,
     confirmed: bool,
 ) -> StoreResult<()> {
+    if try_take_slots(conn, block_id, slots, confirmed)? {
+        return Ok(());
+    }
+    let block = find_block(conn, block_id)?;
+    let free = block.slots_total - block.slots_held - block.slots_confirmed;
+    Err(StoreError::Conflict(format!(
+        "only {free} of {} slot(s) are free ({} held, {} confirmed); you asked for {slots}",
+        block.slots_total, block.slots_held, block.slots_confirmed
+    )))
+}
+
+/// [`take_slots`], answering whether the slots were free. The block's row lock is
+/// held from here to the end of the transaction only if they were.
+pub(super) fn try_take_slots(
+    conn: &mut DbConnection,
+    block_id: &str,
+    slots: i32,
+    confirmed: bool,
+) -> StoreResult<bool> {
     let free = capacity_blocks::slots_held + capacity_blocks::slots_confirmed + slots;
     let target = capacity_blocks::table
         .filter(capacity_blocks::id.eq(block_id))
@@ -264,15 +284,7 @@ pub(super) fn take_slots(
             .set(capacity_blocks::slots_held.eq(capacity_blocks::slots_held + slots))
             .execute(conn)?
     };
-    if taken == 0 {
-        let block = find_block(conn, block_id)?;
-        let free = block.slots_total - block.slots_held - block.slots_confirmed;
-        return Err(StoreError::Conflict(format!(
-            "only {free} of {} slot(s) are free ({} held, {} confirmed); you asked for {slots}",
-            block.slots_total, block.slots_held, block.slots_confirmed
-        )));
-    }
-    Ok(())
+    Ok(taken == 1)
 }
 
 /// Gives `slots` back to a block's held or confirmed count.

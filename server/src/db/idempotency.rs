@@ -7,26 +7,54 @@ use diesel::prelude::*;
 use super::schema::idempotency_keys;
 use super::{DbConnection, StoreError, StoreResult};
 
+/// An answer as recorded with its key: status, the headers that locate and version the
+/// object (`Location`, `ETag`, `Content-Type`), and the body. A recorded refusal (the
+/// API key case) is a problem document without a request id; the HTTP edge stamps it
+/// with the request that receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
 /// The outcome of presenting an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// First use (or an abandoned earlier attempt): go ahead.
     Claimed,
-    /// Completed before: answer with this status, these headers and this body.
-    Replay {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
+    /// Completed before: answer with this.
+    Replay(RecordedAnswer),
     /// Used before with a different request.
     Mismatch,
     /// Another request with this key is being processed.
     InProgress,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = idempotency_keys)]
+struct NewKey<'a> {
+    organization_id: &'a str,
+    idempotency_key: &'a str,
+    request_hash: &'a str,
+    status: Option<i32>,
+    response: Option<&'a str>,
+    response_headers: Option<String>,
+    created_at: NaiveDateTime,
+}
+
 /// Claims `key` for a request whose body hashes to `hash`. Keys live 24 hours; a claim
 /// left unfinished for `abandoned_after` (its transaction never committed) may be
 /// taken over.
+///
+/// With `answer`, the claim records it at once: a create that runs in the claim's own
+/// transaction knows its answer before it writes, and a retry can never find its key
+/// claimed but unanswered. Without, [`complete_key`] records the answer later.
+///
+/// The first statement is the insert, so a first use costs one statement. On
+/// PostgreSQL an insert that meets the uncommitted claim of a concurrent duplicate
+/// waits for it to end: a duplicate of a create answered in one transaction is
+/// replayed rather than turned away.
 pub fn claim_key(
     conn: &mut DbConnection,
     organization_id: &str,
@@ -34,7 +62,20 @@ pub fn claim_key(
     hash: &str,
     now: NaiveDateTime,
     abandoned_after: chrono::Duration,
+    answer: Option<&RecordedAnswer>,
 ) -> StoreResult<Claim> {
+    let row = NewKey {
+        organization_id,
+        idempotency_key: key,
+        request_hash: hash,
+        status: answer.map(|a| i32::from(a.status)),
+        response: answer.map(|a| a.body.as_str()),
+        response_headers: answer.map(|a| headers_json(&a.headers)).transpose()?,
+        created_at: now,
+    };
+    if insert_if_new(conn, &row)? {
+        return Ok(Claim::Claimed);
+    }
     type Stored = (
         String,
         Option<i32>,
@@ -54,9 +95,7 @@ pub fn claim_key(
         .first(conn)
         .optional()?;
     match existing {
-        Some((.., created)) if created + chrono::Duration::hours(24) <= now => {
-            diesel::delete(idempotency_keys::table.find((organization_id, key))).execute(conn)?;
-        }
+        Some((.., created)) if created + chrono::Duration::hours(24) <= now => {}
         Some((stored, ..)) if stored != hash => return Ok(Claim::Mismatch),
         Some((_, Some(status), Some(body), headers, _)) => {
             // Answers recorded before headers were kept (reservations) had none to keep.
@@ -65,57 +104,57 @@ pub fn claim_key(
                     .map_err(|e| StoreError::Task(format!("stored response headers: {e}")))?,
                 None => Vec::new(),
             };
-            return Ok(Claim::Replay {
+            return Ok(Claim::Replay(RecordedAnswer {
                 status: u16::try_from(status).unwrap_or(500),
                 headers,
                 body,
-            });
+            }));
         }
         Some((.., created)) if created + abandoned_after > now => {
             return Ok(Claim::InProgress);
         }
-        Some(_) => {
-            diesel::update(idempotency_keys::table.find((organization_id, key)))
-                .set(idempotency_keys::created_at.eq(now))
-                .execute(conn)?;
-            return Ok(Claim::Claimed);
-        }
-        None => {}
+        // Abandoned by an attempt that never finished, or released since the insert.
+        Some(_) | None => {}
     }
-    let inserted = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::organization_id.eq(organization_id),
-            idempotency_keys::idempotency_key.eq(key),
-            idempotency_keys::request_hash.eq(hash),
-            idempotency_keys::created_at.eq(now),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(Claim::Claimed),
-        // A concurrent request with the same key claimed it first.
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(Claim::InProgress),
-        Err(other) => Err(other.into()),
+    // Nobody may answer from this key any more: this request takes it. Delete and
+    // insert, so that of two requests taking it over at once only one gets it.
+    diesel::delete(idempotency_keys::table.find((organization_id, key))).execute(conn)?;
+    if insert_if_new(conn, &row)? {
+        Ok(Claim::Claimed)
+    } else {
+        Ok(Claim::InProgress)
     }
 }
 
-/// Stores the response of a claimed key.
+/// Inserts a key unless it exists; whether it did. The upsert clause is the one piece
+/// of SQL diesel's multi-backend connection does not offer, so it is sent per backend.
+fn insert_if_new(conn: &mut DbConnection, row: &NewKey) -> StoreResult<bool> {
+    let insert = diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Postgresql(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(inserted == 1)
+}
+
+fn headers_json(headers: &[(String, String)]) -> StoreResult<String> {
+    serde_json::to_string(headers).map_err(|e| StoreError::Task(e.to_string()))
+}
+
+/// Stores the answer of a claimed key.
 pub fn complete_key(
     conn: &mut DbConnection,
     organization_id: &str,
     key: &str,
-    status: u16,
-    headers: &[(String, String)],
-    body: &str,
+    answer: &RecordedAnswer,
 ) -> StoreResult<()> {
-    let headers = serde_json::to_string(headers).map_err(|e| StoreError::Task(e.to_string()))?;
     diesel::update(idempotency_keys::table.find((organization_id, key)))
         .set((
-            idempotency_keys::status.eq(Some(i32::from(status))),
-            idempotency_keys::response.eq(Some(body)),
-            idempotency_keys::response_headers.eq(Some(headers)),
+            idempotency_keys::status.eq(Some(i32::from(answer.status))),
+            idempotency_keys::response.eq(Some(&answer.body)),
+            idempotency_keys::response_headers.eq(Some(headers_json(&answer.headers)?)),
         ))
         .execute(conn)?;
     Ok(())

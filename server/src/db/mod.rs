@@ -358,6 +358,19 @@ impl Database {
         self.run(move |conn| write_transaction(conn, work)).await
     }
 
+    /// [`Database::write`] for work that may refuse with an error of its own (see
+    /// [`write_transaction_or_refuse`]).
+    pub async fn write_or_refuse<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Send + 'static,
+    {
+        self.run(move |conn| Ok(write_transaction_or_refuse(conn, work)))
+            .await
+            .map_err(E::from)?
+    }
+
     /// Readiness: a connection can be had and answers, within a second (or the
     /// checkout timeout, if shorter).
     pub async fn ping(&self) -> StoreResult<()> {
@@ -409,6 +422,17 @@ pub fn transaction_lock(conn: &mut DbConnection, key: i64) -> StoreResult<()> {
 pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> StoreResult<T>
 where
     F: FnOnce(&mut DbConnection) -> StoreResult<T>,
+{
+    write_transaction_or_refuse(conn, work)
+}
+
+/// [`write_transaction`] for work that may refuse with an error of its own, such as an
+/// answer to the client decided halfway: the refusal rolls back what was written so
+/// far, as any error does.
+pub fn write_transaction_or_refuse<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError>,
 {
     if !matches!(conn, DbConnection::Sqlite(_)) {
         return conn.transaction(work);

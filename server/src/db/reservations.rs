@@ -4,17 +4,25 @@
 //!
 //! The state machine decides which transition is legal; this module applies it to the
 //! stored rows under the block's row lock, and the block counters
-//! ([`super::capacity::take_slots`]) keep held + confirmed <= published.
+//! ([`super::capacity::take_slots`]) keep held + confirmed <= published. A hold takes
+//! the block's lock last, by its conditional increment: the sponsor's hold limits are
+//! checked under a lock of the sponsor's own.
+//!
+//! Locks are taken in one order, so that no two transactions wait for each other: the
+//! sponsor's, then blocks (in id order), then reservation rows.
 
 use cdmx_sdk::types::ReservationState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
+use crate::domain::listing::Unlisting;
 use crate::domain::reservations::{self as machine, Transition};
 
-use super::capacity::{find_block, give_back, lock_block, take_slots};
-use super::schema::{capacity_blocks, organizations, reservation_events, reservations};
-use super::{DbConnection, StoreError, StoreResult, new_id};
+use super::capacity::{find_block, give_back, lock_block, take_slots, try_take_slots};
+use super::listing::UnlistingRow;
+use super::schema::{capacity_blocks, profile_unlistings, reservation_events, reservations};
+use super::{DbConnection, StoreError, StoreResult, new_id, transaction_lock};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = reservations)]
@@ -148,42 +156,57 @@ pub struct HoldLimits {
     pub ttl: chrono::Duration,
 }
 
-/// A sponsor's unexpired held slots, on one block or in total.
-fn sponsor_holds(
-    conn: &mut DbConnection,
-    sponsor: &str,
-    block: Option<&str>,
-    now: NaiveDateTime,
-) -> StoreResult<i64> {
-    let mut query = reservations::table
-        .filter(reservations::sponsor_organization_id.eq(sponsor.to_owned()))
-        .filter(reservations::state.eq(ReservationState::Held))
-        .filter(reservations::expires_at.gt(now))
-        .select(reservations::slots)
-        .into_boxed();
-    if let Some(block) = block {
-        query = query.filter(reservations::capacity_id.eq(block.to_owned()));
-    }
-    Ok(query.load::<i32>(conn)?.into_iter().map(i64::from).sum())
+/// Serialises the transactions that can raise a sponsor's held slots (holds and
+/// reschedules), until they end, so that the held slots a limit is checked against
+/// cannot grow between the check and the commit. A lock, not a row: nothing is written
+/// for it. On SQLite writers are serial already.
+fn lock_sponsor_holds(conn: &mut DbConnection, sponsor: &str) -> StoreResult<()> {
+    let digest = Sha256::digest(format!("cdmx sponsor holds {sponsor}").as_bytes());
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    transaction_lock(conn, i64::from_be_bytes(key))
 }
 
+/// Refuses `slots` more held on `block` when the sponsor would pass a limit. Counts the
+/// sponsor's unexpired holds (a lapsed hold never counts, released or not), except
+/// `moving`, the reservation a reschedule moves: it stays within the total. Callers
+/// hold [`lock_sponsor_holds`].
 fn check_hold_limits(
     conn: &mut DbConnection,
     sponsor: &str,
     block: &str,
     slots: i32,
+    moving: Option<&str>,
     limits: HoldLimits,
     now: NaiveDateTime,
 ) -> StoreResult<()> {
-    let on_block = sponsor_holds(conn, sponsor, Some(block), now)?;
+    let held: Vec<(String, String, i32)> = reservations::table
+        .filter(reservations::sponsor_organization_id.eq(sponsor))
+        .filter(reservations::state.eq(ReservationState::Held))
+        .filter(reservations::expires_at.gt(now))
+        .select((
+            reservations::id,
+            reservations::capacity_id,
+            reservations::slots,
+        ))
+        .load(conn)?;
+    let (mut on_block, mut total) = (0i64, 0i64);
+    for (id, capacity_id, held_slots) in held {
+        if moving == Some(id.as_str()) {
+            continue;
+        }
+        total += i64::from(held_slots);
+        if capacity_id == block {
+            on_block += i64::from(held_slots);
+        }
+    }
     if on_block + i64::from(slots) > limits.per_block {
         return Err(StoreError::Conflict(format!(
             "hold limit: you already hold {on_block} slot(s) of this block and may hold at most {} per block",
             limits.per_block
         )));
     }
-    let total = sponsor_holds(conn, sponsor, None, now)?;
-    if total + i64::from(slots) > limits.total {
+    if moving.is_none() && total + i64::from(slots) > limits.total {
         return Err(StoreError::Conflict(format!(
             "hold limit: you already hold {total} slot(s) and may hold at most {} in total",
             limits.total
@@ -203,55 +226,91 @@ pub struct NewHold {
     pub actor: String,
 }
 
-/// Places a hold, if the slots are free and the sponsor is within its limits.
-pub fn place_hold(
-    conn: &mut DbConnection,
-    hold: &NewHold,
-    limits: HoldLimits,
-    now: NaiveDateTime,
-) -> StoreResult<ReservationRow> {
-    place_hold_with_id(conn, &new_id(), hold, limits, now)
+impl NewHold {
+    /// The reservation row this hold becomes, under `id`, on a block of `cdmo`.
+    pub fn reservation(
+        &self,
+        id: String,
+        cdmo: &str,
+        ttl: chrono::Duration,
+        now: NaiveDateTime,
+    ) -> ReservationRow {
+        ReservationRow {
+            id,
+            capacity_id: self.block_id.clone(),
+            sponsor_organization_id: self.sponsor_organization_id.clone(),
+            cdmo_organization_id: cdmo.to_owned(),
+            program_id: self.program_id.clone(),
+            slots: self.slots,
+            state: ReservationState::Held,
+            expires_at: now + ttl,
+            note: self.note.clone(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
-/// [`place_hold`] under a reservation id the caller chose (the demo data's fixed ids).
-pub fn place_hold_with_id(
+/// The block a hold is for, as the hold needs it: whose it is and whether its profile
+/// is off the market.
+#[derive(Debug, Clone)]
+pub struct HoldTarget {
+    pub cdmo_organization_id: String,
+    pub unlisting: Option<Unlisting>,
+}
+
+/// The block `block_id` and its profile's stored unlisting (lapsed or not), in one read.
+pub fn find_hold_target(conn: &mut DbConnection, block_id: &str) -> StoreResult<HoldTarget> {
+    let (cdmo_organization_id, unlisting) = capacity_blocks::table
+        .left_join(
+            profile_unlistings::table
+                .on(profile_unlistings::profile_id.eq(capacity_blocks::profile_id)),
+        )
+        .filter(capacity_blocks::id.eq(block_id))
+        .select((
+            capacity_blocks::organization_id,
+            profile_unlistings::all_columns.nullable(),
+        ))
+        .first::<(String, Option<UnlistingRow>)>(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    Ok(HoldTarget {
+        cdmo_organization_id,
+        unlisting: unlisting.map(|row| row.unlisting()),
+    })
+}
+
+/// Places the hold `row`, if the slots are free and the sponsor stays within its
+/// limits; refusals are conflicts.
+///
+/// As few statements as the rules need, and the block's row lock, which every hold on
+/// the block waits for, held as briefly as they allow: the sponsor's lock and limits
+/// first, then the conditional increment (the lock from here to the commit), then the
+/// rows. Lapsed holds are released only when they are what stands in the way.
+pub fn insert_hold(
     conn: &mut DbConnection,
-    id: &str,
-    hold: &NewHold,
+    row: &ReservationRow,
+    actor: &str,
     limits: HoldLimits,
     now: NaiveDateTime,
-) -> StoreResult<ReservationRow> {
-    // Serialise this sponsor's holds, so the total limit holds under concurrency too.
-    diesel::update(organizations::table.find(&hold.sponsor_organization_id))
-        .set(organizations::verified.eq(organizations::verified))
-        .execute(conn)?;
-    lock_block(conn, &hold.block_id)?;
-    release_expired(conn, &hold.block_id, now)?;
-    let block = find_block(conn, &hold.block_id)?;
+) -> StoreResult<()> {
+    lock_sponsor_holds(conn, &row.sponsor_organization_id)?;
     check_hold_limits(
         conn,
-        &hold.sponsor_organization_id,
-        &hold.block_id,
-        hold.slots,
+        &row.sponsor_organization_id,
+        &row.capacity_id,
+        row.slots,
+        None,
         limits,
         now,
     )?;
-    take_slots(conn, &hold.block_id, hold.slots, false)?;
-    let row = ReservationRow {
-        id: id.to_owned(),
-        capacity_id: hold.block_id.clone(),
-        sponsor_organization_id: hold.sponsor_organization_id.clone(),
-        cdmo_organization_id: block.organization_id,
-        program_id: hold.program_id.clone(),
-        slots: hold.slots,
-        state: ReservationState::Held,
-        expires_at: now + limits.ttl,
-        note: hold.note.clone(),
-        created_at: now,
-        updated_at: now,
-    };
+    if !try_take_slots(conn, &row.capacity_id, row.slots, false)? {
+        lock_block(conn, &row.capacity_id)?;
+        release_expired(conn, &row.capacity_id, now)?;
+        take_slots(conn, &row.capacity_id, row.slots, false)?;
+    }
     diesel::insert_into(reservations::table)
-        .values(&row)
+        .values(row)
         .execute(conn)?;
     record(
         conn,
@@ -261,11 +320,24 @@ pub fn place_hold_with_id(
             event: ReservationState::Held.as_str(),
             from: None,
             to: ReservationState::Held,
-            actor: &hold.actor,
+            actor,
             detail: None,
         },
         now,
-    )?;
+    )
+}
+
+/// Places a hold under a reservation id the caller chose (the demo data's fixed ids).
+pub fn place_hold_with_id(
+    conn: &mut DbConnection,
+    id: &str,
+    hold: &NewHold,
+    limits: HoldLimits,
+    now: NaiveDateTime,
+) -> StoreResult<ReservationRow> {
+    let target = find_hold_target(conn, &hold.block_id)?;
+    let row = hold.reservation(id.to_owned(), &target.cdmo_organization_id, limits.ttl, now);
+    insert_hold(conn, &row, &hold.actor, limits, now)?;
     Ok(row)
 }
 
@@ -317,7 +389,11 @@ pub fn transition(
         },
         now,
     )?;
-    find_reservation(conn, id)
+    Ok(ReservationRow {
+        state: to,
+        updated_at: now,
+        ..current
+    })
 }
 
 /// Moves an active reservation to another block of the same CDMO, atomically: the new
@@ -343,6 +419,10 @@ pub fn reschedule(
             "a reservation can only move to another block of the same CDMO".into(),
         ));
     }
+    if before.state == ReservationState::Held {
+        // Before the blocks, in the order holds take them.
+        lock_sponsor_holds(conn, &before.sponsor_organization_id)?;
+    }
     // Lock both blocks in id order: two reschedules in opposite directions cannot deadlock.
     let (first, second) = if before.capacity_id < target.id {
         (before.capacity_id.clone(), target.id.clone())
@@ -362,6 +442,7 @@ pub fn reschedule(
             &current.sponsor_organization_id,
             &target.id,
             current.slots,
+            Some(id),
             limits,
             now,
         )?;
@@ -389,7 +470,11 @@ pub fn reschedule(
         },
         now,
     )?;
-    find_reservation(conn, id)
+    Ok(ReservationRow {
+        capacity_id: target.id,
+        updated_at: now,
+        ..current
+    })
 }
 
 pub fn list_events(conn: &mut DbConnection, reservation_id: &str) -> StoreResult<Vec<EventRow>> {

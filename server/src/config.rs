@@ -101,6 +101,13 @@ pub struct Settings {
     pub login_failures_before_backoff: u32,
     /// Longest wait the failed sign-in slow-down imposes (`CDMX_LOGIN_BACKOFF_MAX_SECONDS`).
     pub login_backoff_max_seconds: u64,
+    /// Password hashes (sign-in, sign-up, new users, password changes) that may run at
+    /// once, each taking 19 MiB for its duration (`CDMX_PASSWORD_HASH_SLOTS`); 0 means
+    /// one per core.
+    pub password_hash_slots: usize,
+    /// Longest wait for a free hashing slot, in milliseconds, before the request is
+    /// answered 503 (`CDMX_PASSWORD_HASH_QUEUE_MS`).
+    pub password_hash_queue_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -146,6 +153,8 @@ impl Default for Settings {
             rate_limit_max_keys: 100_000,
             login_failures_before_backoff: 20,
             login_backoff_max_seconds: 300,
+            password_hash_slots: 0,
+            password_hash_queue_ms: 1000,
         }
     }
 }
@@ -346,6 +355,12 @@ impl Settings {
         if let Some(v) = env("CDMX_LOGIN_BACKOFF_MAX_SECONDS") {
             self.login_backoff_max_seconds = parse("CDMX_LOGIN_BACKOFF_MAX_SECONDS", &v)?;
         }
+        if let Some(v) = env("CDMX_PASSWORD_HASH_SLOTS") {
+            self.password_hash_slots = parse("CDMX_PASSWORD_HASH_SLOTS", &v)?;
+        }
+        if let Some(v) = env("CDMX_PASSWORD_HASH_QUEUE_MS") {
+            self.password_hash_queue_ms = parse("CDMX_PASSWORD_HASH_QUEUE_MS", &v)?;
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -358,6 +373,19 @@ impl Settings {
     /// How long a process may trust its cached token check.
     pub fn token_check_cache_ttl(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.token_check_cache_seconds)
+    }
+
+    /// Password hashes that may run at once: the setting, or one per core.
+    pub fn password_hash_slot_count(&self) -> usize {
+        match self.password_hash_slots {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            slots => slots,
+        }
+    }
+
+    /// Longest wait for a free password hashing slot.
+    pub fn password_hash_queue_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.password_hash_queue_ms)
     }
 
     /// Whether to load demo data into an empty database.
@@ -437,6 +465,12 @@ impl Settings {
             return Err(invalid(
                 "login_backoff_max_seconds",
                 "must be at least 60 (the first wait is a minute)",
+            ));
+        }
+        if self.password_hash_queue_ms > 60_000 {
+            return Err(invalid(
+                "password_hash_queue_ms (CDMX_PASSWORD_HASH_QUEUE_MS)",
+                "must be between 0 and 60000",
             ));
         }
         if self.body_limit_bytes < 1024 {
@@ -584,6 +618,32 @@ mod tests {
         let err = Settings::load(None, env_of(&[("CDMX_TRUSTED_PROXIES", "proxy.internal")]))
             .unwrap_err();
         assert!(err.to_string().contains("CDMX_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn password_hashing_is_bounded_by_the_cores_unless_set() {
+        let s = Settings::load(None, env_of(&[])).unwrap();
+        assert_eq!(
+            s.password_hash_slot_count(),
+            std::thread::available_parallelism().unwrap().get()
+        );
+        assert_eq!(s.password_hash_queue_wait().as_millis(), 1000);
+        let s = Settings::load(
+            None,
+            env_of(&[
+                ("CDMX_PASSWORD_HASH_SLOTS", "3"),
+                ("CDMX_PASSWORD_HASH_QUEUE_MS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.password_hash_slot_count(), 3);
+        assert_eq!(s.password_hash_queue_wait().as_millis(), 0);
+        let err =
+            Settings::load(None, env_of(&[("CDMX_PASSWORD_HASH_QUEUE_MS", "60001")])).unwrap_err();
+        assert!(
+            err.to_string().contains("CDMX_PASSWORD_HASH_QUEUE_MS"),
+            "{err}"
+        );
     }
 
     #[test]

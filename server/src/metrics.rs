@@ -1,7 +1,7 @@
 //! Prometheus metrics: request counts and latency by operation and status, kept in
-//! process, and gauges read when scraped (pool, index, holds). Written out in the
-//! Prometheus text format (version 0.0.4) by hand: a few counters and one histogram do
-//! not earn a metrics framework and its dependency tree.
+//! process, and gauges read when scraped (pool, index, holds, password hashing). Written
+//! out in the Prometheus text format (version 0.0.4) by hand: a few counters and one
+//! histogram do not earn a metrics framework and its dependency tree.
 //!
 //! Counters are per process, as Prometheus expects: it scrapes every process and sums.
 
@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use crate::auth::passwords::HashingStats;
 
 /// Latency buckets, seconds: from a cached read (under a millisecond) to a large report.
 const BUCKETS: [f64; 12] = [
@@ -53,6 +55,8 @@ pub struct Gauges {
     pub index_last_refresh: Option<Duration>,
     /// Reservations by state.
     pub reservations: Vec<(String, i64)>,
+    /// The password hashing pool (its refusals are a counter, kept by the pool).
+    pub password_hashing: HashingStats,
 }
 
 impl Metrics {
@@ -199,6 +203,43 @@ impl Metrics {
                 refresh.as_secs_f64(),
             );
         }
+        let hashing = &gauges.password_hashing;
+        gauge(
+            &mut out,
+            "cdmx_password_hash_slots",
+            "Password hashes that may run at once (the bound).",
+            hashing.slots,
+        );
+        gauge(
+            &mut out,
+            "cdmx_password_hashes_in_flight",
+            "Password hashes running now.",
+            hashing.in_flight,
+        );
+        gauge(
+            &mut out,
+            "cdmx_password_hashes_in_flight_max",
+            "The most password hashes that ran at once since the process started.",
+            hashing.in_flight_max,
+        );
+        header(
+            &mut out,
+            "cdmx_password_hashes_total",
+            "counter",
+            "Password hashes and verifications run.",
+        );
+        let _ = writeln!(out, "cdmx_password_hashes_total {}", hashing.completed);
+        header(
+            &mut out,
+            "cdmx_password_hashes_refused_total",
+            "counter",
+            "Requests answered 503 because no password hashing slot freed up in time.",
+        );
+        let _ = writeln!(
+            out,
+            "cdmx_password_hashes_refused_total {}",
+            hashing.refused
+        );
         header(
             &mut out,
             "cdmx_reservations",
@@ -246,7 +287,16 @@ mod tests {
         metrics.observe_request("GET", route, 200, Duration::from_millis(30));
         metrics.observe_request("GET", route, 404, Duration::from_secs(20));
         metrics.observe_rate_limited("login");
-        let text = metrics.render(&Gauges::default());
+        let text = metrics.render(&Gauges {
+            password_hashing: HashingStats {
+                slots: 2,
+                in_flight: 1,
+                in_flight_max: 2,
+                completed: 40,
+                refused: 7,
+            },
+            ..Gauges::default()
+        });
         let line = |prefix: &str| {
             text.lines()
                 .find(|l| l.starts_with(prefix))
@@ -280,6 +330,11 @@ mod tests {
         assert_eq!(bucket("10"), "2");
         assert_eq!(bucket("+Inf"), "3");
         assert_eq!(line("cdmx_rate_limited_total{limit=\"login\"}"), "1");
+        assert_eq!(line("cdmx_password_hash_slots "), "2");
+        assert_eq!(line("cdmx_password_hashes_in_flight "), "1");
+        assert_eq!(line("cdmx_password_hashes_in_flight_max "), "2");
+        assert_eq!(line("cdmx_password_hashes_total "), "40");
+        assert_eq!(line("cdmx_password_hashes_refused_total "), "7");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::extract::{self, BodyLimit};
 use crate::api::{self, edge, fallback};
+use crate::auth::passwords::HashingPool;
 use crate::auth::token_versions::TokenVersionCache;
 use crate::auth::tokens::TokenService;
 use crate::config::Settings;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Rate limits and the failed sign-in slow-down, per process.
     pub limits: Arc<Limits>,
+    /// Where every password is hashed and verified, a bounded number at once.
+    pub passwords: HashingPool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +113,10 @@ impl Application {
             metrics: Metrics::new(),
             metrics_token: settings.metrics_token.clone(),
             limits,
+            passwords: HashingPool::new(
+                settings.password_hash_slot_count(),
+                settings.password_hash_queue_wait(),
+            ),
         });
         let sweeper = tokio::spawn(sweep_forever(
             db.clone(),

@@ -13,6 +13,7 @@ mod documented_bounds;
 mod edges;
 mod errors;
 mod examples;
+mod hashing;
 mod idempotency;
 mod licences;
 mod limits;

@@ -88,12 +88,12 @@ async fn the_served_document_is_the_generated_one_and_swagger_ui_works_offline()
     assert!(redirect.status().is_redirection());
 }
 
-const METRICS_TOKEN: &str = "metrics-token-metrics-token-metrics!";
+pub(crate) const METRICS_TOKEN: &str = "metrics-token-metrics-token-metrics!";
 
 /// Reads a Prometheus text exposition strictly: every sample line is `name{labels}
 /// value` with a number, every metric has its `# TYPE` before its samples. Returns the
 /// samples by `name{labels}`.
-fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
+pub(crate) fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
     let mut typed = std::collections::BTreeSet::new();
     let mut samples = std::collections::BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

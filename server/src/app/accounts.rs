@@ -17,7 +17,7 @@ use super::pagination::list_by_id;
 use super::{audit, views};
 use crate::auth::policy::{Action, Resource, authorize, may_grant};
 use crate::auth::token_versions::UserTokenState;
-use crate::auth::{Principal, api_keys, passwords};
+use crate::auth::{Principal, api_keys};
 use crate::db::accounts::{
     self, ApiKeyRow, OrganizationQuery, OrganizationRow, UserRow, UserStatusChange,
 };
@@ -47,7 +47,7 @@ pub async fn sign_up(
         .limits
         .signup_per_account
         .check(sign_up.admin.email.as_str())?;
-    let password_hash = passwords::hash_off_thread(sign_up.admin.password.clone()).await?;
+    let password_hash = state.passwords.hash(sign_up.admin.password.clone()).await?;
     let organization = OrganizationRow {
         id: new_id(),
         name: sign_up.name.clone(),
@@ -115,11 +115,7 @@ pub async fn issue_token(
                 None => None,
             };
             let stored = user.as_ref().map(|u| u.password_hash.clone());
-            let valid = crate::telemetry::blocking(move || {
-                passwords::verify_login(&password, stored.as_deref())
-            })
-            .await
-            .map_err(ApiError::internal)?;
+            let valid = state.passwords.verify_login(password, stored).await?;
             let signed_in = valid && user.as_ref().is_some_and(UserRow::is_active);
             state.limits.record_login(&account, signed_in);
             if let Some(known) = &user {
@@ -259,11 +255,10 @@ pub async fn change_password(
         .db
         .run(move |c| accounts::find_user(c, &user_id))
         .await?;
-    let stored = user.password_hash.clone();
-    let current = change.current.clone();
-    let valid = crate::telemetry::blocking(move || passwords::verify(&current, &stored))
-        .await
-        .map_err(ApiError::internal)?;
+    let valid = state
+        .passwords
+        .verify(change.current.clone(), user.password_hash.clone())
+        .await?;
     if !valid {
         tracing::warn!(
             target: "cdmx::security",
@@ -275,7 +270,7 @@ pub async fn change_password(
             "is not your current password",
         ));
     }
-    let password_hash = passwords::hash_off_thread(change.new).await?;
+    let password_hash = state.passwords.hash(change.new).await?;
     let user_id = user.id.clone();
     change_own_account(state, principal, AuditAction::PasswordChanged, move |c| {
         accounts::change_password(c, &user_id, &password_hash)
@@ -445,7 +440,10 @@ pub async fn create_user(
     let member = NewMember::parse(&request)?;
     // A user may do everything its role allows: the creator must hold all of it.
     may_grant(principal, member.role, ApiKeyScope::ALL)?;
-    let password_hash = passwords::hash_off_thread(member.account.password.clone()).await?;
+    let password_hash = state
+        .passwords
+        .hash(member.account.password.clone())
+        .await?;
     let user = UserRow::new(
         &organization_id,
         member.account.email.as_str(),

@@ -45,6 +45,7 @@ pub async fn scrape(state: &AppState, presented: Option<&str>) -> Result<String,
             .into_iter()
             .map(|(state, count)| (state.as_str().to_owned(), count))
             .collect(),
+        password_hashing: state.passwords.stats(),
     };
     Ok(state.metrics.render(&gauges))
 }

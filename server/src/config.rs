@@ -101,6 +101,14 @@ pub struct Settings {
     pub login_failures_before_backoff: u32,
     /// Longest wait the failed sign-in slow-down imposes (`CDMX_LOGIN_BACKOFF_MAX_SECONDS`).
     pub login_backoff_max_seconds: u64,
+    /// Milliseconds a process serves profile reads and search from its index without
+    /// reading the change counter again (`CDMX_INDEX_FRESHNESS_MS`, 0 to 60,000; 0 reads
+    /// it on every request). A write through this process is seen by its next read; one
+    /// through another process may go unseen for at most this long.
+    pub index_freshness_ms: u64,
+    /// Most bytes of serialised profile responses a process keeps for reuse
+    /// (`CDMX_PROFILE_CACHE_BYTES`); the least recently read go first, 0 keeps none.
+    pub profile_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -146,6 +154,8 @@ impl Default for Settings {
             rate_limit_max_keys: 100_000,
             login_failures_before_backoff: 20,
             login_backoff_max_seconds: 300,
+            index_freshness_ms: 100,
+            profile_cache_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -346,6 +356,12 @@ impl Settings {
         if let Some(v) = env("CDMX_LOGIN_BACKOFF_MAX_SECONDS") {
             self.login_backoff_max_seconds = parse("CDMX_LOGIN_BACKOFF_MAX_SECONDS", &v)?;
         }
+        if let Some(v) = env("CDMX_INDEX_FRESHNESS_MS") {
+            self.index_freshness_ms = parse("CDMX_INDEX_FRESHNESS_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_PROFILE_CACHE_BYTES") {
+            self.profile_cache_bytes = parse("CDMX_PROFILE_CACHE_BYTES", &v)?;
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -358,6 +374,12 @@ impl Settings {
     /// How long a process may trust its cached token check.
     pub fn token_check_cache_ttl(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.token_check_cache_seconds)
+    }
+
+    /// How long a process may serve reads from its index without reading the change
+    /// counter.
+    pub fn index_freshness_window(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.index_freshness_ms)
     }
 
     /// Whether to load demo data into an empty database.
@@ -437,6 +459,12 @@ impl Settings {
             return Err(invalid(
                 "login_backoff_max_seconds",
                 "must be at least 60 (the first wait is a minute)",
+            ));
+        }
+        if self.index_freshness_ms > 60_000 {
+            return Err(invalid(
+                "index_freshness_ms (CDMX_INDEX_FRESHNESS_MS)",
+                "must be between 0 and 60000",
             ));
         }
         if self.body_limit_bytes < 1024 {
@@ -584,6 +612,31 @@ mod tests {
         let err = Settings::load(None, env_of(&[("CDMX_TRUSTED_PROXIES", "proxy.internal")]))
             .unwrap_err();
         assert!(err.to_string().contains("CDMX_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn the_index_freshness_window_and_the_profile_cache_are_read_and_checked() {
+        let defaults = Settings::load(None, env_of(&[])).unwrap();
+        assert_eq!(defaults.index_freshness_ms, 100);
+        assert_eq!(defaults.profile_cache_bytes, 32 * 1024 * 1024);
+        let s = Settings::load(
+            None,
+            env_of(&[
+                ("CDMX_INDEX_FRESHNESS_MS", "0"),
+                ("CDMX_PROFILE_CACHE_BYTES", "1048576"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.index_freshness_window(), std::time::Duration::ZERO);
+        assert_eq!(s.profile_cache_bytes, 1_048_576);
+        let err =
+            Settings::load(None, env_of(&[("CDMX_INDEX_FRESHNESS_MS", "60001")])).unwrap_err();
+        assert!(err.to_string().contains("CDMX_INDEX_FRESHNESS_MS"), "{err}");
+        let err = Settings::load(None, env_of(&[("CDMX_PROFILE_CACHE_BYTES", "-1")])).unwrap_err();
+        assert!(
+            err.to_string().contains("CDMX_PROFILE_CACHE_BYTES"),
+            "{err}"
+        );
     }
 
     #[test]

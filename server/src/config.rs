@@ -108,6 +108,14 @@ pub struct Settings {
     /// Longest wait for a free hashing slot, in milliseconds, before the request is
     /// answered 503 (`CDMX_PASSWORD_HASH_QUEUE_MS`).
     pub password_hash_queue_ms: u64,
+    /// Milliseconds a process serves profile reads and search from its index without
+    /// reading the change counter again (`CDMX_INDEX_FRESHNESS_MS`, 0 to 60,000; 0 reads
+    /// it on every request). A write through this process is seen by its next read; one
+    /// through another process may go unseen for at most this long.
+    pub index_freshness_ms: u64,
+    /// Most bytes of serialised profile responses a process keeps for reuse
+    /// (`CDMX_PROFILE_CACHE_BYTES`); the least recently read go first, 0 keeps none.
+    pub profile_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -155,6 +163,8 @@ impl Default for Settings {
             login_backoff_max_seconds: 300,
             password_hash_slots: 0,
             password_hash_queue_ms: 1000,
+            index_freshness_ms: 100,
+            profile_cache_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -361,6 +371,12 @@ impl Settings {
         if let Some(v) = env("CDMX_PASSWORD_HASH_QUEUE_MS") {
             self.password_hash_queue_ms = parse("CDMX_PASSWORD_HASH_QUEUE_MS", &v)?;
         }
+        if let Some(v) = env("CDMX_INDEX_FRESHNESS_MS") {
+            self.index_freshness_ms = parse("CDMX_INDEX_FRESHNESS_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_PROFILE_CACHE_BYTES") {
+            self.profile_cache_bytes = parse("CDMX_PROFILE_CACHE_BYTES", &v)?;
+        }
         if let Some(v) = env("CDMX_DEMO_DATA") {
             self.demo_data = match v.trim() {
                 "auto" => None,
@@ -386,6 +402,12 @@ impl Settings {
     /// Longest wait for a free password hashing slot.
     pub fn password_hash_queue_wait(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.password_hash_queue_ms)
+    }
+
+    /// How long a process may serve reads from its index without reading the change
+    /// counter.
+    pub fn index_freshness_window(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.index_freshness_ms)
     }
 
     /// Whether to load demo data into an empty database.
@@ -470,6 +492,12 @@ impl Settings {
         if self.password_hash_queue_ms > 60_000 {
             return Err(invalid(
                 "password_hash_queue_ms (CDMX_PASSWORD_HASH_QUEUE_MS)",
+                "must be between 0 and 60000",
+            ));
+        }
+        if self.index_freshness_ms > 60_000 {
+            return Err(invalid(
+                "index_freshness_ms (CDMX_INDEX_FRESHNESS_MS)",
                 "must be between 0 and 60000",
             ));
         }
@@ -642,6 +670,31 @@ mod tests {
             Settings::load(None, env_of(&[("CDMX_PASSWORD_HASH_QUEUE_MS", "60001")])).unwrap_err();
         assert!(
             err.to_string().contains("CDMX_PASSWORD_HASH_QUEUE_MS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_index_freshness_window_and_the_profile_cache_are_read_and_checked() {
+        let defaults = Settings::load(None, env_of(&[])).unwrap();
+        assert_eq!(defaults.index_freshness_ms, 100);
+        assert_eq!(defaults.profile_cache_bytes, 32 * 1024 * 1024);
+        let s = Settings::load(
+            None,
+            env_of(&[
+                ("CDMX_INDEX_FRESHNESS_MS", "0"),
+                ("CDMX_PROFILE_CACHE_BYTES", "1048576"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.index_freshness_window(), std::time::Duration::ZERO);
+        assert_eq!(s.profile_cache_bytes, 1_048_576);
+        let err =
+            Settings::load(None, env_of(&[("CDMX_INDEX_FRESHNESS_MS", "60001")])).unwrap_err();
+        assert!(err.to_string().contains("CDMX_INDEX_FRESHNESS_MS"), "{err}");
+        let err = Settings::load(None, env_of(&[("CDMX_PROFILE_CACHE_BYTES", "-1")])).unwrap_err();
+        assert!(
+            err.to_string().contains("CDMX_PROFILE_CACHE_BYTES"),
             "{err}"
         );
     }

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod profile_index;
+pub mod profile_reads;
 pub mod reports;
 pub mod startup;
 pub mod strict;

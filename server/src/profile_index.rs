@@ -412,6 +412,12 @@ impl ProfileIndex {
         }
     }
 
+    /// Runs `read` on the index as it is, without looking for changes (for readers that
+    /// know it is fresh enough, see [`crate::profile_reads::IndexFreshness`]).
+    pub fn read_as_is<T>(&self, read: impl FnOnce(&Catalogue) -> T) -> T {
+        read(&self.read_lock())
+    }
+
     /// Brings the index up to date with the database (one counter read when nothing
     /// changed), then runs `read` on it under the read lock.
     pub async fn read<T>(

@@ -26,6 +26,7 @@ use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profile_index::ProfileIndex;
+use crate::profile_reads::ProfileReads;
 use crate::{openapi, telemetry};
 
 /// What every handler can reach.
@@ -36,6 +37,9 @@ pub struct AppState {
     pub token_versions: TokenVersionCache,
     /// Current profiles, for search and matching; refreshed from the change counter.
     pub profiles: ProfileIndex,
+    /// How long reads trust the index without reading the change counter, and the
+    /// serialised profile responses they reuse.
+    pub profile_reads: ProfileReads,
     pub hold_limits: HoldLimits,
     /// Request counters for `GET /metrics`.
     pub metrics: Metrics,
@@ -103,6 +107,10 @@ impl Application {
                 TokenVersionCache::DEFAULT_CAPACITY,
             ),
             profiles: ProfileIndex::new(),
+            profile_reads: ProfileReads::new(
+                settings.index_freshness_window(),
+                settings.profile_cache_bytes,
+            ),
             hold_limits: HoldLimits {
                 per_block: i64::from(settings.max_held_slots_per_block),
                 total: i64::from(settings.max_held_slots_total),

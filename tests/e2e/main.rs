@@ -22,6 +22,7 @@ mod matching;
 mod openapi_examples;
 mod outages;
 mod pagination;
+mod profile_reads;
 mod profiles;
 mod replicas;
 mod reports;

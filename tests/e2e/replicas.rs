@@ -7,10 +7,13 @@ use cdmx_sdk::types::{
     UnlistReason, UnlistRequest,
 };
 
+/// With `index_freshness_ms` at 0 every request reads the change counter: a change
+/// through one server is seen by the very next request on the other. (With a window,
+/// within it: see `profile_reads.rs`.)
 #[tokio::test]
 async fn search_on_one_server_sees_changes_made_through_the_other_at_once() {
-    let app = TestApp::spawn().await;
-    let replica = app.second_server().await;
+    let app = TestApp::spawn_with(|s| s.index_freshness_ms = 0).await;
+    let replica = app.second_server_with(|s| s.index_freshness_ms = 0).await;
     let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let token = sponsor.token().await;

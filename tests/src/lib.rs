@@ -278,13 +278,21 @@ impl TestApp {
     /// Another server process on the same database (its own pool, index and caches),
     /// as a second replica behind a load balancer would be.
     pub async fn second_server(&self) -> SecondServer {
-        let app = Application::build(test_settings(self.database.url()))
+        self.second_server_with(|_| {}).await
+    }
+
+    /// [`TestApp::second_server`] after `adjust` has changed its settings.
+    pub async fn second_server_with(&self, adjust: impl FnOnce(&mut Settings)) -> SecondServer {
+        let mut settings = test_settings(self.database.url());
+        adjust(&mut settings);
+        let app = Application::build(settings)
             .await
             .expect("the second server starts");
         let base_url = format!("http://{}", app.address());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         SecondServer {
+            base_url: base_url.clone(),
             client: Client::builder(&base_url)
                 .retries(0, std::time::Duration::ZERO)
                 .observe(contract::observer())
@@ -300,6 +308,7 @@ impl TestApp {
 }
 
 pub struct SecondServer {
+    pub base_url: String,
     /// An anonymous client of the second server.
     pub client: Client,
     pub handle: actix_web::dev::ServerHandle,

@@ -145,6 +145,19 @@ pub fn with_etag<T: serde::Serialize>(
         .json(body)
 }
 
+/// A JSON body serialised beforehand, carrying `version` as its ETag (the bytes
+/// [`with_etag`] would send for the value they were made from).
+pub fn with_etag_json(
+    mut response: HttpResponseBuilder,
+    version: u32,
+    json: bytes::Bytes,
+) -> HttpResponse {
+    response
+        .insert_header((header::ETAG, format!("\"{version}\"")))
+        .content_type(mime::APPLICATION_JSON)
+        .body(json)
+}
+
 /// Query parameters. Every unknown or unreadable parameter is reported at once, by name
 /// and in plain words, whether or not `T` denies unknown fields itself.
 pub struct ApiQuery<T>(pub T);

@@ -8,7 +8,7 @@ use cdmx_sdk::types::{
 };
 use serde_json::Value;
 
-use super::extract::{ApiJson, ApiQuery, NoQuery, if_match, with_etag};
+use super::extract::{ApiJson, ApiQuery, NoQuery, if_match, with_etag, with_etag_json};
 use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
 use crate::app::profiles;
 use crate::auth::Principal;
@@ -65,8 +65,12 @@ pub async fn get_cdmo_profile(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = profiles::get(&state, &principal, id.into_inner()).await?;
-    Ok(with_etag(HttpResponse::Ok(), view.revision, &view))
+    let profile = profiles::get(&state, &principal, id.into_inner()).await?;
+    Ok(with_etag_json(
+        HttpResponse::Ok(),
+        profile.revision,
+        profile.json,
+    ))
 }
 
 /// Replace the profile (the owning CDMO). Requires `If-Match` with the current revision.

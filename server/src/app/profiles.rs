@@ -21,11 +21,13 @@ use crate::db::columns::IsoDate;
 use crate::db::listing;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
 use crate::db::{self, StoreError, documents, new_id, now};
+use crate::domain::listing::is_listed;
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
 };
 use crate::error::ApiError;
 use crate::profile_index::{IndexedProfile, SearchPosition};
+use crate::profile_reads::ProfileJson;
 use crate::startup::AppState;
 use crate::strict::field_errors;
 
@@ -89,12 +91,30 @@ pub async fn create(
     load_view(state, row.id).await
 }
 
-/// A profile at its current revision (an unlisted one only for those who may read it).
+/// A profile at its current revision as JSON (an unlisted one only for those who may
+/// read it). A listed profile whose index entry has not changed is answered from the
+/// response cache, without reading its row or evidence or decoding its document.
 pub async fn get(
     state: &AppState,
     principal: &Principal,
     id: String,
-) -> Result<CdmoProfile, ApiError> {
+) -> Result<ProfileJson, ApiError> {
+    authorize(principal, Action::ReadMarketplace, Resource::Marketplace)?;
+    let today = today();
+    // Anyone may read a listed profile; who may read an unlisted one is the database's
+    // to say (dealings with it), so only listed profiles are cached.
+    let public = state
+        .profile_reads
+        .freshness
+        .read(&state.profiles, &state.db, |catalogue| {
+            catalogue.get(&id).filter(|p| p.is_listed(today)).cloned()
+        })
+        .await?;
+    if let Some(indexed) = &public
+        && let Some(cached) = state.profile_reads.responses.get(indexed, today)
+    {
+        return Ok(cached);
+    }
     let ReadableProfile {
         row,
         verified,
@@ -105,7 +125,24 @@ pub async fn get(
         .db
         .run(move |c| profiles::list_evidence(c, &lookup))
         .await?;
-    views::profile(row, verified, &evidence, unlisting.as_ref(), today())
+    let listed = is_listed(unlisting.as_ref(), today);
+    let view = views::profile(row, verified, &evidence, unlisting.as_ref(), today)?;
+    let response = ProfileJson {
+        revision: view.revision,
+        json: serde_json::to_vec(&view)
+            .map_err(|e| ApiError::internal(format!("profile view not serialisable: {e}")))?
+            .into(),
+    };
+    // Read after the index entry, the rows are at least as new as it is.
+    if let Some(indexed) = &public
+        && listed
+    {
+        state
+            .profile_reads
+            .responses
+            .insert(indexed, today, response.clone());
+    }
+    Ok(response)
 }
 
 async fn store_update(
@@ -320,8 +357,9 @@ pub async fn search(
     let start = search_start(sort, &page)?;
     let today = today();
     let hits: Vec<Arc<IndexedProfile>> = state
-        .profiles
-        .read(&state.db, |catalogue| {
+        .profile_reads
+        .freshness
+        .read(&state.profiles, &state.db, |catalogue| {
             let order: Box<dyn Iterator<Item = &Arc<IndexedProfile>>> = match start {
                 Some(SearchPosition::Updated(at, id)) => {
                     Box::new(catalogue.by_update_from(Some((at, id))))

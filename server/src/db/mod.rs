@@ -16,7 +16,8 @@ pub mod programs;
 pub mod reservations;
 pub mod schema;
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cdmx_sdk::types::DatabaseBackend;
@@ -299,6 +300,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Database {
     pool: Pool,
     backend: DatabaseBackend,
+    /// Write transactions run through this handle and its clones (see
+    /// [`Database::local_writes`]).
+    local_writes: Arc<AtomicU64>,
 }
 
 impl Database {
@@ -325,7 +329,11 @@ impl Database {
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         run_migrations(&mut conn)?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            local_writes: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -355,7 +363,23 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, work)).await
+        let local_writes = self.local_writes.clone();
+        self.run(move |conn| {
+            let outcome = write_transaction(conn, work);
+            // Counted once the transaction has ended, on the blocking thread, so that it
+            // is counted even when the request that asked for it has gone away.
+            local_writes.fetch_add(1, Ordering::SeqCst);
+            outcome
+        })
+        .await
+    }
+
+    /// How many write transactions [`Database::write`] has ended (committed or not)
+    /// through this handle and its clones. Readers that trust a recent read of the change
+    /// counter read it again once this moves, so that this process's own writes are seen
+    /// by its next read.
+    pub fn local_writes(&self) -> u64 {
+        self.local_writes.load(Ordering::SeqCst)
     }
 
     /// [`Database::write`] for work that may refuse with an error of its own (see

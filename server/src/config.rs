@@ -163,7 +163,9 @@ impl Default for Settings {
             login_backoff_max_seconds: 300,
             password_hash_slots: 0,
             password_hash_queue_ms: 1000,
-            index_freshness_ms: 100,
+            // Every read sees every process's writes unless an operator trades that
+            // for fewer counter reads.
+            index_freshness_ms: 0,
             profile_cache_bytes: 32 * 1024 * 1024,
         }
     }
@@ -677,7 +679,7 @@ mod tests {
     #[test]
     fn the_index_freshness_window_and_the_profile_cache_are_read_and_checked() {
         let defaults = Settings::load(None, env_of(&[])).unwrap();
-        assert_eq!(defaults.index_freshness_ms, 100);
+        assert_eq!(defaults.index_freshness_ms, 0);
         assert_eq!(defaults.profile_cache_bytes, 32 * 1024 * 1024);
         let s = Settings::load(
             None,

@@ -8,8 +8,8 @@
 //! ([`Memory`]). Bounding the hashes alone did not bound the process: allocated and
 //! freed 50 times a second, those 19 MiB blocks raise glibc's dynamic mmap threshold, so
 //! they are carved from the heap, and the heap does not shrink back; a 64-client flood
-//! grew a server with 2 slots to 1.7 GB (the `login_flood` benchmark). Reused, they are
-//! allocated once per slot and the flood's high-water mark stays under 100 MB, on any
+//! grew a server with 2 slots to 1.7 GiB (the `login_flood` benchmark). Reused, they are
+//! allocated once per slot and the flood's high-water mark stays under 100 MiB, on any
 //! allocator, without `mallopt` (which needs unsafe code).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

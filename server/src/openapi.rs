@@ -100,7 +100,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     (
         "503",
         "Unavailable",
-        "The database cannot be reached right now; `Retry-After` says when to try again",
+        "The database cannot be reached right now, or too many passwords are being checked at once (sign-in, sign-up, new users, password changes); `Retry-After` says when to try again",
     ),
 ];
 

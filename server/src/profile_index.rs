@@ -145,13 +145,14 @@ macro_rules! ordered_by {
 ordered_by!(ByName, |a, b| a.cmp(&b));
 ordered_by!(ByUpdate, |a, b| b.cmp(&a));
 
-/// Where a search page starts: after this position in its view.
+/// Where a search page starts: a view, and the position in it the page follows
+/// (`None`: from the first).
 #[derive(Debug, Clone, PartialEq)]
-pub enum SearchPosition {
-    /// After (lower-case name, id) in the by-name view.
-    Name(String, String),
-    /// After (update time, id) in the by-update view, most recent first.
-    Updated(NaiveDateTime, String),
+pub enum SearchFrom {
+    /// By (lower-case name, id).
+    Name(Option<(String, String)>),
+    /// By (update time, id), most recent first.
+    Updated(Option<(NaiveDateTime, String)>),
 }
 
 /// The profiles as the index holds them.
@@ -202,36 +203,35 @@ impl Catalogue {
             .filter_map(|(slot, profile)| Some((&slot.scan, &profile.as_deref()?.features)))
     }
 
-    /// The profiles by lower-case name and id, after the position given.
-    pub fn by_name_from(
+    /// The profiles in the order `from` names, after its position.
+    pub fn search_from(
         &self,
-        after: Option<(String, String)>,
-    ) -> impl Iterator<Item = &Arc<IndexedProfile>> {
-        let start = after.map_or(Bound::Unbounded, |(name, id)| {
-            Bound::Excluded(ByName::Position(name, id))
-        });
-        self.by_name
-            .range((start, Bound::Unbounded))
-            .filter_map(|key| match key {
-                ByName::Profile(p) => Some(p),
-                ByName::Position(..) => None,
-            })
-    }
-
-    /// The profiles most recently updated first, after the position given.
-    pub fn by_update_from(
-        &self,
-        after: Option<(NaiveDateTime, String)>,
-    ) -> impl Iterator<Item = &Arc<IndexedProfile>> {
-        let start = after.map_or(Bound::Unbounded, |(at, id)| {
-            Bound::Excluded(ByUpdate::Position(at, id))
-        });
-        self.by_update
-            .range((start, Bound::Unbounded))
-            .filter_map(|key| match key {
-                ByUpdate::Profile(p) => Some(p),
-                ByUpdate::Position(..) => None,
-            })
+        from: SearchFrom,
+    ) -> Box<dyn Iterator<Item = &Arc<IndexedProfile>> + '_> {
+        match from {
+            SearchFrom::Name(after) => {
+                let start = after.map_or(Bound::Unbounded, |(name, id)| {
+                    Bound::Excluded(ByName::Position(name, id))
+                });
+                Box::new(self.by_name.range((start, Bound::Unbounded)).filter_map(
+                    |key| match key {
+                        ByName::Profile(p) => Some(p),
+                        ByName::Position(..) => None,
+                    },
+                ))
+            }
+            SearchFrom::Updated(after) => {
+                let start = after.map_or(Bound::Unbounded, |(at, id)| {
+                    Bound::Excluded(ByUpdate::Position(at, id))
+                });
+                Box::new(self.by_update.range((start, Bound::Unbounded)).filter_map(
+                    |key| match key {
+                        ByUpdate::Profile(p) => Some(p),
+                        ByUpdate::Position(..) => None,
+                    },
+                ))
+            }
+        }
     }
 
     /// Ids of the profiles left out because their stored document cannot be read.
@@ -540,7 +540,7 @@ mod tests {
     fn names(index: &ProfileIndex) -> Vec<String> {
         index
             .read_lock()
-            .by_name_from(None)
+            .search_from(SearchFrom::Name(None))
             .map(|p| p.summary.id.clone())
             .collect()
     }
@@ -615,8 +615,11 @@ mod tests {
         let index = ProfileIndex::new();
         refreshed(&index, &db).await;
         assert_eq!(index.stats().last_refresh_profiles, cdmos as u64);
-        let before: Vec<Arc<IndexedProfile>> =
-            index.read_lock().by_name_from(None).cloned().collect();
+        let before: Vec<Arc<IndexedProfile>> = index
+            .read_lock()
+            .search_from(SearchFrom::Name(None))
+            .cloned()
+            .collect();
         let changed = before[3].summary.id.clone();
 
         {
@@ -633,12 +636,15 @@ mod tests {
             assert_eq!(Arc::ptr_eq(now, old), old.summary.id != changed);
         }
         // The ordered views and the scan array hold each profile once.
-        assert_eq!(catalogue.by_name_from(None).count(), cdmos);
-        assert_eq!(catalogue.by_update_from(None).count(), cdmos);
+        assert_eq!(catalogue.search_from(SearchFrom::Name(None)).count(), cdmos);
+        assert_eq!(
+            catalogue.search_from(SearchFrom::Updated(None)).count(),
+            cdmos
+        );
         assert_eq!(catalogue.listed_features(NaiveDate::MAX).count(), cdmos);
         // Still in order: the most recently updated first.
         let updated: Vec<_> = catalogue
-            .by_update_from(None)
+            .search_from(SearchFrom::Updated(None))
             .map(|p| (p.updated_at, p.summary.id.clone()))
             .collect();
         assert!(updated.windows(2).all(|w| w[0] > w[1]), "{updated:?}");

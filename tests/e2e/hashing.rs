@@ -3,25 +3,13 @@
 //! `GET /metrics`, says so), and a caller that finds no free slot within the queue wait
 //! is answered 503 with `Retry-After`, never 500.
 
-use cdmx_e2e::{PASSWORD, TestApp, expect_problem};
+use cdmx_e2e::{PASSWORD, TestApp};
 use cdmx_sdk::types::{ChangePasswordRequest, CreateUserRequest, OrganizationKind, Role};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::system::{METRICS_TOKEN, parse_prometheus};
-
-async fn metrics(app: &TestApp) -> std::collections::BTreeMap<String, f64> {
-    let text = reqwest::Client::new()
-        .get(app.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    parse_prometheus(&text)
-}
+use crate::outages::expect_unavailable;
+use crate::system::{METRICS_TOKEN, scrape_metrics as metrics};
 
 /// `concurrent` wrong-password sign-ins sent at once, half for a registered account and
 /// half for unknown emails (the decoy hash); their responses.
@@ -136,14 +124,7 @@ async fn a_sign_in_that_finds_no_free_slot_in_time_is_503_with_retry_after() {
         if response.status() == StatusCode::UNAUTHORIZED {
             continue;
         }
-        let retry_after: u64 = response.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(retry_after >= 1);
-        let problem = expect_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
-        assert_eq!(problem.problem_type, "urn:cdmx:problem:unavailable");
+        expect_unavailable(response).await;
         refused += 1;
     }
     assert!(refused >= 1, "8 attempts at once on one slot, none refused");

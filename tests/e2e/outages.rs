@@ -14,7 +14,7 @@ use cdmx_sdk::types::OrganizationKind;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::StatusCode;
 
-async fn expect_unavailable(response: reqwest::Response) {
+pub(crate) async fn expect_unavailable(response: reqwest::Response) {
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()

@@ -93,6 +93,20 @@ pub(crate) const METRICS_TOKEN: &str = "metrics-token-metrics-token-metrics!";
 /// Reads a Prometheus text exposition strictly: every sample line is `name{labels}
 /// value` with a number, every metric has its `# TYPE` before its samples. Returns the
 /// samples by `name{labels}`.
+/// The metrics endpoint's samples, scraped with the test token.
+pub(crate) async fn scrape_metrics(app: &TestApp) -> std::collections::BTreeMap<String, f64> {
+    let text = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    parse_prometheus(&text)
+}
+
 pub(crate) fn parse_prometheus(text: &str) -> std::collections::BTreeMap<String, f64> {
     let mut typed = std::collections::BTreeSet::new();
     let mut samples = std::collections::BTreeMap::new();
@@ -209,20 +223,11 @@ async fn rate_limit_refusals_are_counted_by_policy() {
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [200, 429]);
-    let text = http
-        .get(app.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let samples = parse_prometheus(&text);
+    let samples = scrape_metrics(&app).await;
     assert_eq!(
         samples.get("cdmx_rate_limited_total{limit=\"organization-matches\"}"),
         Some(&1.0),
-        "{text}"
+        "{samples:?}"
     );
 }
 

@@ -26,7 +26,7 @@ use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
 };
 use crate::error::ApiError;
-use crate::profile_index::{IndexedProfile, SearchPosition};
+use crate::profile_index::{IndexedProfile, SearchFrom};
 use crate::profile_reads::ProfileJson;
 use crate::startup::AppState;
 use crate::strict::field_errors;
@@ -305,9 +305,8 @@ pub async fn diff_revisions(
 
 const CURSOR_SEPARATOR: char = '\u{1f}';
 
-/// Where a search page starts, from the cursor of the previous page: after this
-/// position in the sort's order (`None`: from the first).
-fn search_start(sort: ProfileSort, page: &PageRequest) -> Result<Option<SearchPosition>, ApiError> {
+/// Where a search page starts, from the cursor of the previous page.
+fn search_start(sort: ProfileSort, page: &PageRequest) -> Result<SearchFrom, ApiError> {
     let bad = || {
         ApiError::bad_request_field(
             "cursor",
@@ -319,17 +318,20 @@ fn search_start(sort: ProfileSort, page: &PageRequest) -> Result<Option<SearchPo
         _ => "name",
     };
     let Some(position) = page.after(kind)? else {
-        return Ok(None);
+        return Ok(match sort {
+            ProfileSort::Updated => SearchFrom::Updated(None),
+            _ => SearchFrom::Name(None),
+        });
     };
     let (key, id) = position.split_once(CURSOR_SEPARATOR).ok_or_else(bad)?;
-    Ok(Some(match sort {
+    Ok(match sort {
         ProfileSort::Updated => {
             let at = chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
                 .map_err(|_| bad())?;
-            SearchPosition::Updated(at, id.to_owned())
+            SearchFrom::Updated(Some((at, id.to_owned())))
         }
-        _ => SearchPosition::Name(key.to_owned(), id.to_owned()),
-    }))
+        _ => SearchFrom::Name(Some((key.to_owned(), id.to_owned()))),
+    })
 }
 
 fn search_cursor(p: &IndexedProfile, sort: ProfileSort) -> String {
@@ -360,17 +362,8 @@ pub async fn search(
         .profile_reads
         .freshness
         .read(&state.profiles, &state.db, |catalogue| {
-            let order: Box<dyn Iterator<Item = &Arc<IndexedProfile>>> = match start {
-                Some(SearchPosition::Updated(at, id)) => {
-                    Box::new(catalogue.by_update_from(Some((at, id))))
-                }
-                Some(SearchPosition::Name(name, id)) => {
-                    Box::new(catalogue.by_name_from(Some((name, id))))
-                }
-                None if sort == ProfileSort::Updated => Box::new(catalogue.by_update_from(None)),
-                None => Box::new(catalogue.by_name_from(None)),
-            };
-            order
+            catalogue
+                .search_from(start)
                 .filter(|p| p.is_listed(today))
                 .filter(|p| {
                     filter.matches(&p.facets, p.summary.organization_verified, &p.name_lower)

@@ -530,33 +530,22 @@ struct Screen {
 impl Screen {
     fn of(set: &RequirementSet) -> Self {
         let c = &set.constraints;
-        let any_of = |mask: u32, asked: bool| asked.then_some(mask);
         Self {
             donor_source: c.donor_source.map(|d| bit(DonorSource::ALL, &d)),
-            modalities: any_of(
-                mask_of(Modality::ALL, &c.modalities),
-                !c.modalities.is_empty(),
-            ),
-            gene_modification: any_of(
-                mask_of(GeneModificationMethod::ALL, &c.gene_modification),
-                !c.gene_modification.is_empty(),
-            ),
-            platforms: any_of(
-                mask_of(Platform::ALL, &c.platforms),
-                !c.platforms.is_empty(),
-            ),
+            modalities: asked(Modality::ALL, &c.modalities),
+            gene_modification: asked(GeneModificationMethod::ALL, &c.gene_modification),
+            platforms: asked(Platform::ALL, &c.platforms),
             min_cleanroom_grade: c.min_cleanroom_grade.map(grade_rank),
-            qc_assays: any_of(
-                mask_of(QcAssay::ALL, &c.qc_assays_in_house),
-                !c.qc_assays_in_house.is_empty(),
-            ),
-            regions: any_of(
-                mask_of(Region::ALL, &c.regions_served),
-                !c.regions_served.is_empty(),
-            ),
+            qc_assays: asked(QcAssay::ALL, &c.qc_assays_in_house),
+            regions: asked(Region::ALL, &c.regions_served),
             needs_slots: set.capacity.is_some(),
         }
     }
+}
+
+/// The values a list constraint asks for as a bit set; `None` when it asks none.
+fn asked<T: PartialEq>(all: &[T], values: &[T]) -> Option<u32> {
+    (!values.is_empty()).then(|| mask_of(all, values))
 }
 
 /// The fixed default scale of each criterion (worst, best).

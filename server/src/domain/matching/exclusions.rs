@@ -16,7 +16,8 @@ use cdmx_sdk::types::{
 };
 
 use super::{
-    CdmoFeatures, Coverage, LicenceFeature, SlotsAvailable, ValidRequirements, bit, grade_rank,
+    CdmoFeatures, Coverage, LicenceFeature, ScanFeatures, SlotsAvailable, ValidRequirements, bit,
+    grade_rank,
 };
 use crate::domain::mask_of;
 
@@ -271,11 +272,12 @@ impl Failure {
     }
 
     /// How far a threshold failure falls short; `None` for categorical failures and for
-    /// facts the profile does not disclose. Cheap: no strings.
+    /// facts the profile does not disclose. Cheap: no strings, and only the scan
+    /// features, which the scan has just read.
     pub(super) fn gap(
         self,
         req: &ValidRequirements,
-        f: &CdmoFeatures,
+        f: &ScanFeatures,
         slots: SlotsAvailable,
     ) -> Option<Gap> {
         let c = &req.set.constraints;
@@ -331,7 +333,7 @@ impl Failure {
             }
             Self::BioreactorVolume => {
                 let want = c.min_bioreactor_volume_l?;
-                let have = f.bioreactor_volume_l?;
+                let have = f.bioreactor_volume_l.get()?;
                 Some(gap(want - have, Unit::Litres, want))
             }
             Self::Capacity => {
@@ -350,6 +352,7 @@ impl Failure {
     pub(super) fn explain(
         self,
         req: &ValidRequirements,
+        scan: &ScanFeatures,
         f: &CdmoFeatures,
         slots: SlotsAvailable,
     ) -> FailedConstraint {
@@ -666,7 +669,7 @@ impl Failure {
             actual,
             required_value,
             actual_value,
-            gap: self.gap(req, f, slots),
+            gap: self.gap(req, scan, slots),
         }
     }
 }
@@ -697,7 +700,7 @@ pub(super) fn near_miss_rule(req: &ValidRequirements) -> NearMissRule {
 /// gaps of a near miss, `None` otherwise.
 pub(super) fn near_miss(
     req: &ValidRequirements,
-    f: &CdmoFeatures,
+    f: &ScanFeatures,
     slots: SlotsAvailable,
     failures: impl Iterator<Item = Failure>,
 ) -> Option<f64> {

@@ -331,6 +331,31 @@ impl CdmoFeatures {
     }
 }
 
+/// A number a profile may leave undisclosed, in 8 bytes instead of an `Option<f64>`'s
+/// 16: NaN stands for "not disclosed" (no disclosed value is NaN: validation refuses
+/// non-finite numbers, and JSON cannot carry them). Keeps the scan array small.
+#[derive(Debug, Clone, Copy)]
+struct Disclosed(f64);
+
+impl Disclosed {
+    const NOT: Self = Self(f64::NAN);
+
+    fn new(value: Option<f64>) -> Self {
+        Self(value.unwrap_or(f64::NAN))
+    }
+
+    fn get(self) -> Option<f64> {
+        (!self.0.is_nan()).then_some(self.0)
+    }
+}
+
+/// As `Option<f64>` compares: two undisclosed values are equal.
+impl PartialEq for Disclosed {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
 /// The fixed-size part of a profile's features that the matching scan reads for every
 /// profile: bit sets and numbers, no heap data, so that a catalogue kept as an array of
 /// them is scanned with a few cache lines per profile. The rest (licences, acceptances,
@@ -351,16 +376,18 @@ pub struct ScanFeatures {
     programmes_from: [u32; 6],
     min_cryo_temp_c: Option<i32>,
     shipping_hours: Option<u32>,
-    bioreactor_volume_l: Option<f64>,
-    tech_transfer_months: Option<f64>,
-    tech_transfer_cost_usd: Option<f64>,
-    success_rate_percent: Option<f64>,
-    turnaround_days: Option<f64>,
-    inspection_score: Option<f64>,
+    bioreactor_volume_l: Disclosed,
+    tech_transfer_months: Disclosed,
+    tech_transfer_cost_usd: Disclosed,
+    success_rate_percent: Disclosed,
+    turnaround_days: Disclosed,
+    inspection_score: Disclosed,
     evidence_confidence: f64,
     best_grade: u8,
     closed_processing: Option<bool>,
     verified: bool,
+    /// Whether any site discloses its coordinates (the distance criterion has a value).
+    has_coordinates: bool,
 }
 
 impl ScanFeatures {
@@ -377,16 +404,17 @@ impl ScanFeatures {
         programmes_from: [0; 6],
         min_cryo_temp_c: None,
         shipping_hours: None,
-        bioreactor_volume_l: None,
-        tech_transfer_months: None,
-        tech_transfer_cost_usd: None,
-        success_rate_percent: None,
-        turnaround_days: None,
-        inspection_score: None,
+        bioreactor_volume_l: Disclosed::NOT,
+        tech_transfer_months: Disclosed::NOT,
+        tech_transfer_cost_usd: Disclosed::NOT,
+        success_rate_percent: Disclosed::NOT,
+        turnaround_days: Disclosed::NOT,
+        inspection_score: Disclosed::NOT,
         evidence_confidence: 0.0,
         best_grade: 0,
         closed_processing: None,
         verified: false,
+        has_coordinates: false,
     };
 
     pub fn of(f: &CdmoFeatures) -> Self {
@@ -405,16 +433,17 @@ impl ScanFeatures {
             programmes_from,
             min_cryo_temp_c: f.min_cryo_temp_c,
             shipping_hours: f.shipping_hours,
-            bioreactor_volume_l: f.bioreactor_volume_l,
-            tech_transfer_months: f.tech_transfer_months,
-            tech_transfer_cost_usd: f.tech_transfer_cost_usd,
-            success_rate_percent: f.success_rate_percent,
-            turnaround_days: f.turnaround_days,
-            inspection_score: f.inspection_score,
+            bioreactor_volume_l: Disclosed::new(f.bioreactor_volume_l),
+            tech_transfer_months: Disclosed::new(f.tech_transfer_months),
+            tech_transfer_cost_usd: Disclosed::new(f.tech_transfer_cost_usd),
+            success_rate_percent: Disclosed::new(f.success_rate_percent),
+            turnaround_days: Disclosed::new(f.turnaround_days),
+            inspection_score: Disclosed::new(f.inspection_score),
             evidence_confidence: f.evidence_confidence,
             best_grade: f.best_grade,
             closed_processing: f.closed_processing,
             verified: f.verified,
+            has_coordinates: !f.site_coordinates.is_empty(),
         }
     }
 
@@ -814,11 +843,11 @@ fn raw_value(
 ) -> Option<f64> {
     match criterion.criterion {
         Criterion::TrackRecordDepth => Some(f64::from(scan.programmes_from(req.depth_from))),
-        Criterion::TechTransferTime => scan.tech_transfer_months,
-        Criterion::TechTransferCost => scan.tech_transfer_cost_usd,
+        Criterion::TechTransferTime => scan.tech_transfer_months.get(),
+        Criterion::TechTransferCost => scan.tech_transfer_cost_usd.get(),
         Criterion::QcCoverage => Some(f64::from(scan.qc_assays.count_ones())),
-        Criterion::SuccessRate => scan.success_rate_percent,
-        Criterion::Turnaround => scan.turnaround_days,
+        Criterion::SuccessRate => scan.success_rate_percent.get(),
+        Criterion::Turnaround => scan.turnaround_days.get(),
         Criterion::Distance => {
             let origin = criterion.origin?;
             f.site_coordinates
@@ -829,9 +858,9 @@ fn raw_value(
         Criterion::InspectionHistory if criterion.authorities != 0 => {
             mean_inspection(&f.inspections, criterion.authorities)
         }
-        Criterion::InspectionHistory => scan.inspection_score,
+        Criterion::InspectionHistory => scan.inspection_score.get(),
         Criterion::EvidenceConfidence => Some(scan.evidence_confidence),
-        Criterion::ScaleUp => scan.bioreactor_volume_l,
+        Criterion::ScaleUp => scan.bioreactor_volume_l.get(),
         Criterion::CapacityFit => {
             let need = req.set.capacity.as_ref()?;
             Some(f64::from(slots.free.min(need.slots)) / f64::from(need.slots.max(1)))
@@ -1016,7 +1045,10 @@ fn check_constraints(
         out.push(Failure::Regions);
     }
     if let Some(volume) = c.min_bioreactor_volume_l
-        && scan.bioreactor_volume_l.is_none_or(|have| have < volume)
+        && scan
+            .bioreactor_volume_l
+            .get()
+            .is_none_or(|have| have < volume)
     {
         out.push(Failure::BioreactorVolume);
     }
@@ -1040,6 +1072,10 @@ type CriterionValues = [(Option<f64>, f64); MAX_CRITERIA];
 /// Per-criterion values (into `values`, in the requirement set's order) and the penalty
 /// factor of one CDMO that passed the hard constraints, or `None` after recording the
 /// criteria whose missing value excludes it.
+///
+/// With [`Settle::Later`], criteria that [`settles_later`] are left at the best
+/// normalised value they could have (1), so that the total is an upper bound of the
+/// real one; [`settle`] computes them.
 fn evaluate(
     req: &ValidRequirements,
     scan: &ScanFeatures,
@@ -1047,9 +1083,14 @@ fn evaluate(
     slots: SlotsAvailable,
     values: &mut CriterionValues,
     out: &mut impl Failures,
+    mode: Settle,
 ) -> Option<f64> {
     let mut factor = 1.0;
     for (i, (c, value)) in req.criteria.iter().zip(values.iter_mut()).enumerate() {
+        if mode == Settle::Later && settles_later(c, scan) {
+            *value = (None, 1.0);
+            continue;
+        }
         *value = match raw_value(c, scan, f, req, slots) {
             Some(raw) => (Some(raw), normalise(raw, c.scale)),
             None => {
@@ -1065,6 +1106,41 @@ fn evaluate(
         };
     }
     out.is_empty().then_some(factor)
+}
+
+/// When [`evaluate`] computes the costly criteria.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settle {
+    Now,
+    /// After the scan knows whether the CDMO can still enter the ranking at all.
+    Later,
+}
+
+/// Whether a criterion's value is costly enough to compute only for a CDMO that can
+/// still enter the ranking: the distance (a great-circle distance per site). Only when
+/// the profile has coordinates: whether it lacks the value decides its missing-data
+/// policy, and so its feasibility, which must be known at once.
+fn settles_later(c: &ReadyCriterion, scan: &ScanFeatures) -> bool {
+    c.criterion == Criterion::Distance && c.origin.is_some() && scan.has_coordinates
+}
+
+/// Computes the criteria [`evaluate`] left for later; answers whether there were any.
+fn settle(
+    req: &ValidRequirements,
+    scan: &ScanFeatures,
+    f: &CdmoFeatures,
+    slots: SlotsAvailable,
+    values: &mut CriterionValues,
+) -> bool {
+    let mut settled = false;
+    for (c, value) in req.criteria.iter().zip(values.iter_mut()) {
+        if settles_later(c, scan) {
+            let raw = raw_value(c, scan, f, req, slots);
+            *value = (raw, raw.map_or(0.0, |raw| normalise(raw, c.scale)));
+            settled = true;
+        }
+    }
+    settled
 }
 
 fn total(req: &ValidRequirements, values: &[(Option<f64>, f64)], factor: f64) -> f64 {
@@ -1183,6 +1259,13 @@ impl<T, F: Fn(&T, &T) -> std::cmp::Ordering> Best<T, F> {
         }
     }
 
+    /// The worst item kept once the heap is full: what an item must beat to be kept.
+    fn last_kept(&self) -> Option<&T> {
+        (self.heap.len() == self.limit)
+            .then(|| self.heap.first())
+            .flatten()
+    }
+
     /// The items kept, best first.
     fn into_sorted(mut self) -> Vec<T> {
         self.heap.sort_by(&self.order);
@@ -1291,11 +1374,31 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         let mut failures = FailureCount::default();
         check_constraints(req, scan, features, today, slots, &mut failures);
         if failures.is_empty()
-            && let Some(factor) = evaluate(req, scan, features, slots, &mut values, &mut failures)
+            && let Some(factor) = evaluate(
+                req,
+                scan,
+                features,
+                slots,
+                &mut values,
+                &mut failures,
+                Settle::Later,
+            )
         {
             feasible_count += 1;
+            let mut candidate_total = total(req, &values[..req.criteria.len()], factor);
+            // An upper bound until settled. Rounding is monotonic, so the real total is
+            // at most the bound: below the last kept candidate, it cannot rank.
+            if ranked
+                .last_kept()
+                .is_some_and(|last| candidate_total < last.total)
+            {
+                continue;
+            }
+            if settle(req, scan, features, slots, &mut values) {
+                candidate_total = total(req, &values[..req.criteria.len()], factor);
+            }
             ranked.offer(Ranked {
-                total: total(req, &values[..req.criteria.len()], factor),
+                total: candidate_total,
                 id_prefix: scan.id_prefix,
                 features,
                 slots,
@@ -1305,7 +1408,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         excluded_count += 1;
         let relative_gap = failures
             .all()
-            .and_then(|all| near_miss(req, features, slots, all));
+            .and_then(|all| near_miss(req, scan, slots, all));
         let e = Closest {
             relative_gap,
             failures: failures.count,
@@ -1341,6 +1444,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
                 r.slots,
                 &mut values,
                 &mut Vec::new(),
+                Settle::Now,
             )
             .unwrap_or(1.0);
             Scored {
@@ -1412,7 +1516,15 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
                 check_constraints(req, &scan, e.features, today, e.slots, &mut failures);
                 if failures.is_empty() {
                     let mut values = [(None, 0.0); MAX_CRITERIA];
-                    evaluate(req, &scan, e.features, e.slots, &mut values, &mut failures);
+                    evaluate(
+                        req,
+                        &scan,
+                        e.features,
+                        e.slots,
+                        &mut values,
+                        &mut failures,
+                        Settle::Now,
+                    );
                 }
                 Exclusion {
                     profile_id: e.features.profile_id.clone(),
@@ -1423,7 +1535,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
                     relative_gap: e.relative_gap,
                     failed: failures
                         .iter()
-                        .map(|x| x.explain(req, e.features, e.slots))
+                        .map(|x| x.explain(req, &scan, e.features, e.slots))
                         .collect(),
                 }
             })

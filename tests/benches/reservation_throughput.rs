@@ -48,14 +48,16 @@ UPDATE hold_peer_blocks SET held = held + 1 WHERE id = :id AND held + 1 <= slots
 async fn main() {
     let holds_per_client: usize = env_number("CDMX_BENCH_HOLDS", 250);
     let pgbench_seconds: u64 = env_number("CDMX_BENCH_PGBENCH_SECONDS", 10);
-    let app = TestApp::spawn_with(|s| {
+    // Both processes with the same settings: a replica with the default hold limits
+    // refused most of its clients' holds, which counted as (cheap) requests.
+    let settings = |s: &mut cdmx::config::Settings| {
         s.workers = 2;
         s.database_pool_size = 16;
         s.max_held_slots_per_block = 10_000;
         s.max_held_slots_total = 10_000;
-    })
-    .await;
-    let replica = app.second_server().await;
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let replica = app.second_server_with(settings).await;
     let backend = if app.database.is_postgres() {
         "PostgreSQL"
     } else {

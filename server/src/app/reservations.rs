@@ -101,10 +101,7 @@ where
         ));
     }
     let (Some(target), Some((row, recorded))) = (target, placed) else {
-        return Err(ApiError::invalid_field(
-            "capacity_id",
-            "no such capacity block",
-        ));
+        return Err(no_such_block());
     };
     if target.unlisting.is_some_and(|u| u.in_force(at.date())) {
         return Err(ApiError::Conflict(
@@ -113,8 +110,16 @@ where
                 .into(),
         ));
     }
-    stored::insert_hold(conn, &row, &hold.actor, limits, at)?;
-    Ok(Answer::Created(recorded))
+    match stored::insert_hold(conn, &row, &hold.actor, limits, at) {
+        Ok(()) => Ok(Answer::Created(recorded)),
+        // Withdrawn since it was found: as if it had never been there.
+        Err(StoreError::NotFound) => Err(no_such_block()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn no_such_block() -> ApiError {
+    ApiError::invalid_field("capacity_id", "no such capacity block")
 }
 
 /// Checks a hold request and normalises its note.

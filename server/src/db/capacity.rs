@@ -111,6 +111,27 @@ pub(super) fn lock_block(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// [`lock_block`] for a delete: on PostgreSQL the row's strongest lock (`FOR UPDATE`),
+/// taken before anything else. A hold inserts its reservation (which key-share locks
+/// the block through the foreign key) before its conditional increment; a delete that
+/// took the weaker update lock first and then waited for that key-share lock would
+/// deadlock with the hold's increment. Waiting up front for the hold to end instead, the
+/// delete then sees its reservation and refuses.
+fn lock_block_for_delete(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+    let DbConnection::Postgresql(pg) = conn else {
+        // SQLite: writers are serial; the plain lock is all there is.
+        return lock_block(conn, id);
+    };
+    capacity_blocks::table
+        .find(id)
+        .select(capacity_blocks::id)
+        .for_update()
+        .first::<String>(pg)
+        .optional()?
+        .map(|_| ())
+        .ok_or(StoreError::NotFound)
+}
+
 /// Holds (not yet expired) per block, for availability shown to clients.
 pub fn active_holds(
     conn: &mut DbConnection,
@@ -229,7 +250,7 @@ pub fn change_block(
 
 /// Deletes a block that never had a reservation (history is never lost).
 pub fn delete_block(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
-    lock_block(conn, id)?;
+    lock_block_for_delete(conn, id)?;
     let count: i64 = reservations::table
         .filter(reservations::capacity_id.eq(id))
         .count()

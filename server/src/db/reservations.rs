@@ -5,8 +5,8 @@
 //! The state machine decides which transition is legal; this module applies it to the
 //! stored rows under the block's row lock, and the block counters
 //! ([`super::capacity::take_slots`]) keep held + confirmed <= published. A hold takes
-//! the block's lock last, by its conditional increment: the sponsor's hold limits are
-//! checked under a lock of the sponsor's own.
+//! the block's lock last, by its conditional increment after its rows are written: the
+//! sponsor's hold limits are checked under a lock of the sponsor's own.
 //!
 //! Locks are taken in one order, so that no two transactions wait for each other: the
 //! sponsor's, then blocks (in id order), then reservation rows.
@@ -285,8 +285,9 @@ pub fn find_hold_target(conn: &mut DbConnection, block_id: &str) -> StoreResult<
 ///
 /// As few statements as the rules need, and the block's row lock, which every hold on
 /// the block waits for, held as briefly as they allow: the sponsor's lock and limits
-/// first, then the conditional increment (the lock from here to the commit), then the
-/// rows. Lapsed holds are released only when they are what stands in the way.
+/// first, then the rows, then the conditional increment, last, so that the lock is held
+/// from there to the commit only. A refused increment rolls the rows back with the
+/// transaction. Lapsed holds are released only when they are what stands in the way.
 pub fn insert_hold(
     conn: &mut DbConnection,
     row: &ReservationRow,
@@ -304,14 +305,17 @@ pub fn insert_hold(
         limits,
         now,
     )?;
-    if !try_take_slots(conn, &row.capacity_id, row.slots, false)? {
-        lock_block(conn, &row.capacity_id)?;
-        release_expired(conn, &row.capacity_id, now)?;
-        take_slots(conn, &row.capacity_id, row.slots, false)?;
-    }
     diesel::insert_into(reservations::table)
         .values(row)
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|error| match error {
+            // The block was withdrawn since the hold found it.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => StoreError::NotFound,
+            other => other.into(),
+        })?;
     record(
         conn,
         NewEvent {
@@ -324,7 +328,13 @@ pub fn insert_hold(
             detail: None,
         },
         now,
-    )
+    )?;
+    if !try_take_slots(conn, &row.capacity_id, row.slots, false)? {
+        lock_block(conn, &row.capacity_id)?;
+        release_expired(conn, &row.capacity_id, now)?;
+        take_slots(conn, &row.capacity_id, row.slots, false)?;
+    }
+    Ok(())
 }
 
 /// Places a hold under a reservation id the caller chose (the demo data's fixed ids).

@@ -41,7 +41,7 @@ use tokio::sync::Mutex;
 use crate::db::documents;
 use crate::db::listing;
 use crate::db::profiles::{self, ChangedProfile, EvidenceRow, ProfileRow};
-use crate::db::{Database, StoreError, StoreResult};
+use crate::db::{Database, DbConnection, StoreResult};
 use crate::domain::listing::{Unlisting, is_listed};
 use crate::domain::matching::{CdmoFeatures, ProfileIdentity, ScanFeatures};
 use crate::domain::profiles::{
@@ -308,6 +308,35 @@ const VACANT: ScanSlot = ScanSlot {
     scan: ScanFeatures::VACANT,
 };
 
+/// Profiles read per page by a refresh.
+const REFRESH_PAGE: i64 = 1_000;
+
+/// Indexes a page of profiles read for a refresh, each with its unlisting: the indexed
+/// profile or why it could not be read, by profile id.
+fn index_page(
+    conn: &mut DbConnection,
+    page: Vec<ChangedProfile>,
+    today: NaiveDate,
+) -> StoreResult<Vec<(String, StoreResult<IndexedProfile>)>> {
+    let ids: Vec<String> = page.iter().map(|p| p.row.id.clone()).collect();
+    let mut unlistings = listing::unlistings_of(conn, &ids)?;
+    Ok(page
+        .into_iter()
+        .map(
+            |ChangedProfile {
+                 row,
+                 verified,
+                 evidence,
+             }| {
+                let profile_id = row.id.clone();
+                let unlisting = unlistings.remove(&profile_id);
+                let indexed = index_profile(row, verified, evidence, unlisting, today);
+                (profile_id, indexed)
+            },
+        )
+        .collect())
+}
+
 fn index_profile(
     row: ProfileRow,
     verified: bool,
@@ -453,41 +482,34 @@ impl ProfileIndex {
         };
         let started = std::time::Instant::now();
         // Read the counter before the rows: every change numbered up to it is then
-        // included, and later ones are picked up by the next refresh.
-        let (seq, changed, mut unlistings) = db
+        // included, and later ones are picked up by the next refresh. Page by page,
+        // each indexed before the next is read: only one page of stored documents is
+        // in memory at a time (on a blocking thread, as every database call).
+        let (seq, indexed) = db
             .run(move |c| {
                 let seq = profiles::change_counter(c)?;
-                let mut changed = profiles::changed_since(c, since)?;
-                let reloaded: BTreeSet<&str> = changed.iter().map(|p| p.row.id.as_str()).collect();
+                let mut indexed = Vec::new();
+                let mut reloaded = BTreeSet::new();
+                let mut after = Some(since);
+                while let Some(since) = after {
+                    let (page, next) = profiles::changed_since(c, since, REFRESH_PAGE)?;
+                    if !due.is_empty() {
+                        reloaded.extend(page.iter().map(|p| p.row.id.clone()));
+                    }
+                    indexed.extend(index_page(c, page, today)?);
+                    after = next;
+                }
                 let due: Vec<String> = due
                     .into_iter()
-                    .filter(|id| !reloaded.contains(id.as_str()))
+                    .filter(|id| !reloaded.contains(id))
                     .collect();
-                changed.extend(profiles::current_profiles(c, &due)?);
-                let ids: Vec<String> = changed.iter().map(|p| p.row.id.clone()).collect();
-                let unlistings = listing::unlistings_of(c, &ids)?;
-                Ok((seq, changed, unlistings))
+                for ids in due.chunks(REFRESH_PAGE as usize) {
+                    let page = profiles::current_profiles(c, ids)?;
+                    indexed.extend(index_page(c, page, today)?);
+                }
+                Ok((seq, indexed))
             })
             .await?;
-        let indexed = tokio::task::spawn_blocking(move || {
-            changed
-                .into_iter()
-                .map(
-                    |ChangedProfile {
-                         row,
-                         verified,
-                         evidence,
-                     }| {
-                        let profile_id = row.id.clone();
-                        let unlisting = unlistings.remove(&profile_id);
-                        let indexed = index_profile(row, verified, evidence, unlisting, today);
-                        (profile_id, indexed)
-                    },
-                )
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?;
         let mut catalogue = self.write_lock();
         self.last_refresh_profiles
             .store(indexed.len() as u64, AtomicOrdering::Relaxed);

@@ -147,14 +147,42 @@ pub struct ChangedProfile {
     pub evidence: StoreResult<Vec<EvidenceRow>>,
 }
 
-/// Profiles changed after `seq`, with their organisations' verification and evidence.
-pub fn changed_since(conn: &mut DbConnection, seq: i64) -> StoreResult<Vec<ChangedProfile>> {
-    let rows: Vec<ProfileWithVerification> = cdmo_profiles::table
-        .inner_join(organizations::table)
-        .filter(cdmo_profiles::change_seq.gt(seq))
-        .select((cdmo_profiles::all_columns, organizations::verified))
+/// A page of profiles changed after a change number, with their organisations'
+/// verification and evidence, and the change number the next page starts after
+/// (`None` after the last page). Paged, so that reading a whole catalogue (a first
+/// index build: a million stored documents are gigabytes of text) holds one page of
+/// documents at a time. A page never splits the profiles of one change number.
+pub fn changed_since(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+) -> StoreResult<(Vec<ChangedProfile>, Option<i64>)> {
+    let changed = || {
+        cdmo_profiles::table
+            .inner_join(organizations::table)
+            .select((cdmo_profiles::all_columns, organizations::verified))
+    };
+    // Ordered by the change number alone, so that the index on it answers the page
+    // without a sort.
+    let mut rows: Vec<ProfileWithVerification> = changed()
+        .filter(cdmo_profiles::change_seq.gt(after))
+        .order(cdmo_profiles::change_seq)
+        .limit(limit)
         .load(conn)?;
-    with_evidence(conn, rows)
+    let next = match rows.last() {
+        Some((last, _)) if rows.len() as i64 == limit => Some(last.change_seq),
+        _ => None,
+    };
+    if let Some(last) = next {
+        // All of the last change number's profiles, whether or not the limit cut them.
+        rows.retain(|(row, _)| row.change_seq != last);
+        rows.extend(
+            changed()
+                .filter(cdmo_profiles::change_seq.eq(last))
+                .load::<ProfileWithVerification>(conn)?,
+        );
+    }
+    Ok((with_evidence(conn, rows)?, next))
 }
 
 /// The current state of the profiles `ids` (those that exist), as [`changed_since`] gives

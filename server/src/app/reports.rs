@@ -1,5 +1,7 @@
 //! Procurement reports of a saved shortlist.
 
+use cdmx_sdk::types::Shortlist;
+
 use crate::auth::Principal;
 use crate::db::accounts;
 use crate::domain::reports::report_data;
@@ -51,6 +53,15 @@ pub async fn shortlist_report(
     format: ReportFormat,
 ) -> Result<ReportFile, ApiError> {
     let shortlist = super::matching::get_shortlist(state, principal, shortlist_id).await?;
+    render_report(state, shortlist, format).await
+}
+
+/// Renders a shortlist already authorized for the reader (its owner, or a share link).
+pub async fn render_report(
+    state: &AppState,
+    shortlist: Shortlist,
+    format: ReportFormat,
+) -> Result<ReportFile, ApiError> {
     let data = report_data(&shortlist);
     let stem = format!(
         "cdmx-{}-{}",

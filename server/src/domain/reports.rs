@@ -1067,15 +1067,13 @@ pub fn humanise(text: &str) -> String {
             return;
         }
         let known = LABELS.iter().any(|(w, _)| *w == token.as_str());
+        let after_number = out.ends_with(' ') && out.trim_end().ends_with(|c: char| c.is_ascii_digit());
         if known || (token.contains('_') && token.chars().any(|c| c.is_ascii_lowercase())) {
-            out.push_str(&label(token));
-        } else if token == "C" && out.ends_with(|c: char| c == ' ') && {
-            let before = out.trim_end();
-            before.ends_with(|c: char| c.is_ascii_digit())
-        } {
+            out.push_str(&label(token.as_str()));
+        } else if token.as_str() == "C" && after_number {
             out.push_str("°C");
         } else {
-            out.push_str(token);
+            out.push_str(token.as_str());
         }
         token.clear();
     };
@@ -1106,7 +1104,7 @@ pub fn neutralise(cell: &str) -> String {
 pub(crate) fn sample_report() -> ReportData {
     use chrono::TimeZone;
     let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap();
-    let fact = |raw: Option<f64>, criterion, contribution| Fact {
+    let fact = |raw: Option<f64>, criterion: Criterion, contribution: f64| Fact {
         raw,
         text: raw.map_or_else(
             || missing_value_text(criterion, None),

@@ -308,7 +308,7 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             .map(|e| {
                 vec![
                     e.name.clone(),
-                    if e.near_miss { "near miss" } else { "" }.to_owned(),
+                    String::from(if e.near_miss { "near miss" } else { "" }),
                     e.reasons.join("\n"),
                 ]
             })
@@ -365,8 +365,8 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     );
 
     let pages = p.finish(&format!(
-        "cdmx procurement report · {} · shortlist {} · {}",
-        data.title, data.shortlist_id, data.created
+        "cdmx procurement report · shortlist {} · saved {}",
+        data.shortlist_id, data.created
     ));
     let mut warnings = Vec::new();
     Ok(doc
@@ -407,7 +407,8 @@ mod tests {
             assert!(text.contains(needle), "{needle:?} missing from {text}");
         }
         let raw = String::from_utf8_lossy(&bytes);
-        assert!(raw.contains("/CreationDate (D:20261102"), "creation date from the shortlist");
+        assert!(raw.contains("D:20261102"), "creation date from the shortlist");
+        assert!(!raw.contains("D:1970"), "no date from the epoch");
         let without = ReportData {
             decision: None,
             ..data

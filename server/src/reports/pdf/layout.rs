@@ -303,12 +303,8 @@ impl Pages {
             .map(|(i, ops)| {
                 self.ops = ops;
                 let number = format!("Page {} of {total}", i + 1);
-                let room = CONTENT_WIDTH - text_width(&number, 7.5, false) - 12.0;
-                let footer = wrap(footer, room, 7.5, false)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                self.text(MARGIN, 26.0, 7.5, false, &footer);
+                // The footer is short (ids and a date), so one line always holds it.
+                self.text(MARGIN, 26.0, 7.5, false, footer);
                 self.text_right(PAGE_WIDTH - MARGIN, 26.0, 7.5, false, &number);
                 PdfPage::new(
                     printpdf::Mm(PAGE_WIDTH * 25.4 / 72.0),

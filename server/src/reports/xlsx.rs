@@ -96,9 +96,8 @@ pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     r += 2;
     text(summary, r, 0, "Methodology", Some(&heading))?;
     r += 1;
-    for paragraph in &data.methodology {
-        text(summary, r, 1, paragraph, Some(&wrapped))?;
-        r += 1;
+    for (i, paragraph) in data.methodology.iter().enumerate() {
+        text(summary, r + i as u32, 1, paragraph, Some(&wrapped))?;
     }
 
     // Ranking.

@@ -15,31 +15,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { CHROMIUM, CHROMIUM_ARGS, mustEnv: mustEnvOf } = require('../lib/chromium.js');
+
+const mustEnv = (name) => mustEnvOf('report-html', name);
 
 const URL_ = mustEnv('CDMX_REPORT_URL');
 const TOKEN = mustEnv('CDMX_REPORT_TOKEN');
 const OUT = mustEnv('CDMX_UI_OUT');
 const TIMEOUT_SECONDS = Number(process.env.CDMX_UI_TIMEOUT || 60);
-const CHROMIUM = process.env.CDMX_UI_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function mustEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`report-html: ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
 
 function log(message) {
   console.log(`report-html: ${message}`);

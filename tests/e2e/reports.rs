@@ -526,11 +526,18 @@ async fn the_pdf_names_every_cdmo_whole_in_rank_order_with_values_and_metadata()
     }
 
     // Metadata: title, author, subject, and the shortlist's date (not 1970).
-    let document = lopdf_info(&file.bytes);
-    assert!(document.contains("Board pack Q1"), "{document}");
-    let created = saved.created_at.format("D:%Y%m%d").to_string();
-    assert!(document.contains(&created), "creation date {created} in {document}");
-    assert!(!document.contains("D:1970"), "{document}");
+    let bytes = &file.bytes;
+    let title = pdf_info(bytes, "Title").unwrap();
+    assert!(title.contains("Board pack Q1"), "{title}");
+    let author = pdf_info(bytes, "Author").unwrap();
+    assert!(author.contains("@sponsor.example") && author.contains("Acme"), "{author}");
+    let subject = pdf_info(bytes, "Subject").unwrap();
+    assert!(subject.contains(&saved.id), "{subject}");
+    let created = pdf_info(bytes, "CreationDate").unwrap();
+    assert!(
+        created.starts_with(&saved.created_at.format("D:%Y%m%d%H%M").to_string()),
+        "{created}"
+    );
 
     let again = sponsor
         .admin
@@ -544,15 +551,24 @@ async fn the_pdf_names_every_cdmo_whole_in_rank_order_with_values_and_metadata()
     );
 }
 
-/// The PDF's document information dictionary, as text (titles are UTF-16BE with a BOM
-/// when not ASCII; the test reads ASCII parts and dates).
-fn lopdf_info(bytes: &[u8]) -> String {
+/// An entry of the PDF's document information dictionary: a literal string, or a hex
+/// string in UTF-16BE with a byte order mark (how printpdf writes text entries).
+fn pdf_info(bytes: &[u8], key: &str) -> Option<String> {
     let raw = String::from_utf8_lossy(bytes);
-    let at = raw.find("/CreationDate").expect("an info dictionary");
-    let end = raw[at..].find(">>").map_or(raw.len(), |e| at + e);
-    let start = raw[..at].rfind("<<").unwrap_or(at);
-    // UTF-16BE strings: drop the zero bytes so that ASCII reads as ASCII.
-    raw[start..end].replace('\0', "")
+    let at = raw.find(&format!("/{key}"))? + key.len() + 1;
+    let value = raw[at..].trim_start();
+    if let Some(literal) = value.strip_prefix('(') {
+        return Some(literal[..literal.find(')')?].to_owned());
+    }
+    let hex = &value.strip_prefix('<')?[..value.find('>')? - 1];
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
 }
 
 #[tokio::test]

@@ -70,23 +70,14 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     p.gap(2.0);
     p.paragraph(12.0, true, 0.0, &data.title);
     p.gap(4.0);
-    let identity = data.identity();
-    let pairs: Vec<Vec<String>> = identity
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .flat_map(|(k, v)| [(*k).to_owned(), v.clone()])
-                .collect()
-        })
+    let identity: Vec<Vec<String>> = data
+        .identity()
+        .into_iter()
+        .map(|(k, v)| vec![k.to_owned(), v])
         .collect();
     p.table(
-        &[
-            Column::left("", 82.0),
-            Column::left("", 173.5),
-            Column::left("", 82.0),
-            Column::left("", 173.5),
-        ],
-        &pairs,
+        &[Column::left("", 110.0), Column::left("", CONTENT_WIDTH - 110.0)],
+        &identity,
         body,
         false,
     );
@@ -177,13 +168,13 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     if !rows.is_empty() {
         p.table(
             &[
-                Column::right("Rank", 30.0),
-                Column::left("CDMO", 196.0),
-                Column::left("Countries", 70.0),
+                Column::right("Rank", 28.0),
+                Column::left("CDMO", 178.0),
+                Column::left("Countries", 58.0),
                 Column::right("Total (0-100)", 52.0),
                 Column::right("Evidence confidence", 60.0),
-                Column::left("Organisation", 58.0),
-                Column::right("Profile revision", CONTENT_WIDTH - 466.0),
+                Column::left("Organisation", 76.0),
+                Column::right("Profile revision", CONTENT_WIDTH - 452.0),
             ],
             &rows,
             body,

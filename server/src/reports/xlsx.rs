@@ -5,7 +5,7 @@
 use rust_xlsxwriter::{Chart, ChartType, DocProperties, Format, FormatAlign, Workbook, Worksheet};
 
 use super::ReportError;
-use crate::domain::reports::{ReportData, neutralise};
+use crate::domain::reports::{ReportData, neutralise, raw_value_text};
 
 /// A text cell, neutralised against formula injection; numbers go through
 /// `write_number` and stay numbers, negative ones included.
@@ -196,11 +196,13 @@ pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     for (i, row) in data.ranked.iter().enumerate() {
         let r = i as u32 + 1;
         text(values, r, 0, &row.name, None)?;
-        for (j, fact) in row.facts.iter().enumerate() {
+        for (j, (fact, c)) in row.facts.iter().zip(&data.criteria).enumerate() {
             let j = j as u16;
+            let criterion = c.criterion;
             match fact.raw {
                 Some(number) => values.write_number(r, j + 1, number)?,
-                None => values.write_string(r, j + 1, fact.text.as_str())?,
+                // The bare words, so that a filter finds every undisclosed value.
+                None => values.write_string(r, j + 1, raw_value_text(criterion, None))?,
             };
             values.write_string(r, n + j + 1, fact.evidence.as_str())?;
         }

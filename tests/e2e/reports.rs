@@ -114,7 +114,10 @@ fn flat(text: &str) -> String {
 fn assert_content(format: &str, text: &str, saved: &Shortlist) {
     if format != "xlsx" {
         for needle in ["USD 1,000,000", "98 %", "16 days"] {
-            assert!(text.contains(needle), "{format}: {needle:?} missing in {text}");
+            assert!(
+                text.contains(needle),
+                "{format}: {needle:?} missing in {text}"
+            );
         }
     }
     let mut needles: Vec<String> = vec![
@@ -143,7 +146,14 @@ fn assert_content(format: &str, text: &str, saved: &Shortlist) {
             "{format}: {needle:?} missing (or cut) in {text}"
         );
     }
-    for internal in ["phase_2", "car_t", "programme(s)", "min_programmes", "…", "..."] {
+    for internal in [
+        "phase_2",
+        "car_t",
+        "programme(s)",
+        "min_programmes",
+        "…",
+        "...",
+    ] {
         assert!(
             !text.contains(internal),
             "{format}: internal key or cut {internal:?} in {text}"
@@ -182,9 +192,18 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         "tech_transfer_cost",
         "turnaround",
     ];
-    let mut expected: Vec<String> = vec!["rank".into(), "name".into(), "countries".into(), "total".into()];
+    let mut expected: Vec<String> = vec![
+        "rank".into(),
+        "name".into(),
+        "countries".into(),
+        "total".into(),
+    ];
     expected.extend(criteria.iter().map(|c| format!("contribution_{c}")));
-    expected.extend(["evidence_confidence".into(), "verified".into(), "profile_revision".into()]);
+    expected.extend([
+        "evidence_confidence".into(),
+        "verified".into(),
+        "profile_revision".into(),
+    ]);
     expected.extend(criteria.iter().map(|c| format!("value_{c}")));
     expected.push("profile_id".into());
     expected.extend(criteria.iter().map(|c| format!("evidence_{c}")));
@@ -239,7 +258,11 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
          -80 °C (short by 70 °C)"
     );
     assert_eq!(&rows[1][0], LONG_EXCLUDED);
-    assert!(rows[1][2].contains("actual not disclosed"), "{}", &rows[1][2]);
+    assert!(
+        rows[1][2].contains("actual not disclosed"),
+        "{}",
+        &rows[1][2]
+    );
     assert_eq!(&rows[1][4], saved.result.excluded[1].profile_id);
 
     // Reproducible: the same shortlist, the same bytes.
@@ -349,7 +372,10 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
     assert_eq!(cryo[3], Data::String("°C".into()));
     let text = workbook_text(&mut book);
     assert_content("xlsx", &text, &saved);
-    assert!(!text.contains("'-"), "no apostrophe before a number: {text}");
+    assert!(
+        !text.contains("'-"),
+        "no apostrophe before a number: {text}"
+    );
     for sheet in ["Ranking", "Summary", "Excluded"] {
         let range = book.worksheet_range(sheet).unwrap();
         assert!(
@@ -509,7 +535,10 @@ async fn the_pdf_names_every_cdmo_whole_in_rank_order_with_values_and_metadata()
         "self-declared",
         "Page 1 of",
     ] {
-        assert!(text.contains(needle), "{needle:?} missing from the PDF text");
+        assert!(
+            text.contains(needle),
+            "{needle:?} missing from the PDF text"
+        );
     }
     // Every ranked CDMO, in order, with its total.
     let mut from = 0;
@@ -530,7 +559,10 @@ async fn the_pdf_names_every_cdmo_whole_in_rank_order_with_values_and_metadata()
     let title = pdf_info(bytes, "Title").unwrap();
     assert!(title.contains("Board pack Q1"), "{title}");
     let author = pdf_info(bytes, "Author").unwrap();
-    assert!(author.contains("@sponsor.example") && author.contains("Acme"), "{author}");
+    assert!(
+        author.contains("@sponsor.example") && author.contains("Acme"),
+        "{author}"
+    );
     let subject = pdf_info(bytes, "Subject").unwrap();
     assert!(subject.contains(&saved.id), "{subject}");
     let created = pdf_info(bytes, "CreationDate").unwrap();
@@ -665,6 +697,9 @@ async fn a_shortlist_that_kept_fewer_exclusions_says_how_many_and_where_the_rest
         .await
         .unwrap();
     let text = flat(&pdf_extract::extract_text_from_mem(&pdf.bytes).unwrap());
-    assert!(text.contains("1 of the 2 excluded CDMOs are listed here"), "{text}");
+    assert!(
+        text.contains("1 of the 2 excluded CDMOs are listed here"),
+        "{text}"
+    );
     assert!(text.contains("excluded_cursor"));
 }

@@ -455,5 +455,8 @@ async fn reports_print_not_disclosed_for_a_missing_value() {
         "no values for the reticent CDMO in:\n{text}"
     );
     assert!(text.contains("Scale-up"), "the criterion is named");
-    assert!(text.contains("500 L"), "the other CDMO's value with its unit");
+    assert!(
+        text.contains("500 L"),
+        "the other CDMO's value with its unit"
+    );
 }

@@ -8,8 +8,7 @@ use super::extract::ApiQuery;
 use crate::app::reports::{self, PDF, ReportFormat, XLSX};
 
 /// What the HTML report may load: nothing but its own inline styles and SVG.
-const HTML_CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const HTML_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;

@@ -487,7 +487,10 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
             if product.gene_modification.as_str() == "none" {
                 "no gene modification".to_owned()
             } else {
-                format!("{} gene modification", label(product.gene_modification.as_str()))
+                format!(
+                    "{} gene modification",
+                    label(product.gene_modification.as_str())
+                )
             }
         ),
         None,
@@ -508,11 +511,7 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
             format!("manufacturing to start on or after {a}"),
             None,
         ),
-        (None, Some(b)) => line(
-            "Timeline",
-            format!("manufacturing to start by {b}"),
-            None,
-        ),
+        (None, Some(b)) => line("Timeline", format!("manufacturing to start by {b}"), None),
         (None, None) => {}
     }
     let set = effective_requirements(program);
@@ -540,13 +539,7 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
     let c = &set.constraints;
     let asked = &program.requirements.constraints;
     let from_product = |open: bool| if open { " (from the product)" } else { "" };
-    let list = |values: Vec<&str>| {
-        values
-            .into_iter()
-            .map(label)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |values: Vec<&str>| values.into_iter().map(label).collect::<Vec<_>>().join(", ");
     if let Some(d) = c.donor_source {
         line(
             "Donor source",
@@ -611,7 +604,8 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
             "Licence",
             format!(
                 "{} {} (unexpired), covering the product, authorising {activities}",
-                l.authority.map_or("any authority's".to_owned(), |a| label(a.as_str())),
+                l.authority
+                    .map_or("any authority's".to_owned(), |a| label(a.as_str())),
                 l.kind.map_or("licence".to_owned(), |k| label(k.as_str())),
             ),
             None,
@@ -622,7 +616,8 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
             "Regulatory acceptance",
             format!(
                 "{} accepted by {}",
-                a.batches.map_or("batches".to_owned(), |b| label(b.as_str())),
+                a.batches
+                    .map_or("batches".to_owned(), |b| label(b.as_str())),
                 label(a.authority.as_str())
             ),
             None,
@@ -644,11 +639,7 @@ pub fn requirement_lines(program: &ProgramRequest) -> Vec<RequirementLine> {
         );
     }
     if c.closed_processing_required {
-        line(
-            "Closed processing",
-            "required at a site".to_owned(),
-            None,
-        );
+        line("Closed processing", "required at a site".to_owned(), None);
     }
     if let Some(t) = c.max_cryo_temp_c {
         line(
@@ -749,10 +740,7 @@ pub fn criterion_label(criterion: Criterion) -> (&'static str, &'static str) {
     }
 }
 
-fn criterion_measures(
-    c: &cdmx_sdk::types::WeightedCriterion,
-    program: &ProgramRequest,
-) -> String {
+fn criterion_measures(c: &cdmx_sdk::types::WeightedCriterion, program: &ProgramRequest) -> String {
     match c.criterion {
         Criterion::TrackRecordDepth => format!(
             "programmes manufactured in {} or a later phase",
@@ -1067,7 +1055,8 @@ pub fn humanise(text: &str) -> String {
             return;
         }
         let known = LABELS.iter().any(|(w, _)| *w == token.as_str());
-        let after_number = out.ends_with(' ') && out.trim_end().ends_with(|c: char| c.is_ascii_digit());
+        let after_number =
+            out.ends_with(' ') && out.trim_end().ends_with(|c: char| c.is_ascii_digit());
         if known || (token.contains('_') && token.chars().any(|c| c.is_ascii_lowercase())) {
             out.push_str(&label(token.as_str()));
         } else if token.as_str() == "C" && after_number {
@@ -1313,6 +1302,11 @@ mod tests {
             ..block
         };
         assert_eq!(none.lines()[1].1, "none");
-        assert!(!none.lines().iter().any(|(k, _)| *k == "Supersedes decision"));
+        assert!(
+            !none
+                .lines()
+                .iter()
+                .any(|(k, _)| *k == "Supersedes decision")
+        );
     }
 }

@@ -75,7 +75,7 @@ pub fn html(data: &ReportData) -> String {
     for (label, value) in data.identity() {
         let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", e(label), e(&value));
     }
-    let _ = write!(o, "</tbody></table><p>{}</p></header>\n", e(&data.counts()));
+    let _ = writeln!(o, "</tbody></table><p>{}</p></header>", e(&data.counts()));
 
     if let Some(decision) = &data.decision {
         o.push_str("<section class=\"decision\"><h2>Decision</h2><table class=\"kv\"><tbody>");
@@ -146,9 +146,9 @@ pub fn html(data: &ReportData) -> String {
         }
         o.push_str("</tbody></table>");
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<h3>Robustness</h3><p>{}</p></section>\n",
+        "<h3>Robustness</h3><p>{}</p></section>",
         e(data
             .robustness
             .as_deref()
@@ -222,11 +222,7 @@ pub fn html(data: &ReportData) -> String {
                     e(&fact.evidence)
                 );
             }
-            let _ = write!(
-                o,
-                "<td class=\"num\">{}</td></tr>",
-                decimal(r.total, 2)
-            );
+            let _ = write!(o, "<td class=\"num\">{}</td></tr>", decimal(r.total, 2));
         }
         o.push_str("</tbody></table></div></section>\n");
     }

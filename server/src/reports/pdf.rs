@@ -76,7 +76,10 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         .map(|(k, v)| vec![k.to_owned(), v])
         .collect();
     p.table(
-        &[Column::left("", 110.0), Column::left("", CONTENT_WIDTH - 110.0)],
+        &[
+            Column::left("", 110.0),
+            Column::left("", CONTENT_WIDTH - 110.0),
+        ],
         &identity,
         body,
         false,
@@ -92,7 +95,10 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             .map(|(k, v)| vec![k.to_owned(), v])
             .collect();
         p.table(
-            &[Column::left("", 110.0), Column::left("", CONTENT_WIDTH - 110.0)],
+            &[
+                Column::left("", 110.0),
+                Column::left("", CONTENT_WIDTH - 110.0),
+            ],
             &rows,
             body,
             false,
@@ -106,7 +112,10 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         .map(|r| vec![r.label.clone(), r.text.clone()])
         .collect();
     p.table(
-        &[Column::left("", 125.0), Column::left("", CONTENT_WIDTH - 125.0)],
+        &[
+            Column::left("", 125.0),
+            Column::left("", CONTENT_WIDTH - 125.0),
+        ],
         &rows,
         body,
         false,
@@ -398,7 +407,10 @@ mod tests {
             assert!(text.contains(needle), "{needle:?} missing from {text}");
         }
         let raw = String::from_utf8_lossy(&bytes);
-        assert!(raw.contains("D:20261102"), "creation date from the shortlist");
+        assert!(
+            raw.contains("D:20261102"),
+            "creation date from the shortlist"
+        );
         assert!(!raw.contains("D:1970"), "no date from the epoch");
         let without = ReportData {
             decision: None,

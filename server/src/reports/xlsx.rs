@@ -53,7 +53,13 @@ pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     summary.set_name("Summary")?;
     summary.set_column_width(0, 24)?;
     summary.set_column_width(1, 110)?;
-    text(summary, 0, 0, "CDMO shortlist: procurement report", Some(&heading))?;
+    text(
+        summary,
+        0,
+        0,
+        "CDMO shortlist: procurement report",
+        Some(&heading),
+    )?;
     let mut r = 2;
     for (label, value) in data.identity() {
         text(summary, r, 0, label, Some(&bold))?;

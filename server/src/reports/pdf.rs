@@ -177,8 +177,8 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     if !rows.is_empty() {
         p.table(
             &[
-                Column::right("Rank", 28.0),
-                Column::left("CDMO", 178.0),
+                Column::right("Rank", 36.0),
+                Column::left("CDMO", 170.0),
                 Column::left("Countries", 58.0),
                 Column::right("Total (0-100)", 52.0),
                 Column::right("Evidence confidence", 60.0),
@@ -211,10 +211,13 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
              it contributes to the total, and the evidence status of the fact.",
         );
         p.gap(2.0);
-        for (chunk, criteria) in data.criteria.chunks(CRITERIA_PER_TABLE).enumerate() {
-            let first = chunk * CRITERIA_PER_TABLE;
+        // As few tables as fit, sharing the criteria evenly (6 criteria: 3 and 3).
+        let tables = data.criteria.len().div_ceil(CRITERIA_PER_TABLE);
+        let per_table = data.criteria.len().div_ceil(tables);
+        for (chunk, criteria) in data.criteria.chunks(per_table).enumerate() {
+            let first = chunk * per_table;
             let name_width = 136.0;
-            let each = (CONTENT_WIDTH - name_width) / CRITERIA_PER_TABLE as f32;
+            let each = (CONTENT_WIDTH - name_width) / criteria.len() as f32;
             let mut columns = vec![Column::left("CDMO", name_width)];
             columns.extend(criteria.iter().map(|c| Column::left(c.label, each)));
             let rows: Vec<Vec<String>> = data

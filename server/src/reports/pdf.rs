@@ -75,15 +75,7 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         .into_iter()
         .map(|(k, v)| vec![k.to_owned(), v])
         .collect();
-    p.table(
-        &[
-            Column::left("", 110.0),
-            Column::left("", CONTENT_WIDTH - 110.0),
-        ],
-        &identity,
-        body,
-        false,
-    );
+    p.pairs(110.0, &identity, body);
     p.gap(2.0);
     p.paragraph(body, false, 0.0, &data.counts());
 
@@ -94,15 +86,7 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             .into_iter()
             .map(|(k, v)| vec![k.to_owned(), v])
             .collect();
-        p.table(
-            &[
-                Column::left("", 110.0),
-                Column::left("", CONTENT_WIDTH - 110.0),
-            ],
-            &rows,
-            body,
-            false,
-        );
+        p.pairs(110.0, &rows, body);
     }
 
     p.heading(11.0, "Requirement set");
@@ -111,15 +95,7 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         .iter()
         .map(|r| vec![r.label.clone(), r.text.clone()])
         .collect();
-    p.table(
-        &[
-            Column::left("", 125.0),
-            Column::left("", CONTENT_WIDTH - 125.0),
-        ],
-        &rows,
-        body,
-        false,
-    );
+    p.pairs(125.0, &rows, body);
 
     p.heading(11.0, "Weighted criteria");
     let rows: Vec<Vec<String>> = data

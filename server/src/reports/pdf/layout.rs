@@ -251,6 +251,20 @@ impl Pages {
         }
     }
 
+    /// Label and value rows, without a header: the label column `label_width` wide,
+    /// the value the rest of the line.
+    pub fn pairs(&mut self, label_width: f32, rows: &[Vec<String>], size: f32) {
+        self.table(
+            &[
+                Column::left("", label_width),
+                Column::left("", CONTENT_WIDTH - label_width),
+            ],
+            rows,
+            size,
+            false,
+        );
+    }
+
     fn cells(&mut self, columns: &[Column], cells: &[Vec<String>], size: f32, bold: bool) {
         let mut x = MARGIN;
         let y = self.y;

@@ -14,34 +14,15 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { CHROMIUM, CHROMIUM_ARGS, mustEnv: mustEnvOf } = require('../lib/chromium.js');
+
+const mustEnv = (name) => mustEnvOf('swagger-ui', name);
 
 const BASE = mustEnv('CDMX_UI_BASE');
 const TOKEN = mustEnv('CDMX_UI_TOKEN');
 const OUT = mustEnv('CDMX_UI_OUT');
 const TIMEOUT_SECONDS = Number(process.env.CDMX_UI_TIMEOUT || 90);
-const CHROMIUM = process.env.CDMX_UI_CHROMIUM || '/usr/bin/chromium';
-// Without the networking flags Chromium keeps calling home (updates, sync, field trials),
-// which on a closed network only floods the log and slows start-up.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ACTION_TIMEOUT_MS = 20_000;
-
-function mustEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`swagger-ui: ${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const consoleLines = [];
 let shots = 0;

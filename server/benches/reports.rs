@@ -1,4 +1,4 @@
-//! Export time of a 100-row shortlist in each format (CSV, XLSX, PDF).
+//! Export time of a 100-row shortlist in each format (CSV, XLSX, PDF, HTML).
 //!
 //!     cargo bench -p cdmx-server --bench reports
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +8,7 @@ use cdmx::domain::matching::{
     Availability, CdmoFeatures, ProfileIdentity, ValidRequirements, run_match,
 };
 use cdmx::domain::profiles::section_confidence;
-use cdmx::domain::reports::report_data;
+use cdmx::domain::reports::{ReportPeople, report_data};
 use cdmx::reports;
 use cdmx_sdk::types::*;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -67,24 +67,34 @@ fn shortlist_of_100() -> Shortlist {
 
 fn exports(c: &mut Bench) {
     let shortlist = shortlist_of_100();
-    let data = report_data(&shortlist);
+    let data = report_data(
+        &shortlist,
+        &ReportPeople {
+            sponsor: "Bench Sponsor".into(),
+            generated_by: "bench@sponsor.example".into(),
+        },
+    );
     let sizes = (
         reports::ranking_csv(&data).unwrap().len(),
-        reports::xlsx(&data, shortlist.created_at).unwrap().len(),
-        reports::pdf(&data, "Bench Sponsor").unwrap().len(),
+        reports::xlsx(&data).unwrap().len(),
+        reports::pdf(&data).unwrap().len(),
+        reports::html(&data).len(),
     );
     eprintln!(
-        "100-row shortlist: csv {} B, xlsx {} B, pdf {} B",
-        sizes.0, sizes.1, sizes.2
+        "100-row shortlist: csv {} B, xlsx {} B, pdf {} B, html {} B",
+        sizes.0, sizes.1, sizes.2, sizes.3
     );
     c.bench_function("report csv, 100 rows", |b| {
         b.iter(|| reports::ranking_csv(std::hint::black_box(&data)).unwrap())
     });
     c.bench_function("report xlsx, 100 rows", |b| {
-        b.iter(|| reports::xlsx(std::hint::black_box(&data), shortlist.created_at).unwrap())
+        b.iter(|| reports::xlsx(std::hint::black_box(&data)).unwrap())
     });
     c.bench_function("report pdf, 100 rows", |b| {
-        b.iter(|| reports::pdf(std::hint::black_box(&data), "Bench Sponsor").unwrap())
+        b.iter(|| reports::pdf(std::hint::black_box(&data)).unwrap())
+    });
+    c.bench_function("report html, 100 rows", |b| {
+        b.iter(|| reports::html(std::hint::black_box(&data)))
     });
 }
 

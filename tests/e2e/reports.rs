@@ -1,4 +1,7 @@
-//! Procurement reports, parsed back as a procurement team's tools would read them.
+//! Procurement reports, parsed back as a procurement team's tools would read them: every
+//! format carries the same content (ids, revisions, the requirement set in words, the
+//! methodology, raw values with units beside contributions, every excluded CDMO with its
+//! reasons), nothing is cut mid-word, numbers stay numbers.
 
 use std::io::{Cursor, Read};
 
@@ -7,6 +10,9 @@ use cdmx_e2e::{OrgFixture, TestApp, base_profile};
 use cdmx_sdk::types::*;
 
 const INJECTION: &str = "=HYPERLINK(\"http://evil.example\",\"click\")";
+/// Long names, which a report used to cut ("Meerdaal University Cell Therapy Facil...").
+const LONG_RANKED: &str = "Meerdaal University Cell Therapy Facility <Leuven> & Partners";
+const LONG_EXCLUDED: &str = "Antwerp Regional Hospital Advanced Therapy Manufacturing Unit";
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
@@ -20,19 +26,22 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     }
 }
 
-/// A saved shortlist with three ranked CDMOs (one named as a formula, one with accents)
-/// and one excluded.
-async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
+/// A saved shortlist with four ranked CDMOs (one named as a formula, one with accents,
+/// one with a long name that needs escaping in HTML) and two excluded: a near miss
+/// (cryo too warm) and one that does not disclose its cryo temperature.
+async fn shortlist_with(app: &TestApp, limit: Option<u32>) -> (OrgFixture, Shortlist) {
     for (name, rate, cryo) in [
-        ("Zürich Zelltherapie Ärzte", 98.0, -180),
-        (INJECTION, 94.0, -190),
-        ("Plain Cells", 90.0, -160),
-        ("Warm Cells", 99.0, -80),
+        ("Zürich Zelltherapie Ärzte", 98.0, Some(-180)),
+        (INJECTION, 94.0, Some(-190)),
+        (LONG_RANKED, 91.5, Some(-185)),
+        ("Plain Cells", 90.0, Some(-160)),
+        ("Warm Cells", 99.0, Some(-80)),
+        (LONG_EXCLUDED, 97.0, None),
     ] {
         let org = app.sign_up(OrganizationKind::Cdmo, "CDMO").await;
         let mut p = base_profile(name);
         p.performance.success_rate_percent = Some(rate);
-        p.cryo.min_storage_temp_c = Some(cryo);
+        p.cryo.min_storage_temp_c = cryo;
         org.admin.create_cdmo_profile(&p).await.unwrap();
     }
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
@@ -46,16 +55,22 @@ async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
                 gene_modification: GeneModificationMethod::Lentiviral,
             },
             target_phase: Phase::Phase1,
-            target_markets: vec![],
+            target_markets: vec!["US".into(), "DE".into()],
             timeline: Timeline::default(),
             requirements: RequirementSet {
                 constraints: HardConstraints {
                     max_cryo_temp_c: Some(-150),
+                    phase_track_record: Some(PhaseTrackRecord {
+                        phase: Phase::Phase2,
+                        min_programmes: 1,
+                    }),
                     ..Default::default()
                 },
                 criteria: vec![
                     criterion(Criterion::SuccessRate, 3.0),
                     criterion(Criterion::QcCoverage, 1.0),
+                    criterion(Criterion::TechTransferCost, 1.0),
+                    criterion(Criterion::Turnaround, 1.0),
                 ],
                 missing_data_penalty_percent: None,
                 capacity: None,
@@ -69,17 +84,80 @@ async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
         .create_shortlist(&CreateShortlistRequest {
             program_id: program.id,
             name: Some("Board pack Q1".into()),
-            limit: None,
+            limit,
         })
         .await
         .unwrap();
     (sponsor, saved)
 }
 
+async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
+    shortlist_with(app, None).await
+}
+
 fn report(format: &str) -> ReportParams {
     ReportParams {
         format: Some(format.into()),
         table: None,
+    }
+}
+
+/// Whitespace collapsed, as a reader (or a search) sees text wrapped over lines.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What every format must say about `saved`, found in `text` (a format's text content,
+/// whitespace collapsed): ids and revisions, labels for the requirement set, the
+/// methodology, every ranked and excluded CDMO by its full name, and (where values are
+/// text, not spreadsheet numbers with the unit in the header) raw values with units.
+fn assert_content(format: &str, text: &str, saved: &Shortlist) {
+    if format != "xlsx" {
+        for needle in ["USD 1,000,000", "98 %", "16 days"] {
+            assert!(
+                text.contains(needle),
+                "{format}: {needle:?} missing in {text}"
+            );
+        }
+    }
+    let mut needles: Vec<String> = vec![
+        saved.id.clone(),
+        saved.program_id.clone(),
+        "CAR-T Phase I".into(),
+        "Methodology".into(),
+        "fixed".into(),
+        "not disclosed".into(),
+        "Phase 2".into(),
+        "CAR-T".into(),
+        "at or below -150 °C".into(),
+        "Cryogenic storage".into(),
+    ];
+    for c in &saved.result.candidates {
+        needles.push(c.name.clone());
+        needles.push(c.profile_id.clone());
+    }
+    for e in &saved.result.excluded {
+        needles.push(e.name.clone());
+        needles.push(e.profile_id.clone());
+    }
+    for needle in needles {
+        assert!(
+            text.contains(&needle),
+            "{format}: {needle:?} missing (or cut) in {text}"
+        );
+    }
+    for internal in [
+        "phase_2",
+        "car_t",
+        "programme(s)",
+        "min_programmes",
+        "…",
+        "...",
+    ] {
+        assert!(
+            !text.contains(internal),
+            "{format}: internal key or cut {internal:?} in {text}"
+        );
     }
 }
 
@@ -98,6 +176,8 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         filename.ends_with("-board-pack-q1-ranking.csv"),
         "{filename}"
     );
+    let text = String::from_utf8(file.bytes.clone()).unwrap();
+    assert!(!text.contains("-0.0000"), "no negative zero");
 
     let mut reader = csv::Reader::from_reader(file.bytes.as_slice());
     let headers: Vec<String> = reader
@@ -106,37 +186,47 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         .iter()
         .map(str::to_owned)
         .collect();
-    assert_eq!(
-        headers,
-        [
-            "rank",
-            "name",
-            "countries",
-            "total",
-            "contribution_success_rate",
-            "contribution_qc_coverage",
-            "evidence_confidence",
-            "verified",
-            "profile_revision",
-            "value_success_rate",
-            "value_qc_coverage"
-        ]
-    );
+    let criteria = [
+        "success_rate",
+        "qc_coverage",
+        "tech_transfer_cost",
+        "turnaround",
+    ];
+    let mut expected: Vec<String> = vec![
+        "rank".into(),
+        "name".into(),
+        "countries".into(),
+        "total".into(),
+    ];
+    expected.extend(criteria.iter().map(|c| format!("contribution_{c}")));
+    expected.extend([
+        "evidence_confidence".into(),
+        "verified".into(),
+        "profile_revision".into(),
+    ]);
+    expected.extend(criteria.iter().map(|c| format!("value_{c}")));
+    expected.push("profile_id".into());
+    expected.extend(criteria.iter().map(|c| format!("evidence_{c}")));
+    assert_eq!(headers, expected);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), saved.result.candidates.len());
+    assert_eq!(rows.len(), 4);
     for (row, candidate) in rows.iter().zip(&saved.result.candidates) {
         assert_eq!(row[0].parse::<u32>().unwrap(), candidate.rank);
         let total: f64 = row[3].parse().unwrap();
         assert!((total - candidate.total).abs() < 1e-4);
-        let parts: f64 = row[4].parse::<f64>().unwrap() + row[5].parse::<f64>().unwrap();
+        let parts: f64 = (4..8).map(|i| row[i].parse::<f64>().unwrap()).sum();
         assert!(
             (parts - total).abs() < 1e-3,
             "contributions add up to the total"
         );
-        assert_eq!(row[8].parse::<u32>().unwrap(), candidate.revision);
+        assert_eq!(row[10].parse::<u32>().unwrap(), candidate.revision);
         // The raw values behind the contributions, as the match reported them.
-        assert_eq!(row[9].parse::<f64>().ok(), candidate.criteria[0].raw);
-        assert_eq!(row[10].parse::<f64>().ok(), candidate.criteria[1].raw);
+        for (i, score) in candidate.criteria.iter().enumerate() {
+            assert_eq!(row[11 + i].parse::<f64>().ok(), score.raw);
+        }
+        assert_eq!(&row[15], candidate.profile_id);
+        assert_eq!(&row[16], "self-declared", "evidence status of each fact");
     }
     let names: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
     assert_eq!(names[0], "Zürich Zelltherapie Ärzte", "UTF-8 survives");
@@ -144,6 +234,7 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         names.contains(&format!("'{INJECTION}").as_str()),
         "a formula-like name is neutralised: {names:?}"
     );
+    assert!(names.contains(&LONG_RANKED), "whole names: {names:?}");
     assert!(!names.iter().any(|n| n.starts_with('=')));
 
     let excluded = sponsor
@@ -159,11 +250,20 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         .unwrap();
     let mut reader = csv::Reader::from_reader(excluded.bytes.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2, "every excluded CDMO");
     assert_eq!((&rows[0][0], &rows[0][1]), ("Warm Cells", "true"));
-    assert!(rows[0][2].starts_with(
-        "max_cryo_temp_c: storage at or below -150 C (actual: storage down to -80 C)"
-    ));
+    assert_eq!(
+        &rows[0][2],
+        "Cryogenic storage: required storage at or below -150 °C; actual storage down to \
+         -80 °C (short by 70 °C)"
+    );
+    assert_eq!(&rows[1][0], LONG_EXCLUDED);
+    assert!(
+        rows[1][2].contains("actual not disclosed"),
+        "{}",
+        &rows[1][2]
+    );
+    assert_eq!(&rows[1][4], saved.result.excluded[1].profile_id);
 
     // Reproducible: the same shortlist, the same bytes.
     let again = sponsor
@@ -172,6 +272,21 @@ async fn the_csv_ranking_and_exclusions_parse_and_neutralise_formulas() {
         .await
         .unwrap();
     assert_eq!(again.bytes, file.bytes);
+}
+
+/// Every cell of every sheet, as text.
+fn workbook_text(book: &mut Xlsx<Cursor<Vec<u8>>>) -> String {
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for cell in row {
+                out.push_str(&cell.to_string());
+                out.push(' ');
+            }
+        }
+    }
+    flat(&out)
 }
 
 #[tokio::test]
@@ -192,7 +307,14 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(file.bytes.clone())).unwrap();
     assert_eq!(
         book.sheet_names(),
-        ["Ranking", "Breakdown", "Excluded", "Requirements", "Values"]
+        [
+            "Summary",
+            "Ranking",
+            "Breakdown",
+            "Values",
+            "Excluded",
+            "Requirements"
+        ]
     );
     let ranking = book.worksheet_range("Ranking").unwrap();
     assert_eq!(
@@ -210,6 +332,10 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
             Some(Data::Float(total)) => assert!((total - candidate.total).abs() < 1e-9),
             other => panic!("total is not a number: {other:?}"),
         }
+        assert_eq!(
+            ranking.get_value((row, 7)),
+            Some(&Data::String(candidate.profile_id.clone()))
+        );
     }
     assert_eq!(
         ranking.get_value((1, 1)),
@@ -218,33 +344,48 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
     let breakdown = book.worksheet_range("Breakdown").unwrap();
     assert_eq!(
         breakdown.get_value((0, 1)),
-        Some(&Data::String("success_rate".into()))
+        Some(&Data::String("Batch success rate".into()))
     );
+    let values = book.worksheet_range("Values").unwrap();
+    assert_eq!(
+        values.get_value((0, 1)),
+        Some(&Data::String("Batch success rate (%)".into()))
+    );
+    assert_eq!(values.get_value((1, 1)), Some(&Data::Float(98.0)));
+    assert_eq!(values.get_value((1, 3)), Some(&Data::Float(1_000_000.0)));
     let excluded = book.worksheet_range("Excluded").unwrap();
     assert_eq!(
         excluded.get_value((1, 0)),
         Some(&Data::String("Warm Cells".into()))
     );
+    assert_eq!(
+        excluded.get_value((2, 0)),
+        Some(&Data::String(LONG_EXCLUDED.into()))
+    );
+    // Negative requirements are numbers, not `'-150`.
     let requirements = book.worksheet_range("Requirements").unwrap();
-    let cells: Vec<String> = requirements
+    let cryo = requirements
         .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
-        .collect();
+        .find(|r| r[0] == Data::String("Cryogenic storage".into()))
+        .expect("the cryo requirement");
+    assert_eq!(cryo[2], Data::Float(-150.0));
+    assert_eq!(cryo[3], Data::String("°C".into()));
+    let text = workbook_text(&mut book);
+    assert_content("xlsx", &text, &saved);
     assert!(
-        cells.contains(&"max_cryo_temp_c".to_owned()) && cells.contains(&"success_rate".to_owned())
+        !text.contains("'-"),
+        "no apostrophe before a number: {text}"
     );
-    assert!(
-        !cells
-            .iter()
-            .chain(
-                ranking
-                    .rows()
-                    .flat_map(|r| r.iter().map(|c| c.to_string()))
-                    .collect::<Vec<_>>()
-                    .iter()
-            )
-            .any(|c| c.starts_with('='))
-    );
+    for sheet in ["Ranking", "Summary", "Excluded"] {
+        let range = book.worksheet_range(sheet).unwrap();
+        assert!(
+            !range
+                .rows()
+                .flat_map(|r| r.iter().map(|c| c.to_string()))
+                .any(|c| c.starts_with('=')),
+            "{sheet}: a formula"
+        );
+    }
 
     // What calamine does not expose, read from the package itself.
     let mut zip = zip::ZipArchive::new(Cursor::new(file.bytes.clone())).unwrap();
@@ -256,7 +397,7 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
             .unwrap();
         text
     };
-    let sheet = xml("xl/worksheets/sheet1.xml");
+    let sheet = xml("xl/worksheets/sheet2.xml");
     assert!(sheet.contains("state=\"frozen\""), "frozen header");
     assert!(sheet.contains("<autoFilter"), "autofilter");
     let chart = xml("xl/charts/chart1.xml");
@@ -265,6 +406,8 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
         "a stacked bar chart"
     );
     assert!(chart.contains("Breakdown"), "fed from the breakdown sheet");
+    let core = xml("docProps/core.xml");
+    assert!(core.contains(&saved.created_at.format("%Y-%m-%dT%H:%M").to_string()));
 
     let again = sponsor
         .admin
@@ -294,14 +437,16 @@ async fn unknown_formats_are_406_and_other_sponsors_get_404() {
             .detail
             .as_deref()
             .unwrap()
-            .contains("csv, xlsx, pdf")
+            .contains("csv, xlsx, pdf, html")
     );
-    let err = rival
-        .admin
-        .get_shortlist_report(&saved.id, &report("csv"))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(404));
+    for format in ["csv", "html"] {
+        let err = rival
+            .admin
+            .get_shortlist_report(&saved.id, &report(format))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(404));
+    }
 
     // Content negotiation through Accept.
     let http = reqwest::Client::new();
@@ -332,6 +477,19 @@ async fn unknown_formats_are_406_and_other_sponsors_get_404() {
         .await
         .unwrap();
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    // What a browser sends.
+    let page = http
+        .get(&url)
+        .bearer_auth(&token)
+        .header(
+            "Accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let word = http
         .get(&url)
         .bearer_auth(&token)
@@ -344,7 +502,7 @@ async fn unknown_formats_are_406_and_other_sponsors_get_404() {
 }
 
 #[tokio::test]
-async fn the_pdf_names_every_cdmo_in_rank_order_with_scores() {
+async fn the_pdf_names_every_cdmo_whole_in_rank_order_with_values_and_metadata() {
     let app = TestApp::spawn().await;
     let (sponsor, saved) = shortlist(&app).await;
     let file = sponsor
@@ -360,16 +518,22 @@ async fn the_pdf_names_every_cdmo_in_rank_order_with_scores() {
         "the font is embedded"
     );
 
-    let text = pdf_extract::extract_text_from_mem(&file.bytes).unwrap();
+    let text = flat(&pdf_extract::extract_text_from_mem(&file.bytes).unwrap());
+    assert_content("pdf", &text, &saved);
     for needle in [
         "procurement report",
         "Board pack Q1",
-        "CAR-T Phase I",
         "Acme",
-        "Hard constraints",
-        "max_cryo_temp_c",
+        "Requirement set",
+        "Weighted criteria",
         "Robustness",
-        "Appendix",
+        "Methodology",
+        "cannot reorder",
+        "Profiles used",
+        "Excluded CDMOs",
+        "short by 70 °C",
+        "self-declared",
+        "Page 1 of",
     ] {
         assert!(
             text.contains(needle),
@@ -379,19 +543,163 @@ async fn the_pdf_names_every_cdmo_in_rank_order_with_scores() {
     // Every ranked CDMO, in order, with its total.
     let mut from = 0;
     for candidate in &saved.result.candidates {
-        let name: String = candidate.name.chars().take(12).collect();
         let at = text[from..]
-            .find(&name)
-            .unwrap_or_else(|| panic!("{name:?} missing or out of order"));
-        from += at + name.len();
+            .find(&candidate.name)
+            .unwrap_or_else(|| panic!("{:?} missing or out of order", candidate.name));
+        from += at + candidate.name.len();
         assert!(
             text.contains(&format!("{:.2}", candidate.total)),
-            "total of {name}"
+            "total of {}",
+            candidate.name
         );
     }
+
+    // Metadata: title, author, subject, and the shortlist's date (not 1970).
+    let bytes = &file.bytes;
+    let title = pdf_info(bytes, "Title").unwrap();
+    assert!(title.contains("Board pack Q1"), "{title}");
+    let author = pdf_info(bytes, "Author").unwrap();
     assert!(
-        text.contains("Near miss: Warm Cells"),
-        "the excluded near miss is listed"
+        author.contains("@sponsor.example") && author.contains("Acme"),
+        "{author}"
     );
-    assert!(text.contains("Page 1 of"), "page numbers");
+    let subject = pdf_info(bytes, "Subject").unwrap();
+    assert!(subject.contains(&saved.id), "{subject}");
+    let created = pdf_info(bytes, "CreationDate").unwrap();
+    assert!(
+        created.starts_with(&saved.created_at.format("D:%Y%m%d%H%M").to_string()),
+        "{created}"
+    );
+
+    let again = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &report("pdf"))
+        .await
+        .unwrap();
+    assert_eq!(
+        pdf_extract::extract_text_from_mem(&again.bytes).unwrap(),
+        pdf_extract::extract_text_from_mem(&file.bytes).unwrap(),
+        "the same text from the same shortlist"
+    );
+}
+
+/// An entry of the PDF's document information dictionary: a literal string, or a hex
+/// string in UTF-16BE with a byte order mark (how printpdf writes text entries).
+fn pdf_info(bytes: &[u8], key: &str) -> Option<String> {
+    let raw = String::from_utf8_lossy(bytes);
+    let at = raw.find(&format!("/{key}"))? + key.len() + 1;
+    let value = raw[at..].trim_start();
+    if let Some(literal) = value.strip_prefix('(') {
+        return Some(literal[..literal.find(')')?].to_owned());
+    }
+    let hex = &value.strip_prefix('<')?[..value.find('>')? - 1];
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+#[tokio::test]
+async fn the_html_page_is_self_contained_escaped_and_complete() {
+    let app = TestApp::spawn().await;
+    let (sponsor, saved) = shortlist(&app).await;
+    let file = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &report("html"))
+        .await
+        .unwrap();
+    assert_eq!(file.content_type, "text/html; charset=utf-8");
+    assert!(file.filename.unwrap().ends_with("-board-pack-q1.html"));
+    let page = String::from_utf8(file.bytes.clone()).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<style>") && page.contains("<svg"));
+    for external in ["src=", "href=", "<script", "<link", "@import", "url("] {
+        assert!(!page.contains(external), "{external:?} in the page");
+    }
+    assert!(
+        page.contains("Meerdaal University Cell Therapy Facility &lt;Leuven&gt; &amp; Partners"),
+        "names are escaped"
+    );
+    assert!(!page.contains("<Leuven>"));
+
+    // Its text, as a reader sees it: tags dropped, entities decoded.
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = flat(
+        &text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    );
+    assert_content("html", &text, &saved);
+    assert!(text.contains(INJECTION), "a formula is only text here");
+
+    // Served inline, with a policy that forbids loading anything.
+    let http = reqwest::Client::new();
+    let response = http
+        .get(app.url(&format!("/v1/shortlists/{}/report?format=html", saved.id)))
+        .bearer_auth(sponsor.token().await)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+}
+
+#[tokio::test]
+async fn a_shortlist_that_kept_fewer_exclusions_says_how_many_and_where_the_rest_are() {
+    let app = TestApp::spawn().await;
+    let (sponsor, saved) = shortlist_with(&app, Some(1)).await;
+    assert_eq!(saved.result.excluded.len(), 1);
+    assert_eq!(saved.result.excluded_count, 2);
+    let page = String::from_utf8(
+        sponsor
+            .admin
+            .get_shortlist_report(&saved.id, &report("html"))
+            .await
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    assert!(
+        page.contains("1 of the 2 excluded CDMOs are listed here"),
+        "never a silent cut"
+    );
+    assert!(page.contains("1 of the 4 feasible CDMOs are ranked here"));
+    let pdf = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &report("pdf"))
+        .await
+        .unwrap();
+    let text = flat(&pdf_extract::extract_text_from_mem(&pdf.bytes).unwrap());
+    assert!(
+        text.contains("1 of the 2 excluded CDMOs are listed here"),
+        "{text}"
+    );
+    assert!(text.contains("excluded_cursor"));
 }

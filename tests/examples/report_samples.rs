@@ -1,5 +1,6 @@
 //! Writes the sample procurement reports in `docs/samples/` from the demo data: the
-//! allogeneic industrial-partner scenario, matched and saved as a shortlist.
+//! allogeneic industrial-partner scenario, matched and saved as a shortlist with the
+//! largest limit, so that it records every excluded CDMO.
 //!
 //!     cargo run -p cdmx-e2e --example report_samples
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -71,7 +72,7 @@ async fn main() {
         .create_shortlist(&CreateShortlistRequest {
             program_id: program.id,
             name: Some("Industrial partner: first round".into()),
-            limit: None,
+            limit: Some(100),
         })
         .await
         .unwrap();
@@ -80,6 +81,7 @@ async fn main() {
         ("pdf", "shortlist-report.pdf"),
         ("xlsx", "shortlist-report.xlsx"),
         ("csv", "shortlist-ranking.csv"),
+        ("html", "shortlist-report.html"),
     ] {
         let report = sponsor
             .get_shortlist_report(

@@ -558,7 +558,7 @@ impl Client {
     }
 
     /// Exports a shortlist for procurement (`GET /v1/shortlists/{id}/report`): CSV
-    /// (`table=ranking` or `excluded`), XLSX or PDF, chosen by `params.format`. The
+    /// (`table=ranking` or `excluded`), XLSX, PDF or HTML, chosen by `params.format`. The
     /// shortlist's organisation.
     ///
     /// Errors: `404` for an unknown or another organisation's shortlist, `406` for an

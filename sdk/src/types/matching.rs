@@ -791,8 +791,8 @@ pub struct ShortlistSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReportParams {
-    /// `csv`, `xlsx` or `pdf`; otherwise taken from the `Accept` header. Anything else
-    /// is 406.
+    /// `csv`, `xlsx`, `pdf` or `html`; otherwise taken from the `Accept` header.
+    /// Anything else is 406.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// For CSV: `ranking` (default) or `excluded`.

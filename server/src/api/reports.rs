@@ -6,6 +6,9 @@ use cdmx_sdk::types::{Problem, ReportParams};
 
 use super::extract::ApiQuery;
 use crate::app::reports::{self, PDF, ReportFormat, XLSX};
+
+/// What the HTML report may load: nothing but its own inline styles and SVG.
+const HTML_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -20,7 +23,9 @@ struct ReportFile(Vec<u8>);
 /// `Accept` (CSV when the client accepts anything); for CSV, the `table`.
 fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, ApiError> {
     let unsupported = |what: &str| {
-        ApiError::NotAcceptable(format!("{what} is not available; formats: csv, xlsx, pdf"))
+        ApiError::NotAcceptable(format!(
+            "{what} is not available; formats: csv, xlsx, pdf, html"
+        ))
     };
     let csv = || match params.table.as_deref() {
         None | Some("ranking") => Ok(ReportFormat::RankingCsv),
@@ -35,6 +40,7 @@ fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, A
             "csv" => csv(),
             "xlsx" => Ok(ReportFormat::Xlsx),
             "pdf" => Ok(ReportFormat::Pdf),
+            "html" => Ok(ReportFormat::Html),
             other => Err(unsupported(&format!("format `{other}`"))),
         };
     }
@@ -51,6 +57,7 @@ fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, A
             "text/csv" | "*/*" | "text/*" => return csv(),
             XLSX => return Ok(ReportFormat::Xlsx),
             PDF => return Ok(ReportFormat::Pdf),
+            "text/html" => return Ok(ReportFormat::Html),
             _ => {}
         }
     }
@@ -58,20 +65,25 @@ fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, A
 }
 
 /// Export a shortlist for procurement: CSV (`table=ranking` or `excluded`), XLSX
-/// (ranking, per-criterion breakdown with a chart, excluded, requirements) or PDF
-/// (cover, ranked table, contribution chart, excluded and near misses, robustness,
-/// appendix). The same shortlist always gives the same CSV and XLSX content.
+/// (summary with methodology, ranking, per-criterion breakdown with a chart, raw values
+/// with evidence, excluded, requirements), PDF (identity and provenance, requirement set
+/// in words, criteria and scales, ranking, raw values beside contributions, chart, every
+/// excluded CDMO with reasons, robustness, methodology, profile ids and revisions) or
+/// HTML (the same as one self-contained, printable page: inline CSS and SVG, no script,
+/// nothing loaded from elsewhere; served inline). The same shortlist always gives the
+/// same file.
 #[utoipa::path(
     tag = "shortlists",
     operation_id = "get_shortlist_report",
     params(("id" = String, Path, description = "Shortlist id"), ReportParams),
     responses(
         (status = 200, description = "The report file, named in Content-Disposition",
-            headers(("Content-Disposition" = String, description = "`attachment; filename=\"cdmx-<date>-<programme>.<csv|xlsx|pdf>\"`")),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"cdmx-<date>-<shortlist>.<csv|xlsx|pdf>\"`; for HTML `inline; filename=\"cdmx-<date>-<shortlist>.html\"`")),
             content(
                 (inline(ReportFile) = "text/csv"),
                 (inline(ReportFile) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                (inline(ReportFile) = "application/pdf")
+                (inline(ReportFile) = "application/pdf"),
+                (inline(ReportFile) = "text/html")
             )
         ),
         (status = 406, description = "Unknown format", body = Problem, content_type = "application/problem+json")
@@ -87,10 +99,21 @@ pub async fn get_shortlist_report(
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, &query.0)?;
     let file = reports::shortlist_report(&state, &principal, id.into_inner(), format).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(file.content_type)
+    let mut response = HttpResponse::Ok();
+    response.content_type(file.content_type);
+    if format == ReportFormat::Html {
+        response.insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HTML_CONTENT_SECURITY_POLICY,
+        ));
+    }
+    Ok(response
         .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
+            disposition: if format == ReportFormat::Html {
+                DispositionType::Inline
+            } else {
+                DispositionType::Attachment
+            },
             parameters: vec![DispositionParam::Filename(file.filename)],
         })
         .body(file.bytes))

@@ -1,8 +1,10 @@
 //! Procurement reports of a saved shortlist.
 
+use cdmx_sdk::types::Shortlist;
+
 use crate::auth::Principal;
-use crate::db::accounts;
-use crate::domain::reports::report_data;
+use crate::db::{StoreError, accounts};
+use crate::domain::reports::{ReportPeople, report_data};
 use crate::error::ApiError;
 use crate::reports;
 use crate::startup::AppState;
@@ -10,6 +12,7 @@ use crate::startup::AppState;
 pub const CSV: &str = "text/csv; charset=utf-8";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const PDF: &str = "application/pdf";
+pub const HTML: &str = "text/html; charset=utf-8";
 
 /// Which file to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +23,8 @@ pub enum ReportFormat {
     ExcludedCsv,
     Xlsx,
     Pdf,
+    /// One self-contained page, to read in a browser or print.
+    Html,
 }
 
 /// A rendered report: its media type, file name and bytes.
@@ -43,7 +48,7 @@ fn slug(text: &str) -> String {
 }
 
 /// Renders one of the caller's shortlists. The same shortlist always gives the same
-/// CSV and XLSX content; rendering runs off the async workers.
+/// file; rendering runs off the async workers.
 pub async fn shortlist_report(
     state: &AppState,
     principal: &Principal,
@@ -51,7 +56,43 @@ pub async fn shortlist_report(
     format: ReportFormat,
 ) -> Result<ReportFile, ApiError> {
     let shortlist = super::matching::get_shortlist(state, principal, shortlist_id).await?;
-    let data = report_data(&shortlist);
+    render_report(state, shortlist, format).await
+}
+
+/// Who saved a shortlist, as a reader knows them: a user's email, an API key's name, or
+/// the id when neither exists any more.
+fn saved_by(c: &mut crate::db::DbConnection, id: &str) -> Result<String, StoreError> {
+    match accounts::find_user(c, id) {
+        Ok(user) if user.deleted_at.is_none() => return Ok(user.email),
+        Ok(_) => return Ok(format!("a deleted user ({id})")),
+        Err(StoreError::NotFound) => {}
+        Err(other) => return Err(other),
+    }
+    match accounts::find_api_key(c, id) {
+        Ok(key) => Ok(format!("API key \u{201c}{}\u{201d}", key.name)),
+        Err(StoreError::NotFound) => Ok(id.to_owned()),
+        Err(other) => Err(other),
+    }
+}
+
+/// Renders a shortlist already authorized for the reader (its owner, or a share link).
+pub async fn render_report(
+    state: &AppState,
+    shortlist: Shortlist,
+    format: ReportFormat,
+) -> Result<ReportFile, ApiError> {
+    let sponsor_id = shortlist.organization_id.clone();
+    let author_id = shortlist.created_by.clone();
+    let people = state
+        .db
+        .run(move |c| {
+            Ok(ReportPeople {
+                sponsor: accounts::find_organization(c, &sponsor_id)?.name,
+                generated_by: saved_by(c, &author_id)?,
+            })
+        })
+        .await?;
+    let data = report_data(&shortlist, &people);
     let stem = format!(
         "cdmx-{}-{}",
         shortlist.created_at.format("%Y%m%d"),
@@ -69,26 +110,24 @@ pub async fn shortlist_report(
             reports::excluded_csv(&data).map_err(ApiError::internal)?,
         ),
         ReportFormat::Xlsx => {
-            let created = shortlist.created_at;
-            let bytes = crate::telemetry::blocking(move || reports::xlsx(&data, created))
+            let bytes = crate::telemetry::blocking(move || reports::xlsx(&data))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
             (XLSX, format!("{stem}.xlsx"), bytes)
         }
         ReportFormat::Pdf => {
-            let sponsor_id = shortlist.organization_id.clone();
-            let sponsor = state
-                .db
-                .run(move |c| accounts::find_organization(c, &sponsor_id))
-                .await?
-                .name;
-            let bytes = crate::telemetry::blocking(move || reports::pdf(&data, &sponsor))
+            let bytes = crate::telemetry::blocking(move || reports::pdf(&data))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
             (PDF, format!("{stem}.pdf"), bytes)
         }
+        ReportFormat::Html => (
+            HTML,
+            format!("{stem}.html"),
+            reports::html(&data).into_bytes(),
+        ),
     };
     Ok(ReportFile {
         content_type,

@@ -1,14 +1,17 @@
-//! Report files of a shortlist: CSV (RFC 4180, UTF-8), XLSX and PDF. CSV and XLSX are
-//! reproducible: their content depends on the shortlist only, never on the clock.
+//! Report files of a shortlist: CSV (RFC 4180, UTF-8), XLSX, PDF and a self-contained
+//! HTML page. All are reproducible: their content depends on the shortlist only (dates
+//! come from it), never on the clock.
 //!
 //! Every format renders the same content model, [`ReportData`](crate::domain::reports::ReportData),
 //! built once from the shortlist by the domain; each file here only lays it out.
 
 mod csv;
+mod html;
 mod pdf;
 mod xlsx;
 
 pub use self::csv::{excluded_csv, ranking_csv};
+pub use self::html::html;
 pub use self::pdf::pdf;
 pub use self::xlsx::xlsx;
 

@@ -1,25 +1,112 @@
-//! The workbook: ranking, breakdown with a chart, excluded CDMOs, requirements.
+//! The workbook: a summary (identity, decision, notes, robustness, methodology), the
+//! ranking, the per-criterion breakdown with a chart, the raw values with their
+//! evidence, the excluded CDMOs with reasons, and the requirement set.
 
-use chrono::{DateTime, Utc};
-use rust_xlsxwriter::{Chart, ChartType, DocProperties, Format, Workbook};
+use rust_xlsxwriter::{Chart, ChartType, DocProperties, Format, FormatAlign, Workbook, Worksheet};
 
 use super::ReportError;
-use crate::domain::reports::{ReportData, neutralise};
+use crate::domain::reports::{ReportData, neutralise, raw_value_text};
 
-/// A workbook: ranking, per-criterion breakdown with a stacked bar chart, excluded
-/// CDMOs, the requirement set, and each criterion's raw value (a number, or the text
-/// `not disclosed` when the profile lacks it).
-pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, ReportError> {
+/// A text cell, neutralised against formula injection; numbers go through
+/// `write_number` and stay numbers, negative ones included.
+fn text(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: &str,
+    format: Option<&Format>,
+) -> Result<(), ReportError> {
+    let value = neutralise(value);
+    match format {
+        Some(f) => sheet.write_string_with_format(row, col, value, f)?,
+        None => sheet.write_string(row, col, value)?,
+    };
+    Ok(())
+}
+
+/// The workbook. It depends on the shortlist only (its date included), so the same
+/// shortlist gives the same bytes.
+pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(
         &DocProperties::new()
-            .set_title(&data.title)
-            .set_creation_datetime(&created_at),
+            .set_title(format!("CDMO shortlist report: {}", data.title))
+            .set_subject(format!(
+                "Procurement report of shortlist {} for programme {} (version {})",
+                data.shortlist_id, data.program_name, data.program_version
+            ))
+            .set_author(&data.generated_by)
+            .set_company(&data.sponsor)
+            .set_keywords("CDMO, shortlist, procurement")
+            .set_creation_datetime(&data.created_at),
     );
     let bold = Format::new().set_bold();
+    let heading = Format::new().set_bold().set_font_size(13);
+    let wrapped = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let bold_top = Format::new().set_bold().set_align(FormatAlign::Top);
     let points = Format::new().set_num_format("0.00");
     let share = Format::new().set_num_format("0%");
+    let share_1 = Format::new().set_num_format("0.0%");
 
+    // Summary.
+    let summary = workbook.add_worksheet();
+    summary.set_name("Summary")?;
+    summary.set_column_width(0, 24)?;
+    summary.set_column_width(1, 110)?;
+    text(
+        summary,
+        0,
+        0,
+        "CDMO shortlist: procurement report",
+        Some(&heading),
+    )?;
+    let mut r = 2;
+    for (label, value) in data.identity() {
+        text(summary, r, 0, label, Some(&bold))?;
+        if label == "Programme version" {
+            summary.write_number(r, 1, data.program_version)?;
+        } else {
+            text(summary, r, 1, &value, None)?;
+        }
+        r += 1;
+    }
+    text(summary, r, 0, "Counts", Some(&bold))?;
+    text(summary, r, 1, &data.counts(), None)?;
+    r += 1;
+    for note in data.ranked_note.iter().chain(&data.excluded_note) {
+        text(summary, r, 0, "Note", Some(&bold_top))?;
+        text(summary, r, 1, note, Some(&wrapped))?;
+        r += 1;
+    }
+    if let Some(decision) = &data.decision {
+        r += 1;
+        text(summary, r, 0, "Decision", Some(&heading))?;
+        r += 1;
+        for (label, value) in decision.lines() {
+            text(summary, r, 0, label, Some(&bold_top))?;
+            text(summary, r, 1, &value, Some(&wrapped))?;
+            r += 1;
+        }
+    }
+    r += 1;
+    text(summary, r, 0, "Robustness", Some(&bold_top))?;
+    text(
+        summary,
+        r,
+        1,
+        data.robustness
+            .as_deref()
+            .unwrap_or("Fewer than two candidates: no comparison."),
+        Some(&wrapped),
+    )?;
+    r += 2;
+    text(summary, r, 0, "Methodology", Some(&heading))?;
+    r += 1;
+    for (i, paragraph) in data.methodology.iter().enumerate() {
+        text(summary, r + i as u32, 1, paragraph, Some(&wrapped))?;
+    }
+
+    // Ranking.
     let last = data.ranked.len() as u32;
     let ranking = workbook.add_worksheet();
     ranking.set_name("Ranking")?;
@@ -31,6 +118,7 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
         "Evidence confidence",
         "Verified",
         "Profile revision",
+        "Profile id",
     ]
     .iter()
     .enumerate()
@@ -40,32 +128,38 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
     for (i, row) in data.ranked.iter().enumerate() {
         let r = i as u32 + 1;
         ranking.write_number(r, 0, row.rank)?;
-        ranking.write_string(r, 1, neutralise(&row.name))?;
-        ranking.write_string(r, 2, neutralise(&row.countries))?;
+        text(ranking, r, 1, &row.name, None)?;
+        text(ranking, r, 2, &row.countries, None)?;
         ranking.write_number_with_format(r, 3, row.total, &points)?;
         ranking.write_number_with_format(r, 4, row.evidence_confidence, &share)?;
         ranking.write_string(r, 5, if row.verified { "yes" } else { "no" })?;
         ranking.write_number(r, 6, row.revision)?;
+        text(ranking, r, 7, &row.profile_id, None)?;
     }
-    ranking.set_column_width(1, 40)?;
+    if let Some(note) = &data.ranked_note {
+        text(ranking, last + 2, 1, note, None)?;
+    }
+    ranking.set_column_width(1, 44)?;
     ranking.set_column_width(2, 14)?;
+    ranking.set_column_width(7, 38)?;
     ranking.set_freeze_panes(1, 0)?;
-    ranking.autofilter(0, 0, last, 6)?;
+    ranking.autofilter(0, 0, last, 7)?;
 
+    // Contributions, with a chart.
     let breakdown = workbook.add_worksheet();
     breakdown.set_name("Breakdown")?;
     breakdown.write_string_with_format(0, 0, "CDMO", &bold)?;
     for (j, criterion) in data.criteria.iter().enumerate() {
-        breakdown.write_string_with_format(0, j as u16 + 1, criterion.as_str(), &bold)?;
+        breakdown.write_string_with_format(0, j as u16 + 1, criterion.label, &bold)?;
     }
     for (i, row) in data.ranked.iter().enumerate() {
         let r = i as u32 + 1;
-        breakdown.write_string(r, 0, neutralise(&row.name))?;
-        for (j, contribution) in row.contributions.iter().enumerate() {
-            breakdown.write_number_with_format(r, j as u16 + 1, *contribution, &points)?;
+        text(breakdown, r, 0, &row.name, None)?;
+        for (j, contribution) in row.contributions().enumerate() {
+            breakdown.write_number_with_format(r, j as u16 + 1, contribution, &points)?;
         }
     }
-    breakdown.set_column_width(0, 40)?;
+    breakdown.set_column_width(0, 44)?;
     breakdown.set_freeze_panes(1, 1)?;
     if last > 0 {
         let mut chart = Chart::new(ChartType::BarStacked);
@@ -85,6 +179,44 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
         breakdown.insert_chart(1, data.criteria.len() as u16 + 2, &chart)?;
     }
 
+    // Raw values (numbers, or the text "not disclosed") and the evidence of each.
+    let values = workbook.add_worksheet();
+    values.set_name("Values")?;
+    values.write_string_with_format(0, 0, "CDMO", &bold)?;
+    let n = data.criteria.len() as u16;
+    for (j, criterion) in data.criteria.iter().enumerate() {
+        let j = j as u16;
+        values.write_string_with_format(
+            0,
+            j + 1,
+            format!("{} ({})", criterion.label, criterion.unit),
+            &bold,
+        )?;
+        values.write_string_with_format(
+            0,
+            n + j + 1,
+            format!("{}: evidence", criterion.label),
+            &bold,
+        )?;
+    }
+    for (i, row) in data.ranked.iter().enumerate() {
+        let r = i as u32 + 1;
+        text(values, r, 0, &row.name, None)?;
+        for (j, (fact, c)) in row.facts.iter().zip(&data.criteria).enumerate() {
+            let j = j as u16;
+            let criterion = c.criterion;
+            match fact.raw {
+                Some(number) => values.write_number(r, j + 1, number)?,
+                // The bare words, so that a filter finds every undisclosed value.
+                None => values.write_string(r, j + 1, raw_value_text(criterion, None))?,
+            };
+            values.write_string(r, n + j + 1, fact.evidence.as_str())?;
+        }
+    }
+    values.set_column_width(0, 44)?;
+    values.set_freeze_panes(1, 1)?;
+
+    // Every excluded CDMO the shortlist recorded.
     let excluded = workbook.add_worksheet();
     excluded.set_name("Excluded")?;
     for (col, title) in [
@@ -92,6 +224,7 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
         "Near miss",
         "Failed constraints",
         "Profile revision",
+        "Profile id",
     ]
     .iter()
     .enumerate()
@@ -100,70 +233,98 @@ pub fn xlsx(data: &ReportData, created_at: DateTime<Utc>) -> Result<Vec<u8>, Rep
     }
     for (i, row) in data.excluded.iter().enumerate() {
         let r = i as u32 + 1;
-        excluded.write_string(r, 0, neutralise(&row.name))?;
+        text(excluded, r, 0, &row.name, Some(&wrapped))?;
         excluded.write_string(r, 1, if row.near_miss { "yes" } else { "no" })?;
-        excluded.write_string(r, 2, neutralise(&row.failed))?;
+        text(excluded, r, 2, &row.reasons.join("\n"), Some(&wrapped))?;
         excluded.write_number(r, 3, row.revision)?;
+        text(excluded, r, 4, &row.profile_id, None)?;
+    }
+    if let Some(note) = &data.excluded_note {
+        text(excluded, data.excluded.len() as u32 + 2, 0, note, None)?;
     }
     excluded.set_column_width(0, 40)?;
-    excluded.set_column_width(2, 90)?;
+    excluded.set_column_width(2, 100)?;
+    excluded.set_column_width(4, 38)?;
     excluded.set_freeze_panes(1, 0)?;
-    excluded.autofilter(0, 0, data.excluded.len() as u32, 3)?;
+    excluded.autofilter(0, 0, data.excluded.len() as u32, 4)?;
 
+    // The requirement set: numbers as numbers, with their units.
     let requirements = workbook.add_worksheet();
     requirements.set_name("Requirements")?;
-    requirements.write_string_with_format(0, 0, "Shortlist", &bold)?;
-    requirements.write_string(0, 1, neutralise(&data.title))?;
-    requirements.write_string_with_format(1, 0, "Feasible / excluded", &bold)?;
-    requirements.write_string(
-        1,
-        1,
-        format!("{} / {}", data.feasible_count, data.excluded_count),
-    )?;
-    requirements.write_string_with_format(3, 0, "Hard constraint", &bold)?;
-    requirements.write_string_with_format(3, 1, "Required", &bold)?;
-    let mut r = 4;
-    for (name, value) in &data.constraints {
-        requirements.write_string(r, 0, name.as_str())?;
-        requirements.write_string(r, 1, neutralise(value))?;
-        r += 1;
-    }
-    r += 1;
-    for (col, title) in ["Criterion", "Weight", "Scale worst", "Scale best"]
+    for (col, title) in ["Requirement", "Required", "Number", "Unit"]
         .iter()
         .enumerate()
     {
+        requirements.write_string_with_format(0, col as u16, *title, &bold)?;
+    }
+    let mut r = 1;
+    for line in &data.requirements {
+        text(requirements, r, 0, &line.label, None)?;
+        text(requirements, r, 1, &line.text, Some(&wrapped))?;
+        if let Some((number, unit)) = line.quantity {
+            requirements.write_number(r, 2, number)?;
+            text(requirements, r, 3, unit, None)?;
+        }
+        r += 1;
+    }
+    r += 1;
+    for (col, title) in [
+        "Criterion",
+        "Measures",
+        "Unit",
+        "Weight",
+        "Scale worst",
+        "Scale best",
+        "If not disclosed",
+    ]
+    .iter()
+    .enumerate()
+    {
         requirements.write_string_with_format(r, col as u16, *title, &bold)?;
     }
-    for w in &data.weights {
+    for c in &data.criteria {
         r += 1;
-        requirements.write_string(r, 0, w.criterion.as_str())?;
-        requirements.write_number_with_format(r, 1, w.weight, &share)?;
-        requirements.write_number(r, 2, w.worst)?;
-        requirements.write_number(r, 3, w.best)?;
+        text(requirements, r, 0, c.label, None)?;
+        text(requirements, r, 1, &c.measures, Some(&wrapped))?;
+        text(requirements, r, 2, c.unit, None)?;
+        requirements.write_number_with_format(r, 3, c.weight, &share_1)?;
+        requirements.write_number(r, 4, c.worst)?;
+        requirements.write_number(r, 5, c.best)?;
+        text(requirements, r, 6, &c.missing_text, None)?;
     }
-    requirements.set_column_width(0, 32)?;
-    requirements.set_column_width(1, 60)?;
-
-    let values = workbook.add_worksheet();
-    values.set_name("Values")?;
-    values.write_string_with_format(0, 0, "CDMO", &bold)?;
-    for (j, criterion) in data.criteria.iter().enumerate() {
-        values.write_string_with_format(0, j as u16 + 1, criterion.as_str(), &bold)?;
-    }
-    for (i, row) in data.ranked.iter().enumerate() {
-        let r = i as u32 + 1;
-        values.write_string(r, 0, neutralise(&row.name))?;
-        for (j, value) in row.values.iter().enumerate() {
-            let col = j as u16 + 1;
-            // Numbers stay numbers; "not disclosed" is text a filter can find.
-            match value.parse::<f64>() {
-                Ok(number) => values.write_number(r, col, number)?,
-                Err(_) => values.write_string(r, col, value.as_str())?,
-            };
-        }
-    }
-    values.set_column_width(0, 40)?;
-    values.set_freeze_panes(1, 1)?;
+    requirements.set_column_width(0, 28)?;
+    requirements.set_column_width(1, 70)?;
+    requirements.set_column_width(6, 36)?;
     Ok(workbook.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+
+    use super::*;
+    use crate::domain::reports::sample_report;
+
+    #[test]
+    fn negative_requirements_are_numbers_and_the_decision_is_in_the_summary() {
+        let bytes = xlsx(&sample_report()).unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let requirements = book.worksheet_range("Requirements").unwrap();
+        assert_eq!(requirements.get_value((1, 2)), Some(&Data::Float(-150.0)));
+        let summary = book.worksheet_range("Summary").unwrap();
+        let cells: Vec<String> = summary
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()))
+            .collect();
+        assert!(cells.contains(&"Best success rate & lowest cost.".to_owned()));
+        assert!(cells.contains(&"decision-1".to_owned()));
+        assert!(!cells.iter().any(|c| c.starts_with('=')));
+        let ranking = book.worksheet_range("Ranking").unwrap();
+        assert_eq!(
+            ranking.get_value((2, 1)),
+            Some(&Data::String("'=Plain Cells".into()))
+        );
+    }
 }

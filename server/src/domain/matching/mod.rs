@@ -883,7 +883,7 @@ fn raw_value(
 
 /// The profile section whose facts a criterion measures; `None` for criteria that rest
 /// on no profile fact (live capacity, or evidence itself).
-fn evidence_section(criterion: Criterion) -> Option<ProfileSection> {
+pub fn evidence_section(criterion: Criterion) -> Option<ProfileSection> {
     match criterion {
         Criterion::TrackRecordDepth => Some(ProfileSection::Phases),
         Criterion::TechTransferTime | Criterion::TechTransferCost => {

@@ -22,7 +22,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
 
 /// A saved shortlist with three ranked CDMOs (one named as a formula, one with accents)
 /// and one excluded.
-async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
+pub(crate) async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
     for (name, rate, cryo) in [
         ("Zürich Zelltherapie Ärzte", 98.0, -180),
         (INJECTION, 94.0, -190),

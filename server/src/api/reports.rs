@@ -14,11 +14,14 @@ use crate::startup::AppState;
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)] // Only its schema is used.
-struct ReportFile(Vec<u8>);
+pub(super) struct ReportFile(Vec<u8>);
 
 /// The file asked for: the `format` parameter, else the first acceptable type in
 /// `Accept` (CSV when the client accepts anything); for CSV, the `table`.
-fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, ApiError> {
+pub(super) fn negotiate(
+    req: &HttpRequest,
+    params: &ReportParams,
+) -> Result<ReportFormat, ApiError> {
     let unsupported = |what: &str| {
         ApiError::NotAcceptable(format!("{what} is not available; formats: csv, xlsx, pdf"))
     };
@@ -87,11 +90,19 @@ pub async fn get_shortlist_report(
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, &query.0)?;
     let file = reports::shortlist_report(&state, &principal, id.into_inner(), format).await?;
-    Ok(HttpResponse::Ok()
+    Ok(report_response(HttpResponse::Ok(), file))
+}
+
+/// A rendered report as the answer, named in `Content-Disposition`.
+pub(super) fn report_response(
+    mut response: actix_web::HttpResponseBuilder,
+    file: reports::ReportFile,
+) -> HttpResponse {
+    response
         .content_type(file.content_type)
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(file.filename)],
         })
-        .body(file.bytes))
+        .body(file.bytes)
 }

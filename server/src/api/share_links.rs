@@ -1,7 +1,9 @@
 //! Share links to shortlist reports, and the public route they open.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use cdmx_sdk::types::{CreatedShareLink, NewShareLink, Page, PageParams, Problem, ReportParams};
+use cdmx_sdk::types::{
+    CreatedShareLink, NewShareLink, Page, PageParams, Problem, ReportParams, ShareLink,
+};
 
 use super::extract::{ApiJsonOrDefault, ApiQuery, ClientAddress, NoQuery};
 use super::idempotency::{Idempotency, IdempotencyKeyParam, Replay, once};
@@ -69,7 +71,7 @@ pub async fn create_share_link(
     tag = "shortlists",
     operation_id = "list_share_links",
     params(("id" = String, Path, description = "Shortlist id"), PageParams),
-    responses((status = 200, description = "A page of share links, without tokens", body = Page<cdmx_sdk::types::ShareLink>))
+    responses((status = 200, description = "A page of share links, without tokens", body = Page<ShareLink>))
 )]
 #[get("/shortlists/{id}/share-links")]
 pub async fn list_share_links(

@@ -44,6 +44,7 @@ impl ValidDecision {
                 "selected_profile_ids",
                 "must be empty for `no_award`: a decision without award selects no CDMO",
             ),
+            DecisionOutcome::NoAward => {}
             DecisionOutcome::Award if ids.is_empty() => v.add(
                 "selected_profile_ids",
                 "must name at least one ranked candidate for `award`",
@@ -172,44 +173,45 @@ mod tests {
 
     #[test]
     fn selections_must_be_ranked_distinct_and_absent_without_award() {
-        let ranked = [candidate(1, "a"), candidate(2, "b")];
+        let three = [candidate(1, "a"), candidate(2, "b"), candidate(3, "c")];
         assert_eq!(
             fields(ValidDecision::parse(
                 request(DecisionOutcome::Award, &["a", "x", "a"], "why"),
-                &ranked
+                &three
             )),
             ["selected_profile_ids[1]", "selected_profile_ids[2]"]
         );
+        let ranked = &three[..2];
         assert_eq!(
             fields(ValidDecision::parse(
                 request(DecisionOutcome::NoAward, &["a"], " "),
-                &ranked
+                ranked
             )),
             ["rationale", "selected_profile_ids"]
         );
         assert_eq!(
             fields(ValidDecision::parse(
                 request(DecisionOutcome::Award, &[], "why"),
-                &ranked
+                ranked
             )),
             ["selected_profile_ids"]
         );
         assert_eq!(
             fields(ValidDecision::parse(
                 request(DecisionOutcome::Award, &["a", "b", "c"], "why"),
-                &ranked
+                ranked
             )),
             ["selected_profile_ids"]
         );
         assert!(
-            ValidDecision::parse(request(DecisionOutcome::NoAward, &[], "none fit"), &ranked)
+            ValidDecision::parse(request(DecisionOutcome::NoAward, &[], "none fit"), ranked)
                 .is_ok()
         );
         let long = "x".repeat(MAX_RATIONALE_CHARS + 1);
         assert_eq!(
             fields(ValidDecision::parse(
                 request(DecisionOutcome::NoAward, &[], &long),
-                &ranked
+                ranked
             )),
             ["rationale"]
         );

@@ -216,20 +216,21 @@ async fn decisions_are_the_owners_and_cannot_be_changed() {
         .await
         .unwrap();
 
-    // Another sponsor: the shortlist does not exist for it. A CDMO: the same.
+    // Another sponsor: the shortlist does not exist for it (404). A CDMO keeps no
+    // shortlists: refused for its kind (403), as for programmes.
     let other = app.sign_up(OrganizationKind::Sponsor, "Other").await;
     let cdmo = app.sign_up(OrganizationKind::Cdmo, "Cells").await;
-    for client in [&other.admin, &cdmo.admin] {
+    for (client, expected) in [(&other.admin, 404), (&cdmo.admin, 403)] {
         let error = client
             .create_shortlist_decision(&saved.id, &award(&[], "x"))
             .await
             .unwrap_err();
-        assert_eq!(error.status(), Some(404));
+        assert_eq!(error.status(), Some(expected));
         let error = client
             .list_shortlist_decisions(&saved.id, &PageParams::default())
             .await
             .unwrap_err();
-        assert_eq!(error.status(), Some(404));
+        assert_eq!(error.status(), Some(expected));
     }
 
     // No route updates or deletes a decision.

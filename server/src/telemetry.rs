@@ -191,7 +191,10 @@ mod tests {
             "/v1/shared/{token}/report"
         );
         assert_eq!(loggable_path("/v1/shared/abc"), "/v1/shared/{token}");
-        assert_eq!(loggable_path("/v1/shortlists/x/report"), "/v1/shortlists/x/report");
+        assert_eq!(
+            loggable_path("/v1/shortlists/x/report"),
+            "/v1/shortlists/x/report"
+        );
     }
 
     #[test]

@@ -546,7 +546,15 @@ async fn organisations_cannot_see_or_touch_each_other() {
         ok(app.client.get_shared_report(c_token, &csv).await.is_ok()),
         200,
     );
-    assert!(c.admin.list_share_links(&c_shortlist.id, &PageParams::default()).await.unwrap().items[0].revoked_at.is_none());
+    assert!(
+        c.admin
+            .list_share_links(&c_shortlist.id, &PageParams::default())
+            .await
+            .unwrap()
+            .items[0]
+            .revoked_at
+            .is_none()
+    );
     assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
 
     // Capacity is public to read; only its CDMO changes it. Reservations are private to

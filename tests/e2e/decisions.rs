@@ -115,7 +115,13 @@ async fn a_decision_is_recorded_listed_and_superseded_by_the_next() {
         [(second.id.as_str(), true), (first.id.as_str(), false)],
         "newest first, only the latest current"
     );
-    assert_eq!(listed.items[1], Decision { current: false, ..first.clone() });
+    assert_eq!(
+        listed.items[1],
+        Decision {
+            current: false,
+            ..first.clone()
+        }
+    );
 
     // Paged one at a time, in the same order.
     let page = PageParams {
@@ -152,7 +158,13 @@ async fn a_decision_is_recorded_listed_and_superseded_by_the_next() {
         .await
         .unwrap();
     assert_eq!(trail.items.len(), 2);
-    assert!(trail.items[0].detail.as_deref().unwrap().contains(&second.id));
+    assert!(
+        trail.items[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains(&second.id)
+    );
 }
 
 #[tokio::test]
@@ -191,10 +203,7 @@ async fn selections_must_be_ranked_candidates_and_no_award_selects_none() {
         )
         .await
         .unwrap_err();
-    assert_eq!(
-        invalid_fields(error),
-        ["rationale", "selected_profile_ids"]
-    );
+    assert_eq!(invalid_fields(error), ["rationale", "selected_profile_ids"]);
     let listed = sponsor
         .admin
         .list_shortlist_decisions(&saved.id, &PageParams::default())
@@ -333,13 +342,15 @@ async fn archiving_hides_from_default_lists_and_unarchiving_restores() {
         "archiving changes nothing else"
     );
     let again = client.archive_shortlist(&saved.id).await.unwrap();
-    assert_eq!(again.archived_at, Some(since), "archiving again keeps the date");
-    assert!(
-        shortlist_ids(client.list_shortlists(&Default::default()).await.unwrap()).is_empty()
+    assert_eq!(
+        again.archived_at,
+        Some(since),
+        "archiving again keeps the date"
     );
+    assert!(shortlist_ids(client.list_shortlists(&Default::default()).await.unwrap()).is_empty());
     let listed = client.list_shortlists(&archived_only).await.unwrap();
     assert_eq!(listed.items[0].archived_at, Some(since));
-    assert_eq!(shortlist_ids(listed), [saved.id.clone()]);
+    assert_eq!(shortlist_ids(listed), [saved.id.as_str()]);
     // Still readable by id, and its report still renders.
     assert_eq!(client.get_shortlist(&saved.id).await.unwrap(), archived);
     let csv = ReportParams {
@@ -351,11 +362,9 @@ async fn archiving_hides_from_default_lists_and_unarchiving_restores() {
     assert_eq!(restored, saved);
     assert_eq!(
         shortlist_ids(client.list_shortlists(&Default::default()).await.unwrap()),
-        [saved.id.clone()]
+        [saved.id.as_str()]
     );
-    assert!(
-        shortlist_ids(client.list_shortlists(&archived_only).await.unwrap()).is_empty()
-    );
+    assert!(shortlist_ids(client.list_shortlists(&archived_only).await.unwrap()).is_empty());
     assert_eq!(client.unarchive_shortlist(&saved.id).await.unwrap(), saved);
 
     // Programmes alike.
@@ -366,23 +375,36 @@ async fn archiving_hides_from_default_lists_and_unarchiving_restores() {
     assert!(program_ids(client.list_programs(&Default::default()).await.unwrap()).is_empty());
     assert_eq!(
         program_ids(client.list_programs(&archived_only).await.unwrap()),
-        [program.id.clone()]
+        [program.id.as_str()]
     );
     assert_eq!(client.get_program(&program.id).await.unwrap(), archived);
-    assert_eq!(client.unarchive_program(&program.id).await.unwrap(), program);
+    assert_eq!(
+        client.unarchive_program(&program.id).await.unwrap(),
+        program
+    );
     assert_eq!(
         program_ids(client.list_programs(&Default::default()).await.unwrap()),
-        [program.id.clone()]
+        [program.id.as_str()]
     );
 
     // Another organisation cannot archive them; a CDMO is refused too.
     let other = app.sign_up(OrganizationKind::Sponsor, "Other").await;
     assert_eq!(
-        other.admin.archive_shortlist(&saved.id).await.unwrap_err().status(),
+        other
+            .admin
+            .archive_shortlist(&saved.id)
+            .await
+            .unwrap_err()
+            .status(),
         Some(404)
     );
     assert_eq!(
-        other.admin.archive_program(&program.id).await.unwrap_err().status(),
+        other
+            .admin
+            .archive_program(&program.id)
+            .await
+            .unwrap_err()
+            .status(),
         Some(404)
     );
 }

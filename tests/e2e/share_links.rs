@@ -58,24 +58,39 @@ async fn a_link_opens_the_report_without_an_account_and_counts_each_opening() {
     assert_eq!(link.label.as_deref(), Some("Steering committee"));
     assert_eq!(link.shortlist_id, saved.id);
     assert_eq!(link.created_by, sponsor.admin_user.id);
-    assert_eq!(link.expires_at - link.created_at, chrono::Duration::days(14));
+    assert_eq!(
+        link.expires_at - link.created_at,
+        chrono::Duration::days(14)
+    );
     assert_eq!((link.open_count, link.last_opened_at), (0, None));
     assert!(created.url.starts_with(&app.base_url), "{}", created.url);
     let token = token_of(&created);
     assert_eq!(token.len(), 43);
 
     // Anyone with the URL reads the report, in every format the owner can export.
-    let csv = app.client.get_shared_report(&token, &report("csv")).await.unwrap();
+    let csv = app
+        .client
+        .get_shared_report(&token, &report("csv"))
+        .await
+        .unwrap();
     let owners = sponsor
         .admin
         .get_shortlist_report(&saved.id, &report("csv"))
         .await
         .unwrap();
     assert_eq!(csv, owners, "the same file the owner exports");
-    let pdf = app.client.get_shared_report(&token, &report("pdf")).await.unwrap();
+    let pdf = app
+        .client
+        .get_shared_report(&token, &report("pdf"))
+        .await
+        .unwrap();
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.bytes.starts_with(b"%PDF"));
-    let xlsx = app.client.get_shared_report(&token, &report("xlsx")).await.unwrap();
+    let xlsx = app
+        .client
+        .get_shared_report(&token, &report("xlsx"))
+        .await
+        .unwrap();
     assert!(xlsx.bytes.starts_with(b"PK"));
     let response = reqwest::get(&created.url).await.unwrap();
     assert_eq!(response.status(), 200);

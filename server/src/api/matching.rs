@@ -235,8 +235,7 @@ pub async fn archive_program(
     _query: ApiQuery<NoQuery>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let program =
-        matching::set_program_archived(&state, &principal, id.into_inner(), true).await?;
+    let program = matching::set_program_archived(&state, &principal, id.into_inner(), true).await?;
     Ok(with_etag(HttpResponse::Ok(), program.version, &program))
 }
 

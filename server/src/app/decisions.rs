@@ -22,9 +22,8 @@ const CURSOR_KIND: &str = "before";
 
 /// A stored decision as the domain knows it.
 pub fn recorded(row: DecisionRow) -> StoreResult<RecordedDecision> {
-    let selected: Vec<SelectedCandidate> = serde_json::from_str(&row.selected).map_err(|e| {
-        StoreError::Task(format!("stored decision {} unreadable: {e}", row.id))
-    })?;
+    let selected: Vec<SelectedCandidate> = serde_json::from_str(&row.selected)
+        .map_err(|e| StoreError::Task(format!("stored decision {} unreadable: {e}", row.id)))?;
     Ok(RecordedDecision {
         id: row.id,
         shortlist_id: row.shortlist_id,

@@ -2,8 +2,8 @@
 
 use cdmx_sdk::types::{
     ApiKey, AuditEvent, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Decision,
-    DecisionMaker, Evidence, ListingEvent, MatchResult, NewCapacityBlock, Organization,
-    PriceBand, ProfileRevision, Program, Reservation, ReservationEvent, ShareLink, Shortlist,
+    DecisionMaker, Evidence, ListingEvent, MatchResult, NewCapacityBlock, Organization, PriceBand,
+    ProfileRevision, Program, Reservation, ReservationEvent, ShareLink, Shortlist,
     ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};

@@ -71,7 +71,10 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(share_links::id.lt(before));
     }
-    Ok(query.order(share_links::id.desc()).limit(fetch).load(conn)?)
+    Ok(query
+        .order(share_links::id.desc())
+        .limit(fetch)
+        .load(conn)?)
 }
 
 /// Revokes a link of `organization_id` at `at`; revoking again keeps the first time.

@@ -3,8 +3,7 @@
 //! the recorded decision the report shows.
 
 use cdmx_sdk::types::{
-    Candidate, DecisionOutcome, MAX_RATIONALE_CHARS, NewDecision, PrincipalKind,
-    SelectedCandidate,
+    Candidate, DecisionOutcome, MAX_RATIONALE_CHARS, NewDecision, PrincipalKind, SelectedCandidate,
 };
 use chrono::{DateTime, Utc};
 
@@ -144,18 +143,18 @@ mod tests {
     }
 
     fn fields(result: Result<ValidDecision, Violations>) -> Vec<String> {
-        result
-            .unwrap_err()
-            .into_iter()
-            .map(|v| v.field)
-            .collect()
+        result.unwrap_err().into_iter().map(|v| v.field).collect()
     }
 
     #[test]
     fn an_award_selects_ranked_candidates_with_their_rank_and_revision() {
         let ranked = [candidate(1, "a"), candidate(2, "b")];
         let valid = ValidDecision::parse(
-            request(DecisionOutcome::Award, &["b"], "  Best QC turnaround.\nSigned off. "),
+            request(
+                DecisionOutcome::Award,
+                &["b"],
+                "  Best QC turnaround.\nSigned off. ",
+            ),
             &ranked,
         )
         .unwrap();

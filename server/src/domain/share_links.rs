@@ -31,7 +31,12 @@ impl ShareTerms {
                 format!("must be between 1 and {MAX_SHARE_LINK_DAYS}"),
             );
         }
-        v.into_result(|| Some(Self { label: label?, days }))
+        v.into_result(|| {
+            Some(Self {
+                label: label?,
+                days,
+            })
+        })
     }
 }
 

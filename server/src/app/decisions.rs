@@ -7,10 +7,11 @@ use cdmx_sdk::types::{
     SelectedCandidate,
 };
 
+use super::matching::own_programs;
 use super::pagination::PageRequest;
 use super::{audit, views};
 use crate::auth::Principal;
-use crate::auth::policy::{Action, Resource, authorize};
+use crate::auth::policy::Action;
 use crate::db::decisions::{self, DecisionRow};
 use crate::db::{self, DbConnection, StoreError, StoreResult, accounts, new_id, now, programs};
 use crate::domain::decisions::{DecisionMaker, RecordedDecision, ValidDecision};
@@ -72,12 +73,8 @@ pub async fn record(
     shortlist_id: String,
     request: NewDecision,
 ) -> Result<Decision, ApiError> {
+    own_programs(principal, Action::RecordDecision)?;
     let organization_id = principal.organization_id.clone();
-    authorize(
-        principal,
-        Action::RecordDecision,
-        Resource::OwnedBy(&organization_id),
-    )?;
     let (owner, lookup) = (organization_id.clone(), shortlist_id.clone());
     let shortlist = state
         .db
@@ -129,12 +126,8 @@ pub async fn list(
     shortlist_id: String,
     params: PageParams,
 ) -> Result<Page<Decision>, ApiError> {
+    own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
-    authorize(
-        principal,
-        Action::ReadPrograms,
-        Resource::OwnedBy(&organization_id),
-    )?;
     let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
     let before = page
         .after(CURSOR_KIND)?

@@ -54,8 +54,9 @@ fn excluded_after(cursor: Option<&str>) -> Result<Option<ExclusionKey>, ApiError
         .transpose()
 }
 
-/// Authorizes `action` on the caller's own programmes and shortlists.
-fn own_programs(principal: &Principal, action: Action) -> Result<(), ApiError> {
+/// Authorizes `action` on the caller's own programmes and shortlists (and what hangs
+/// off them: decisions, share links).
+pub(super) fn own_programs(principal: &Principal, action: Action) -> Result<(), ApiError> {
     authorize(
         principal,
         action,

@@ -8,11 +8,12 @@ use cdmx_sdk::types::{
 };
 use chrono::Duration;
 
+use super::matching::own_programs;
 use super::pagination::PageRequest;
 use super::reports::{ReportFile, ReportFormat, render_report};
 use super::{audit, views};
 use crate::auth::Principal;
-use crate::auth::policy::{Action, Resource, authorize};
+use crate::auth::policy::Action;
 use crate::auth::share_tokens;
 use crate::db::audit::{Actor, NewAuditEvent};
 use crate::db::share_links::{self, ShareLinkRow};
@@ -29,16 +30,6 @@ pub fn shared_report_path(token: &str) -> String {
     format!("/v1/shared/{token}/report")
 }
 
-/// Authorizes `action` on the caller's own shortlists.
-fn own(principal: &Principal, action: Action) -> Result<(), ApiError> {
-    authorize(
-        principal,
-        action,
-        Resource::OwnedBy(&principal.organization_id),
-    )?;
-    Ok(())
-}
-
 /// Creates a link to one of the caller's shortlists' reports; `base_url` is the
 /// server's address as the caller reached it (`https://cdmx.example`), for the link's
 /// `url`.
@@ -49,7 +40,7 @@ pub async fn create(
     request: NewShareLink,
     base_url: &str,
 ) -> Result<CreatedShareLink, ApiError> {
-    own(principal, Action::ShareReports)?;
+    own_programs(principal, Action::ShareReports)?;
     let terms = ShareTerms::parse(request)?;
     let token = share_tokens::generate()?;
     let at = now();
@@ -105,7 +96,7 @@ pub async fn list(
     shortlist_id: String,
     params: PageParams,
 ) -> Result<Page<ShareLink>, ApiError> {
-    own(principal, Action::ShareReports)?;
+    own_programs(principal, Action::ShareReports)?;
     let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
     let before = page.id_position(CURSOR_KIND)?;
     let fetch = page.fetch();
@@ -130,7 +121,7 @@ pub async fn revoke(
     principal: &Principal,
     id: String,
 ) -> Result<ShareLink, ApiError> {
-    own(principal, Action::ShareReports)?;
+    own_programs(principal, Action::ShareReports)?;
     let organization_id = principal.organization_id.clone();
     let event = audit::by(
         principal,

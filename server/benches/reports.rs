@@ -49,6 +49,7 @@ fn shortlist_of_100() -> Shortlist {
         name: "Benchmark shortlist".into(),
         created_by: "u".into(),
         created_at: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap(),
+        archived_at: None,
         program: ProgramRequest {
             name: "Benchmark programme".into(),
             product: Product {

@@ -35,7 +35,7 @@ pub const REGENERATE_COMMAND: &str =
         (name = "cdmos", description = "CDMO capability profiles: search, versioned revisions with If-Match, diffs and evidence"),
         (name = "programs", description = "A sponsor's private programmes: product, requirements and versioned edits"),
         (name = "matching", description = "Ranked, explained matches of CDMOs against requirements (hard constraints, weighted criteria)"),
-        (name = "shortlists", description = "Immutable shortlists pinned to profile revisions, and their procurement reports (CSV, XLSX, PDF)"),
+        (name = "shortlists", description = "Immutable shortlists pinned to profile revisions, their procurement reports (CSV, XLSX, PDF), decisions, archiving and share links"),
         (name = "capacity", description = "Capacity blocks CDMOs publish, with live availability"),
         (name = "reservations", description = "Holds on capacity and their lifecycle: confirm, decline, cancel, reschedule; never double-booked")
     ),
@@ -279,10 +279,12 @@ const VERSIONED_OPERATIONS: &[&str] = &[
     "create_program",
     "get_program",
     "replace_program",
+    "archive_program",
+    "unarchive_program",
 ];
 
 /// Operations whose body may be left out (it then means the defaults).
-const OPTIONAL_BODIES: &[&str] = &["match_program"];
+const OPTIONAL_BODIES: &[&str] = &["match_program", "create_share_link"];
 
 /// Headers the middleware adds to every response, and the ETag and 304 of versioned
 /// objects, which utoipa's annotations would have to repeat on every operation.

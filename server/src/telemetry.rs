@@ -58,6 +58,21 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     plain.then(|| text.to_owned())
 }
 
+/// Where share link tokens appear in paths (`/v1/shared/<token>/report`).
+const SHARED_PREFIX: &str = "/v1/shared/";
+
+/// The request path as logged and echoed in problem documents: a share link's token is
+/// a secret, so its segment is replaced by `{token}`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix(SHARED_PREFIX) {
+        Some(rest) => {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("{SHARED_PREFIX}{{token}}{after}").into()
+        }
+        None => path.into(),
+    }
+}
+
 /// Runs blocking work (queries, password hashing, report rendering) on tokio's blocking
 /// pool inside the caller's span, so its log lines carry the request id.
 pub async fn blocking<T, F>(work: F) -> Result<T, tokio::task::JoinError>
@@ -80,9 +95,10 @@ pub async fn request_id_middleware(
         .get(&REQUEST_ID_HEADER)
         .and_then(acceptable_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let path = loggable_path(req.path()).into_owned();
     let context = RequestContext {
         request_id: request_id.clone(),
-        path: req.path().to_owned(),
+        path: path.clone(),
     };
     let client = req
         .peer_addr()
@@ -92,7 +108,7 @@ pub async fn request_id_middleware(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        path = %req.path(),
+        path = %path,
         client = %client,
     );
     let started = Instant::now();
@@ -167,6 +183,19 @@ fn refused_by_rate_limit<B>(response: &ServiceResponse<B>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn share_link_tokens_never_reach_the_logs() {
+        assert_eq!(
+            loggable_path("/v1/shared/abcDEF123-_secret/report"),
+            "/v1/shared/{token}/report"
+        );
+        assert_eq!(loggable_path("/v1/shared/abc"), "/v1/shared/{token}");
+        assert_eq!(
+            loggable_path("/v1/shortlists/x/report"),
+            "/v1/shortlists/x/report"
+        );
+    }
 
     #[test]
     fn request_ids_from_callers_must_be_short_and_plain() {

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use cdmx_e2e::TestApp;
 use cdmx_sdk::types::{
-    CreateApiKeyRequest, CreateUserRequest, OrganizationFilter, OrganizationKind, PageParams, Role,
+    ArchivableListParams, CreateApiKeyRequest, CreateUserRequest, OrganizationFilter,
+    OrganizationKind, PageParams, Role,
 };
 
 fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
@@ -395,7 +396,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
     check(
         "list_programs",
         ok(b.admin
-            .list_programs(&PageParams::default())
+            .list_programs(&ArchivableListParams::default())
             .await
             .unwrap()
             .items
@@ -440,7 +441,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
     check(
         "list_shortlists",
         ok(b.admin
-            .list_shortlists(&PageParams::default())
+            .list_shortlists(&ArchivableListParams::default())
             .await
             .unwrap()
             .items
@@ -460,6 +461,99 @@ async fn organisations_cannot_see_or_touch_each_other() {
         "get_shortlist_report",
         status(b.admin.get_shortlist_report(&c_shortlist.id, &csv).await),
         404,
+    );
+    // Archiving, decisions and share links are the owning sponsor's business.
+    check(
+        "archive_program",
+        status(b.admin.archive_program(&c_program.id).await),
+        404,
+    );
+    check(
+        "unarchive_program",
+        status(b.admin.unarchive_program(&c_program.id).await),
+        404,
+    );
+    check(
+        "archive_shortlist",
+        status(b.admin.archive_shortlist(&c_shortlist.id).await),
+        404,
+    );
+    check(
+        "unarchive_shortlist",
+        status(b.admin.unarchive_shortlist(&c_shortlist.id).await),
+        404,
+    );
+    let no_award = cdmx_sdk::types::NewDecision {
+        outcome: cdmx_sdk::types::DecisionOutcome::NoAward,
+        selected_profile_ids: Vec::new(),
+        rationale: "none".into(),
+    };
+    check(
+        "create_shortlist_decision",
+        status(
+            b.admin
+                .create_shortlist_decision(&c_shortlist.id, &no_award)
+                .await,
+        ),
+        404,
+    );
+    check(
+        "list_shortlist_decisions",
+        status(
+            b.admin
+                .list_shortlist_decisions(&c_shortlist.id, &PageParams::default())
+                .await,
+        ),
+        404,
+    );
+    check(
+        "create_share_link",
+        status(
+            b.admin
+                .create_share_link(&c_shortlist.id, &Default::default())
+                .await,
+        ),
+        404,
+    );
+    check(
+        "list_share_links",
+        status(
+            b.admin
+                .list_share_links(&c_shortlist.id, &PageParams::default())
+                .await,
+        ),
+        404,
+    );
+    let c_link = c
+        .admin
+        .create_share_link(&c_shortlist.id, &Default::default())
+        .await
+        .unwrap();
+    check(
+        "revoke_share_link",
+        status(b.admin.revoke_share_link(&c_link.share_link.id).await),
+        404,
+    );
+    // The shared report is public: its token is the credential, no account needed.
+    let c_token = c_link
+        .url
+        .split("/v1/shared/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap();
+    check(
+        "get_shared_report",
+        ok(app.client.get_shared_report(c_token, &csv).await.is_ok()),
+        200,
+    );
+    assert!(
+        c.admin
+            .list_share_links(&c_shortlist.id, &PageParams::default())
+            .await
+            .unwrap()
+            .items[0]
+            .revoked_at
+            .is_none()
     );
     assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
 

@@ -169,7 +169,7 @@ async fn programmes_and_shortlists_are_created_once_per_key() {
 
     let program_id = sponsor
         .admin
-        .list_programs(&PageParams::default())
+        .list_programs(&ArchivableListParams::default())
         .await
         .unwrap()
         .items[0]

@@ -103,7 +103,7 @@ async fn programmes_are_private_versioned_and_validated() {
     );
     assert!(
         b.admin
-            .list_programs(&PageParams::default())
+            .list_programs(&ArchivableListParams::default())
             .await
             .unwrap()
             .items
@@ -111,7 +111,7 @@ async fn programmes_are_private_versioned_and_validated() {
     );
     assert_eq!(
         a.admin
-            .list_programs(&PageParams::default())
+            .list_programs(&ArchivableListParams::default())
             .await
             .unwrap()
             .items
@@ -337,7 +337,7 @@ async fn shortlists_keep_their_ranking_after_profiles_change() {
 
     let listed = sponsor
         .admin
-        .list_shortlists(&PageParams::default())
+        .list_shortlists(&ArchivableListParams::default())
         .await
         .unwrap()
         .items;
@@ -346,7 +346,7 @@ async fn shortlists_keep_their_ranking_after_profiles_change() {
     assert!(
         rival
             .admin
-            .list_shortlists(&PageParams::default())
+            .list_shortlists(&ArchivableListParams::default())
             .await
             .unwrap()
             .items

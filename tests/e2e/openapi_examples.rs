@@ -112,6 +112,8 @@ impl World {
             | "replace_program"
             | "match_program"
             | "create_shortlist"
+            | "create_shortlist_decision"
+            | "create_share_link"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.

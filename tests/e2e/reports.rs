@@ -91,7 +91,7 @@ async fn shortlist_with(app: &TestApp, limit: Option<u32>) -> (OrgFixture, Short
     (sponsor, saved)
 }
 
-async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
+pub(crate) async fn shortlist(app: &TestApp) -> (OrgFixture, Shortlist) {
     shortlist_with(app, None).await
 }
 

@@ -123,6 +123,8 @@ fn schema_rs() -> Columns {
         audit_events,
         programs,
         shortlists,
+        shortlist_decisions,
+        share_links,
         capacity_blocks,
         reservations,
         reservation_events,

@@ -197,7 +197,8 @@ impl Contract {
 }
 
 /// Every problem document names the request it answers: the id of its `X-Request-Id`
-/// header and, as `instance`, the path asked for. A user quotes these to support.
+/// header and, as `instance`, the path asked for (a share link's token replaced by
+/// `{token}`, as in the logs). A user quotes these to support.
 fn problem_names_its_request(exchange: &Exchange<'_>, problem: &Value) -> Result<(), String> {
     let header = exchange
         .response_headers
@@ -209,7 +210,8 @@ fn problem_names_its_request(exchange: &Exchange<'_>, problem: &Value) -> Result
             problem["request_id"]
         ));
     }
-    if problem["instance"].as_str() != Some(exchange.path) {
+    let path = cdmx::telemetry::loggable_path(exchange.path);
+    if problem["instance"].as_str() != Some(path.as_ref()) {
         return Err(format!(
             "the problem's instance {} is not the request path {}",
             problem["instance"], exchange.path

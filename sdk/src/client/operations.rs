@@ -310,11 +310,26 @@ operations! {
     /// Errors: `403` for CDMOs, `422` listing every invalid field (e.g. weights).
     json fn create_program(; body program: &ProgramRequest) -> Program = POST "/v1/programs";
 
-    /// Lists the caller's organisation's programmes (`GET /v1/programs`). Sponsor
+    /// Lists the caller's organisation's programmes (`GET /v1/programs`): those not
+    /// archived, or with `archived: Some(true)` only the archived ones. Sponsor
     /// organisations.
     ///
     /// Errors: `403` for CDMOs, `422` for an invalid cursor or limit.
-    json fn list_programs(; query page: &PageParams) -> Page<Program> = GET "/v1/programs";
+    json fn list_programs(; query params: &ArchivableListParams) -> Page<Program>
+        = GET "/v1/programs";
+
+    /// Archives a programme (`POST /v1/programs/{id}/archive`): hidden from the default
+    /// list, still readable by id. The programme's organisation. Archiving again changes
+    /// nothing.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's programme.
+    json fn archive_program(id: &str) -> Program = POST "/v1/programs/{id}/archive";
+
+    /// Brings an archived programme back to the default list
+    /// (`POST /v1/programs/{id}/unarchive`). Unarchiving one not archived changes nothing.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's programme.
+    json fn unarchive_program(id: &str) -> Program = POST "/v1/programs/{id}/unarchive";
 
     /// Reads one of the caller's organisation's programmes (`GET /v1/programs/{id}`).
     ///
@@ -343,18 +358,78 @@ operations! {
     json fn create_shortlist(; body request: &CreateShortlistRequest) -> Shortlist
         = POST "/v1/shortlists";
 
-    /// Lists the caller's organisation's shortlists (`GET /v1/shortlists`). Sponsor
+    /// Lists the caller's organisation's shortlists (`GET /v1/shortlists`): those not
+    /// archived, or with `archived: Some(true)` only the archived ones. Sponsor
     /// organisations.
     ///
     /// Errors: `403` for CDMOs, `422` for an invalid cursor or limit.
-    json fn list_shortlists(; query page: &PageParams) -> Page<ShortlistSummary>
+    json fn list_shortlists(; query params: &ArchivableListParams) -> Page<ShortlistSummary>
         = GET "/v1/shortlists";
 
     /// Reads one of the caller's organisation's shortlists exactly as it was saved
-    /// (`GET /v1/shortlists/{id}`).
+    /// (`GET /v1/shortlists/{id}`), archived or not.
     ///
     /// Errors: `404` when it does not exist or belongs to another organisation.
     json fn get_shortlist(id: &str) -> Shortlist = GET "/v1/shortlists/{id}";
+
+    /// Archives a shortlist (`POST /v1/shortlists/{id}/archive`): hidden from the default
+    /// list; it stays readable by id, its report still renders and its share links still
+    /// open. The shortlist's organisation. Archiving again changes nothing.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's shortlist.
+    json fn archive_shortlist(id: &str) -> Shortlist = POST "/v1/shortlists/{id}/archive";
+
+    /// Brings an archived shortlist back to the default list
+    /// (`POST /v1/shortlists/{id}/unarchive`). Unarchiving one not archived changes
+    /// nothing.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's shortlist.
+    json fn unarchive_shortlist(id: &str) -> Shortlist = POST "/v1/shortlists/{id}/unarchive";
+
+    // --- decisions and share links ---
+
+    /// Records a decision on a shortlist (`POST /v1/shortlists/{id}/decisions`): the
+    /// selected CDMOs (or `no_award`) and why. The shortlist's organisation (sponsor
+    /// members). Decisions are immutable: a later one supersedes the current one and
+    /// names it in `supersedes`.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's shortlist,
+    /// `409` when another decision was recorded on it at the same moment, `422` naming
+    /// `selected_profile_ids` (not ranked candidates of the shortlist, repeated, empty
+    /// for `award`, given for `no_award`) or `rationale` (empty or too long).
+    json fn create_shortlist_decision(id: &str; body decision: &NewDecision) -> Decision
+        = POST "/v1/shortlists/{id}/decisions";
+
+    /// A shortlist's decisions, newest first (`GET /v1/shortlists/{id}/decisions`); the
+    /// first one not superseded is `current`. The shortlist's organisation.
+    ///
+    /// Errors: `404` for an unknown or another organisation's shortlist, `422` for an
+    /// invalid cursor or limit.
+    json fn list_shortlist_decisions(id: &str; query page: &PageParams) -> Page<Decision>
+        = GET "/v1/shortlists/{id}/decisions";
+
+    /// Creates a read-only, expiring link to a shortlist's report for people without an
+    /// account (`POST /v1/shortlists/{id}/share-links`). The shortlist's organisation.
+    /// The `url` (with its token) is in this response only: the server keeps a hash.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's shortlist,
+    /// `422` for a label or lifetime out of bounds.
+    json fn create_share_link(id: &str; body link: &NewShareLink) -> CreatedShareLink
+        = POST "/v1/shortlists/{id}/share-links";
+
+    /// A shortlist's share links, newest first, with how often each was opened, never
+    /// their tokens (`GET /v1/shortlists/{id}/share-links`). The shortlist's
+    /// organisation.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's shortlist.
+    json fn list_share_links(id: &str; query page: &PageParams) -> Page<ShareLink>
+        = GET "/v1/shortlists/{id}/share-links";
+
+    /// Revokes a share link (`DELETE /v1/share-links/{id}`): it stops opening the report
+    /// at once. The shortlist's organisation. Revoking again changes nothing.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's link.
+    empty fn revoke_share_link(id: &str) -> () = DELETE "/v1/share-links/{id}";
 
     // --- capacity ---
 
@@ -570,6 +645,28 @@ impl Client {
     ) -> Result<ReportFile, Error> {
         let path = format!("/v1/shortlists/{}/report", segment(id));
         let call = self.prepare(Method::GET, &path, Some(params), None::<&Nothing>)?;
+        self.report_file(call).await
+    }
+
+    /// Opens a shortlist's report through a share link (`GET /v1/shared/{token}/report`),
+    /// without credentials: `token` is the segment of the link's `url` after
+    /// `/v1/shared/`. The same formats as [`Client::get_shortlist_report`].
+    ///
+    /// Errors: `404` for an unknown, expired or revoked link (the same answer for all
+    /// three), `406` for an unknown format, `422` for an invalid table.
+    pub async fn get_shared_report(
+        &self,
+        token: &str,
+        params: &ReportParams,
+    ) -> Result<ReportFile, Error> {
+        let path = format!("/v1/shared/{}/report", segment(token));
+        let mut call = self.prepare(Method::GET, &path, Some(params), None::<&Nothing>)?;
+        call.authenticated = false;
+        self.report_file(call).await
+    }
+
+    /// Sends a report request and reads the file it answers.
+    async fn report_file(&self, call: super::Call<'_>) -> Result<ReportFile, Error> {
         let received = self.execute(&call).await?;
         let header = |name: reqwest::header::HeaderName| {
             received

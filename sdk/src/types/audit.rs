@@ -49,6 +49,16 @@ closed_set! {
         ProfileUnlisted = "profile_unlisted",
         /// A profile was relisted by hand.
         ProfileRelisted = "profile_relisted",
+        /// A decision was recorded on a shortlist (`detail` names the decision and its
+        /// outcome).
+        DecisionRecorded = "decision_recorded",
+        /// A share link to a shortlist's report was created.
+        ShareLinkCreated = "share_link_created",
+        /// A share link was revoked.
+        ShareLinkRevoked = "share_link_revoked",
+        /// A shortlist's report was opened through a share link (no actor: whoever
+        /// holds the link).
+        ShareLinkOpened = "share_link_opened",
     }
 }
 
@@ -67,6 +77,10 @@ closed_set! {
         Evidence = "evidence",
         /// A capacity block.
         CapacityBlock = "capacity_block",
+        /// A shortlist.
+        Shortlist = "shortlist",
+        /// A share link (`object_id` is its id, never its token).
+        ShareLink = "share_link",
         /// A request path (for refused requests: `object_id` is the route template).
         Request = "request",
     }

@@ -59,7 +59,8 @@ closed_set! {
         ProfilesWrite = "profiles:write",
         /// Publish, change and withdraw capacity.
         CapacityWrite = "capacity:write",
-        /// Create and change programmes, save shortlists.
+        /// Create, change and archive programmes; save and archive shortlists, record
+        /// decisions on them and share their reports.
         ProgramsWrite = "programs:write",
         /// Place, confirm, decline, cancel and reschedule reservations.
         ReservationsWrite = "reservations:write",

@@ -68,6 +68,10 @@ pub struct Program {
     pub created_at: DateTime<Utc>,
     /// When the programme was last updated.
     pub updated_at: DateTime<Utc>,
+    /// When it was archived (hidden from default lists, still readable); absent while
+    /// not archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<DateTime<Utc>>,
     /// The programme as last written.
     #[serde(flatten)]
     pub program: ProgramRequest,
@@ -761,6 +765,10 @@ pub struct Shortlist {
     pub created_by: String,
     /// When it was saved.
     pub created_at: DateTime<Utc>,
+    /// When it was archived (hidden from default lists, still readable); absent while
+    /// not archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<DateTime<Utc>>,
     /// The programme as it was matched.
     pub program: ProgramRequest,
     /// The match result as it was, pinned to the profile revisions scored.
@@ -784,6 +792,10 @@ pub struct ShortlistSummary {
     /// Name of the first-ranked CDMO; absent when no CDMO was feasible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_candidate: Option<String>,
+    /// When it was archived (hidden from default lists, still readable); absent while
+    /// not archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 /// Which report of a shortlist to export.

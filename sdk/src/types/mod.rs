@@ -136,6 +136,7 @@ mod organizations;
 mod pagination;
 mod problem;
 mod profiles;
+mod records;
 mod system;
 
 pub use audit::*;
@@ -147,4 +148,5 @@ pub use organizations::*;
 pub use pagination::*;
 pub use problem::*;
 pub use profiles::*;
+pub use records::*;
 pub use system::*;

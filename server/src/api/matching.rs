@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use cdmx_sdk::types::{
-    CreateShortlistRequest, MatchRequest, MatchResult, Page, PageParams, Problem, Program,
-    ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
+    ArchivableListParams, CreateShortlistRequest, MatchRequest, MatchResult, Page, Problem,
+    Program, ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
 use super::extract::{ApiJson, ApiJsonOrDefault, ApiQuery, NoQuery, if_match, with_etag};
@@ -47,18 +47,19 @@ pub async fn create_program(
     .await
 }
 
-/// Your organisation's programmes.
+/// Your organisation's programmes: those not archived, or with `archived=true` only the
+/// archived ones.
 #[utoipa::path(
     tag = "programs",
     operation_id = "list_programs",
-    params(PageParams),
+    params(ArchivableListParams),
     responses((status = 200, description = "A page of programmes", body = Page<Program>))
 )]
 #[get("/programs")]
 pub async fn list_programs(
     state: web::Data<AppState>,
     principal: Principal,
-    query: ApiQuery<PageParams>,
+    query: ApiQuery<ArchivableListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = matching::list_programs(&state, &principal, query.0).await?;
     Ok(HttpResponse::Ok().json(page))
@@ -183,18 +184,19 @@ pub async fn create_shortlist(
     .await
 }
 
-/// Your organisation's shortlists.
+/// Your organisation's shortlists: those not archived, or with `archived=true` only the
+/// archived ones.
 #[utoipa::path(
     tag = "shortlists",
     operation_id = "list_shortlists",
-    params(PageParams),
+    params(ArchivableListParams),
     responses((status = 200, description = "A page of shortlists", body = Page<ShortlistSummary>))
 )]
 #[get("/shortlists")]
 pub async fn list_shortlists(
     state: web::Data<AppState>,
     principal: Principal,
-    query: ApiQuery<PageParams>,
+    query: ApiQuery<ArchivableListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = matching::list_shortlists(&state, &principal, query.0).await?;
     Ok(HttpResponse::Ok().json(page))
@@ -215,5 +217,85 @@ pub async fn get_shortlist(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let shortlist = matching::get_shortlist(&state, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(shortlist))
+}
+
+/// Archive a programme: it leaves the default list (`archived=true` lists it) and stays
+/// readable by id. Archiving again changes nothing.
+#[utoipa::path(
+    tag = "programs",
+    operation_id = "archive_program",
+    params(("id" = String, Path, description = "Programme id")),
+    responses((status = 200, description = "The programme, with `archived_at`", body = Program))
+)]
+#[post("/programs/{id}/archive")]
+pub async fn archive_program(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let program = matching::set_program_archived(&state, &principal, id.into_inner(), true).await?;
+    Ok(with_etag(HttpResponse::Ok(), program.version, &program))
+}
+
+/// Unarchive a programme: it is back in the default list. Unarchiving one that is not
+/// archived changes nothing.
+#[utoipa::path(
+    tag = "programs",
+    operation_id = "unarchive_program",
+    params(("id" = String, Path, description = "Programme id")),
+    responses((status = 200, description = "The programme, without `archived_at`", body = Program))
+)]
+#[post("/programs/{id}/unarchive")]
+pub async fn unarchive_program(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let program =
+        matching::set_program_archived(&state, &principal, id.into_inner(), false).await?;
+    Ok(with_etag(HttpResponse::Ok(), program.version, &program))
+}
+
+/// Archive a shortlist: it leaves the default list (`archived=true` lists it); it stays
+/// readable by id, and its report and share links still open. Archiving again changes
+/// nothing.
+#[utoipa::path(
+    tag = "shortlists",
+    operation_id = "archive_shortlist",
+    params(("id" = String, Path, description = "Shortlist id")),
+    responses((status = 200, description = "The shortlist, with `archived_at`", body = Shortlist))
+)]
+#[post("/shortlists/{id}/archive")]
+pub async fn archive_shortlist(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let shortlist =
+        matching::set_shortlist_archived(&state, &principal, id.into_inner(), true).await?;
+    Ok(HttpResponse::Ok().json(shortlist))
+}
+
+/// Unarchive a shortlist: it is back in the default list. Unarchiving one that is not
+/// archived changes nothing.
+#[utoipa::path(
+    tag = "shortlists",
+    operation_id = "unarchive_shortlist",
+    params(("id" = String, Path, description = "Shortlist id")),
+    responses((status = 200, description = "The shortlist, without `archived_at`", body = Shortlist))
+)]
+#[post("/shortlists/{id}/unarchive")]
+pub async fn unarchive_shortlist(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let shortlist =
+        matching::set_shortlist_archived(&state, &principal, id.into_inner(), false).await?;
     Ok(HttpResponse::Ok().json(shortlist))
 }

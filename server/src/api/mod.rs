@@ -11,6 +11,7 @@ mod api_keys;
 pub mod audit;
 mod auth;
 mod capacity;
+mod decisions;
 mod evidence;
 mod listing;
 mod matching;
@@ -18,6 +19,7 @@ mod organizations;
 mod profiles;
 mod reports;
 mod reservations;
+mod share_links;
 mod system;
 
 use utoipa_actix_web::scope;
@@ -69,12 +71,22 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(matching::list_programs)
                 .service(matching::get_program)
                 .service(matching::replace_program)
+                .service(matching::archive_program)
+                .service(matching::unarchive_program)
                 .service(matching::match_program)
                 .service(matching::create_match)
                 .service(matching::create_shortlist)
                 .service(matching::list_shortlists)
                 .service(matching::get_shortlist)
+                .service(matching::archive_shortlist)
+                .service(matching::unarchive_shortlist)
                 .service(reports::get_shortlist_report)
+                .service(decisions::create_shortlist_decision)
+                .service(decisions::list_shortlist_decisions)
+                .service(share_links::create_share_link)
+                .service(share_links::list_share_links)
+                .service(share_links::revoke_share_link)
+                .service(share_links::get_shared_report)
                 .service(capacity::create_capacity_block)
                 .service(capacity::search_capacity)
                 .service(capacity::get_capacity_block)

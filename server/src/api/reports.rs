@@ -17,11 +17,14 @@ use crate::startup::AppState;
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)] // Only its schema is used.
-struct ReportFile(Vec<u8>);
+pub(super) struct ReportFile(Vec<u8>);
 
 /// The file asked for: the `format` parameter, else the first acceptable type in
 /// `Accept` (CSV when the client accepts anything); for CSV, the `table`.
-fn negotiate(req: &HttpRequest, params: &ReportParams) -> Result<ReportFormat, ApiError> {
+pub(super) fn negotiate(
+    req: &HttpRequest,
+    params: &ReportParams,
+) -> Result<ReportFormat, ApiError> {
     let unsupported = |what: &str| {
         ApiError::NotAcceptable(format!(
             "{what} is not available; formats: csv, xlsx, pdf, html"
@@ -99,7 +102,16 @@ pub async fn get_shortlist_report(
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, &query.0)?;
     let file = reports::shortlist_report(&state, &principal, id.into_inner(), format).await?;
-    let mut response = HttpResponse::Ok();
+    Ok(report_response(HttpResponse::Ok(), format, file))
+}
+
+/// A rendered report as the answer, named in `Content-Disposition`. An HTML page is
+/// shown inline, under a policy that lets it load nothing.
+pub(super) fn report_response(
+    mut response: actix_web::HttpResponseBuilder,
+    format: ReportFormat,
+    file: reports::ReportFile,
+) -> HttpResponse {
     response.content_type(file.content_type);
     if format == ReportFormat::Html {
         response.insert_header((
@@ -107,7 +119,7 @@ pub async fn get_shortlist_report(
             HTML_CONTENT_SECURITY_POLICY,
         ));
     }
-    Ok(response
+    response
         .insert_header(ContentDisposition {
             disposition: if format == ReportFormat::Html {
                 DispositionType::Inline
@@ -116,5 +128,5 @@ pub async fn get_shortlist_report(
             },
             parameters: vec![DispositionParam::Filename(file.filename)],
         })
-        .body(file.bytes))
+        .body(file.bytes)
 }

@@ -334,6 +334,7 @@ fn write_demo_data(
                 document: documents::encode_program(&valid.program)?,
                 created_at: at,
                 updated_at: at,
+                archived_at: None,
             },
         )?;
         valid_programs.push((p, valid));
@@ -392,6 +393,7 @@ fn write_demo_data(
                 result: documents::encode_match_result(&result)?,
                 created_by: s.created_by.clone(),
                 created_at: now(),
+                archived_at: None,
             },
         )?;
     }

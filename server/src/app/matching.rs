@@ -4,7 +4,7 @@
 //! ad-hoc matches read only public marketplace data and are open to every caller.
 
 use cdmx_sdk::types::{
-    CreateShortlistRequest, MatchRequest, MatchResult, Page, PageParams, Program,
+    ArchivableListParams, CreateShortlistRequest, MatchRequest, MatchResult, Page, Program,
     ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
 };
 
@@ -54,8 +54,9 @@ fn excluded_after(cursor: Option<&str>) -> Result<Option<ExclusionKey>, ApiError
         .transpose()
 }
 
-/// Authorizes `action` on the caller's own programmes and shortlists.
-fn own_programs(principal: &Principal, action: Action) -> Result<(), ApiError> {
+/// Authorizes `action` on the caller's own programmes and shortlists (and what hangs
+/// off them: decisions, share links).
+pub(super) fn own_programs(principal: &Principal, action: Action) -> Result<(), ApiError> {
     authorize(
         principal,
         action,
@@ -147,6 +148,7 @@ pub async fn create_program(
         document: documents::encode_program(&valid.program)?,
         created_at: at,
         updated_at: at,
+        archived_at: None,
     };
     let row = state
         .db
@@ -158,19 +160,20 @@ pub async fn create_program(
     views::program(row)
 }
 
-/// The caller's programmes.
+/// The caller's programmes: those not archived, or only the archived ones.
 pub async fn list_programs(
     state: &AppState,
     principal: &Principal,
-    params: PageParams,
+    params: ArchivableListParams,
 ) -> Result<Page<Program>, ApiError> {
     own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
+    let archived = params.archived.unwrap_or(false);
     list_by_id(
         &state.db,
         params.limit,
         params.cursor.as_deref(),
-        move |c, keyset| programs::list_programs(c, &organization_id, keyset),
+        move |c, keyset| programs::list_programs(c, &organization_id, archived, keyset),
         |r| &r.id,
         views::program,
     )
@@ -299,6 +302,7 @@ pub async fn create_shortlist(
         result: documents::encode_match_result(&result)?,
         created_by: principal.id.clone(),
         created_at: at,
+        archived_at: None,
     };
     let row = state
         .db
@@ -310,19 +314,20 @@ pub async fn create_shortlist(
     views::shortlist(row)
 }
 
-/// The caller's shortlists, newest first.
+/// The caller's shortlists, oldest first: those not archived, or only the archived ones.
 pub async fn list_shortlists(
     state: &AppState,
     principal: &Principal,
-    params: PageParams,
+    params: ArchivableListParams,
 ) -> Result<Page<ShortlistSummary>, ApiError> {
     own_programs(principal, Action::ReadPrograms)?;
     let organization_id = principal.organization_id.clone();
+    let archived = params.archived.unwrap_or(false);
     list_by_id(
         &state.db,
         params.limit,
         params.cursor.as_deref(),
-        move |c, keyset| programs::list_shortlists(c, &organization_id, keyset),
+        move |c, keyset| programs::list_shortlists(c, &organization_id, archived, keyset),
         |r| &r.id,
         views::shortlist_summary,
     )
@@ -340,6 +345,43 @@ pub async fn get_shortlist(
     let row = state
         .db
         .run(move |c| programs::find_shortlist(c, &organization_id, &id))
+        .await?;
+    views::shortlist(row)
+}
+
+/// Archives (`archive`) or unarchives one of the caller's programmes; doing it twice
+/// changes nothing.
+pub async fn set_program_archived(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    archive: bool,
+) -> Result<Program, ApiError> {
+    own_programs(principal, Action::ManagePrograms)?;
+    let organization_id = principal.organization_id.clone();
+    let at = archive.then(now);
+    let row = state
+        .db
+        .write(move |c| programs::set_program_archived(c, &organization_id, &id, at))
+        .await?;
+    views::program(row)
+}
+
+/// Archives (`archive`) or unarchives one of the caller's shortlists; doing it twice
+/// changes nothing. An archived shortlist stays readable, and so do its report and
+/// share links.
+pub async fn set_shortlist_archived(
+    state: &AppState,
+    principal: &Principal,
+    id: String,
+    archive: bool,
+) -> Result<Shortlist, ApiError> {
+    own_programs(principal, Action::ManagePrograms)?;
+    let organization_id = principal.organization_id.clone();
+    let at = archive.then(now);
+    let row = state
+        .db
+        .write(move |c| programs::set_shortlist_archived(c, &organization_id, &id, at))
         .await?;
     views::shortlist(row)
 }

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod capacity;
+pub mod decisions;
 pub mod demo;
 pub mod idempotency;
 pub mod listing;
@@ -20,6 +21,7 @@ pub mod pagination;
 pub mod profiles;
 pub mod reports;
 pub mod reservations;
+pub mod share_links;
 pub mod views;
 
 /// Today's date in UTC: what validation and evidence expiry are judged against.

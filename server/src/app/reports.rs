@@ -2,9 +2,11 @@
 
 use cdmx_sdk::types::Shortlist;
 
+use super::decisions::current_decision;
 use crate::auth::Principal;
 use crate::db::{StoreError, accounts};
-use crate::domain::reports::{ReportPeople, report_data};
+use crate::domain::decisions::RecordedDecision;
+use crate::domain::reports::{DecisionBlock, ReportPeople, report_data};
 use crate::error::ApiError;
 use crate::reports;
 use crate::startup::AppState;
@@ -83,16 +85,19 @@ pub async fn render_report(
 ) -> Result<ReportFile, ApiError> {
     let sponsor_id = shortlist.organization_id.clone();
     let author_id = shortlist.created_by.clone();
-    let people = state
+    let shortlist_id = shortlist.id.clone();
+    let (people, decision) = state
         .db
         .run(move |c| {
-            Ok(ReportPeople {
+            let people = ReportPeople {
                 sponsor: accounts::find_organization(c, &sponsor_id)?.name,
                 generated_by: saved_by(c, &author_id)?,
-            })
+            };
+            Ok((people, current_decision(c, &shortlist_id)?))
         })
         .await?;
-    let data = report_data(&shortlist, &people);
+    let mut data = report_data(&shortlist, &people);
+    data.decision = decision.map(decision_block);
     let stem = format!(
         "cdmx-{}-{}",
         shortlist.created_at.format("%Y%m%d"),
@@ -134,4 +139,18 @@ pub async fn render_report(
         filename,
         bytes,
     })
+}
+
+/// The current decision as the report's decision block: who decided by name where one
+/// is known.
+fn decision_block(decision: RecordedDecision) -> DecisionBlock {
+    DecisionBlock {
+        id: decision.id,
+        outcome: decision.outcome,
+        selected: decision.selected.into_iter().map(|s| s.name).collect(),
+        rationale: decision.rationale,
+        decided_by: decision.decided_by.name.unwrap_or(decision.decided_by.id),
+        decided_at: decision.decided_at,
+        supersedes: decision.supersedes,
+    }
 }

@@ -1,9 +1,10 @@
 //! Database rows to API views. Rows never leave the server as they are.
 
 use cdmx_sdk::types::{
-    ApiKey, AuditEvent, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Evidence,
-    ListingEvent, MatchResult, NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program,
-    Reservation, ReservationEvent, Shortlist, ShortlistSummary, User,
+    ApiKey, AuditEvent, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Decision,
+    DecisionMaker, Evidence, ListingEvent, MatchResult, NewCapacityBlock, Organization, PriceBand,
+    ProfileRevision, Program, Reservation, ReservationEvent, ShareLink, Shortlist,
+    ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -15,6 +16,8 @@ use crate::db::listing::ListingEventRow;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::db::reservations::{EventRow, ReservationRow};
+use crate::db::share_links::ShareLinkRow;
+use crate::domain::decisions::RecordedDecision;
 use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::profiles::{
     countries, donor_sources, evidence_status, max_phase, section_confidence, undisclosed,
@@ -181,6 +184,7 @@ pub fn program(row: ProgramRow) -> Result<Program, ApiError> {
         version: u32::try_from(row.version).unwrap_or_default(),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+        archived_at: row.archived_at.map(utc),
     })
 }
 
@@ -195,6 +199,7 @@ pub fn shortlist(row: ShortlistRow) -> Result<Shortlist, ApiError> {
         name: row.name,
         created_by: row.created_by,
         created_at: utc(row.created_at),
+        archived_at: row.archived_at.map(utc),
     })
 }
 
@@ -207,6 +212,41 @@ pub fn shortlist_summary(row: ShortlistRow) -> Result<ShortlistSummary, ApiError
         created_at: utc(row.created_at),
         candidates: result.candidates.len() as u32,
         top_candidate: result.candidates.first().map(|c| c.name.clone()),
+        archived_at: row.archived_at.map(utc),
+    })
+}
+
+/// A recorded decision; `current` when no later decision supersedes it.
+pub fn decision(decision: RecordedDecision, current: bool) -> Result<Decision, ApiError> {
+    Ok(Decision {
+        id: decision.id,
+        shortlist_id: decision.shortlist_id,
+        outcome: decision.outcome,
+        selected: decision.selected,
+        rationale: decision.rationale,
+        decided_by: DecisionMaker {
+            kind: decision.decided_by.kind,
+            id: decision.decided_by.id,
+            name: decision.decided_by.name,
+        },
+        decided_at: decision.decided_at,
+        supersedes: decision.supersedes,
+        current,
+    })
+}
+
+/// A share link as listed: never its token (only its hash is stored anyway).
+pub fn share_link(row: ShareLinkRow) -> Result<ShareLink, ApiError> {
+    Ok(ShareLink {
+        id: row.id,
+        shortlist_id: row.shortlist_id,
+        label: row.label,
+        created_by: row.created_by,
+        created_at: utc(row.created_at),
+        expires_at: utc(row.expires_at),
+        revoked_at: row.revoked_at.map(utc),
+        open_count: u32::try_from(row.open_count).unwrap_or_default(),
+        last_opened_at: row.last_opened_at.map(utc),
     })
 }
 

@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod passwords;
 pub mod policy;
+pub mod share_tokens;
 pub mod token_versions;
 pub mod tokens;
 

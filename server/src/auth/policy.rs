@@ -85,10 +85,14 @@ pub enum Action {
     ReadUnlistedProfile,
     /// Read the organisation's audit trail.
     ReadAuditTrail,
+    /// Record a decision on one of the organisation's shortlists.
+    RecordDecision,
+    /// Create, list and revoke share links to the organisation's shortlist reports.
+    ShareReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -116,6 +120,8 @@ impl Action {
         Action::ReadListingHistory,
         Action::ReadUnlistedProfile,
         Action::ReadAuditTrail,
+        Action::RecordDecision,
+        Action::ShareReports,
     ];
 }
 
@@ -241,6 +247,8 @@ fn rule(action: Action) -> Rule {
         ReadListingHistory => rule(&[Cdmo, Platform], Member, OwnOrOperator, false, "the listing history is kept for the profile's CDMO"),
         ReadUnlistedProfile => rule(ANY_KIND, Member, OwnDealingsOrOperator, false, ""),
         ReadAuditTrail => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
+        RecordDecision => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        ShareReports => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
     }
 }
 
@@ -257,7 +265,7 @@ pub fn required_scope(action: Action) -> Option<ApiKeyScope> {
         RunMatch | MatchProgram => Match,
         CreateProfile | EditProfile | ManageEvidence | ManageListing => ProfilesWrite,
         ManageCapacity => CapacityWrite,
-        ManagePrograms => ProgramsWrite,
+        ManagePrograms | RecordDecision | ShareReports => ProgramsWrite,
         PlaceHold | ConfirmReservation | DeclineReservation | CancelReservation
         | RescheduleReservation => ReservationsWrite,
         VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail => {
@@ -532,6 +540,10 @@ mod tests {
         (Action::ReadUnlistedProfile, Case::UnlistedOthers { dealings: false }, "NNNNAA"),
         (Action::ReadAuditTrail, Case::Own, "FAFAFA"),
         (Action::ReadAuditTrail, Case::Others, "NNNNNN"),
+        (Action::RecordDecision, Case::Own, "AAFFFF"),
+        (Action::RecordDecision, Case::Others, "NNNNNN"),
+        (Action::ShareReports, Case::Own, "AAFFFF"),
+        (Action::ShareReports, Case::Others, "NNNNNN"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {
@@ -600,6 +612,8 @@ mod tests {
         (Action::ManageListing,         "FFAFFFF"),
         (Action::ReadListingHistory,    "AFFFFFF"),
         (Action::ReadUnlistedProfile,   "AFFFFFF"),
+        (Action::RecordDecision,        "FFFFAFF"),
+        (Action::ShareReports,          "FFFFAFF"),
     ];
 
     /// Who a key must be for the rule's other checks to pass, so that only its scope

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod capacity;
 pub mod columns;
+pub mod decisions;
 pub mod documents;
 pub mod idempotency;
 pub mod listing;
@@ -15,6 +16,7 @@ pub mod profiles;
 pub mod programs;
 pub mod reservations;
 pub mod schema;
+pub mod share_links;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

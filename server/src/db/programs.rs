@@ -17,6 +17,7 @@ pub struct ProgramRow {
     pub document: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -31,6 +32,7 @@ pub struct ShortlistRow {
     pub result: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_program(conn: &mut DbConnection, row: &ProgramRow) -> StoreResult<()> {
@@ -54,14 +56,21 @@ pub fn find_program(
         .ok_or(StoreError::NotFound)
 }
 
+/// A page of `organization_id`'s programmes, the archived ones or the others.
 pub fn list_programs(
     conn: &mut DbConnection,
     organization_id: &str,
+    archived: bool,
     keyset: &Keyset,
 ) -> StoreResult<Vec<ProgramRow>> {
     let mut query = programs::table
         .filter(programs::organization_id.eq(organization_id.to_owned()))
         .into_boxed();
+    query = if archived {
+        query.filter(programs::archived_at.is_not_null())
+    } else {
+        query.filter(programs::archived_at.is_null())
+    };
     if let Some(after) = &keyset.after {
         query = query.filter(programs::id.gt(after.clone()));
     }
@@ -120,16 +129,57 @@ pub fn find_shortlist(
         .ok_or(StoreError::NotFound)
 }
 
+/// A page of `organization_id`'s shortlists, the archived ones or the others.
 pub fn list_shortlists(
     conn: &mut DbConnection,
     organization_id: &str,
+    archived: bool,
     keyset: &Keyset,
 ) -> StoreResult<Vec<ShortlistRow>> {
     let mut query = shortlists::table
         .filter(shortlists::organization_id.eq(organization_id.to_owned()))
         .into_boxed();
+    query = if archived {
+        query.filter(shortlists::archived_at.is_not_null())
+    } else {
+        query.filter(shortlists::archived_at.is_null())
+    };
     if let Some(after) = &keyset.after {
         query = query.filter(shortlists::id.gt(after.clone()));
     }
     Ok(query.order(shortlists::id).limit(keyset.fetch).load(conn)?)
+}
+
+/// Archives (`Some(at)`) or unarchives (`None`) a programme of `organization_id`.
+/// Archiving an archived programme keeps its first `archived_at`.
+pub fn set_program_archived(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+    at: Option<NaiveDateTime>,
+) -> StoreResult<ProgramRow> {
+    let current = find_program(conn, organization_id, id)?;
+    if current.archived_at.is_some() != at.is_some() {
+        diesel::update(programs::table.filter(programs::id.eq(id)))
+            .set(programs::archived_at.eq(at))
+            .execute(conn)?;
+    }
+    find_program(conn, organization_id, id)
+}
+
+/// Archives (`Some(at)`) or unarchives (`None`) a shortlist of `organization_id`.
+/// Archiving an archived shortlist keeps its first `archived_at`.
+pub fn set_shortlist_archived(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+    at: Option<NaiveDateTime>,
+) -> StoreResult<ShortlistRow> {
+    let current = find_shortlist(conn, organization_id, id)?;
+    if current.archived_at.is_some() != at.is_some() {
+        diesel::update(shortlists::table.filter(shortlists::id.eq(id)))
+            .set(shortlists::archived_at.eq(at))
+            .execute(conn)?;
+    }
+    find_shortlist(conn, organization_id, id)
 }

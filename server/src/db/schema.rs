@@ -155,6 +155,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     profile_listing_events,
     programs,
     shortlists,
+    shortlist_decisions,
+    share_links,
     capacity_blocks,
     reservations,
     reservation_events,
@@ -170,6 +172,7 @@ diesel::table! {
         document -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 
@@ -184,11 +187,47 @@ diesel::table! {
         result -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shortlist_decisions (id) {
+        id -> Text,
+        shortlist_id -> Text,
+        organization_id -> Text,
+        sequence -> Integer,
+        outcome -> Text,
+        selected -> Text,
+        rationale -> Text,
+        decided_by_kind -> Text,
+        decided_by -> Text,
+        decided_by_name -> Nullable<Text>,
+        decided_at -> Timestamp,
+        supersedes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    share_links (id) {
+        id -> Text,
+        shortlist_id -> Text,
+        organization_id -> Text,
+        token_hash -> Text,
+        label -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        open_count -> Integer,
+        last_opened_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::joinable!(programs -> organizations (organization_id));
 diesel::joinable!(shortlists -> programs (program_id));
+diesel::joinable!(shortlist_decisions -> shortlists (shortlist_id));
+diesel::joinable!(share_links -> shortlists (shortlist_id));
 
 diesel::table! {
     capacity_blocks (id) {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod capacity;
+pub mod decisions;
 pub mod geo;
 pub mod input;
 pub mod listing;
@@ -11,6 +12,7 @@ pub mod profiles;
 pub mod programs;
 pub mod reports;
 pub mod reservations;
+pub mod share_links;
 
 /// The bit set of `values` among `all` (closed sets have fewer than 32 members).
 pub fn mask_of<'a, T: PartialEq + 'a>(all: &[T], values: impl IntoIterator<Item = &'a T>) -> u32 {

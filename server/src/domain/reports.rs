@@ -4,8 +4,8 @@
 //! `96.1 %`), so the formats cannot drift apart in what they say.
 
 use cdmx_sdk::types::{
-    Confidence, ConstraintCode, Criterion, Exclusion, MissingDataPolicy, ProgramRequest, QcAssay,
-    SectionConfidence, Shortlist, Unit as GapUnit,
+    Confidence, ConstraintCode, Criterion, DecisionOutcome, Exclusion, MissingDataPolicy,
+    ProgramRequest, QcAssay, SectionConfidence, Shortlist, Unit as GapUnit,
 };
 use chrono::{DateTime, Utc};
 
@@ -21,19 +21,13 @@ pub struct ReportPeople {
     pub generated_by: String,
 }
 
-/// Whether a decision awards the work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionOutcome {
-    Award,
-    NoAward,
-}
-
-impl DecisionOutcome {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Award => "Award",
-            Self::NoAward => "No award",
-        }
+/// A decision's outcome in words.
+fn outcome_label(outcome: DecisionOutcome) -> &'static str {
+    match outcome {
+        DecisionOutcome::Award => "Award",
+        DecisionOutcome::NoAward => "No award",
+        // Never stored: the server decodes strictly.
+        _ => "Unknown",
     }
 }
 
@@ -56,7 +50,7 @@ impl DecisionBlock {
     /// The block as (label, value) lines, in the order every format prints them.
     pub fn lines(&self) -> Vec<(&'static str, String)> {
         let mut lines = vec![
-            ("Outcome", self.outcome.label().to_owned()),
+            ("Outcome", outcome_label(self.outcome).to_owned()),
             (
                 "Selected CDMOs",
                 if self.selected.is_empty() {

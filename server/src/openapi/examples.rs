@@ -204,6 +204,76 @@ fn reservation(demo: &Demo) -> NewReservation {
     demo.reservation.request.clone()
 }
 
+/// The demo shortlist's ranking, as the demo load saves it.
+fn shortlist_result(demo: &Demo) -> Option<MatchResult> {
+    let programme = ValidProgram::parse(program(demo)).ok()?;
+    let limit = demo.shortlist.request.limit.unwrap_or(10) as usize;
+    Some(match_result(demo, &programme.requirements, limit))
+}
+
+/// A decision on the demo shortlist: its first-ranked CDMO is selected.
+fn decision_request(demo: &Demo) -> Option<NewDecision> {
+    let top = shortlist_result(demo)?.candidates.into_iter().next()?;
+    Some(NewDecision {
+        outcome: DecisionOutcome::Award,
+        selected_profile_ids: vec![top.profile_id],
+        rationale: "Highest score with verified QC evidence and free clinical slots in the \
+                    programme window; approved by the steering committee on 2026-01-20."
+            .into(),
+    })
+}
+
+fn share_link_request() -> NewShareLink {
+    NewShareLink {
+        label: Some("Steering committee, Q1 review".into()),
+        expires_in_days: Some(14),
+    }
+}
+
+fn decision_view(demo: &Demo) -> Option<Decision> {
+    let request = decision_request(demo)?;
+    let top = shortlist_result(demo)?.candidates.into_iter().next()?;
+    Some(Decision {
+        id: "01943a6e-2c00-7000-8000-0000000d1001".into(),
+        shortlist_id: demo.shortlist.id.clone(),
+        outcome: request.outcome,
+        selected: vec![SelectedCandidate {
+            profile_id: top.profile_id,
+            name: top.name,
+            rank: top.rank,
+            revision: top.revision,
+        }],
+        rationale: request.rationale,
+        decided_by: DecisionMaker {
+            kind: PrincipalKind::User,
+            id: demo.shortlist.created_by.clone(),
+            name: Some(DEMO_SPONSOR_EMAIL.into()),
+        },
+        decided_at: at(1, 20, 9),
+        supersedes: None,
+        current: true,
+    })
+}
+
+fn share_link_view(demo: &Demo) -> CreatedShareLink {
+    let request = share_link_request();
+    CreatedShareLink {
+        share_link: ShareLink {
+            id: "01943a6e-2c00-7000-8000-0000000d2001".into(),
+            shortlist_id: demo.shortlist.id.clone(),
+            label: request.label,
+            created_by: demo.shortlist.created_by.clone(),
+            created_at: at(1, 20, 10),
+            expires_at: at(2, 3, 10),
+            revoked_at: None,
+            open_count: 0,
+            last_opened_at: None,
+        },
+        url: "http://127.0.0.1:8080/v1/shared/q3Xf0bQyJc9mR2sT7uVw1xYz4AbCdEfGhIjKlMnOpQr/report"
+            .into(),
+    }
+}
+
 /// Request body examples by operation id.
 fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
     let profile = demo.cdmo_profile();
@@ -291,6 +361,11 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
             }),
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
+        (
+            "create_shortlist_decision",
+            decision_request(demo).as_ref().and_then(to_json),
+        ),
+        ("create_share_link", to_json(&share_link_request())),
         ("create_reservation", to_json(&reservation(demo))),
         ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
@@ -434,6 +509,7 @@ fn program_view(demo: &Demo, program: ProgramRequest) -> Program {
         version: 1,
         created_at: at(1, 5, 10),
         updated_at: at(1, 5, 10),
+        archived_at: None,
         program,
     }
 }
@@ -559,12 +635,8 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
     let ad_hoc = ValidRequirements::parse(request.requirements, request.target_phase).ok();
     let ad_hoc_result = ad_hoc.map(|r| match_result(demo, &r, 5));
     let programme = ValidProgram::parse(program(demo)).ok();
-    let limit = demo.shortlist.request.limit.unwrap_or(10) as usize;
-    let shortlist_result = programme
-        .as_ref()
-        .map(|p| match_result(demo, &p.requirements, limit));
     let program_result = programme.map(|p| match_result(demo, &p.requirements, 10));
-    let shortlist = shortlist_result.map(|result| Shortlist {
+    let shortlist = shortlist_result(demo).map(|result| Shortlist {
         id: demo.shortlist.id.clone(),
         organization_id: demo.sponsor.organization_id.clone(),
         program_id: demo.program.id.clone(),
@@ -572,6 +644,7 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
         name: demo.shortlist.request.name.clone().unwrap_or_default(),
         created_by: demo.shortlist.created_by.clone(),
         created_at: at(1, 5, 11),
+        archived_at: None,
         program: program(demo),
         result,
     });
@@ -624,6 +697,12 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
             shortlist.as_ref().and_then(to_json),
         ),
         ("get_shortlist", "200", shortlist.as_ref().and_then(to_json)),
+        (
+            "create_shortlist_decision",
+            "201",
+            decision_view(demo).as_ref().and_then(to_json),
+        ),
+        ("create_share_link", "201", to_json(&share_link_view(demo))),
         (
             "create_capacity_block",
             "201",
@@ -703,7 +782,13 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
             &demo.sponsor.organization_id,
         ),
         (
-            &["get_program", "replace_program", "match_program"],
+            &[
+                "get_program",
+                "replace_program",
+                "match_program",
+                "archive_program",
+                "unarchive_program",
+            ],
             &demo.program.id,
         ),
         (
@@ -718,7 +803,16 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
             &demo.reservation.id,
         ),
         (
-            &["get_shortlist", "get_shortlist_report"],
+            &[
+                "get_shortlist",
+                "get_shortlist_report",
+                "archive_shortlist",
+                "unarchive_shortlist",
+                "create_shortlist_decision",
+                "list_shortlist_decisions",
+                "create_share_link",
+                "list_share_links",
+            ],
             &demo.shortlist.id,
         ),
     ];

@@ -88,6 +88,10 @@ pub struct Settings {
     pub rate_limit_signup_per_address: u32,
     /// Sign-ups per email per window (`CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT`).
     pub rate_limit_signup_per_account: u32,
+    /// Shared reports opened (`GET /v1/shared/{token}/report`, no account) per client
+    /// address per window (`CDMX_RATE_LIMIT_SHARED_REPORTS_PER_ADDRESS`): each renders a
+    /// report.
+    pub rate_limit_shared_reports_per_address: u32,
     /// Authenticated writes (not `GET`, matches apart) per organisation per window
     /// (`CDMX_RATE_LIMIT_ORGANIZATION_WRITES`).
     pub rate_limit_organization_writes: u32,
@@ -156,6 +160,7 @@ impl Default for Settings {
             rate_limit_login_per_account: 30,
             rate_limit_signup_per_address: 10,
             rate_limit_signup_per_account: 3,
+            rate_limit_shared_reports_per_address: 30,
             rate_limit_organization_writes: 300,
             rate_limit_organization_matches: 60,
             rate_limit_max_keys: 100_000,
@@ -336,6 +341,10 @@ impl Settings {
             (
                 "CDMX_RATE_LIMIT_SIGNUP_PER_ADDRESS",
                 &mut self.rate_limit_signup_per_address,
+            ),
+            (
+                "CDMX_RATE_LIMIT_SHARED_REPORTS_PER_ADDRESS",
+                &mut self.rate_limit_shared_reports_per_address,
             ),
             (
                 "CDMX_RATE_LIMIT_SIGNUP_PER_ACCOUNT",

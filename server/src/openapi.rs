@@ -90,7 +90,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     (
         "429",
         "TooManyRequests",
-        "A rate limit is spent (per client address or account on sign-in and sign-up, per organisation on writes and matches), or the account failed to sign in too often lately; `Retry-After` says when to try again",
+        "A rate limit is spent (per client address or account on sign-in and sign-up, per client address on opening shared reports, per organisation on writes and matches), or the account failed to sign in too often lately; `Retry-After` says when to try again",
     ),
     (
         "500",

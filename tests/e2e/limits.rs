@@ -4,7 +4,7 @@
 
 use cdmx_e2e::{PASSWORD, TestApp, expect_problem};
 use cdmx_sdk::types::{
-    CreateApiKeyRequest, Criterion, MatchRequest, OrganizationKind, RequirementSet,
+    CreateApiKeyRequest, Criterion, MatchRequest, NewShareLink, OrganizationKind, RequirementSet,
     WeightedCriterion,
 };
 use reqwest::StatusCode;
@@ -256,4 +256,54 @@ async fn writes_and_matches_are_limited_per_organisation_and_reads_are_not() {
     let err = busy.admin.create_match(&request).await.unwrap_err();
     assert_eq!(err.status(), Some(429));
     calm.admin.create_match(&request).await.unwrap();
+}
+
+/// Opening a shared report needs no account and renders a report: each address may open
+/// `rate_limit_shared_reports_per_address` per window, guessed tokens included.
+#[tokio::test]
+async fn shared_reports_are_limited_per_address_guesses_included() {
+    let app = TestApp::spawn_with(|s| {
+        behind_trusted_proxy(s);
+        s.rate_limit_shared_reports_per_address = 3;
+    })
+    .await;
+    let (sponsor, saved) = crate::reports::shortlist(&app).await;
+    let link = sponsor
+        .admin
+        .create_share_link(
+            &saved.id,
+            &NewShareLink {
+                label: None,
+                expires_in_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    let report = format!("{}?format=csv", link.url);
+    let open = |from: &'static str, url: String| async move {
+        reqwest::Client::new()
+            .get(url)
+            .header("X-Forwarded-For", from)
+            .send()
+            .await
+            .unwrap()
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            open("203.0.113.7", report.clone()).await.status(),
+            StatusCode::OK
+        );
+    }
+    let guess = app.url("/v1/shared/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/report");
+    assert_eq!(
+        open("203.0.113.7", guess).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let refused = open("203.0.113.7", report.clone()).await;
+    expect_rate_limited(refused, "shared-reports-address", 3).await;
+    assert_eq!(
+        open("198.51.100.7", report).await.status(),
+        StatusCode::OK,
+        "another address opens it"
+    );
 }

@@ -117,6 +117,7 @@ pub fn test_settings(database_url: String) -> Settings {
         rate_limit_login_per_account: 100_000,
         rate_limit_signup_per_address: 100_000,
         rate_limit_signup_per_account: 100_000,
+        rate_limit_shared_reports_per_address: 100_000,
         rate_limit_organization_writes: 100_000,
         rate_limit_organization_matches: 100_000,
         ..Settings::default()

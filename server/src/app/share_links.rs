@@ -153,6 +153,8 @@ pub async fn open_report(
     format: ReportFormat,
     client: String,
 ) -> Result<ReportFile, ApiError> {
+    // Before the look-up: a flood of guesses costs no query either.
+    state.limits.shared_reports_per_address.check(&client)?;
     let hash = share_tokens::lookup_hash(&token).ok_or(ApiError::NotFound)?;
     let at = now();
     let (link, shortlist) = state

@@ -126,6 +126,7 @@ pub struct Limits {
     pub login_per_account: Limiter,
     pub signup_per_address: Limiter,
     pub signup_per_account: Limiter,
+    pub shared_reports_per_address: Limiter,
     pub organization_writes: Limiter,
     pub organization_matches: Limiter,
     login_failures: Mutex<LoginBackoff>,
@@ -162,6 +163,12 @@ impl Limits {
             signup_per_account: Limiter::new(
                 "signup-account",
                 settings.rate_limit_signup_per_account,
+                window,
+                keys,
+            ),
+            shared_reports_per_address: Limiter::new(
+                "shared-reports-address",
+                settings.rate_limit_shared_reports_per_address,
                 window,
                 keys,
             ),
@@ -251,6 +258,7 @@ impl Limits {
             &self.login_per_account,
             &self.signup_per_address,
             &self.signup_per_account,
+            &self.shared_reports_per_address,
             &self.organization_writes,
             &self.organization_matches,
         ] {

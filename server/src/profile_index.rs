@@ -581,6 +581,40 @@ mod tests {
         (dir, db, loaded.cdmos)
     }
 
+    /// A refresh reads changes page by page: whatever the page size, every profile comes
+    /// once, and a page never splits the profiles that share a change number (here five,
+    /// across the boundary of 4-profile pages).
+    #[test]
+    fn changes_read_page_by_page_give_each_profile_once() {
+        let (_dir, db, _) = test_db();
+        let mut conn = db.blocking_connection().unwrap();
+        let changes: Vec<(i64, String)> = cdmo_profiles::table
+            .select((cdmo_profiles::change_seq, cdmo_profiles::id))
+            .order(cdmo_profiles::change_seq)
+            .load(&mut *conn)
+            .unwrap();
+        let shared = changes[2].0;
+        for (_, id) in &changes[3..7] {
+            diesel::update(cdmo_profiles::table.find(id))
+                .set(cdmo_profiles::change_seq.eq(shared))
+                .execute(&mut *conn)
+                .unwrap();
+        }
+        let mut all: Vec<String> = changes.into_iter().map(|(_, id)| id).collect();
+        all.sort();
+        for limit in [1, 4, 1_000] {
+            let mut seen = Vec::new();
+            let mut after = Some(i64::MIN);
+            while let Some(since) = after {
+                let (page, next) = profiles::changed_since(&mut conn, since, limit).unwrap();
+                seen.extend(page.into_iter().map(|p| p.row.id));
+                after = next;
+            }
+            seen.sort();
+            assert_eq!(seen, all, "pages of {limit}");
+        }
+    }
+
     #[tokio::test]
     async fn unreadable_profiles_are_skipped_counted_and_picked_up_again_when_fixed() {
         let (_dir, db, cdmos) = test_db();

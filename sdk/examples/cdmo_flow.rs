@@ -175,6 +175,7 @@ pub async fn run(
                 slots: 1,
                 program_id: None,
                 note: Some("Engineering run".into()),
+                shared_summary: None,
             },
             &key,
         )

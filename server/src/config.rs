@@ -65,6 +65,10 @@ pub struct Settings {
     /// (`CDMX_SWEEP_INTERVAL_SECONDS`). Availability never waits for it: a lapsed hold
     /// stops counting at its expiry.
     pub sweep_interval_seconds: u64,
+    /// Milliseconds between checks of capacity watches against the CDMOs whose capacity
+    /// changed (`CDMX_WATCH_CHECK_INTERVAL_MS`): how late, at most, a
+    /// `capacity.available` event can be.
+    pub watch_check_interval_ms: u64,
     /// Bearer token that `GET /metrics` requires, at least 32 bytes
     /// (`CDMX_METRICS_TOKEN`). Absent: `/metrics` answers 404, so that nothing about the
     /// process is published by default.
@@ -152,6 +156,7 @@ impl Default for Settings {
             max_held_slots_per_block: 10,
             max_held_slots_total: 40,
             sweep_interval_seconds: 60,
+            watch_check_interval_ms: 1000,
             metrics_token: None,
             db_checkout_timeout_ms: 3000,
             trusted_proxies: Vec::new(),
@@ -315,6 +320,9 @@ impl Settings {
         if let Some(v) = env("CDMX_SWEEP_INTERVAL_SECONDS") {
             self.sweep_interval_seconds = parse("CDMX_SWEEP_INTERVAL_SECONDS", &v)?;
         }
+        if let Some(v) = env("CDMX_WATCH_CHECK_INTERVAL_MS") {
+            self.watch_check_interval_ms = parse("CDMX_WATCH_CHECK_INTERVAL_MS", &v)?;
+        }
         if let Some(v) = env("CDMX_METRICS_TOKEN") {
             self.metrics_token = Some(v);
         }
@@ -472,6 +480,12 @@ impl Settings {
             return Err(invalid(
                 "hold_ttl_seconds / sweep_interval_seconds",
                 "must be at least 1",
+            ));
+        }
+        if !(10..=60_000).contains(&self.watch_check_interval_ms) {
+            return Err(invalid(
+                "watch_check_interval_ms (CDMX_WATCH_CHECK_INTERVAL_MS)",
+                "must be between 10 and 60000",
             ));
         }
         if self.max_held_slots_per_block == 0

@@ -21,13 +21,13 @@ use crate::auth::tokens::TokenService;
 use crate::config::Settings;
 use crate::db::idempotency;
 use crate::db::reservations::{self, HoldLimits};
-use crate::db::{Database, StoreError, now, write_transaction};
+use crate::db::{Database, StoreError, now, write_transaction, write_transaction_or_refuse};
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profile_index::ProfileIndex;
 use crate::profile_reads::ProfileReads;
-use crate::{openapi, telemetry};
+use crate::{app, openapi, telemetry};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -70,6 +70,7 @@ pub struct Application {
     db: Database,
     sweeper: tokio::task::JoinHandle<()>,
     tidier: tokio::task::JoinHandle<()>,
+    watch_checker: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -130,6 +131,10 @@ impl Application {
             db.clone(),
             Duration::from_secs(settings.sweep_interval_seconds),
         ));
+        let watch_checker = tokio::spawn(check_watches_forever(
+            state.clone(),
+            Duration::from_millis(settings.watch_check_interval_ms),
+        ));
         let document = Arc::new(openapi::document());
         let routes = web::Data::new(fallback::RouteTable::from_openapi(&document));
         let body_limit = settings.body_limit_bytes;
@@ -176,6 +181,7 @@ impl Application {
             db,
             sweeper,
             tidier,
+            watch_checker,
         })
     }
 
@@ -200,6 +206,7 @@ impl Application {
         let served = self.server.await;
         self.sweeper.abort();
         self.tidier.abort();
+        self.watch_checker.abort();
         served
     }
 }
@@ -213,20 +220,42 @@ async fn sweep_forever(db: Database, interval: Duration) {
     loop {
         ticks.tick().await;
         let swept = db
-            .run(move |c| {
-                let at = now();
-                let due = reservations::blocks_with_due_holds(c, at, 500)?;
-                for block in &due {
-                    write_transaction(c, |c| reservations::release_expired(c, block, at))?;
-                }
-                write_transaction(c, |c| idempotency::purge_keys(c, at))?;
-                Ok(due.len())
-            })
-            .await;
+            .run(move |c| Ok(sweep_once(c)))
+            .await
+            .map_err(ApiError::from)
+            .and_then(|swept| swept);
         match swept {
             Ok(0) => {}
             Ok(blocks) => tracing::info!(blocks, "expired lapsed holds"),
             Err(error) => tracing::warn!(%error, "hold sweep failed"),
+        }
+    }
+}
+
+/// One sweep: each block's lapsed holds expire in a transaction of their own, with
+/// their events. Returns how many blocks had some.
+fn sweep_once(c: &mut crate::db::DbConnection) -> Result<usize, ApiError> {
+    let at = now();
+    let due = reservations::blocks_with_due_holds(c, at, 500)?;
+    for block in &due {
+        write_transaction_or_refuse(c, |c| app::reservations::expire_lapsed(c, block, at))?;
+    }
+    write_transaction(c, |c| idempotency::purge_keys(c, at))?;
+    Ok(due.len())
+}
+
+/// Checks capacity watches against the CDMOs whose capacity changed, every `interval`
+/// (at once again while a pass found work). Every process runs it; the queue's row locks
+/// share the work out (see `app::watches`).
+async fn check_watches_forever(state: web::Data<AppState>, interval: Duration) {
+    loop {
+        match app::watches::check_queued(&state).await {
+            Ok(0) => tokio::time::sleep(interval).await,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "capacity watch check failed");
+                tokio::time::sleep(interval).await;
+            }
         }
     }
 }

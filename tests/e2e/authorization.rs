@@ -587,6 +587,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         slots: 1,
         program_id: None,
         note: None,
+        shared_summary: None,
     };
     let c_reservation = c
         .admin

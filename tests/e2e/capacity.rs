@@ -52,6 +52,7 @@ fn hold(capacity_id: &str, slots: u32) -> NewReservation {
         slots,
         program_id: None,
         note: None,
+        shared_summary: None,
     }
 }
 
@@ -494,6 +495,7 @@ async fn a_withdrawal_arriving_between_a_holds_row_and_its_increment_waits_then_
         program_id: None,
         slots: 1,
         note: None,
+        shared_summary: None,
         actor: "test".into(),
     }
     .reservation(

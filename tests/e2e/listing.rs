@@ -457,6 +457,7 @@ async fn reservations_keep_working_and_keep_the_profile_readable_to_their_sponso
                 slots: 1,
                 program_id: None,
                 note: None,
+                shared_summary: None,
             },
             &uuid::Uuid::new_v4().to_string(),
         )
@@ -491,6 +492,7 @@ async fn reservations_keep_working_and_keep_the_profile_readable_to_their_sponso
                 slots: 1,
                 program_id: None,
                 note: None,
+                shared_summary: None,
             },
             &uuid::Uuid::new_v4().to_string(),
         )
@@ -542,6 +544,7 @@ async fn reservations_keep_working_and_keep_the_profile_readable_to_their_sponso
                 slots: 1,
                 program_id: None,
                 note: None,
+                shared_summary: None,
             },
             &uuid::Uuid::new_v4().to_string(),
         )

@@ -190,6 +190,40 @@ operations! {
     json fn list_audit_events(; query filter: &AuditEventFilter) -> Page<AuditEvent>
         = GET "/v1/audit-events";
 
+    /// Your organisation's event feed, oldest first (`GET /v1/events`), filtered by type
+    /// and object. Any member. Poll with `after_sequence` set to the last `sequence` you
+    /// saw: positions are gap-free and in commit order.
+    ///
+    /// Errors: `422` for an unknown type, a negative `after_sequence`, an invalid cursor
+    /// or limit.
+    json fn list_events(; query filter: &EventFilter) -> Page<Event>
+        = GET "/v1/events";
+
+    /// Watches for capacity (`POST /v1/watches`): from one of your programmes or a
+    /// requirement set, either with a `capacity` need. It fires `capacity.available` once
+    /// per CDMO that a later capacity change leaves meeting the need. Sponsors.
+    ///
+    /// Errors: `403` for CDMOs, `422` naming `program_id` (unknown, or without a capacity
+    /// need, or given with `requirements`) or the invalid requirement.
+    json fn create_capacity_watch(; body watch: &NewCapacityWatch) -> CapacityWatch
+        = POST "/v1/watches";
+
+    /// Your organisation's capacity watches (`GET /v1/watches`).
+    ///
+    /// Errors: `403` for CDMOs, `422` for an invalid cursor or limit.
+    json fn list_capacity_watches(; query page: &PageParams) -> Page<CapacityWatch>
+        = GET "/v1/watches";
+
+    /// One of your capacity watches, with the CDMOs it fired for (`GET /v1/watches/{id}`).
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's watch.
+    json fn get_capacity_watch(id: &str) -> CapacityWatch = GET "/v1/watches/{id}";
+
+    /// Deletes a capacity watch (`DELETE /v1/watches/{id}`): it fires no more.
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's watch.
+    empty fn delete_capacity_watch(id: &str) -> () = DELETE "/v1/watches/{id}";
+
     /// Revokes an API key (`DELETE /v1/organizations/{id}/api-keys/{key_id}`). Admins of
     /// that organisation. It stops working at once, and so do the keys created with it
     /// (and theirs); revoking again changes nothing.

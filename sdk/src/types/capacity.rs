@@ -182,6 +182,12 @@ pub struct NewReservation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
+    /// What you choose to tell the CDMO about your programme (product, phase, volumes,
+    /// timeline): shown to the CDMO on the reservation, so that it can confirm knowing
+    /// what it books. Up to 2,000 characters, like `note`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub shared_summary: Option<String>,
 }
 
 /// Move a reservation to another block of the same CDMO.
@@ -202,8 +208,14 @@ pub struct Reservation {
     pub capacity_id: String,
     /// The sponsor organisation that placed the hold.
     pub sponsor_organization_id: String,
+    /// Its name: the CDMO sees who it books for.
+    #[serde(default)]
+    pub sponsor_organization_name: String,
     /// The CDMO organisation that owns the block.
     pub cdmo_organization_id: String,
+    /// Its name.
+    #[serde(default)]
+    pub cdmo_organization_name: String,
     /// The sponsor's programme, when given with the hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program_id: Option<String>,
@@ -211,11 +223,17 @@ pub struct Reservation {
     pub slots: u32,
     /// Current state; a lapsed hold reads `expired` from its expiry on.
     pub state: ReservationState,
-    /// When a hold lapses unless confirmed.
-    pub expires_at: DateTime<Utc>,
+    /// When a hold lapses unless confirmed (for an expired hold: when it lapsed).
+    /// Absent once the reservation is confirmed, declined or cancelled: nothing
+    /// expires any more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// The sponsor's note, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the sponsor chose to tell the CDMO about its programme, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_summary: Option<String>,
     /// When the hold was placed.
     pub created_at: DateTime<Utc>,
     /// When the reservation last changed state or block.

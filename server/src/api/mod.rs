@@ -12,6 +12,7 @@ pub mod audit;
 mod auth;
 mod capacity;
 mod decisions;
+mod events;
 mod evidence;
 mod listing;
 mod matching;
@@ -21,6 +22,7 @@ mod reports;
 mod reservations;
 mod share_links;
 mod system;
+mod watches;
 
 use utoipa_actix_web::scope;
 
@@ -50,6 +52,11 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(auth::issue_token)
                 .service(auth::me)
                 .service(audit::list_audit_events)
+                .service(events::list_events)
+                .service(watches::create_capacity_watch)
+                .service(watches::list_capacity_watches)
+                .service(watches::get_capacity_watch)
+                .service(watches::delete_capacity_watch)
                 .service(auth::logout)
                 .service(auth::change_password)
                 .service(profiles::create_cdmo_profile)

@@ -8,11 +8,12 @@ use std::time::Instant;
 
 use cdmx_sdk::types::{
     ApiKey, ApiKeyScope, AuditAction, AuditObjectKind, ChangePasswordRequest, CreateApiKeyRequest,
-    CreateUserRequest, CreatedApiKey, Me, Organization, OrganizationFilter, OrganizationKind, Page,
-    PageParams, PrincipalKind, Role, SignUpRequest, SignUpResponse, TokenRequest, TokenResponse,
-    User,
+    CreateUserRequest, CreatedApiKey, EventObjectKind, EventType, Me, Organization,
+    OrganizationFilter, OrganizationKind, Page, PageParams, PrincipalKind, Role, SignUpRequest,
+    SignUpResponse, TokenRequest, TokenResponse, User,
 };
 
+use super::events::{self, Change};
 use super::pagination::list_by_id;
 use super::{audit, views};
 use crate::auth::policy::{Action, Resource, authorize, may_grant};
@@ -408,21 +409,30 @@ pub async fn verify_organization(
         AuditObjectKind::Organization,
         &id,
     );
-    let row = state
+    let actor = events::actor(principal);
+    state
         .db
-        .write(move |c| {
+        .write_or_refuse(move |c| -> Result<Organization, ApiError> {
             let current = accounts::find_organization(c, &id)?;
             if current.kind == OrganizationKind::Platform {
-                return Err(StoreError::Conflict(
+                return Err(ApiError::Conflict(
                     "platform organisations are verified by construction".into(),
                 ));
             }
             let verified = accounts::verify_organization(c, &id, &verifier)?;
             db::audit::record(c, event)?;
-            Ok(verified)
+            let view = views::organization(verified)?;
+            // Told to the organisation verified (the operator has its audit trail).
+            let change = Change::new(
+                EventType::OrganizationVerified,
+                EventObjectKind::Organization,
+                &id,
+                Some(actor),
+            );
+            events::record(c, vec![change.to(&id, &view)?], now())?;
+            Ok(view)
         })
-        .await?;
-    views::organization(row)
+        .await
 }
 
 /// Adds a user to an organisation (its admins).

@@ -2,15 +2,18 @@
 
 use cdmx_sdk::types::{
     AuditAction, AuditObjectKind, CapacityBlock, CapacityBlockChange, CapacitySearch,
-    NewCapacityBlock, Page,
+    EventObjectKind, EventType, NewCapacityBlock, Page,
 };
+use chrono::NaiveDateTime;
 
+use super::events::{self, Change};
 use super::pagination::PageRequest;
 use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::capacity::{self, BlockQuery, BlockRow};
-use crate::db::{self, new_id, now, profiles};
+use crate::db::events::EventActor;
+use crate::db::{self, DbConnection, new_id, now, profiles, watches};
 use crate::domain::capacity::{ValidBlock, ValidBlockChange};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -48,6 +51,47 @@ async fn block_views(
         .collect()
 }
 
+/// Records a change to a block on its CDMO's feed, with the block as the CDMO reads it,
+/// and queues the capacity watches' check of the CDMO; inside the change's transaction.
+fn record_block_change(
+    conn: &mut DbConnection,
+    event_type: EventType,
+    row: &BlockRow,
+    cdmo_name: &str,
+    actor: EventActor,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let held = capacity::active_holds(conn, std::slice::from_ref(&row.id), at)?;
+    let view = views::capacity_block(
+        row.clone(),
+        cdmo_name.to_owned(),
+        held.get(&row.id).copied().unwrap_or(0),
+    )?;
+    let change = Change::new(
+        event_type,
+        EventObjectKind::CapacityBlock,
+        &row.id,
+        Some(actor),
+    );
+    // The check is queued before the event: the lock order of `db::events`.
+    watches::queue_check(conn, &row.organization_id, at)?;
+    events::record(conn, vec![change.to(&row.organization_id, &view)?], at)?;
+    Ok(())
+}
+
+/// The name of a profile's CDMO, as block views show it.
+async fn cdmo_name(state: &AppState, profile_id: &str) -> Result<String, ApiError> {
+    Ok(state
+        .profiles
+        .read(&state.db, |catalogue| {
+            catalogue
+                .get(profile_id)
+                .map(|p| p.summary.name.clone())
+                .unwrap_or_default()
+        })
+        .await?)
+}
+
 async fn block_view(state: &AppState, row: BlockRow) -> Result<CapacityBlock, ApiError> {
     let mut views = block_views(state, vec![row]).await?;
     views
@@ -74,13 +118,8 @@ pub async fn publish(
     )?;
     let document = views::profile_document(&profile.document)?;
     let valid = ValidBlock::parse(block, &document)?;
-    let row = BlockRow::new(
-        new_id(),
-        &profile_id,
-        &profile.organization_id,
-        &valid,
-        now(),
-    )?;
+    let at = now();
+    let row = BlockRow::new(new_id(), &profile_id, &profile.organization_id, &valid, at)?;
     let event = audit::by(
         principal,
         &profile.organization_id,
@@ -88,11 +127,16 @@ pub async fn publish(
         AuditObjectKind::CapacityBlock,
         &row.id,
     );
+    let (actor, name) = (
+        events::actor(principal),
+        cdmo_name(state, &profile_id).await?,
+    );
     let row = state
         .db
-        .write(move |c| {
+        .write_or_refuse(move |c| -> Result<BlockRow, ApiError> {
             capacity::insert_block(c, &row)?;
             db::audit::record(c, event)?;
+            record_block_change(c, EventType::CapacityPublished, &row, &name, actor, at)?;
             Ok(row)
         })
         .await?;
@@ -192,9 +236,12 @@ pub async fn get(
     block_view(state, row).await
 }
 
-/// Loads a block and authorizes managing it.
-/// Checks the caller may manage block `id`; returns the owning organisation.
-async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result<String, ApiError> {
+/// Checks the caller may manage block `id`; returns the block as it is now.
+async fn load_owned(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<BlockRow, ApiError> {
     let lookup = id.to_owned();
     let block = state
         .db
@@ -205,7 +252,7 @@ async fn load_owned(state: &AppState, principal: &Principal, id: &str) -> Result
         Action::ManageCapacity,
         Resource::OwnedBy(&block.organization_id),
     )?;
-    Ok(block.organization_id)
+    Ok(block)
 }
 
 /// Changes a block's slots or terms (its CDMO). Slots cannot drop below what is held
@@ -217,19 +264,23 @@ pub async fn change(
     change: CapacityBlockChange,
 ) -> Result<CapacityBlock, ApiError> {
     let ValidBlockChange(change) = ValidBlockChange::parse(change)?;
-    let owner = load_owned(state, principal, &id).await?;
+    let before = load_owned(state, principal, &id).await?;
     let event = audit::by(
         principal,
-        &owner,
+        &before.organization_id,
         AuditAction::CapacityChanged,
         AuditObjectKind::CapacityBlock,
         &id,
     );
     let at = now();
+    let (actor, name) = (
+        events::actor(principal),
+        cdmo_name(state, &before.profile_id).await?,
+    );
     let row = state
         .db
-        .write(move |c| {
-            let row = capacity::change_block(
+        .write_or_refuse(move |c| -> Result<BlockRow, ApiError> {
+            let (row, expired) = capacity::change_block(
                 c,
                 &id,
                 change.slots.map(|s| s as i32),
@@ -240,6 +291,8 @@ pub async fn change(
                 at,
             )?;
             db::audit::record(c, event)?;
+            events::record_reservations(c, EventType::ReservationExpired, &expired, None, at)?;
+            record_block_change(c, EventType::CapacityChanged, &row, &name, actor, at)?;
             Ok(row)
         })
         .await?;
@@ -248,19 +301,32 @@ pub async fn change(
 
 /// Withdraws a block that has never had a reservation (its CDMO).
 pub async fn withdraw(state: &AppState, principal: &Principal, id: String) -> Result<(), ApiError> {
-    let owner = load_owned(state, principal, &id).await?;
+    let before = load_owned(state, principal, &id).await?;
     let event = audit::by(
         principal,
-        &owner,
+        &before.organization_id,
         AuditAction::CapacityWithdrawn,
         AuditObjectKind::CapacityBlock,
         &id,
     );
+    let (actor, name, at) = (
+        events::actor(principal),
+        cdmo_name(state, &before.profile_id).await?,
+        now(),
+    );
     state
         .db
-        .write(move |c| {
-            capacity::delete_block(c, &id)?;
-            db::audit::record(c, event)
+        .write_or_refuse(move |c| -> Result<(), ApiError> {
+            let withdrawn = capacity::delete_block(c, &id)?;
+            db::audit::record(c, event)?;
+            record_block_change(
+                c,
+                EventType::CapacityWithdrawn,
+                &withdrawn,
+                &name,
+                actor,
+                at,
+            )
         })
         .await?;
     Ok(())

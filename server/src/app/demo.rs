@@ -251,6 +251,7 @@ fn insert_capacity(conn: &mut DbConnection, data: &DemoData) -> StoreResult<()> 
             program_id: None,
             slots: i32::try_from(booking.slots).unwrap_or(i32::MAX),
             note: booking.note.clone(),
+            shared_summary: None,
             actor: SEED_ACTOR.to_owned(),
         };
         let at = now();
@@ -358,6 +359,7 @@ fn write_demo_data(
             program_id: r.request.program_id.clone(),
             slots: i32::try_from(r.request.slots).unwrap_or(i32::MAX),
             note: r.request.note.clone(),
+            shared_summary: r.request.shared_summary.clone(),
             actor: r.placed_by.clone(),
         };
         reservations::place_hold_with_id(conn, &r.id, &hold, limits, now())?;

@@ -3,16 +3,19 @@
 //! profile.
 
 use cdmx_sdk::types::{
-    AuditAction, AuditObjectKind, ListingEvent, Page, PageParams, ProfileListing, UnlistRequest,
+    AuditAction, AuditObjectKind, EventObjectKind, EventType, ListingEvent, Page, PageParams,
+    ProfileListing, UnlistRequest,
 };
 
+use super::events::{self, Change};
 use super::pagination::list_by_id;
 use super::profiles::load_owned;
 use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::events::EventActor;
 use crate::db::profiles::{self, ProfileRow, ProfileWithVerification};
-use crate::db::{self, listing};
+use crate::db::{self, DbConnection, listing, now};
 use crate::domain::listing::{UnlistTerms, Unlisting, listing_view};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -84,15 +87,43 @@ pub async fn unlist(
         &id,
     );
     event.detail = Some(format!("reason: {}", terms.reason.as_str()));
-    let unlisting = state
+    let (owner, feed_actor) = (profile.organization_id, events::actor(principal));
+    state
         .db
-        .write(move |c| {
+        .write_or_refuse(move |c| -> Result<ProfileListing, ApiError> {
             let unlisting = listing::unlist_profile(c, &id, &terms, &actor, today)?;
             db::audit::record(c, event)?;
-            Ok(unlisting)
+            let view = listing_view(Some(&unlisting), today);
+            record_listing(
+                c,
+                EventType::ProfileUnlisted,
+                &id,
+                &owner,
+                &view,
+                feed_actor,
+            )?;
+            Ok(view)
         })
-        .await?;
-    Ok(listing_view(Some(&unlisting), today))
+        .await
+}
+
+/// Records a listing change on the profile's CDMO's feed, in the change's transaction.
+fn record_listing(
+    conn: &mut DbConnection,
+    event_type: EventType,
+    profile_id: &str,
+    owner: &str,
+    view: &ProfileListing,
+    actor: EventActor,
+) -> Result<(), ApiError> {
+    let change = Change::new(
+        event_type,
+        EventObjectKind::Profile,
+        profile_id,
+        Some(actor),
+    );
+    events::record(conn, vec![change.to(owner, view)?], now())?;
+    Ok(())
 }
 
 /// Relists a profile (its CDMO's admins). Relisting a listed profile changes nothing.
@@ -111,14 +142,24 @@ pub async fn relist(
         AuditObjectKind::Profile,
         &id,
     );
+    let (owner, feed_actor) = (profile.organization_id, events::actor(principal));
     state
         .db
-        .write(move |c| {
+        .write_or_refuse(move |c| -> Result<ProfileListing, ApiError> {
             listing::relist_profile(c, &id, &actor, today)?;
-            db::audit::record(c, event)
+            db::audit::record(c, event)?;
+            let view = ProfileListing::listed();
+            record_listing(
+                c,
+                EventType::ProfileRelisted,
+                &id,
+                &owner,
+                &view,
+                feed_actor,
+            )?;
+            Ok(view)
         })
-        .await?;
-    Ok(ProfileListing::listed())
+        .await
 }
 
 /// A profile's unlistings and relistings, oldest first (its CDMO; platform operators).

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod capacity;
 pub mod decisions;
 pub mod demo;
+pub mod events;
 pub mod idempotency;
 pub mod listing;
 pub mod matching;
@@ -23,6 +24,7 @@ pub mod reports;
 pub mod reservations;
 pub mod share_links;
 pub mod views;
+pub mod watches;
 
 /// Today's date in UTC: what validation and evidence expiry are judged against.
 pub fn today() -> chrono::NaiveDate {

@@ -6,21 +6,23 @@ use std::sync::Arc;
 
 use cdmx_sdk::types::{
     AuditAction, AuditObjectKind, CapabilityProfile, CdmoProfile, CdmoSearch, CdmoSummary,
-    DiffParams, Evidence, EvidenceStatus, NewEvidence, Page, PageParams, ProfileRevision,
-    ProfileRevisionSummary, ProfileSort, RevisionDiff,
+    DiffParams, EventObjectKind, EventType, Evidence, EvidenceStatus, NewEvidence, Page,
+    PageParams, ProfileRevision, ProfileRevisionSummary, ProfileSort, RevisionDiff,
 };
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::events::{self, Change};
 use super::listing::{ReadableProfile, readable_profile};
 use super::pagination::PageRequest;
 use super::{audit, today, views};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::columns::IsoDate;
+use crate::db::events::EventActor;
 use crate::db::listing;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
-use crate::db::{self, StoreError, documents, new_id, now};
+use crate::db::{self, DbConnection, StoreError, documents, new_id, now};
 use crate::domain::listing::is_listed;
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
@@ -37,17 +39,32 @@ fn prepare(profile: CapabilityProfile) -> Result<ProfileWrite, ApiError> {
 }
 
 /// Loads a profile with what its view needs.
-async fn load_view(state: &AppState, id: String) -> Result<CdmoProfile, ApiError> {
-    let (row, verified, evidence, unlisting) = state
-        .db
-        .run(move |c| {
-            let (row, verified) = profiles::find_profile(c, &id)?;
-            let evidence = profiles::list_evidence(c, &id)?;
-            let unlisting = listing::find_unlisting(c, &id)?;
-            Ok((row, verified, evidence, unlisting))
-        })
-        .await?;
-    views::profile(row, verified, &evidence, unlisting.as_ref(), today())
+/// A profile's view read in the caller's connection (inside a write, the profile as it
+/// commits).
+fn view_in(conn: &mut DbConnection, id: &str, today: NaiveDate) -> Result<CdmoProfile, ApiError> {
+    let (row, verified) = profiles::find_profile(conn, id)?;
+    let evidence = profiles::list_evidence(conn, id)?;
+    let unlisting = listing::find_unlisting(conn, id)?;
+    views::profile(row, verified, &evidence, unlisting.as_ref(), today)
+}
+
+/// Records a new revision on its CDMO's feed (`profile.revised`, with the profile as it
+/// now reads), in the revision's transaction; returns that view.
+fn record_revision(
+    conn: &mut DbConnection,
+    id: &str,
+    actor: EventActor,
+) -> Result<CdmoProfile, ApiError> {
+    let at = now();
+    let view = view_in(conn, id, at.date())?;
+    let change = Change::new(
+        EventType::ProfileRevised,
+        EventObjectKind::Profile,
+        id,
+        Some(actor),
+    );
+    events::record(conn, vec![change.to(&view.organization_id, &view)?], at)?;
+    Ok(view)
 }
 
 /// Loads a profile and authorizes `action` on it as its owner's.
@@ -83,12 +100,14 @@ pub async fn create(
     )?;
     let write = prepare(profile)?;
     let organization_id = principal.organization_id.clone();
-    let author = principal.id.clone();
-    let row = state
+    let (author, actor) = (principal.id.clone(), events::actor(principal));
+    state
         .db
-        .write(move |c| profiles::create_profile(c, &organization_id, &write, &author))
-        .await?;
-    load_view(state, row.id).await
+        .write_or_refuse(move |c| -> Result<CdmoProfile, ApiError> {
+            let row = profiles::create_profile(c, &organization_id, &write, &author)?;
+            record_revision(c, &row.id, actor)
+        })
+        .await
 }
 
 /// A profile at its current revision as JSON (an unlisted one only for those who may
@@ -152,13 +171,14 @@ async fn store_update(
     expected: i32,
     write: ProfileWrite,
 ) -> Result<CdmoProfile, ApiError> {
-    let author = principal.id.clone();
-    let profile_id = id.clone();
+    let (author, actor) = (principal.id.clone(), events::actor(principal));
     state
         .db
-        .write(move |c| profiles::update_profile(c, &profile_id, expected, &write, &author))
-        .await?;
-    load_view(state, id).await
+        .write_or_refuse(move |c| -> Result<CdmoProfile, ApiError> {
+            profiles::update_profile(c, &id, expected, &write, &author)?;
+            record_revision(c, &id, actor)
+        })
+        .await
 }
 
 /// Replaces a profile edited at revision `expected` (412 when it moved on).

@@ -4,20 +4,22 @@
 //! is kept by storage (`db::capacity`) in the database; who may do what is the policy.
 
 use cdmx_sdk::types::{
-    FieldError, NewReservation, OrganizationKind, Page, RescheduleRequest, Reservation,
+    EventType, FieldError, NewReservation, OrganizationKind, Page, RescheduleRequest, Reservation,
     ReservationEvent, ReservationFilter,
 };
 use chrono::NaiveDateTime;
 
+use super::events::{self, record_reservation, record_reservations};
 use super::idempotency::{self, Answer, KeyedRequest, RecordedAnswer};
 use super::pagination::PageRequest;
 use super::views;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::events::EventActor;
 use crate::db::reservations::{
-    self as stored, HoldLimits, NewHold, ReservationParty, ReservationRow,
+    self as stored, Changed, HoldLimits, NewHold, ReservationParty, ReservationRow,
 };
-use crate::db::{DbConnection, StoreError, accounts, new_id, now, programs};
+use crate::db::{DbConnection, StoreError, accounts, new_id, now, programs, watches};
 use crate::domain::input;
 use crate::domain::reservations::Transition;
 use crate::error::ApiError;
@@ -51,12 +53,13 @@ where
         program_id: request.program_id,
         slots: i32::try_from(request.slots).map_err(ApiError::internal)?,
         note: request.note,
+        shared_summary: request.shared_summary,
         actor: principal.id.clone(),
     };
-    let (limits, at) = (state.hold_limits, now());
+    let (limits, at, actor) = (state.hold_limits, now(), events::actor(principal));
     state
         .db
-        .write_or_refuse(move |c| hold_once(c, &hold, &keyed, limits, at, answer))
+        .write_or_refuse(move |c| hold_once(c, &hold, &keyed, limits, at, actor, answer))
         .await
 }
 
@@ -69,6 +72,7 @@ fn hold_once<A>(
     keyed: &KeyedRequest,
     limits: HoldLimits,
     at: NaiveDateTime,
+    actor: EventActor,
     answer: A,
 ) -> Result<Answer, ApiError>
 where
@@ -83,7 +87,11 @@ where
     let placed = match &target {
         Some(target) => {
             let row = hold.reservation(new_id(), &target.cdmo_organization_id, limits.ttl, at);
-            let recorded = answer(&views::reservation(row.clone(), at)?)?;
+            let names = accounts::organization_names(
+                conn,
+                [sponsor.as_str(), target.cdmo_organization_id.as_str()],
+            )?;
+            let recorded = answer(&views::reservation(row.clone(), &names, at)?)?;
             Some((row, recorded))
         }
         None => None,
@@ -110,12 +118,69 @@ where
                 .into(),
         ));
     }
-    match stored::insert_hold(conn, &row, &hold.actor, limits, at) {
-        Ok(()) => Ok(Answer::Created(recorded)),
+    let expired = match stored::insert_hold(conn, &row, &hold.actor, limits, at) {
+        Ok(expired) => expired,
         // Withdrawn since it was found: as if it had never been there.
-        Err(StoreError::NotFound) => Err(no_such_block()),
-        Err(other) => Err(other.into()),
+        Err(StoreError::NotFound) => return Err(no_such_block()),
+        Err(other) => return Err(other.into()),
+    };
+    // After the block's increment: the lock order of `db::events`.
+    record_changed(
+        conn,
+        EventType::ReservationHeld,
+        &Changed {
+            reservation: row,
+            expired,
+        },
+        Some(actor),
+        at,
+    )?;
+    Ok(Answer::Created(recorded))
+}
+
+/// Records a reservation's change and the expiries found along the way, and queues the
+/// watch check of a CDMO whose slots were freed.
+pub(crate) fn record_changed(
+    conn: &mut DbConnection,
+    event_type: EventType,
+    changed: &Changed,
+    actor: Option<EventActor>,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let frees_slots = matches!(
+        event_type,
+        EventType::ReservationDeclined
+            | EventType::ReservationCancelled
+            | EventType::ReservationRescheduled
+    );
+    // The check is queued before the events: the lock order of `db::events`.
+    if frees_slots || !changed.expired.is_empty() {
+        watches::queue_check(conn, &changed.reservation.cdmo_organization_id, at)?;
     }
+    record_reservations(
+        conn,
+        EventType::ReservationExpired,
+        &changed.expired,
+        None,
+        at,
+    )?;
+    record_reservation(conn, event_type, &changed.reservation, actor, at)
+}
+
+/// Expires the lapsed holds of one block (the background sweep), recording their
+/// events and queueing the watch check of the CDMO whose slots were freed. Returns how
+/// many it expired.
+pub fn expire_lapsed(
+    conn: &mut DbConnection,
+    block_id: &str,
+    at: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let expired = stored::release_expired(conn, block_id, at)?;
+    if let Some(first) = expired.first() {
+        watches::queue_check(conn, &first.cdmo_organization_id, at)?;
+    }
+    record_reservations(conn, EventType::ReservationExpired, &expired, None, at)?;
+    Ok(expired.len())
 }
 
 fn no_such_block() -> ApiError {
@@ -131,13 +196,18 @@ fn check_hold(request: &mut NewReservation) -> Option<ApiError> {
             message: format!("must be between 1 and {SLOTS_MAX}"),
         });
     }
-    if let Some(note) = &mut request.note {
-        match input::parse_note(note, NOTE_MAX_CHARS) {
-            Ok(clean) => *note = clean,
-            Err(message) => invalid.push(FieldError {
-                field: "note".into(),
-                message,
-            }),
+    for (field, text) in [
+        ("note", &mut request.note),
+        ("shared_summary", &mut request.shared_summary),
+    ] {
+        if let Some(text) = text {
+            match input::parse_note(text, NOTE_MAX_CHARS) {
+                Ok(clean) => *text = clean,
+                Err(message) => invalid.push(FieldError {
+                    field: field.into(),
+                    message,
+                }),
+            }
         }
     }
     (!invalid.is_empty()).then_some(ApiError::Validation(invalid))
@@ -157,21 +227,31 @@ pub async fn list(
         _ => ReservationParty::Sponsor(principal.organization_id.clone()),
     };
     let state_filter = filter.state;
-    let rows = state
+    let (rows, names) = state
         .db
         .run(move |c| {
-            stored::list_reservations(
+            let rows = stored::list_reservations(
                 c,
                 &party,
                 state_filter,
                 filter.capacity_id,
                 keyset.after,
                 keyset.fetch,
-            )
+            )?;
+            let names = accounts::organization_names(
+                c,
+                rows.iter().flat_map(|r| {
+                    [
+                        r.sponsor_organization_id.as_str(),
+                        r.cdmo_organization_id.as_str(),
+                    ]
+                }),
+            )?;
+            Ok((rows, names))
         })
         .await?;
     let at = now();
-    page.page(rows, |r| &r.id, |r| views::reservation(r, at))
+    page.page(rows, |r| &r.id, |r| views::reservation(r, &names, at))
 }
 
 /// Loads a reservation and authorizes `action` on it. Verification of the CDMO is read
@@ -214,7 +294,24 @@ pub async fn get(
     id: String,
 ) -> Result<Reservation, ApiError> {
     let row = load_for(state, principal, id, Action::ReadReservation).await?;
-    views::reservation(row, now())
+    view(state, row, now()).await
+}
+
+/// A reservation's view, with its parties' names.
+async fn view(
+    state: &AppState,
+    row: ReservationRow,
+    at: NaiveDateTime,
+) -> Result<Reservation, ApiError> {
+    let parties = [
+        row.sponsor_organization_id.clone(),
+        row.cdmo_organization_id.clone(),
+    ];
+    let names = state
+        .db
+        .run(move |c| accounts::organization_names(c, parties.iter().map(String::as_str)))
+        .await?;
+    views::reservation(row, &names, at)
 }
 
 /// Every transition of a reservation, oldest first.
@@ -293,13 +390,23 @@ async fn transition(
     action: Action,
 ) -> Result<Reservation, ApiError> {
     load_for(state, principal, id.clone(), action).await?;
-    let actor = principal.id.clone();
-    let at = now();
-    let row = state
+    let (actor_id, actor, at) = (principal.id.clone(), events::actor(principal), now());
+    let event_type = match transition {
+        Transition::Confirm => EventType::ReservationConfirmed,
+        Transition::Decline => EventType::ReservationDeclined,
+        Transition::Cancel => EventType::ReservationCancelled,
+        Transition::Reschedule => EventType::ReservationRescheduled,
+        Transition::Expire => EventType::ReservationExpired,
+    };
+    let changed = state
         .db
-        .write(move |c| stored::transition(c, &id, transition, &actor, at))
+        .write_or_refuse(move |c| -> Result<Changed, ApiError> {
+            let changed = stored::transition(c, &id, transition, &actor_id, at)?;
+            record_changed(c, event_type, &changed, Some(actor), at)?;
+            Ok(changed)
+        })
         .await?;
-    views::reservation(row, at)
+    view(state, changed.reservation, at).await
 }
 
 /// Moves a reservation to another block of the same CDMO, atomically.
@@ -311,16 +418,30 @@ pub async fn reschedule(
 ) -> Result<Reservation, ApiError> {
     load_for(state, principal, id.clone(), Action::RescheduleReservation).await?;
     let target = request.capacity_id;
-    let (actor, at, limits) = (principal.id.clone(), now(), state.hold_limits);
-    let row = state
+    let (actor_id, actor, at, limits) = (
+        principal.id.clone(),
+        events::actor(principal),
+        now(),
+        state.hold_limits,
+    );
+    let changed = state
         .db
-        .write(move |c| stored::reschedule(c, &id, &target, limits, &actor, at))
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                ApiError::invalid_field("capacity_id", "no such capacity block")
-            }
-            other => other.into(),
-        })?;
-    views::reservation(row, at)
+        .write_or_refuse(move |c| -> Result<Changed, ApiError> {
+            let changed = stored::reschedule(c, &id, &target, limits, &actor_id, at).map_err(
+                |e| match e {
+                    StoreError::NotFound => no_such_block(),
+                    other => other.into(),
+                },
+            )?;
+            record_changed(
+                c,
+                EventType::ReservationRescheduled,
+                &changed,
+                Some(actor),
+                at,
+            )?;
+            Ok(changed)
+        })
+        .await?;
+    view(state, changed.reservation, at).await
 }

@@ -2,21 +2,21 @@
 
 use cdmx_sdk::types::{
     ApiKey, AuditEvent, CapabilityProfile, CapacityBlock, CdmoProfile, CdmoSummary, Decision,
-    DecisionMaker, Evidence, ListingEvent, MatchResult, NewCapacityBlock, Organization, PriceBand,
-    ProfileRevision, Program, Reservation, ReservationEvent, ShareLink, Shortlist,
-    ShortlistSummary, User,
+    DecisionMaker, Event, EventActor, EventObject, Evidence, ListingEvent, MatchResult,
+    NewCapacityBlock, Organization, PriceBand, ProfileRevision, Program, Reservation,
+    ReservationEvent, ReservationState, ShareLink, Shortlist, ShortlistSummary, User,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::db::accounts::{ApiKeyRow, OrganizationRow, UserRow};
+use crate::db::accounts::{ApiKeyRow, OrganizationNames, OrganizationRow, UserRow};
 use crate::db::audit::AuditEventRow;
 use crate::db::capacity::BlockRow;
-use crate::db::documents;
 use crate::db::listing::ListingEventRow;
 use crate::db::profiles::{EvidenceRow, ProfileRow, RevisionRow};
 use crate::db::programs::{ProgramRow, ShortlistRow};
 use crate::db::reservations::{EventRow, ReservationRow};
 use crate::db::share_links::ShareLinkRow;
+use crate::db::{documents, events};
 use crate::domain::decisions::RecordedDecision;
 use crate::domain::listing::{Unlisting, listing_view};
 use crate::domain::profiles::{
@@ -295,19 +295,54 @@ pub fn capacity_block(
     })
 }
 
-pub fn reservation(row: ReservationRow, now: NaiveDateTime) -> Result<Reservation, ApiError> {
+/// A reservation as both its parties see it; `names` holds the two organisations' names.
+pub fn reservation(
+    row: ReservationRow,
+    names: &OrganizationNames,
+    now: NaiveDateTime,
+) -> Result<Reservation, ApiError> {
+    let state = state_at(row.state, row.expires_at, now);
+    let expires = matches!(state, ReservationState::Held | ReservationState::Expired);
     Ok(Reservation {
-        state: state_at(row.state, row.expires_at, now),
+        state,
+        sponsor_organization_name: names.name_of(&row.sponsor_organization_id),
+        cdmo_organization_name: names.name_of(&row.cdmo_organization_id),
         id: row.id,
         capacity_id: row.capacity_id,
         sponsor_organization_id: row.sponsor_organization_id,
         cdmo_organization_id: row.cdmo_organization_id,
         program_id: row.program_id,
         slots: u32::try_from(row.slots).unwrap_or(0),
-        expires_at: utc(row.expires_at),
+        expires_at: expires.then(|| utc(row.expires_at)),
         note: row.note,
+        shared_summary: row.shared_summary,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+    })
+}
+
+/// An event of an organisation's feed.
+pub fn event(row: events::EventRow) -> Result<Event, ApiError> {
+    let payload = serde_json::from_str(&row.payload).map_err(ApiError::internal)?;
+    let actor = match (row.actor_kind, row.actor_id, row.actor_organization_id) {
+        (Some(kind), Some(id), Some(organization_id)) => Some(EventActor {
+            kind,
+            id,
+            organization_id,
+        }),
+        _ => None,
+    };
+    Ok(Event {
+        id: row.id,
+        sequence: row.sequence,
+        event_type: row.event_type,
+        occurred_at: utc(row.occurred_at),
+        actor,
+        object: EventObject {
+            kind: row.object_kind,
+            id: row.object_id,
+        },
+        payload,
     })
 }
 

@@ -89,10 +89,14 @@ pub enum Action {
     RecordDecision,
     /// Create, list and revoke share links to the organisation's shortlist reports.
     ShareReports,
+    /// Read the organisation's event feed.
+    ReadEvents,
+    /// Create and delete capacity watches (reading them is `ReadPrograms`).
+    ManageWatches,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -122,6 +126,8 @@ impl Action {
         Action::ReadAuditTrail,
         Action::RecordDecision,
         Action::ShareReports,
+        Action::ReadEvents,
+        Action::ManageWatches,
     ];
 }
 
@@ -249,6 +255,8 @@ fn rule(action: Action) -> Rule {
         ReadAuditTrail => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
         RecordDecision => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
         ShareReports => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
+        ReadEvents => rule(ANY_KIND, Member, OwnPrivate, false, ""),
+        ManageWatches => rule(&[Sponsor], Member, OwnPrivate, false, "capacity watches belong to sponsor organisations"),
     }
 }
 
@@ -261,11 +269,11 @@ pub fn required_scope(action: Action) -> Option<ApiKeyScope> {
     use ApiKeyScope::{Admin, CapacityWrite, Match, ProfilesWrite, ProgramsWrite, Read, ReservationsWrite};
     Some(match action {
         ReadOrganization | ListMembers | ReadMarketplace | ReadPrograms | ListReservations
-        | ReadReservation | ReadListingHistory | ReadUnlistedProfile => Read,
+        | ReadReservation | ReadListingHistory | ReadUnlistedProfile | ReadEvents => Read,
         RunMatch | MatchProgram => Match,
         CreateProfile | EditProfile | ManageEvidence | ManageListing => ProfilesWrite,
         ManageCapacity => CapacityWrite,
-        ManagePrograms | RecordDecision | ShareReports => ProgramsWrite,
+        ManagePrograms | RecordDecision | ShareReports | ManageWatches => ProgramsWrite,
         PlaceHold | ConfirmReservation | DeclineReservation | CancelReservation
         | RescheduleReservation => ReservationsWrite,
         VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail => {
@@ -544,6 +552,10 @@ mod tests {
         (Action::RecordDecision, Case::Others, "NNNNNN"),
         (Action::ShareReports, Case::Own, "AAFFFF"),
         (Action::ShareReports, Case::Others, "NNNNNN"),
+        (Action::ReadEvents, Case::Own, "AAAAAA"),
+        (Action::ReadEvents, Case::Others, "NNNNNN"),
+        (Action::ManageWatches, Case::Own, "AAFFFF"),
+        (Action::ManageWatches, Case::Others, "NNNNNN"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {
@@ -614,6 +626,8 @@ mod tests {
         (Action::ReadUnlistedProfile,   "AFFFFFF"),
         (Action::RecordDecision,        "FFFFAFF"),
         (Action::ShareReports,          "FFFFAFF"),
+        (Action::ReadEvents,            "AFFFFFF"),
+        (Action::ManageWatches,         "FFFFAFF"),
     ];
 
     /// Who a key must be for the rule's other checks to pass, so that only its scope

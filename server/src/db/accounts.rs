@@ -182,6 +182,33 @@ pub fn find_organization(conn: &mut DbConnection, id: &str) -> StoreResult<Organ
         .ok_or(StoreError::NotFound)
 }
 
+/// Organisations' names by id, for views that name the other party.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationNames(std::collections::HashMap<String, String>);
+
+impl OrganizationNames {
+    /// The name of `id` (empty for an id that is not an organisation, which the foreign
+    /// keys rule out).
+    pub fn name_of(&self, id: &str) -> String {
+        self.0.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// The names of the organisations `ids`, in one query.
+pub fn organization_names<'a>(
+    conn: &mut DbConnection,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> StoreResult<OrganizationNames> {
+    let mut ids: Vec<&str> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: Vec<(String, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)?;
+    Ok(OrganizationNames(names.into_iter().collect()))
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationQuery {
     /// Restricts the list to one organisation (callers who may see only their own).

@@ -15,7 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::columns::IsoDate;
-use super::reservations::release_expired;
+use super::reservations::{ReservationRow, release_expired};
 use super::schema::{capacity_blocks, reservations};
 use super::{DbConnection, StoreError, StoreResult};
 use crate::domain::capacity::ValidBlock;
@@ -205,7 +205,8 @@ pub fn search_blocks(conn: &mut DbConnection, q: &BlockQuery) -> StoreResult<Vec
 }
 
 /// Changes a block's published slots and terms. Slots cannot drop below what is held
-/// (unexpired) or confirmed.
+/// (unexpired) or confirmed. Returns the block, and the holds on it found lapsed and
+/// expired along the way.
 pub fn change_block(
     conn: &mut DbConnection,
     id: &str,
@@ -213,9 +214,9 @@ pub fn change_block(
     lead_time_days: Option<i32>,
     price: Option<(i64, i64)>,
     now: NaiveDateTime,
-) -> StoreResult<BlockRow> {
+) -> StoreResult<(BlockRow, Vec<ReservationRow>)> {
     lock_block(conn, id)?;
-    release_expired(conn, id, now)?;
+    let expired = release_expired(conn, id, now)?;
     let block = find_block(conn, id)?;
     if let Some(slots) = slots {
         let taken = block.slots_held + block.slots_confirmed;
@@ -245,12 +246,14 @@ pub fn change_block(
     diesel::update(capacity_blocks::table.find(id))
         .set(capacity_blocks::updated_at.eq(now))
         .execute(conn)?;
-    find_block(conn, id)
+    Ok((find_block(conn, id)?, expired))
 }
 
-/// Deletes a block that never had a reservation (history is never lost).
-pub fn delete_block(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
+/// Deletes a block that never had a reservation (history is never lost); returns it as
+/// it was.
+pub fn delete_block(conn: &mut DbConnection, id: &str) -> StoreResult<BlockRow> {
     lock_block_for_delete(conn, id)?;
+    let block = find_block(conn, id)?;
     let count: i64 = reservations::table
         .filter(reservations::capacity_id.eq(id))
         .count()
@@ -261,7 +264,7 @@ pub fn delete_block(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
         )));
     }
     diesel::delete(capacity_blocks::table.find(id)).execute(conn)?;
-    Ok(())
+    Ok(block)
 }
 
 /// Adds `slots` to a block's held or confirmed count if they are free: the conditional

@@ -132,10 +132,7 @@ fn insert_if_new(conn: &mut DbConnection, row: &NewKey) -> StoreResult<bool> {
     let insert = diesel::insert_into(idempotency_keys::table)
         .values(row)
         .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConnection::Postgresql(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
+    let inserted = on_backend!(conn, |c| insert.execute(c))?;
     Ok(inserted == 1)
 }
 

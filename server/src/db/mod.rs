@@ -4,12 +4,25 @@
 //! diesel's `MultiConnection`. The backend is chosen from the URL scheme here, not by
 //! diesel's derived `establish`, so that a mistyped URL is a clear error.
 
+/// Runs `$run` with the backend's own connection bound to `$c`: for the SQL diesel's
+/// multi-backend connection does not offer (upserts, multi-row inserts), written once
+/// and compiled for each backend.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $run:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $run,
+            $crate::db::DbConnection::Sqlite($c) => $run,
+        }
+    };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod capacity;
 pub mod columns;
 pub mod decisions;
 pub mod documents;
+pub mod events;
 pub mod idempotency;
 pub mod listing;
 pub mod profiles;
@@ -17,6 +30,7 @@ pub mod programs;
 pub mod reservations;
 pub mod schema;
 pub mod share_links;
+pub mod watches;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

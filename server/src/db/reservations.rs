@@ -38,6 +38,8 @@ pub struct ReservationRow {
     pub note: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// What the sponsor chose to tell the CDMO about its programme.
+    pub shared_summary: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -83,25 +85,24 @@ fn record(conn: &mut DbConnection, e: NewEvent, at: NaiveDateTime) -> StoreResul
 }
 
 /// Marks the block's holds that are past their expiry as expired and frees their slots.
-/// Returns how many slots it freed.
+/// Returns the reservations it expired, for the caller to record their events.
 pub fn release_expired(
     conn: &mut DbConnection,
     block_id: &str,
     now: NaiveDateTime,
-) -> StoreResult<i32> {
-    let due: Vec<(String, i32)> = reservations::table
+) -> StoreResult<Vec<ReservationRow>> {
+    let due: Vec<ReservationRow> = reservations::table
         .filter(reservations::capacity_id.eq(block_id))
         .filter(reservations::state.eq(ReservationState::Held))
         .filter(reservations::expires_at.le(now))
-        .select((reservations::id, reservations::slots))
         .load(conn)?;
     let expired = machine::apply(ReservationState::Held, Transition::Expire)?;
-    let mut freed = 0;
-    for (id, slots) in due {
+    let mut released = Vec::with_capacity(due.len());
+    for row in due {
         // Conditional on the state, so two transactions never free the same hold twice.
         let changed = diesel::update(
             reservations::table
-                .filter(reservations::id.eq(&id))
+                .filter(reservations::id.eq(&row.id))
                 .filter(reservations::state.eq(ReservationState::Held)),
         )
         .set((
@@ -111,12 +112,12 @@ pub fn release_expired(
         .execute(conn)?;
         if changed == 1 {
             diesel::update(capacity_blocks::table.find(block_id))
-                .set(capacity_blocks::slots_held.eq(capacity_blocks::slots_held - slots))
+                .set(capacity_blocks::slots_held.eq(capacity_blocks::slots_held - row.slots))
                 .execute(conn)?;
             record(
                 conn,
                 NewEvent {
-                    reservation: &id,
+                    reservation: &row.id,
                     event: Transition::Expire.event(),
                     from: Some(ReservationState::Held),
                     to: expired,
@@ -125,10 +126,22 @@ pub fn release_expired(
                 },
                 now,
             )?;
-            freed += slots;
+            released.push(ReservationRow {
+                state: expired,
+                updated_at: now,
+                ..row
+            });
         }
     }
-    Ok(freed)
+    Ok(released)
+}
+
+/// A reservation after a change, and the holds on the blocks it touched that were
+/// found lapsed and expired along the way: each is an event to record.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub reservation: ReservationRow,
+    pub expired: Vec<ReservationRow>,
 }
 
 /// Expires every due hold (the background sweep): blocks at a time, each in its own
@@ -223,6 +236,8 @@ pub struct NewHold {
     pub program_id: Option<String>,
     pub slots: i32,
     pub note: Option<String>,
+    /// What the sponsor tells the CDMO about its programme.
+    pub shared_summary: Option<String>,
     pub actor: String,
 }
 
@@ -247,6 +262,7 @@ impl NewHold {
             note: self.note.clone(),
             created_at: now,
             updated_at: now,
+            shared_summary: self.shared_summary.clone(),
         }
     }
 }
@@ -294,7 +310,7 @@ pub fn insert_hold(
     actor: &str,
     limits: HoldLimits,
     now: NaiveDateTime,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<ReservationRow>> {
     lock_sponsor_holds(conn, &row.sponsor_organization_id)?;
     check_hold_limits(
         conn,
@@ -329,12 +345,13 @@ pub fn insert_hold(
         },
         now,
     )?;
-    if !try_take_slots(conn, &row.capacity_id, row.slots, false)? {
-        lock_block(conn, &row.capacity_id)?;
-        release_expired(conn, &row.capacity_id, now)?;
-        take_slots(conn, &row.capacity_id, row.slots, false)?;
+    if try_take_slots(conn, &row.capacity_id, row.slots, false)? {
+        return Ok(Vec::new());
     }
-    Ok(())
+    lock_block(conn, &row.capacity_id)?;
+    let expired = release_expired(conn, &row.capacity_id, now)?;
+    take_slots(conn, &row.capacity_id, row.slots, false)?;
+    Ok(expired)
 }
 
 /// Places a hold under a reservation id the caller chose (the demo data's fixed ids).
@@ -344,11 +361,14 @@ pub fn place_hold_with_id(
     hold: &NewHold,
     limits: HoldLimits,
     now: NaiveDateTime,
-) -> StoreResult<ReservationRow> {
+) -> StoreResult<Changed> {
     let target = find_hold_target(conn, &hold.block_id)?;
     let row = hold.reservation(id.to_owned(), &target.cdmo_organization_id, limits.ttl, now);
-    insert_hold(conn, &row, &hold.actor, limits, now)?;
-    Ok(row)
+    let expired = insert_hold(conn, &row, &hold.actor, limits, now)?;
+    Ok(Changed {
+        reservation: row,
+        expired,
+    })
 }
 
 pub fn find_reservation(conn: &mut DbConnection, id: &str) -> StoreResult<ReservationRow> {
@@ -368,10 +388,10 @@ pub fn transition(
     transition: Transition,
     actor: &str,
     now: NaiveDateTime,
-) -> StoreResult<ReservationRow> {
+) -> StoreResult<Changed> {
     let before = find_reservation(conn, id)?;
     lock_block(conn, &before.capacity_id)?;
-    release_expired(conn, &before.capacity_id, now)?;
+    let expired = release_expired(conn, &before.capacity_id, now)?;
     let current = find_reservation(conn, id)?;
     let from = current.state;
     let to = machine::apply(from, transition)?;
@@ -399,10 +419,13 @@ pub fn transition(
         },
         now,
     )?;
-    Ok(ReservationRow {
-        state: to,
-        updated_at: now,
-        ..current
+    Ok(Changed {
+        reservation: ReservationRow {
+            state: to,
+            updated_at: now,
+            ..current
+        },
+        expired,
     })
 }
 
@@ -416,7 +439,7 @@ pub fn reschedule(
     limits: HoldLimits,
     actor: &str,
     now: NaiveDateTime,
-) -> StoreResult<ReservationRow> {
+) -> StoreResult<Changed> {
     let before = find_reservation(conn, id)?;
     if before.capacity_id == target_block {
         return Err(StoreError::Conflict(
@@ -441,8 +464,8 @@ pub fn reschedule(
     };
     lock_block(conn, &first)?;
     lock_block(conn, &second)?;
-    release_expired(conn, &before.capacity_id, now)?;
-    release_expired(conn, &target.id, now)?;
+    let mut expired = release_expired(conn, &before.capacity_id, now)?;
+    expired.extend(release_expired(conn, &target.id, now)?);
     let current = find_reservation(conn, id)?;
     let state = machine::apply(current.state, Transition::Reschedule)?;
     let confirmed = state == ReservationState::Confirmed;
@@ -480,10 +503,13 @@ pub fn reschedule(
         },
         now,
     )?;
-    Ok(ReservationRow {
-        capacity_id: target.id,
-        updated_at: now,
-        ..current
+    Ok(Changed {
+        reservation: ReservationRow {
+            capacity_id: target.id,
+            updated_at: now,
+            ..current
+        },
+        expired,
     })
 }
 

@@ -144,6 +144,11 @@ diesel::joinable!(cdmo_profile_revisions -> cdmo_profiles (profile_id));
 diesel::joinable!(profile_evidence -> cdmo_profiles (profile_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
+    events,
+    event_sequences,
+    capacity_watches,
+    watch_firings,
+    watch_checks,
     organizations,
     users,
     api_keys,
@@ -266,6 +271,7 @@ diesel::table! {
         note -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        shared_summary -> Nullable<Text>,
     }
 }
 
@@ -297,3 +303,57 @@ diesel::table! {
 diesel::joinable!(capacity_blocks -> cdmo_profiles (profile_id));
 diesel::joinable!(reservations -> capacity_blocks (capacity_id));
 diesel::joinable!(reservation_events -> reservations (reservation_id));
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        organization_id -> Text,
+        sequence -> BigInt,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        actor_kind -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        actor_organization_id -> Nullable<Text>,
+        object_kind -> Text,
+        object_id -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    event_sequences (organization_id) {
+        organization_id -> Text,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    capacity_watches (id) {
+        id -> Text,
+        organization_id -> Text,
+        program_id -> Nullable<Text>,
+        requirements -> Text,
+        slot_kind -> Text,
+        slots -> Integer,
+        window_start -> Text,
+        window_end -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    watch_firings (watch_id, cdmo_organization_id) {
+        watch_id -> Text,
+        cdmo_organization_id -> Text,
+        fired_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    watch_checks (cdmo_organization_id) {
+        cdmo_organization_id -> Text,
+        queued_at -> Timestamp,
+    }
+}

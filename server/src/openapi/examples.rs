@@ -366,6 +366,7 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
             decision_request(demo).as_ref().and_then(to_json),
         ),
         ("create_share_link", to_json(&share_link_request())),
+        ("create_capacity_watch", to_json(&watch_request(demo))),
         ("create_reservation", to_json(&reservation(demo))),
         ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
@@ -539,18 +540,72 @@ fn capacity_view(demo: &Demo) -> Option<CapacityBlock> {
     })
 }
 
+/// A watch on the demo programme.
+fn watch_request(demo: &Demo) -> NewCapacityWatch {
+    NewCapacityWatch {
+        program_id: Some(demo.program.id.clone()),
+        requirements: None,
+    }
+}
+
+fn watch_view(demo: &Demo) -> Option<CapacityWatch> {
+    let mut requirements = crate::domain::programs::effective_requirements(&program(demo));
+    requirements.capacity.as_mut()?.required = true;
+    Some(CapacityWatch {
+        id: "01943a6e-2c00-7000-8000-00000000f001".into(),
+        organization_id: demo.sponsor.organization_id.clone(),
+        program_id: Some(demo.program.id.clone()),
+        requirements,
+        fired_for: vec![demo.cdmo.organization_id.clone()],
+        created_at: at(1, 6, 9),
+    })
+}
+
+/// The demo sponsor's feed after its hold.
+fn event_page(demo: &Demo) -> Page<Event> {
+    let reservation = reservation_view(demo);
+    Page {
+        items: vec![Event {
+            id: "01943a6e-2c00-7000-8000-00000000f101".into(),
+            sequence: 1,
+            event_type: EventType::ReservationHeld,
+            occurred_at: reservation.created_at,
+            actor: Some(EventActor {
+                kind: PrincipalKind::User,
+                id: demo.sponsor.id.clone(),
+                organization_id: demo.sponsor.organization_id.clone(),
+            }),
+            object: EventObject {
+                kind: EventObjectKind::Reservation,
+                id: reservation.id.clone(),
+            },
+            payload: to_json(&reservation).unwrap_or_default(),
+        }],
+        next_cursor: None,
+    }
+}
+
 fn reservation_view(demo: &Demo) -> Reservation {
     let request = reservation(demo);
     Reservation {
         id: demo.reservation.id.clone(),
         capacity_id: request.capacity_id,
         sponsor_organization_id: demo.sponsor.organization_id.clone(),
+        sponsor_organization_name: demo
+            .data
+            .sponsors
+            .iter()
+            .find(|s| s.organization_id == demo.sponsor.organization_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
         cdmo_organization_id: demo.cdmo.organization_id.clone(),
+        cdmo_organization_name: demo.cdmo.profile.organization.name.clone(),
         program_id: request.program_id,
         slots: request.slots,
         state: ReservationState::Held,
-        expires_at: at(1, 9, 14),
+        expires_at: Some(at(1, 9, 14)),
         note: request.note,
+        shared_summary: request.shared_summary,
         created_at: at(1, 6, 14),
         updated_at: at(1, 6, 14),
     }
@@ -703,6 +758,12 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
             decision_view(demo).as_ref().and_then(to_json),
         ),
         ("create_share_link", "201", to_json(&share_link_view(demo))),
+        (
+            "create_capacity_watch",
+            "201",
+            watch_view(demo).as_ref().and_then(to_json),
+        ),
+        ("list_events", "200", to_json(&event_page(demo))),
         (
             "create_capacity_block",
             "201",

@@ -557,6 +557,58 @@ async fn organisations_cannot_see_or_touch_each_other() {
     );
     assert_eq!(c.admin.get_program(&c_program.id).await.unwrap().version, 1);
 
+    // Capacity watches are the sponsor's own: another's is invisible, its programme
+    // cannot be watched by anyone else.
+    let mut watched = c_program.program.requirements.clone();
+    watched.capacity = Some(cdmx_sdk::types::CapacityNeed {
+        slot_kind: cdmx_sdk::types::SlotKind::ClinicalGmpBatch,
+        slots: 1,
+        window_start: chrono::Utc::now().date_naive(),
+        window_end: chrono::Utc::now().date_naive() + chrono::Days::new(365),
+        required: true,
+    });
+    let c_watch = c
+        .admin
+        .create_capacity_watch(&cdmx_sdk::types::NewCapacityWatch {
+            program_id: None,
+            requirements: Some(watched),
+        })
+        .await
+        .unwrap();
+    check(
+        "create_capacity_watch",
+        status(
+            b.admin
+                .create_capacity_watch(&cdmx_sdk::types::NewCapacityWatch {
+                    program_id: Some(c_program.id.clone()),
+                    requirements: None,
+                })
+                .await,
+        ),
+        422,
+    );
+    check(
+        "get_capacity_watch",
+        status(b.admin.get_capacity_watch(&c_watch.id).await),
+        404,
+    );
+    check(
+        "delete_capacity_watch",
+        status(b.admin.delete_capacity_watch(&c_watch.id).await),
+        404,
+    );
+    let b_watches = b
+        .admin
+        .list_capacity_watches(&PageParams::default())
+        .await
+        .unwrap();
+    check("list_capacity_watches", 200, 200);
+    assert!(b_watches.items.is_empty(), "{b_watches:?}");
+    assert_eq!(
+        c.admin.get_capacity_watch(&c_watch.id).await.unwrap().id,
+        c_watch.id
+    );
+
     // Capacity is public to read; only its CDMO changes it. Reservations are private to
     // their two parties.
     let mut capacity = cdmx_sdk::types::NewCapacityBlock {
@@ -774,6 +826,15 @@ async fn organisations_cannot_see_or_touch_each_other() {
             .iter()
             .all(|e| e.actor_organization_id.is_none() && e.object_id != a.id()),
         "{trail:?}"
+    );
+    // The feed is the caller's own: B's names nothing of A's or C's.
+    let feed = b.admin.list_events(&Default::default()).await.unwrap();
+    check("list_events", 200, 200);
+    assert!(
+        feed.items
+            .iter()
+            .all(|e| e.actor.as_ref().is_none_or(|a| a.organization_id == b.id())),
+        "{feed:?}"
     );
     // Metrics are off unless a metrics token is configured.
     let metrics = reqwest::get(app.url("/metrics")).await.unwrap();

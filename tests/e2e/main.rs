@@ -13,6 +13,7 @@ mod demo;
 mod documented_bounds;
 mod edges;
 mod errors;
+mod events;
 mod examples;
 mod hashing;
 mod idempotency;

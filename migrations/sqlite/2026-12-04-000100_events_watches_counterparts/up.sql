@@ -6,7 +6,7 @@ CREATE TABLE events (
     id              TEXT PRIMARY KEY NOT NULL,
     organization_id TEXT NOT NULL REFERENCES organizations (id),
     -- The organisation's feed position: gap-free and in commit order (event_sequences).
-    sequence        INTEGER NOT NULL,
+    sequence        BIGINT NOT NULL,
     event_type      TEXT NOT NULL,
     occurred_at     TIMESTAMP NOT NULL,
     actor_kind      TEXT CHECK (actor_kind IN ('user', 'api_key')),
@@ -25,7 +25,7 @@ CREATE INDEX events_object ON events (organization_id, object_id, sequence);
 -- seen position n has seen everything before it.
 CREATE TABLE event_sequences (
     organization_id TEXT PRIMARY KEY NOT NULL REFERENCES organizations (id),
-    last_sequence   INTEGER NOT NULL
+    last_sequence   BIGINT NOT NULL
 );
 
 -- What a sponsor watches for: a programme's (or a requirement set's) hard constraints

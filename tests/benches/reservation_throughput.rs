@@ -199,6 +199,7 @@ async fn race(clients: &[Client], blocks: &[String], requests: usize) -> Round {
                     slots: 1,
                     program_id: None,
                     note: None,
+                    shared_summary: None,
                 };
                 let t = Instant::now();
                 match client

@@ -461,7 +461,7 @@ async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unre
     })
     .await
     .expect("the checker drained its queue");
-    assert_eq!(settled.fired_for, [helix.organization.id.clone()]);
+    assert_eq!(settled.fired_for, std::slice::from_ref(&helix.organization.id));
     assert_eq!(available_events(&sponsor.admin).await.len(), 1);
     // The CDMOs' feeds never carry the sponsor's watch.
     assert!(

@@ -114,6 +114,7 @@ impl World {
             | "create_shortlist"
             | "create_shortlist_decision"
             | "create_share_link"
+            | "create_capacity_watch"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.

@@ -197,22 +197,26 @@ pub async fn check_queued(state: &AppState) -> Result<usize, ApiError> {
         return Ok(0);
     }
     let today = today();
-    // The profiles as matching sees them (on the market today), read before the
-    // transaction: the index may refresh from the database.
+    // The profiles as matching sees them, read before the transaction: the index may
+    // refresh from the database. A profile the index has not caught up with yet stays
+    // queued for the next pass; a CDMO without a profile on the market meets nothing.
     let cdmos: Vec<(String, Option<Arc<IndexedProfile>>)> = state
         .profiles
         .read(&state.db, |catalogue| {
             queued
                 .into_iter()
-                .map(|(profile_id, org)| {
-                    let profile = profile_id
-                        .and_then(|id| catalogue.get(&id).cloned())
-                        .filter(|p| p.is_listed(today));
-                    (org, profile)
+                .filter_map(|(profile_id, org)| match profile_id {
+                    None => Some((org, None)),
+                    Some(id) => catalogue
+                        .get(&id)
+                        .map(|p| (org, Some(p.clone()).filter(|p| p.is_listed(today)))),
                 })
                 .collect()
         })
         .await?;
+    if cdmos.is_empty() {
+        return Ok(0);
+    }
     let at = now();
     let checked = state
         .db

@@ -390,7 +390,8 @@ impl Database {
         .await
     }
 
-    /// How many write transactions [`Database::write`] has ended (committed or not)
+    /// How many write transactions [`Database::write`] and [`Database::write_or_refuse`]
+    /// have ended (committed or not)
     /// through this handle and its clones. Readers that trust a recent read of the change
     /// counter read it again once this moves, so that this process's own writes are seen
     /// by its next read.
@@ -406,9 +407,14 @@ impl Database {
         T: Send + 'static,
         E: From<StoreError> + From<DieselError> + Send + 'static,
     {
-        self.run(move |conn| Ok(write_transaction_or_refuse(conn, work)))
-            .await
-            .map_err(E::from)?
+        let local_writes = self.local_writes.clone();
+        self.run(move |conn| {
+            let outcome = write_transaction_or_refuse(conn, work);
+            local_writes.fetch_add(1, Ordering::SeqCst);
+            Ok(outcome)
+        })
+        .await
+        .map_err(E::from)?
     }
 
     /// Readiness: a connection can be had and answers, within a second (or the

@@ -150,7 +150,7 @@ pub fn profile_of(conn: &mut DbConnection, organization_id: &str) -> StoreResult
 }
 
 /// The live watches that have not fired for CDMO `organization_id` and whose window has
-/// not ended by `today`, of the slot kinds given.
+/// not ended by `today`.
 pub fn unfired_for(
     conn: &mut DbConnection,
     organization_id: &str,

@@ -8,15 +8,15 @@ use cdmx_sdk::types::*;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
+pub(crate) fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
     result.unwrap_err().status().expect("the server answered")
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn block(slots: u32) -> NewCapacityBlock {
+pub(crate) fn block(slots: u32) -> NewCapacityBlock {
     NewCapacityBlock {
         site_key: "main".into(),
         suite: "Suite 2".into(),
@@ -35,7 +35,7 @@ fn block(slots: u32) -> NewCapacityBlock {
 }
 
 /// A verified CDMO with a profile: verified, because only verified CDMOs confirm.
-async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
+pub(crate) async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
     let org = app.sign_up(OrganizationKind::Cdmo, name).await;
     app.verify(&org.organization.id).await;
     let profile = org
@@ -46,7 +46,7 @@ async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
     (org, profile)
 }
 
-fn hold(capacity_id: &str, slots: u32) -> NewReservation {
+pub(crate) fn hold(capacity_id: &str, slots: u32) -> NewReservation {
     NewReservation {
         capacity_id: capacity_id.into(),
         slots,
@@ -56,7 +56,7 @@ fn hold(capacity_id: &str, slots: u32) -> NewReservation {
     }
 }
 
-fn key() -> String {
+pub(crate) fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 

@@ -5,58 +5,11 @@
 
 use std::time::Duration;
 
-use cdmx_e2e::{OrgFixture, TestApp, base_profile};
+use cdmx_e2e::{TestApp, base_profile};
 use cdmx_sdk::Client;
 use cdmx_sdk::types::*;
-use chrono::NaiveDate;
 
-fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
-    result.unwrap_err().status().expect("the server answered")
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn key() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-fn block(slots: u32) -> NewCapacityBlock {
-    NewCapacityBlock {
-        site_key: "main".into(),
-        suite: "Suite 2".into(),
-        slot_kind: SlotKind::ClinicalGmpBatch,
-        donor_sources: vec![DonorSource::Autologous],
-        modalities: vec![Modality::CarT],
-        period_start: day(2027, 1, 1),
-        period_end: day(2027, 3, 31),
-        slots,
-        lead_time_days: 30,
-        price_band: None,
-    }
-}
-
-fn hold(capacity_id: &str, slots: u32) -> NewReservation {
-    NewReservation {
-        capacity_id: capacity_id.into(),
-        slots,
-        program_id: None,
-        note: None,
-        shared_summary: None,
-    }
-}
-
-async fn cdmo(app: &TestApp, name: &str) -> (OrgFixture, CdmoProfile) {
-    let org = app.sign_up(OrganizationKind::Cdmo, name).await;
-    app.verify(&org.organization.id).await;
-    let profile = org
-        .admin
-        .create_cdmo_profile(&base_profile(name))
-        .await
-        .unwrap();
-    (org, profile)
-}
+use crate::capacity::{block, cdmo, day, hold, key, status};
 
 /// Every event of `client`'s feed, read page by page.
 async fn feed(client: &Client) -> Vec<Event> {
@@ -461,7 +414,10 @@ async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unre
     })
     .await
     .expect("the checker drained its queue");
-    assert_eq!(settled.fired_for, std::slice::from_ref(&helix.organization.id));
+    assert_eq!(
+        settled.fired_for,
+        std::slice::from_ref(&helix.organization.id)
+    );
     assert_eq!(available_events(&sponsor.admin).await.len(), 1);
     // The CDMOs' feeds never carry the sponsor's watch.
     assert!(

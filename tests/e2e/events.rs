@@ -193,18 +193,23 @@ async fn profile_capacity_and_listing_changes_reach_the_cdmos_feed() {
         .replace_cdmo_profile(&profile.id, 1, &edited)
         .await
         .unwrap();
+    let pause = UnlistRequest {
+        reason: UnlistReason::IntakePaused,
+        note: None,
+        relist_on: None,
+    };
     let unlisted = helix
         .admin
-        .unlist_cdmo_profile(
-            &profile.id,
-            &UnlistRequest {
-                reason: UnlistReason::IntakePaused,
-                note: None,
-                relist_on: None,
-            },
-        )
+        .unlist_cdmo_profile(&profile.id, &pause)
         .await
         .unwrap();
+    // Repeats that change nothing are not announced.
+    helix
+        .admin
+        .unlist_cdmo_profile(&profile.id, &pause)
+        .await
+        .unwrap();
+    helix.admin.relist_cdmo_profile(&profile.id).await.unwrap();
     helix.admin.relist_cdmo_profile(&profile.id).await.unwrap();
 
     let events = feed(&helix.admin).await;

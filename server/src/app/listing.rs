@@ -91,17 +91,19 @@ pub async fn unlist(
     state
         .db
         .write_or_refuse(move |c| -> Result<ProfileListing, ApiError> {
-            let unlisting = listing::unlist_profile(c, &id, &terms, &actor, today)?;
+            let unlisted = listing::unlist_profile(c, &id, &terms, &actor, today)?;
             db::audit::record(c, event)?;
-            let view = listing_view(Some(&unlisting), today);
-            record_listing(
-                c,
-                EventType::ProfileUnlisted,
-                &id,
-                &owner,
-                &view,
-                feed_actor,
-            )?;
+            let view = listing_view(Some(&unlisted.unlisting), today);
+            if unlisted.changed {
+                record_listing(
+                    c,
+                    EventType::ProfileUnlisted,
+                    &id,
+                    &owner,
+                    &view,
+                    feed_actor,
+                )?;
+            }
             Ok(view)
         })
         .await
@@ -146,17 +148,19 @@ pub async fn relist(
     state
         .db
         .write_or_refuse(move |c| -> Result<ProfileListing, ApiError> {
-            listing::relist_profile(c, &id, &actor, today)?;
+            let relisted = listing::relist_profile(c, &id, &actor, today)?;
             db::audit::record(c, event)?;
             let view = ProfileListing::listed();
-            record_listing(
-                c,
-                EventType::ProfileRelisted,
-                &id,
-                &owner,
-                &view,
-                feed_actor,
-            )?;
+            if relisted {
+                record_listing(
+                    c,
+                    EventType::ProfileRelisted,
+                    &id,
+                    &owner,
+                    &view,
+                    feed_actor,
+                )?;
+            }
             Ok(view)
         })
         .await

@@ -87,24 +87,34 @@ pub fn unlistings_of(
     Ok(found)
 }
 
+/// What an unlisting request left in force, and whether it changed anything (a repeat on
+/// the same terms does not, and is not announced).
+#[derive(Debug)]
+pub struct Unlisted {
+    pub unlisting: Unlisting,
+    pub changed: bool,
+}
+
 /// Unlists a profile on `terms` (or changes the terms of its unlisting), recording the
-/// event, unless it is already unlisted on exactly these terms. Returns the unlisting
-/// now in force.
+/// event, unless it is already unlisted on exactly these terms.
 pub fn unlist_profile(
     conn: &mut DbConnection,
     profile_id: &str,
     terms: &UnlistTerms,
     actor: &str,
     today: NaiveDate,
-) -> StoreResult<Unlisting> {
+) -> StoreResult<Unlisted> {
     transaction_lock(conn, LISTING_LOCK_KEY)?;
     let current = find_unlisting(conn, profile_id)?;
     let at = super::now();
     let since = match unlist(current.as_ref(), terms, today, at.and_utc()) {
         UnlistOutcome::Unchanged => {
-            return Ok(Unlisting {
-                terms: terms.clone(),
-                since: current.map_or(at.and_utc(), |c| c.since),
+            return Ok(Unlisted {
+                unlisting: Unlisting {
+                    terms: terms.clone(),
+                    since: current.map_or(at.and_utc(), |c| c.since),
+                },
+                changed: false,
             });
         }
         UnlistOutcome::Record { since } => since.naive_utc(),
@@ -134,25 +144,29 @@ pub fn unlist_profile(
         })
         .execute(conn)?;
     profiles::touch_profile(conn, profile_id)?;
-    Ok(row.unlisting())
+    Ok(Unlisted {
+        unlisting: row.unlisting(),
+        changed: true,
+    })
 }
 
-/// Relists a profile. A profile on the market (never unlisted, relisted already, or
-/// back on its relist day) stays as it is, and nothing is recorded.
+/// Relists a profile; true when it came back on the market. A profile on the market
+/// (never unlisted, relisted already, or back on its relist day) stays as it is, and
+/// nothing is recorded.
 pub fn relist_profile(
     conn: &mut DbConnection,
     profile_id: &str,
     actor: &str,
     today: NaiveDate,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     transaction_lock(conn, LISTING_LOCK_KEY)?;
     let Some(current) = find_unlisting(conn, profile_id)? else {
-        return Ok(());
+        return Ok(false);
     };
     diesel::delete(profile_unlistings::table.find(profile_id)).execute(conn)?;
     if !current.in_force(today) {
         // Back on its relist day already: only the lapsed row goes.
-        return Ok(());
+        return Ok(false);
     }
     diesel::insert_into(profile_listing_events::table)
         .values(ListingEventRow {
@@ -166,7 +180,8 @@ pub fn relist_profile(
             at: super::now(),
         })
         .execute(conn)?;
-    profiles::touch_profile(conn, profile_id)
+    profiles::touch_profile(conn, profile_id)?;
+    Ok(true)
 }
 
 /// A profile's listing history, oldest first, a page at a time.

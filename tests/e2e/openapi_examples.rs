@@ -115,6 +115,7 @@ impl World {
             | "create_shortlist_decision"
             | "create_share_link"
             | "create_capacity_watch"
+            | "create_webhook"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.
@@ -235,7 +236,27 @@ async fn every_request_example_is_accepted_by_a_live_server_with_the_demo_data()
                 None
             };
             let token = own_account.as_deref().or(world.token_for(operation_id));
-            let path = path_as_given(&at, template, &parameters);
+            let path = if template.starts_with("/v1/webhooks/{id}") {
+                // The demo data registers no webhook: change one registered by the
+                // create example (disabled, at a documentation address).
+                let create = document["paths"]["/v1/webhooks"]["post"]["requestBody"]["content"]
+                    ["application/json"]["example"]
+                    .clone();
+                let (status, _, answer) = world
+                    .send(
+                        "post",
+                        "/v1/webhooks",
+                        token,
+                        HeaderMap::new(),
+                        Some(("application/json", serde_json::to_vec(&create).unwrap())),
+                    )
+                    .await;
+                assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+                let created: Value = serde_json::from_slice(&answer).unwrap();
+                template.replace("{id}", created["id"].as_str().unwrap())
+            } else {
+                path_as_given(&at, template, &parameters)
+            };
             let header = |name: &str| {
                 parameters
                     .iter()

@@ -338,7 +338,7 @@ async fn a_receiver_failing_three_times_gets_the_event_once_more_after_backoff()
     assert_eq!(ids.len(), 1, "every attempt carries the event's id");
     // Each retry waited longer than the one before (base 50 ms, x4, jitter 0.8 to 1.2).
     let mut attempts = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..1200 {
         attempts = all_attempts(&helix, &endpoint.id).await;
         if attempts.len() == 4 {
             break;
@@ -379,7 +379,7 @@ async fn an_endpoint_that_keeps_failing_is_given_up_and_disabled_with_its_reason
         .await
         .unwrap();
     let mut disabled = endpoint.clone();
-    for _ in 0..400 {
+    for _ in 0..1200 {
         disabled = helix.admin.get_webhook(&endpoint.id).await.unwrap();
         if !disabled.enabled {
             break;

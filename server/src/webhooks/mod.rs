@@ -139,10 +139,8 @@ pub async fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), Ur
     if addresses.is_empty() {
         return Err(UrlRefused::Unresolved(host));
     }
-    if !allow_private {
-        if let Some(ip) = addresses.into_iter().find(|ip| !is_public(*ip)) {
-            return Err(UrlRefused::Private(ip));
-        }
+    if !allow_private && let Some(ip) = addresses.into_iter().find(|ip| !is_public(*ip)) {
+        return Err(UrlRefused::Private(ip));
     }
     Ok(())
 }

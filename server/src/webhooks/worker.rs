@@ -179,10 +179,9 @@ impl Worker {
         if let (Some(previous), Some(until)) = (
             &endpoint.previous_secret,
             endpoint.previous_secret_expires_at,
-        ) {
-            if until > now() {
-                signatures.push(sign(previous)?);
-            }
+        ) && until > now()
+        {
+            signatures.push(sign(previous)?);
         }
         let response = self
             .http

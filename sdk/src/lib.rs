@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod types;
+pub mod webhooks;
 
 #[cfg(feature = "client")]
 #[deny(missing_docs)]

@@ -69,6 +69,24 @@ pub struct Settings {
     /// changed (`CDMX_WATCH_CHECK_INTERVAL_MS`): how late, at most, a
     /// `capacity.available` event can be.
     pub watch_check_interval_ms: u64,
+    /// Milliseconds before a failed webhook delivery's first retry
+    /// (`CDMX_WEBHOOK_RETRY_BASE_MS`, 10 to 3,600,000); each further retry waits 4 times
+    /// longer, with jitter, at most 10 hours.
+    pub webhook_retry_base_ms: u64,
+    /// Seconds a failing delivery is retried before it is given up and its endpoint
+    /// disabled (`CDMX_WEBHOOK_RETRY_FOR_SECONDS`, 1 to 604,800; default 24 hours).
+    pub webhook_retry_for_seconds: u64,
+    /// Longest wait in milliseconds for an endpoint's answer (`CDMX_WEBHOOK_TIMEOUT_MS`,
+    /// 100 to 30,000).
+    pub webhook_timeout_ms: u64,
+    /// Milliseconds between looks for due deliveries when no write woke the worker
+    /// (`CDMX_WEBHOOK_POLL_INTERVAL_MS`, 10 to 60,000): how late a retry, or a delivery
+    /// queued by another process, can start.
+    pub webhook_poll_interval_ms: u64,
+    /// Whether webhook URLs may resolve to private, loopback or link-local addresses
+    /// (`CDMX_WEBHOOK_ALLOW_PRIVATE_ADDRESSES`). Off: such URLs are refused at
+    /// registration and deliveries to them are not sent.
+    pub webhook_allow_private_addresses: bool,
     /// Bearer token that `GET /metrics` requires, at least 32 bytes
     /// (`CDMX_METRICS_TOKEN`). Absent: `/metrics` answers 404, so that nothing about the
     /// process is published by default.
@@ -157,6 +175,11 @@ impl Default for Settings {
             max_held_slots_total: 40,
             sweep_interval_seconds: 60,
             watch_check_interval_ms: 1000,
+            webhook_retry_base_ms: 5000,
+            webhook_retry_for_seconds: 86_400,
+            webhook_timeout_ms: 10_000,
+            webhook_poll_interval_ms: 1000,
+            webhook_allow_private_addresses: false,
             metrics_token: None,
             db_checkout_timeout_ms: 3000,
             trusted_proxies: Vec::new(),
@@ -323,6 +346,22 @@ impl Settings {
         if let Some(v) = env("CDMX_WATCH_CHECK_INTERVAL_MS") {
             self.watch_check_interval_ms = parse("CDMX_WATCH_CHECK_INTERVAL_MS", &v)?;
         }
+        if let Some(v) = env("CDMX_WEBHOOK_RETRY_BASE_MS") {
+            self.webhook_retry_base_ms = parse("CDMX_WEBHOOK_RETRY_BASE_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_WEBHOOK_RETRY_FOR_SECONDS") {
+            self.webhook_retry_for_seconds = parse("CDMX_WEBHOOK_RETRY_FOR_SECONDS", &v)?;
+        }
+        if let Some(v) = env("CDMX_WEBHOOK_TIMEOUT_MS") {
+            self.webhook_timeout_ms = parse("CDMX_WEBHOOK_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_WEBHOOK_POLL_INTERVAL_MS") {
+            self.webhook_poll_interval_ms = parse("CDMX_WEBHOOK_POLL_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = env("CDMX_WEBHOOK_ALLOW_PRIVATE_ADDRESSES") {
+            self.webhook_allow_private_addresses =
+                parse("CDMX_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", &v)?;
+        }
         if let Some(v) = env("CDMX_METRICS_TOKEN") {
             self.metrics_token = Some(v);
         }
@@ -487,6 +526,35 @@ impl Settings {
                 "watch_check_interval_ms (CDMX_WATCH_CHECK_INTERVAL_MS)",
                 "must be between 10 and 60000",
             ));
+        }
+        for (value, name, range) in [
+            (
+                self.webhook_retry_base_ms,
+                "webhook_retry_base_ms (CDMX_WEBHOOK_RETRY_BASE_MS)",
+                10..=3_600_000,
+            ),
+            (
+                self.webhook_retry_for_seconds,
+                "webhook_retry_for_seconds (CDMX_WEBHOOK_RETRY_FOR_SECONDS)",
+                1..=604_800,
+            ),
+            (
+                self.webhook_timeout_ms,
+                "webhook_timeout_ms (CDMX_WEBHOOK_TIMEOUT_MS)",
+                100..=30_000,
+            ),
+            (
+                self.webhook_poll_interval_ms,
+                "webhook_poll_interval_ms (CDMX_WEBHOOK_POLL_INTERVAL_MS)",
+                10..=60_000,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(invalid(
+                    name,
+                    format!("must be between {} and {}", range.start(), range.end()),
+                ));
+            }
         }
         if self.max_held_slots_per_block == 0
             || self.max_held_slots_total < self.max_held_slots_per_block

@@ -23,3 +23,4 @@ pub mod reports;
 pub mod startup;
 pub mod strict;
 pub mod telemetry;
+pub mod webhooks;

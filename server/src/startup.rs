@@ -27,6 +27,8 @@ use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::profile_index::ProfileIndex;
 use crate::profile_reads::ProfileReads;
+use crate::webhooks::WebhookSettings;
+use crate::webhooks::worker::Worker;
 use crate::{app, openapi, telemetry};
 
 /// What every handler can reach.
@@ -49,6 +51,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Where every password is hashed and verified, a bounded number at once.
     pub passwords: HashingPool,
+    /// How webhooks are delivered, and which URLs they may call.
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +75,7 @@ pub struct Application {
     sweeper: tokio::task::JoinHandle<()>,
     tidier: tokio::task::JoinHandle<()>,
     watch_checker: tokio::task::JoinHandle<()>,
+    webhook_worker: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -126,7 +131,11 @@ impl Application {
                 settings.password_hash_slot_count(),
                 settings.password_hash_queue_wait(),
             ),
+            webhooks: WebhookSettings::from_settings(&settings),
         });
+        let worker = Worker::new(db.clone(), WebhookSettings::from_settings(&settings))
+            .map_err(|e| StartupError::Other(format!("webhook client: {e}")))?;
+        let webhook_worker = tokio::spawn(worker.run_forever());
         let sweeper = tokio::spawn(sweep_forever(
             db.clone(),
             Duration::from_secs(settings.sweep_interval_seconds),
@@ -182,6 +191,7 @@ impl Application {
             sweeper,
             tidier,
             watch_checker,
+            webhook_worker,
         })
     }
 
@@ -207,6 +217,7 @@ impl Application {
         self.sweeper.abort();
         self.tidier.abort();
         self.watch_checker.abort();
+        self.webhook_worker.abort();
         served
     }
 }

@@ -836,6 +836,87 @@ async fn organisations_cannot_see_or_touch_each_other() {
             .all(|e| e.actor.as_ref().is_none_or(|a| a.organization_id == b.id())),
         "{feed:?}"
     );
+    // Webhook endpoints are the organisation's own: another's is invisible, and so are
+    // another organisation's events. (Members get 403: the policy table test.)
+    let a_hook = a
+        .admin
+        .create_webhook(&cdmx_sdk::types::NewWebhookEndpoint {
+            url: "https://203.0.113.10/hooks".into(),
+            event_types: Vec::new(),
+            enabled: Some(false),
+        })
+        .await
+        .unwrap();
+    let a_event = a
+        .admin
+        .list_events(&Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone();
+    check(
+        "create_webhook",
+        status(
+            b.admin
+                .create_webhook(&cdmx_sdk::types::NewWebhookEndpoint {
+                    url: "http://127.0.0.1:9/hooks".into(),
+                    event_types: Vec::new(),
+                    enabled: None,
+                })
+                .await,
+        ),
+        422,
+    );
+    check(
+        "get_webhook",
+        status(b.admin.get_webhook(&a_hook.id).await),
+        404,
+    );
+    check(
+        "update_webhook",
+        status(
+            b.admin
+                .update_webhook(
+                    &a_hook.id,
+                    &cdmx_sdk::types::WebhookEndpointChange::default(),
+                )
+                .await,
+        ),
+        404,
+    );
+    check(
+        "rotate_webhook_secret",
+        status(
+            b.admin
+                .rotate_webhook_secret(&a_hook.id, &Default::default())
+                .await,
+        ),
+        404,
+    );
+    check(
+        "list_webhook_deliveries",
+        status(
+            b.admin
+                .list_webhook_deliveries(&a_hook.id, &PageParams::default())
+                .await,
+        ),
+        404,
+    );
+    check(
+        "redeliver_webhook_event",
+        status(b.admin.redeliver_webhook_event(&a_hook.id, &a_event).await),
+        404,
+    );
+    check(
+        "delete_webhook",
+        status(b.admin.delete_webhook(&a_hook.id).await),
+        404,
+    );
+    let b_hooks = b.admin.list_webhooks(&PageParams::default()).await.unwrap();
+    check("list_webhooks", 200, 200);
+    assert!(b_hooks.items.is_empty(), "{b_hooks:?}");
+    assert_eq!(a.admin.get_webhook(&a_hook.id).await.unwrap().secret, None);
     // Metrics are off unless a metrics token is configured.
     let metrics = reqwest::get(app.url("/metrics")).await.unwrap();
     check("get_metrics", metrics.status().as_u16(), 404);

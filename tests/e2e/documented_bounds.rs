@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use reqwest::header::{ETAG, HeaderMap};
 use serde_json::{Value, json};
 
-use crate::openapi_examples::{World, demo_world, document, path_as_given};
+use crate::openapi_examples::{World, demo_world, document, example_webhook, path_as_given};
 
 const KEYWORDS: [&str; 6] = [
     "minimum",
@@ -445,6 +445,9 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
                 .unwrap_or_default();
             let path = if operation_id == "change_capacity_block" {
                 template.replace("{id}", &spare)
+            } else if template.starts_with("/v1/webhooks/{id}") {
+                let token = world.token_for(&operation_id);
+                template.replace("{id}", &example_webhook(&world, token).await)
             } else {
                 path_as_given(&operation_id, &template, &parameters)
             };
@@ -538,7 +541,12 @@ async fn every_documented_bound_is_the_one_the_server_enforces() {
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let path = path_as_given(&operation_id, &template, &parameters);
+            let path = if template.starts_with("/v1/webhooks/{id}") {
+                let token = world.token_for(&operation_id);
+                template.replace("{id}", &example_webhook(&world, token).await)
+            } else {
+                path_as_given(&operation_id, &template, &parameters)
+            };
             // Reads go as whom the examples read as (the demo sponsor, or the demo CDMO
             // for what only it may read).
             let token = if operation_id.starts_with("create_") {

@@ -37,3 +37,4 @@ mod share_links;
 mod storage;
 mod system;
 mod undisclosed;
+mod webhooks;

@@ -71,6 +71,26 @@ pub(crate) async fn demo_world() -> World {
     }
 }
 
+/// The demo data registers no webhook: one registered by the create example (disabled,
+/// at a documentation address), for the operations on a webhook.
+pub(crate) async fn example_webhook(world: &World, token: Option<&str>) -> String {
+    let create = document()["paths"]["/v1/webhooks"]["post"]["requestBody"]["content"]
+        ["application/json"]["example"]
+        .clone();
+    let (status, _, answer) = world
+        .send(
+            "post",
+            "/v1/webhooks",
+            token,
+            HeaderMap::new(),
+            Some(("application/json", serde_json::to_vec(&create).unwrap())),
+        )
+        .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+    let created: Value = serde_json::from_slice(&answer).unwrap();
+    created["id"].as_str().unwrap().to_owned()
+}
+
 /// The path with every parameter set to its example in the document.
 pub(crate) fn path_as_given(at: &str, template: &str, parameters: &[Value]) -> String {
     let mut path = template.to_owned();
@@ -115,6 +135,7 @@ impl World {
             | "create_shortlist_decision"
             | "create_share_link"
             | "create_capacity_watch"
+            | "create_webhook"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.
@@ -235,7 +256,11 @@ async fn every_request_example_is_accepted_by_a_live_server_with_the_demo_data()
                 None
             };
             let token = own_account.as_deref().or(world.token_for(operation_id));
-            let path = path_as_given(&at, template, &parameters);
+            let path = if template.starts_with("/v1/webhooks/{id}") {
+                template.replace("{id}", &example_webhook(&world, token).await)
+            } else {
+                path_as_given(&at, template, &parameters)
+            };
             let header = |name: &str| {
                 parameters
                     .iter()

@@ -224,6 +224,60 @@ operations! {
     /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's watch.
     empty fn delete_capacity_watch(id: &str) -> () = DELETE "/v1/watches/{id}";
 
+    /// Registers a webhook endpoint (`POST /v1/webhooks`). Organisation admins. The
+    /// answer's `secret` is shown this once: check deliveries with
+    /// [`crate::webhooks::verify_webhook`].
+    ///
+    /// Errors: `403` for members, `422` naming `url` (not http(s), unresolvable, or a
+    /// private address) or `event_types[i]`.
+    json fn create_webhook(; body endpoint: &NewWebhookEndpoint) -> WebhookEndpoint
+        = POST "/v1/webhooks";
+
+    /// Your organisation's webhook endpoints (`GET /v1/webhooks`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `422` for an invalid cursor or limit.
+    json fn list_webhooks(; query page: &PageParams) -> Page<WebhookEndpoint>
+        = GET "/v1/webhooks";
+
+    /// One webhook endpoint, with `disabled_reason` if the exchange disabled it
+    /// (`GET /v1/webhooks/{id}`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `404` for an unknown or another organisation's endpoint.
+    json fn get_webhook(id: &str) -> WebhookEndpoint = GET "/v1/webhooks/{id}";
+
+    /// Changes a webhook endpoint's URL, event types or whether it is enabled
+    /// (`PATCH /v1/webhooks/{id}`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `404`, `422` naming `url` or `event_types[i]`.
+    json fn update_webhook(id: &str; body change: &WebhookEndpointChange) -> WebhookEndpoint
+        = PATCH "/v1/webhooks/{id}";
+
+    /// Deletes a webhook endpoint (`DELETE /v1/webhooks/{id}`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `404`.
+    empty fn delete_webhook(id: &str) -> () = DELETE "/v1/webhooks/{id}";
+
+    /// Rotates a webhook endpoint's secret (`POST /v1/webhooks/{id}/rotate-secret`); the
+    /// previous one keeps signing for `overlap_seconds`. The new `secret` is shown once.
+    ///
+    /// Errors: `403` for members, `404`, `422` for an overlap out of range.
+    json fn rotate_webhook_secret(id: &str; query params: &SecretRotationParams) -> WebhookEndpoint
+        = POST "/v1/webhooks/{id}/rotate-secret";
+
+    /// A webhook endpoint's delivery attempts, oldest first
+    /// (`GET /v1/webhooks/{id}/deliveries`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `404`, `422` for an invalid cursor or limit.
+    json fn list_webhook_deliveries(id: &str; query page: &PageParams) -> Page<WebhookAttempt>
+        = GET "/v1/webhooks/{id}/deliveries";
+
+    /// Delivers one of your events to a webhook endpoint again
+    /// (`POST /v1/webhooks/{id}/events/{event_id}/deliveries`). Organisation admins.
+    ///
+    /// Errors: `403` for members, `404` for an unknown endpoint or event.
+    json fn redeliver_webhook_event(id: &str, event_id: &str) -> WebhookDelivery
+        = POST "/v1/webhooks/{id}/events/{event_id}/deliveries";
+
     /// Revokes an API key (`DELETE /v1/organizations/{id}/api-keys/{key_id}`). Admins of
     /// that organisation. It stops working at once, and so do the keys created with it
     /// (and theirs); revoking again changes nothing.

@@ -140,6 +140,7 @@ mod profiles;
 mod records;
 mod system;
 mod watches;
+mod webhooks;
 
 pub use audit::*;
 pub use auth::*;
@@ -154,3 +155,4 @@ pub use profiles::*;
 pub use records::*;
 pub use system::*;
 pub use watches::*;
+pub use webhooks::*;

@@ -23,6 +23,7 @@ mod reservations;
 mod share_links;
 mod system;
 mod watches;
+mod webhooks;
 
 use utoipa_actix_web::scope;
 
@@ -57,6 +58,14 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(watches::list_capacity_watches)
                 .service(watches::get_capacity_watch)
                 .service(watches::delete_capacity_watch)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::rotate_webhook_secret)
+                .service(webhooks::list_webhook_deliveries)
+                .service(webhooks::redeliver_webhook_event)
                 .service(auth::logout)
                 .service(auth::change_password)
                 .service(profiles::create_cdmo_profile)

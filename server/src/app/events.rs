@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::events::{self, EventActor, EventQuery, EventRow, NewEvent};
 use crate::db::reservations::ReservationRow;
-use crate::db::{DbConnection, accounts};
+use crate::db::{DbConnection, accounts, mark_deliveries_queued, webhooks};
 use crate::error::ApiError;
 use crate::startup::AppState;
 
@@ -74,13 +74,18 @@ impl<'a> Change<'a> {
 }
 
 /// Records `events`: call it inside the transaction of the change they record, so that
-/// the change and its events commit together or not at all.
+/// the change and its events commit together or not at all. Their webhook deliveries are
+/// queued in the same transaction (the outbox).
 pub fn record(
     conn: &mut DbConnection,
     events: Vec<NewEvent>,
     at: NaiveDateTime,
 ) -> Result<Vec<EventRow>, ApiError> {
-    Ok(events::append(conn, events, at)?)
+    let rows = events::append(conn, events, at)?;
+    if webhooks::enqueue(conn, &rows, at)? > 0 {
+        mark_deliveries_queued();
+    }
+    Ok(rows)
 }
 
 /// Records a reservation's change for both its parties, who see it alike.

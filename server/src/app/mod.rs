@@ -25,6 +25,7 @@ pub mod reservations;
 pub mod share_links;
 pub mod views;
 pub mod watches;
+pub mod webhooks;
 
 /// Today's date in UTC: what validation and evidence expiry are judged against.
 pub fn today() -> chrono::NaiveDate {

@@ -93,10 +93,13 @@ pub enum Action {
     ReadEvents,
     /// Create and delete capacity watches (reading them is `ReadPrograms`).
     ManageWatches,
+    /// Register, change, rotate and delete webhook endpoints, read their deliveries and
+    /// redeliver events.
+    ManageWebhooks,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -128,6 +131,7 @@ impl Action {
         Action::ShareReports,
         Action::ReadEvents,
         Action::ManageWatches,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -257,6 +261,7 @@ fn rule(action: Action) -> Rule {
         ShareReports => rule(&[Sponsor], Member, OwnPrivate, false, "programmes and shortlists belong to sponsor organisations"),
         ReadEvents => rule(ANY_KIND, Member, OwnPrivate, false, ""),
         ManageWatches => rule(&[Sponsor], Member, OwnPrivate, false, "capacity watches belong to sponsor organisations"),
+        ManageWebhooks => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
     }
 }
 
@@ -276,7 +281,8 @@ pub fn required_scope(action: Action) -> Option<ApiKeyScope> {
         ManagePrograms | RecordDecision | ShareReports | ManageWatches => ProgramsWrite,
         PlaceHold | ConfirmReservation | DeclineReservation | CancelReservation
         | RescheduleReservation => ReservationsWrite,
-        VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail => {
+        VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail
+        | ManageWebhooks => {
             Admin
         }
         ManageOwnAccount => return None,
@@ -556,6 +562,8 @@ mod tests {
         (Action::ReadEvents, Case::Others, "NNNNNN"),
         (Action::ManageWatches, Case::Own, "AAFFFF"),
         (Action::ManageWatches, Case::Others, "NNNNNN"),
+        (Action::ManageWebhooks, Case::Own, "FAFAFA"),
+        (Action::ManageWebhooks, Case::Others, "NNNNNN"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {
@@ -628,6 +636,7 @@ mod tests {
         (Action::ShareReports,          "FFFFAFF"),
         (Action::ReadEvents,            "AFFFFFF"),
         (Action::ManageWatches,         "FFFFAFF"),
+        (Action::ManageWebhooks,        "FFFFFFA"),
     ];
 
     /// Who a key must be for the rule's other checks to pass, so that only its scope

@@ -31,6 +31,7 @@ pub mod reservations;
 pub mod schema;
 pub mod share_links;
 pub mod watches;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -319,6 +320,21 @@ pub struct Database {
     /// Write transactions run through this handle and its clones (see
     /// [`Database::local_writes`]).
     local_writes: Arc<AtomicU64>,
+    /// Woken after a write transaction that queued webhook deliveries ended, so that the
+    /// delivery worker does not wait for its next poll.
+    deliveries_queued: Arc<tokio::sync::Notify>,
+}
+
+thread_local! {
+    /// Set by [`mark_deliveries_queued`] inside a write transaction; read and cleared on
+    /// the same blocking thread once the transaction has ended.
+    static DELIVERIES_QUEUED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes, inside a write transaction, that it queued webhook deliveries: the
+/// [`Database`] that runs it wakes the delivery worker once it has ended.
+pub fn mark_deliveries_queued() {
+    DELIVERIES_QUEUED.with(|queued| queued.set(true));
 }
 
 impl Database {
@@ -349,6 +365,7 @@ impl Database {
             pool,
             backend,
             local_writes: Arc::new(AtomicU64::new(0)),
+            deliveries_queued: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -380,14 +397,24 @@ impl Database {
         T: Send + 'static,
     {
         let local_writes = self.local_writes.clone();
+        let queued = self.deliveries_queued.clone();
         self.run(move |conn| {
+            DELIVERIES_QUEUED.with(|q| q.set(false));
             let outcome = write_transaction(conn, work);
             // Counted once the transaction has ended, on the blocking thread, so that it
             // is counted even when the request that asked for it has gone away.
             local_writes.fetch_add(1, Ordering::SeqCst);
+            if DELIVERIES_QUEUED.with(|q| q.replace(false)) {
+                queued.notify_one();
+            }
             outcome
         })
         .await
+    }
+
+    /// Woken after a write through this handle queued webhook deliveries.
+    pub fn deliveries_queued(&self) -> Arc<tokio::sync::Notify> {
+        self.deliveries_queued.clone()
     }
 
     /// How many write transactions [`Database::write`] and [`Database::write_or_refuse`]
@@ -408,9 +435,14 @@ impl Database {
         E: From<StoreError> + From<DieselError> + Send + 'static,
     {
         let local_writes = self.local_writes.clone();
+        let queued = self.deliveries_queued.clone();
         self.run(move |conn| {
+            DELIVERIES_QUEUED.with(|q| q.set(false));
             let outcome = write_transaction_or_refuse(conn, work);
             local_writes.fetch_add(1, Ordering::SeqCst);
+            if DELIVERIES_QUEUED.with(|q| q.replace(false)) {
+                queued.notify_one();
+            }
             Ok(outcome)
         })
         .await

@@ -367,6 +367,20 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         ),
         ("create_share_link", to_json(&share_link_request())),
         ("create_capacity_watch", to_json(&watch_request(demo))),
+        ("create_webhook", to_json(&webhook_request())),
+        (
+            "update_webhook",
+            to_json(&WebhookEndpointChange {
+                url: None,
+                event_types: Some(vec![
+                    EventType::ReservationHeld,
+                    EventType::ReservationConfirmed,
+                    EventType::ReservationDeclined,
+                    EventType::CapacityAvailable,
+                ]),
+                enabled: None,
+            }),
+        ),
         ("create_reservation", to_json(&reservation(demo))),
         ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
@@ -538,6 +552,17 @@ fn capacity_view(demo: &Demo) -> Option<CapacityBlock> {
         created_at: at(1, 2, 8),
         updated_at: at(1, 6, 14),
     })
+}
+
+/// An endpoint for the reservation events, registered disabled: enable it once the
+/// receiver verifies signatures. Its address is a documentation one (RFC 5737), so that
+/// trying the example sends nothing anywhere.
+fn webhook_request() -> NewWebhookEndpoint {
+    NewWebhookEndpoint {
+        url: "https://203.0.113.10/cdmx/webhooks".into(),
+        event_types: vec![EventType::ReservationHeld, EventType::ReservationConfirmed],
+        enabled: Some(false),
+    }
 }
 
 /// A watch on the demo programme.

@@ -104,7 +104,9 @@ impl World {
             | "create_capacity_block"
             | "change_capacity_block"
             | "unlist_cdmo_profile"
-            | "list_cdmo_listing_history" => cdmo,
+            | "list_cdmo_listing_history"
+            | "create_quote"
+            | "decline_rfi" => cdmo,
             "create_user"
             | "create_api_key"
             | "create_match"
@@ -115,6 +117,8 @@ impl World {
             | "create_shortlist_decision"
             | "create_share_link"
             | "create_capacity_watch"
+            | "create_rfi"
+            | "decline_quote"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.

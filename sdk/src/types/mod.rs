@@ -138,6 +138,7 @@ mod pagination;
 mod problem;
 mod profiles;
 mod records;
+mod rfis;
 mod system;
 mod watches;
 
@@ -152,5 +153,6 @@ pub use pagination::*;
 pub use problem::*;
 pub use profiles::*;
 pub use records::*;
+pub use rfis::*;
 pub use system::*;
 pub use watches::*;

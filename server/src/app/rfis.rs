@@ -34,6 +34,14 @@ fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
 }
 
+/// `t` at microsecond precision: what both backends store, so that an answer and a
+/// later read of it agree.
+fn stored_time(t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+    use chrono::Timelike;
+    let t = t.naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(ApiError::internal)
 }
@@ -221,7 +229,7 @@ pub async fn send(
                     program: disclosed.clone(),
                     sponsor_name_withheld: request.withhold_sponsor_name,
                     message: request.message.clone(),
-                    response_deadline: request.response_deadline.naive_utc(),
+                    response_deadline: stored_time(request.response_deadline),
                     state: RfiState::Open,
                     confidentiality_accepted_at: None,
                     confidentiality_accepted_by: None,
@@ -515,7 +523,7 @@ pub async fn submit_quote(
                     .transpose()
                     .map_err(ApiError::internal)?,
                 slots_offered: json(&offered)?,
-                valid_until: request.valid_until.naive_utc(),
+                valid_until: stored_time(request.valid_until),
                 assumptions: request.assumptions.clone(),
                 attachments: json(&request.attachments)?,
                 state: QuoteState::Submitted,

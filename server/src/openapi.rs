@@ -39,7 +39,8 @@ pub const REGENERATE_COMMAND: &str =
         (name = "capacity", description = "Capacity blocks CDMOs publish, with live availability"),
         (name = "reservations", description = "Holds on capacity and their lifecycle: confirm, decline, cancel, reschedule; never double-booked"),
         (name = "events", description = "Your organisation's event feed: every change of the exchange you may see, in commit order, and capacity watches that tell you when a CDMO can meet a programme's need"),
-        (name = "webhooks", description = "Endpoints your organisation's events are posted to, signed (Standard Webhooks), from a durable outbox with retries; their delivery attempts and redelivery")
+        (name = "webhooks", description = "Endpoints your organisation's events are posted to, signed (Standard Webhooks), from a durable outbox with retries; their delivery attempts and redelivery"),
+        (name = "rfis", description = "Requests for information and quote: a sponsor asks CDMOs, each quotes from its published capacity or declines, the sponsor compares and accepts one, which holds the offered slots")
     ),
     components(schemas(Problem, FieldError, ProfileSort))
 )]

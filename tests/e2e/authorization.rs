@@ -741,6 +741,106 @@ async fn organisations_cannot_see_or_touch_each_other() {
             .capacity_id,
         a_block.id
     );
+
+    // RFIs and quotes are their sponsor's and their CDMO's only: B sees none of C's.
+    let c_rfis = c
+        .admin
+        .create_rfi(&cdmx_sdk::types::NewRfi {
+            program_id: c_program.id.clone(),
+            cdmo_organization_ids: vec![a.organization.id.clone()],
+            disclose: Default::default(),
+            summary: None,
+            withhold_sponsor_name: true,
+            response_deadline: chrono::Utc::now() + chrono::Duration::days(7),
+            message: None,
+        })
+        .await
+        .unwrap();
+    let c_rfi = c_rfis.rfis[0].id.clone();
+    check(
+        "create_rfi",
+        status(
+            b.admin
+                .create_rfi(&cdmx_sdk::types::NewRfi {
+                    program_id: c_program.id.clone(),
+                    cdmo_organization_ids: vec![a.organization.id.clone()],
+                    disclose: Default::default(),
+                    summary: None,
+                    withhold_sponsor_name: false,
+                    response_deadline: chrono::Utc::now() + chrono::Duration::days(7),
+                    message: None,
+                })
+                .await,
+        ),
+        422,
+    );
+    check(
+        "list_rfis",
+        ok(b.admin
+            .list_rfis(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()),
+        200,
+    );
+    check("get_rfi", status(b.admin.get_rfi(&c_rfi).await), 404);
+    check(
+        "accept_rfi_confidentiality",
+        status(b.admin.accept_rfi_confidentiality(&c_rfi).await),
+        404,
+    );
+    let reason = cdmx_sdk::types::DeclineRequest {
+        reason: "not ours".into(),
+    };
+    check(
+        "decline_rfi",
+        status(b.admin.decline_rfi(&c_rfi, &reason).await),
+        404,
+    );
+    let offer = cdmx_sdk::types::NewQuote {
+        price_per_batch: 100_000,
+        currency: "EUR".into(),
+        tech_transfer_cost: None,
+        tech_transfer_weeks: None,
+        slots_offered: vec![cdmx_sdk::types::SlotOffer {
+            capacity_id: a_block_2.id.clone(),
+            slots: 1,
+        }],
+        valid_until: chrono::Utc::now() + chrono::Duration::days(7),
+        assumptions: None,
+        attachments: Vec::new(),
+    };
+    check(
+        "create_quote",
+        status(b.admin.create_quote(&c_rfi, &offer).await),
+        404,
+    );
+    let c_quote = a.admin.create_quote(&c_rfi, &offer).await.unwrap();
+    check(
+        "get_quote",
+        status(b.admin.get_quote(&c_quote.id).await),
+        404,
+    );
+    check(
+        "accept_quote",
+        status(b.admin.accept_quote(&c_quote.id).await),
+        404,
+    );
+    check(
+        "decline_quote",
+        status(b.admin.decline_quote(&c_quote.id, &reason).await),
+        404,
+    );
+    check(
+        "list_program_quotes",
+        status(b.admin.list_program_quotes(&c_program.id).await),
+        404,
+    );
+    assert_eq!(
+        c.admin.get_quote(&c_quote.id).await.unwrap().state,
+        cdmx_sdk::types::QuoteState::Submitted
+    );
     assert_eq!(
         a.admin
             .get_capacity_block(&a_block.id)

@@ -49,6 +49,22 @@ const NOT_SENT: &[(&str, &str)] = &[
         "/components/schemas/NewReservation/properties/slots",
         "maximum",
     ),
+    // An RFI takes one answer: the demo RFI the example quotes on is answered by the
+    // first accepted case, and every later one is 409. `rfis::a_bad_offer_is_refused_
+    // naming_the_field_and_writes_nothing` sends offers past the bounds.
+    (
+        "/components/schemas/NewQuote/properties/price_per_batch",
+        "minimum",
+    ),
+    (
+        "/components/schemas/NewQuote/properties/tech_transfer_cost",
+        "minimum",
+    ),
+    (
+        "/components/schemas/NewQuote/properties/tech_transfer_weeks",
+        "minimum",
+    ),
+    ("/components/schemas/SlotOffer/properties/slots", "minimum"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]

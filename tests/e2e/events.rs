@@ -12,7 +12,7 @@ use cdmx_sdk::types::*;
 use crate::capacity::{block, cdmo, day, hold, key, status};
 
 /// Every event of `client`'s feed, read page by page.
-async fn feed(client: &Client) -> Vec<Event> {
+pub(crate) async fn feed(client: &Client) -> Vec<Event> {
     let mut events = Vec::new();
     let mut cursor = None;
     loop {
@@ -32,7 +32,7 @@ async fn feed(client: &Client) -> Vec<Event> {
     }
 }
 
-fn types(events: &[Event]) -> Vec<EventType> {
+pub(crate) fn types(events: &[Event]) -> Vec<EventType> {
     events.iter().map(|e| e.event_type).collect()
 }
 
@@ -283,7 +283,7 @@ async fn a_lapsed_hold_is_announced_to_both_parties_by_the_exchange_itself() {
 }
 
 /// Polls `probe` until it finds something, for up to ten seconds.
-async fn poll<T, F, Fut>(probe: F) -> Option<T>
+pub(crate) async fn poll<T, F, Fut>(probe: F) -> Option<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,

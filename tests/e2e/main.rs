@@ -28,6 +28,7 @@ mod profile_reads;
 mod profiles;
 mod replicas;
 mod reports;
+mod rfis;
 mod scenarios;
 mod schema;
 mod sdk_client;

@@ -19,7 +19,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     }
 }
 
-fn program(name: &str) -> ProgramRequest {
+pub(crate) fn program(name: &str) -> ProgramRequest {
     ProgramRequest {
         name: name.into(),
         product: Product {

@@ -124,7 +124,9 @@ impl World {
             | "create_capacity_block"
             | "change_capacity_block"
             | "unlist_cdmo_profile"
-            | "list_cdmo_listing_history" => cdmo,
+            | "list_cdmo_listing_history"
+            | "create_quote"
+            | "decline_rfi" => cdmo,
             "create_user"
             | "create_api_key"
             | "create_match"
@@ -136,6 +138,8 @@ impl World {
             | "create_share_link"
             | "create_capacity_watch"
             | "create_webhook"
+            | "create_rfi"
+            | "decline_quote"
             | "create_reservation"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.

@@ -609,6 +609,73 @@ operations! {
     /// has ended (nothing changes), `422`.
     json fn reschedule_reservation(id: &str; body request: &RescheduleRequest) -> Reservation
         = POST "/v1/reservations/{id}/reschedule";
+
+    // --- RFIs and quotes ---
+
+    /// Sends an RFI about one of your programmes to one or more CDMOs (`POST /v1/rfis`):
+    /// one RFI per CDMO, sharing a request id. Sponsors.
+    ///
+    /// Errors: `403` for CDMOs, `422` naming `program_id` (not yours),
+    /// `cdmo_organization_ids[i]` (not a CDMO), `summary` or `response_deadline`.
+    json fn create_rfi(; body rfi: &NewRfi) -> SentRfis = POST "/v1/rfis";
+
+    /// Your RFIs (`GET /v1/rfis`): those your sponsor sent, or your CDMO's inbox.
+    ///
+    /// Errors: `422` for an invalid state, cursor or limit.
+    json fn list_rfis(; query filter: &RfiFilter) -> Page<Rfi> = GET "/v1/rfis";
+
+    /// One RFI, as your side sees it (`GET /v1/rfis/{id}`).
+    ///
+    /// Errors: `404` for an unknown RFI or one you are not a party to.
+    json fn get_rfi(id: &str) -> Rfi = GET "/v1/rfis/{id}";
+
+    /// Accepts the RFI's confidentiality agreement (`POST /v1/rfis/{id}/confidentiality`).
+    /// The CDMO the RFI was sent to.
+    ///
+    /// Errors: `403` for the sponsor, `404`, `409` when the RFI expired.
+    json fn accept_rfi_confidentiality(id: &str) -> Rfi
+        = POST "/v1/rfis/{id}/confidentiality";
+
+    /// Declines to quote (`POST /v1/rfis/{id}/decline`). The CDMO the RFI was sent to.
+    ///
+    /// Errors: `403` for the sponsor, `404`, `409` when answered or expired, `422` for
+    /// an empty reason.
+    json fn decline_rfi(id: &str; body request: &DeclineRequest) -> Rfi
+        = POST "/v1/rfis/{id}/decline";
+
+    /// Answers an RFI with a quote (`POST /v1/rfis/{id}/quotes`). The CDMO the RFI was
+    /// sent to; the slots must be free in its own published blocks.
+    ///
+    /// Errors: `403` for the sponsor, `404`, `409` when answered or expired, `422`
+    /// naming the field (`slots_offered[i].capacity_id` for a block that does not exist
+    /// or is not yours).
+    json fn create_quote(rfi_id: &str; body quote: &NewQuote) -> Quote
+        = POST "/v1/rfis/{rfi_id}/quotes";
+
+    /// One quote (`GET /v1/quotes/{id}`). Its sponsor and its CDMO.
+    ///
+    /// Errors: `404` for anyone else.
+    json fn get_quote(id: &str) -> Quote = GET "/v1/quotes/{id}";
+
+    /// Accepts a quote, holding exactly its offered slots (`POST /v1/quotes/{id}/accept`).
+    /// The sponsor.
+    ///
+    /// Errors: `403` for the CDMO, `404`, `409` when the slots are gone, the quote is no
+    /// longer open or another quote of the request was accepted (nothing is held).
+    json fn accept_quote(id: &str) -> Quote = POST "/v1/quotes/{id}/accept";
+
+    /// Declines a quote (`POST /v1/quotes/{id}/decline`). The sponsor.
+    ///
+    /// Errors: `403` for the CDMO, `404`, `409` when no longer open, `422` for an empty
+    /// reason.
+    json fn decline_quote(id: &str; body request: &DeclineRequest) -> Quote
+        = POST "/v1/quotes/{id}/decline";
+
+    /// Every quote on one of your programmes, side by side
+    /// (`GET /v1/programs/{id}/quotes`).
+    ///
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's programme.
+    json fn list_program_quotes(id: &str) -> Page<Quote> = GET "/v1/programs/{id}/quotes";
 }
 
 /// A report file.

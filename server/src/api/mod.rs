@@ -20,6 +20,7 @@ mod organizations;
 mod profiles;
 mod reports;
 mod reservations;
+mod rfis;
 mod share_links;
 mod system;
 mod watches;
@@ -115,6 +116,16 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(reservations::confirm_reservation)
                 .service(reservations::decline_reservation)
                 .service(reservations::cancel_reservation)
-                .service(reservations::reschedule_reservation),
+                .service(reservations::reschedule_reservation)
+                .service(rfis::create_rfi)
+                .service(rfis::list_rfis)
+                .service(rfis::get_rfi)
+                .service(rfis::accept_rfi_confidentiality)
+                .service(rfis::decline_rfi)
+                .service(rfis::create_quote)
+                .service(rfis::get_quote)
+                .service(rfis::accept_quote)
+                .service(rfis::decline_quote)
+                .service(rfis::list_program_quotes),
         );
 }

@@ -37,6 +37,14 @@ const DEMO_LOCK_KEY: i64 = 0x0c0d_0e0f_6d79;
 pub const DEMO_SPONSOR_EMAIL: &str = "sponsor@demo.cdmx.example";
 pub const DEMO_CDMO_EMAIL: &str = "cdmo@demo.cdmx.example";
 
+/// The demo sponsor's RFIs to the demo CDMO: two open (one to quote, one to decline) and
+/// one the CDMO quoted, with its quote (`DEMO_QUOTE`); their deadlines and the quote's
+/// validity count from the day of the load.
+pub const DEMO_RFI_TO_QUOTE: &str = "01943a6e-2c00-7000-8000-00000000a101";
+pub const DEMO_RFI_TO_DECLINE: &str = "01943a6e-2c00-7000-8000-00000000a102";
+pub const DEMO_RFI_QUOTED: &str = "01943a6e-2c00-7000-8000-00000000a103";
+pub const DEMO_QUOTE: &str = "01943a6e-2c00-7000-8000-00000000a201";
+
 /// What a demo load created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLoaded {
@@ -399,10 +407,136 @@ fn write_demo_data(
             },
         )?;
     }
+    insert_rfis(conn, data, &valid_programs)?;
     Ok(DemoLoaded {
         cdmos: data.cdmos.len(),
         sponsors: data.sponsors.len(),
     })
+}
+
+/// The demo sponsor's RFIs about its programme to the demo CDMO, and the quote of one
+/// of them, offering a slot of the CDMO's second Leiden block.
+fn insert_rfis(
+    conn: &mut DbConnection,
+    data: &DemoData,
+    programs: &[(&crate::demo::data::DemoProgram, ValidProgram)],
+) -> StoreResult<()> {
+    use cdmx_sdk::types::{NewRfi, OfferedSlots, QuoteState, RfiDisclosure, RfiState};
+
+    use crate::db::rfis::{self, QuoteRow, RfiRow};
+    use crate::domain::rfis::disclosed_program;
+
+    let w = &data.workspace;
+    let (Some(sponsor), Some(cdmo)) = (
+        w.logins.iter().find(|l| l.email == DEMO_SPONSOR_EMAIL),
+        w.logins.iter().find(|l| l.email == DEMO_CDMO_EMAIL),
+    ) else {
+        return Ok(());
+    };
+    let Some((program, valid)) = programs
+        .iter()
+        .find(|(p, _)| p.organization_id == sponsor.organization_id)
+    else {
+        return Ok(());
+    };
+    let at = now();
+    let deadline = at + chrono::Duration::days(30);
+    let request = NewRfi {
+        program_id: program.id.clone(),
+        cdmo_organization_ids: vec![cdmo.organization_id.clone()],
+        disclose: RfiDisclosure {
+            summary: true,
+            modality: true,
+            phase: true,
+            volumes: true,
+            timeline: true,
+        },
+        summary: Some("EU pivotal autologous CD19 CAR-T; four clinical batches in H1 2027".into()),
+        withhold_sponsor_name: false,
+        response_deadline: deadline.and_utc(),
+        message: Some("Please quote four clinical GMP batches with tech transfer.".into()),
+    };
+    let disclosure =
+        serde_json::to_string(&request.disclose).map_err(|e| invalid("a demo RFI", e))?;
+    let disclosed = serde_json::to_string(&disclosed_program(&request, &valid.program))
+        .map_err(|e| invalid("a demo RFI", e))?;
+    let rfi = |id: &str, n: u8, state: RfiState| RfiRow {
+        id: id.to_owned(),
+        request_id: format!("01943a6e-2c00-7000-8000-00000000a30{n}"),
+        sponsor_organization_id: sponsor.organization_id.clone(),
+        cdmo_organization_id: cdmo.organization_id.clone(),
+        program_id: program.id.clone(),
+        disclosure: disclosure.clone(),
+        program: disclosed.clone(),
+        sponsor_name_withheld: false,
+        message: request.message.clone(),
+        response_deadline: deadline,
+        state,
+        confidentiality_accepted_at: None,
+        confidentiality_accepted_by: None,
+        decline_reason: None,
+        created_by: sponsor.id.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+    let quoted = rfi(DEMO_RFI_QUOTED, 3, RfiState::Quoted);
+    rfis::insert_rfis(
+        conn,
+        &[
+            rfi(DEMO_RFI_TO_QUOTE, 1, RfiState::Open),
+            rfi(DEMO_RFI_TO_DECLINE, 2, RfiState::Open),
+            quoted.clone(),
+        ],
+    )?;
+    let Some(block) = w
+        .capacity_blocks
+        .iter()
+        .filter(|b| {
+            b.profile_id
+                == data
+                    .cdmos
+                    .iter()
+                    .find(|c| c.organization_id == cdmo.organization_id)
+                    .map_or("", |c| c.profile_id.as_str())
+        })
+        .nth(1)
+    else {
+        return Ok(());
+    };
+    let offered = vec![OfferedSlots {
+        capacity_id: block.id.clone(),
+        slots: 1,
+        slot_kind: block.block.slot_kind,
+        period_start: block.block.period_start,
+        period_end: block.block.period_end,
+    }];
+    rfis::insert_quote(
+        conn,
+        &QuoteRow {
+            id: DEMO_QUOTE.to_owned(),
+            rfi_id: quoted.id,
+            request_id: quoted.request_id,
+            sponsor_organization_id: quoted.sponsor_organization_id,
+            cdmo_organization_id: quoted.cdmo_organization_id,
+            program_id: quoted.program_id,
+            price_per_batch: 210_000,
+            currency: "EUR".into(),
+            tech_transfer_cost: Some(450_000),
+            tech_transfer_weeks: Some(26),
+            slots_offered: serde_json::to_string(&offered)
+                .map_err(|e| invalid("a demo quote", e))?,
+            valid_until: deadline,
+            assumptions: Some("Sponsor supplies the lentiviral vector.".into()),
+            attachments: "[]".into(),
+            state: QuoteState::Submitted,
+            decline_reason: None,
+            reservation_ids: "[]".into(),
+            created_by: cdmo.id.clone(),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    Ok(())
 }
 
 /// Gives the demo logins a new password (hashed by the caller); returns how many demo

@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod profiles;
 pub mod reports;
 pub mod reservations;
+pub mod rfis;
 pub mod share_links;
 pub mod views;
 pub mod watches;

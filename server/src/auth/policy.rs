@@ -96,10 +96,21 @@ pub enum Action {
     /// Register, change, rotate and delete webhook endpoints, read their deliveries and
     /// redeliver events.
     ManageWebhooks,
+    /// Send an RFI about one of the organisation's programmes.
+    SendRfi,
+    /// List the RFIs one sent or received.
+    ListRfis,
+    /// Read an RFI one is a party to, and its quote.
+    ReadRfi,
+    /// Answer an RFI addressed to one's CDMO: accept its confidentiality agreement,
+    /// quote or decline.
+    RespondToRfi,
+    /// Accept or decline a quote on one's RFI (accepting holds the offered slots).
+    DecideQuote,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 37] = [
         Action::ReadOrganization,
         Action::VerifyOrganization,
         Action::ManageMembers,
@@ -132,6 +143,11 @@ impl Action {
         Action::ReadEvents,
         Action::ManageWatches,
         Action::ManageWebhooks,
+        Action::SendRfi,
+        Action::ListRfis,
+        Action::ReadRfi,
+        Action::RespondToRfi,
+        Action::DecideQuote,
     ];
 }
 
@@ -157,6 +173,8 @@ pub enum Resource<'a> {
         /// saved shortlist that ranks it.
         dealings: bool,
     },
+    /// An RFI (or its quote) between a sponsor and the CDMO it was sent to.
+    Rfi { sponsor: &'a str, cdmo: &'a str },
 }
 
 /// Why an action is refused.
@@ -189,11 +207,11 @@ enum Scope {
     OwnOrOperator,
     /// Its own organisation's public object; another's is visible but not its to change.
     OwnPublic,
-    /// A reservation it is a party to, on either side.
+    /// A reservation or RFI it is a party to, on either side.
     EitherParty,
-    /// A reservation it is the sponsor of.
+    /// A reservation or RFI it is the sponsor of.
     SponsorParty,
-    /// A reservation it is the CDMO of.
+    /// A reservation or RFI it is the CDMO of.
     CdmoParty,
     /// An unlisted profile that is its own, that it has dealings with, or any for
     /// platform operators; others are invisible.
@@ -262,6 +280,11 @@ fn rule(action: Action) -> Rule {
         ReadEvents => rule(ANY_KIND, Member, OwnPrivate, false, ""),
         ManageWatches => rule(&[Sponsor], Member, OwnPrivate, false, "capacity watches belong to sponsor organisations"),
         ManageWebhooks => rule(ANY_KIND, Admin, OwnPrivate, false, ""),
+        SendRfi => rule(&[Sponsor], Member, OwnPrivate, false, "RFIs are sent by sponsor organisations"),
+        ListRfis => rule(&[Sponsor, Cdmo], Member, Any, false, "RFIs are listed by their sponsor or CDMO"),
+        ReadRfi => rule(&[Sponsor, Cdmo], Member, EitherParty, false, ""),
+        RespondToRfi => rule(&[Cdmo], Member, CdmoParty, false, "only the CDMO the RFI was sent to can answer it"),
+        DecideQuote => rule(&[Sponsor], Member, SponsorParty, false, "only the sponsor that sent the RFI can accept or decline its quote"),
     }
 }
 
@@ -274,13 +297,14 @@ pub fn required_scope(action: Action) -> Option<ApiKeyScope> {
     use ApiKeyScope::{Admin, CapacityWrite, Match, ProfilesWrite, ProgramsWrite, Read, ReservationsWrite};
     Some(match action {
         ReadOrganization | ListMembers | ReadMarketplace | ReadPrograms | ListReservations
-        | ReadReservation | ReadListingHistory | ReadUnlistedProfile | ReadEvents => Read,
+        | ReadReservation | ReadListingHistory | ReadUnlistedProfile | ReadEvents | ListRfis
+        | ReadRfi => Read,
         RunMatch | MatchProgram => Match,
         CreateProfile | EditProfile | ManageEvidence | ManageListing => ProfilesWrite,
-        ManageCapacity => CapacityWrite,
-        ManagePrograms | RecordDecision | ShareReports | ManageWatches => ProgramsWrite,
+        ManageCapacity | RespondToRfi => CapacityWrite,
+        ManagePrograms | RecordDecision | ShareReports | ManageWatches | SendRfi => ProgramsWrite,
         PlaceHold | ConfirmReservation | DeclineReservation | CancelReservation
-        | RescheduleReservation => ReservationsWrite,
+        | RescheduleReservation | DecideQuote => ReservationsWrite,
         VerifyOrganization | ManageMembers | ManageApiKeys | VerifyEvidence | ReadAuditTrail
         | ManageWebhooks => {
             Admin
@@ -371,7 +395,7 @@ pub fn authorize(
         }
         (
             Scope::EitherParty | Scope::SponsorParty | Scope::CdmoParty,
-            Resource::Reservation { sponsor, cdmo, .. },
+            Resource::Reservation { sponsor, cdmo, .. } | Resource::Rfi { sponsor, cdmo },
         ) if own == sponsor || own == cdmo => {
             let wrong_side = match rule.scope {
                 Scope::SponsorParty => own != sponsor,
@@ -462,6 +486,12 @@ mod tests {
         UnlistedOthers {
             dealings: bool,
         },
+        /// An RFI the caller sent.
+        RfiAsSponsor,
+        /// An RFI sent to the caller.
+        RfiAsCdmo,
+        /// An RFI between two other organisations.
+        RfiStranger,
     }
 
     fn resource(case: Case) -> Resource<'static> {
@@ -491,6 +521,18 @@ mod tests {
             Case::UnlistedOthers { dealings } => Resource::UnlistedProfile {
                 owner: "theirs",
                 dealings,
+            },
+            Case::RfiAsSponsor => Resource::Rfi {
+                sponsor: "mine",
+                cdmo: "theirs",
+            },
+            Case::RfiAsCdmo => Resource::Rfi {
+                sponsor: "theirs",
+                cdmo: "mine",
+            },
+            Case::RfiStranger => Resource::Rfi {
+                sponsor: "theirs",
+                cdmo: "others",
             },
         }
     }
@@ -564,6 +606,18 @@ mod tests {
         (Action::ManageWatches, Case::Others, "NNNNNN"),
         (Action::ManageWebhooks, Case::Own, "FAFAFA"),
         (Action::ManageWebhooks, Case::Others, "NNNNNN"),
+        (Action::SendRfi, Case::Own, "AAFFFF"),
+        (Action::SendRfi, Case::Others, "NNNNNN"),
+        (Action::ListRfis, Case::Marketplace, "AAAAFF"),
+        (Action::ReadRfi, Case::RfiAsSponsor, "AAAAFF"),
+        (Action::ReadRfi, Case::RfiAsCdmo, "AAAAFF"),
+        (Action::ReadRfi, Case::RfiStranger, "NNNNNN"),
+        (Action::RespondToRfi, Case::RfiAsCdmo, "FFAAFF"),
+        (Action::RespondToRfi, Case::RfiAsSponsor, "FFFFFF"),
+        (Action::RespondToRfi, Case::RfiStranger, "NNNNNN"),
+        (Action::DecideQuote, Case::RfiAsSponsor, "AAFFFF"),
+        (Action::DecideQuote, Case::RfiAsCdmo, "FFFFFF"),
+        (Action::DecideQuote, Case::RfiStranger, "NNNNNN"),
     ];
 
     fn letter(outcome: &Result<(), Denied>) -> char {
@@ -637,6 +691,11 @@ mod tests {
         (Action::ReadEvents,            "AFFFFFF"),
         (Action::ManageWatches,         "FFFFAFF"),
         (Action::ManageWebhooks,        "FFFFFFA"),
+        (Action::SendRfi,               "FFFFAFF"),
+        (Action::ListRfis,              "AFFFFFF"),
+        (Action::ReadRfi,               "AFFFFFF"),
+        (Action::RespondToRfi,          "FFFAFFF"),
+        (Action::DecideQuote,           "FFFFFAF"),
     ];
 
     /// Who a key must be for the rule's other checks to pass, so that only its scope
@@ -655,6 +714,8 @@ mod tests {
             | Action::DeclineReservation
             | Action::RescheduleReservation => resource(Case::AsCdmo { verified: true }),
             Action::CancelReservation => resource(Case::AsSponsor),
+            Action::ReadRfi | Action::RespondToRfi => resource(Case::RfiAsCdmo),
+            Action::DecideQuote => resource(Case::RfiAsSponsor),
             Action::ReadUnlistedProfile => resource(Case::UnlistedOwn),
             _ => resource(Case::Own),
         }

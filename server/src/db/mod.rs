@@ -28,6 +28,7 @@ pub mod listing;
 pub mod profiles;
 pub mod programs;
 pub mod reservations;
+pub mod rfis;
 pub mod schema;
 pub mod share_links;
 pub mod watches;

@@ -152,6 +152,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    rfis,
+    quotes,
+    rfi_awards,
     organizations,
     users,
     api_keys,
@@ -415,3 +418,58 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
+
+diesel::table! {
+    rfis (id) {
+        id -> Text,
+        request_id -> Text,
+        sponsor_organization_id -> Text,
+        cdmo_organization_id -> Text,
+        program_id -> Text,
+        disclosure -> Text,
+        program -> Text,
+        sponsor_name_withheld -> Bool,
+        message -> Nullable<Text>,
+        response_deadline -> Timestamp,
+        state -> Text,
+        confidentiality_accepted_at -> Nullable<Timestamp>,
+        confidentiality_accepted_by -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Text,
+        rfi_id -> Text,
+        request_id -> Text,
+        sponsor_organization_id -> Text,
+        cdmo_organization_id -> Text,
+        program_id -> Text,
+        price_per_batch -> BigInt,
+        currency -> Text,
+        tech_transfer_cost -> Nullable<BigInt>,
+        tech_transfer_weeks -> Nullable<Integer>,
+        slots_offered -> Text,
+        valid_until -> Timestamp,
+        assumptions -> Nullable<Text>,
+        attachments -> Text,
+        state -> Text,
+        decline_reason -> Nullable<Text>,
+        reservation_ids -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rfi_awards (request_id) {
+        request_id -> Text,
+        quote_id -> Text,
+        awarded_at -> Timestamp,
+    }
+}

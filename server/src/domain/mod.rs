@@ -12,6 +12,7 @@ pub mod profiles;
 pub mod programs;
 pub mod reports;
 pub mod reservations;
+pub mod rfis;
 pub mod share_links;
 
 /// The bit set of `values` among `all` (closed sets have fewer than 32 members).

@@ -14,7 +14,10 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::app::demo::{DEMO_CDMO_EMAIL, DEMO_SPONSOR_EMAIL, demo_features};
+use crate::app::demo::{
+    DEMO_CDMO_EMAIL, DEMO_QUOTE, DEMO_RFI_TO_DECLINE, DEMO_RFI_TO_QUOTE, DEMO_SPONSOR_EMAIL,
+    demo_features,
+};
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
 use crate::domain::matching::{Availability, SlotsAvailable, ValidRequirements, run_match};
 use crate::domain::profiles::{
@@ -381,6 +384,20 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
                 enabled: None,
             }),
         ),
+        ("create_rfi", to_json(&rfi_request(demo))),
+        ("create_quote", to_json(&quote_request(demo))),
+        (
+            "decline_rfi",
+            to_json(&DeclineRequest {
+                reason: "No clinical GMP capacity in the window before Q3 2027.".into(),
+            }),
+        ),
+        (
+            "decline_quote",
+            to_json(&DeclineRequest {
+                reason: "Another CDMO offers earlier slots.".into(),
+            }),
+        ),
         ("create_reservation", to_json(&reservation(demo))),
         ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
@@ -562,6 +579,52 @@ fn webhook_request() -> NewWebhookEndpoint {
         url: "https://203.0.113.10/cdmx/webhooks".into(),
         event_types: vec![EventType::ReservationHeld, EventType::ReservationConfirmed],
         enabled: Some(false),
+    }
+}
+
+/// An RFI about the demo programme to the demo CDMO, the sponsor's name withheld until
+/// it accepts the confidentiality agreement.
+fn rfi_request(demo: &Demo) -> NewRfi {
+    NewRfi {
+        program_id: demo.program.id.clone(),
+        cdmo_organization_ids: vec![demo.cdmo.organization_id.clone()],
+        disclose: RfiDisclosure {
+            summary: true,
+            modality: true,
+            phase: true,
+            volumes: true,
+            timeline: true,
+        },
+        summary: Some("EU pivotal autologous CD19 CAR-T; four clinical batches in H1 2027".into()),
+        withhold_sponsor_name: true,
+        response_deadline: Utc
+            .with_ymd_and_hms(2030, 1, 31, 17, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        message: Some("Please quote four clinical GMP batches with tech transfer.".into()),
+    }
+}
+
+/// The demo CDMO's quote on the demo RFI, offering a slot of its second Leiden block.
+fn quote_request(demo: &Demo) -> NewQuote {
+    NewQuote {
+        price_per_batch: 210_000,
+        currency: "EUR".into(),
+        tech_transfer_cost: Some(450_000),
+        tech_transfer_weeks: Some(26),
+        slots_offered: vec![SlotOffer {
+            capacity_id: demo.other_capacity.id.clone(),
+            slots: 1,
+        }],
+        valid_until: Utc
+            .with_ymd_and_hms(2030, 3, 31, 17, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        assumptions: Some("Sponsor supplies the lentiviral vector.".into()),
+        attachments: vec![QuoteAttachment {
+            name: "Tessaric quote NGO-19".into(),
+            uri: "https://tessaric.example/quotes/ngo-19.pdf".into(),
+        }],
     }
 }
 
@@ -829,7 +892,14 @@ fn parameter_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Value)> {
     if let Some(v) = search().min_phase {
         out.push(("search_cdmos", "min_phase", json!(v.as_str())));
     }
-    let ids: [(&[&'static str], &str); 6] = [
+    let ids: [(&[&'static str], &str); 10] = [
+        (&["create_quote", "get_rfi"], DEMO_RFI_TO_QUOTE),
+        (
+            &["decline_rfi", "accept_rfi_confidentiality"],
+            DEMO_RFI_TO_DECLINE,
+        ),
+        (&["get_quote", "accept_quote", "decline_quote"], DEMO_QUOTE),
+        (&["list_program_quotes"], &demo.program.id),
         (
             &[
                 "get_cdmo_profile",

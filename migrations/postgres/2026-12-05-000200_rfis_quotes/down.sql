@@ -1,0 +1,3 @@
+DROP TABLE rfi_awards;
+DROP TABLE quotes;
+DROP TABLE rfis;

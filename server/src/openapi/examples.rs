@@ -1145,6 +1145,12 @@ mod tests {
             .chain(w.capacity_blocks.iter().map(|b| b.id.as_str()))
             .chain(w.reservations.iter().map(|r| r.id.as_str()))
             .chain(w.shortlists.iter().map(|s| s.id.as_str()))
+            .chain([
+                crate::app::demo::DEMO_RFI_TO_QUOTE,
+                crate::app::demo::DEMO_RFI_TO_DECLINE,
+                crate::app::demo::DEMO_RFI_QUOTED,
+                DEMO_QUOTE,
+            ])
             .collect();
         let ids: Vec<_> = parameter_examples(&demo)
             .into_iter()

@@ -126,6 +126,9 @@ fn every_closed_set_lists_its_wire_names() {
         DecisionOutcome,
         EventType,
         EventObjectKind,
+        RfiState,
+        QuoteState,
+        WebhookDeliveryState,
     );
     // Every enum in the document is one of the closed sets checked above.
     let enums: BTreeSet<String> = schemas

@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use super::{WebhookSettings, check_url, jitter, parse_url, retry_delay};
 use crate::app::views;
 use crate::db::webhooks::{self as stored, AttemptOutcome, AttemptRow, Claimed};
-use crate::db::{Database, new_id, now};
+use crate::db::{Database, new_id, now, write_transaction};
 use crate::error::ApiError;
 
 /// How many deliveries one pass takes.
@@ -79,9 +79,14 @@ impl Worker {
         let lease_until =
             at + chrono::Duration::from_std(self.settings.lease()).map_err(ApiError::internal)?;
         let worker = self.id.clone();
+        // Delivery bookkeeping goes through `run`, not `Database::write`: it changes
+        // nothing the profile index caches, and counting each poll as a local write would
+        // make every process re-read its change counter after every poll.
         let claimed = self
             .db
-            .write(move |c| stored::claim_due(c, &worker, at, lease_until, BATCH))
+            .run(move |c| {
+                write_transaction(c, |c| stored::claim_due(c, &worker, at, lease_until, BATCH))
+            })
             .await?;
         let taken = claimed.len();
         let mut sending = JoinSet::new();
@@ -155,7 +160,11 @@ impl Worker {
         let worker = self.id.clone();
         let recorded = self
             .db
-            .write(move |c| stored::record_attempt(c, &claimed, &worker, &attempt, &outcome))
+            .run(move |c| {
+                write_transaction(c, |c| {
+                    stored::record_attempt(c, &claimed, &worker, &attempt, &outcome)
+                })
+            })
             .await?;
         if !recorded {
             tracing::warn!("a webhook delivery's lease ran out before its attempt was recorded");

@@ -194,6 +194,30 @@ async fn all_attempts(org: &OrgFixture, endpoint_id: &str) -> Vec<WebhookAttempt
         .items
 }
 
+/// An endpoint's entries in its organisation's audit trail, oldest first: the action,
+/// who did it and the detail.
+async fn trail_of(
+    org: &OrgFixture,
+    endpoint_id: &str,
+) -> Vec<(AuditAction, Option<String>, Option<String>)> {
+    let page = org
+        .admin
+        .list_audit_events(&AuditEventFilter {
+            object_id: Some(endpoint_id.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    page.items
+        .into_iter()
+        .rev()
+        .map(|e| {
+            assert_eq!(e.object_kind, AuditObjectKind::WebhookEndpoint);
+            (e.action, e.actor_id, e.detail)
+        })
+        .collect()
+}
+
 async fn feed_of(org: &OrgFixture, types: &[EventType]) -> Vec<Event> {
     org.admin
         .list_events(&EventFilter {
@@ -432,6 +456,29 @@ async fn an_endpoint_that_keeps_failing_is_given_up_and_disabled_with_its_reason
     .await;
     assert!(receiver.received().len() > before);
     receiver.stop().await;
+
+    // The trail shows who did what to the endpoint: the exchange disabled it, nobody
+    // by name, saying why.
+    helix.admin.delete_webhook(&endpoint.id).await.unwrap();
+    let trail = trail_of(&helix, &endpoint.id).await;
+    let admin = Some(helix.admin_user.id.clone());
+    assert_eq!(
+        trail,
+        vec![
+            (
+                AuditAction::WebhookEndpointCreated,
+                admin.clone(),
+                Some(endpoint.url.clone())
+            ),
+            (AuditAction::WebhookEndpointDisabled, None, Some(reason)),
+            (
+                AuditAction::WebhookEndpointChanged,
+                admin.clone(),
+                Some("enabled: true".to_owned())
+            ),
+            (AuditAction::WebhookEndpointDeleted, admin, None),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -553,6 +600,15 @@ async fn rotating_the_secret_signs_with_both_during_the_overlap_and_events_can_b
     let new_secret = rotated.secret.clone().unwrap();
     assert_ne!(new_secret, old_secret);
     assert!(rotated.previous_secret_expires_at.is_some());
+    let rotation = trail_of(&helix, &endpoint.id).await.pop().unwrap();
+    assert_eq!(
+        rotation,
+        (
+            AuditAction::WebhookSecretRotated,
+            Some(helix.admin_user.id.clone()),
+            Some("the previous secret keeps signing for 3600 seconds".to_owned())
+        )
+    );
     let b1 = helix
         .admin
         .create_capacity_block(&profile.id, &block(3))

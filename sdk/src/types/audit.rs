@@ -59,6 +59,18 @@ closed_set! {
         /// A shortlist's report was opened through a share link (no actor: whoever
         /// holds the link).
         ShareLinkOpened = "share_link_opened",
+        /// A webhook endpoint was registered (`detail` is its URL).
+        WebhookEndpointCreated = "webhook_endpoint_created",
+        /// A webhook endpoint's URL, event types or enabled flag was changed (`detail`
+        /// says what).
+        WebhookEndpointChanged = "webhook_endpoint_changed",
+        /// A webhook endpoint was deleted.
+        WebhookEndpointDeleted = "webhook_endpoint_deleted",
+        /// A webhook endpoint's signing secret was rotated (`detail` gives the overlap).
+        WebhookSecretRotated = "webhook_secret_rotated",
+        /// The exchange disabled a webhook endpoint whose delivery kept failing (no
+        /// actor; `detail` says why).
+        WebhookEndpointDisabled = "webhook_endpoint_disabled",
     }
 }
 
@@ -81,6 +93,8 @@ closed_set! {
         Shortlist = "shortlist",
         /// A share link (`object_id` is its id, never its token).
         ShareLink = "share_link",
+        /// A webhook endpoint.
+        WebhookEndpoint = "webhook_endpoint",
         /// A request path (for refused requests: `object_id` is the route template).
         Request = "request",
     }

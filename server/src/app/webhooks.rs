@@ -4,14 +4,15 @@
 //! `crate::webhooks::worker`.
 
 use cdmx_sdk::types::{
-    EventType, NewWebhookEndpoint, Page, PageParams, SecretRotationParams, WebhookAttempt,
-    WebhookDelivery, WebhookEndpoint, WebhookEndpointChange,
+    AuditAction, AuditObjectKind, EventType, NewWebhookEndpoint, Page, PageParams,
+    SecretRotationParams, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointChange,
 };
 use chrono::NaiveDateTime;
 
 use super::pagination::list_by_id;
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
+use crate::db::audit::{self, NewAuditEvent};
 use crate::db::webhooks::{self as stored, AttemptRow, DeliveryRow, EndpointRow};
 use crate::db::{events, mark_deliveries_queued, new_id, now};
 use crate::error::ApiError;
@@ -31,6 +32,25 @@ fn own(principal: &Principal) -> Result<String, ApiError> {
         Resource::OwnedBy(&organization_id),
     )?;
     Ok(organization_id)
+}
+
+/// The audit entry of `principal`'s change to the endpoint `id`.
+fn audited(
+    principal: &Principal,
+    action: AuditAction,
+    id: &str,
+    detail: Option<String>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        detail,
+        ..super::audit::by(
+            principal,
+            &principal.organization_id,
+            action,
+            AuditObjectKind::WebhookEndpoint,
+            id,
+        )
+    }
 }
 
 /// Checks a URL as registration does: its form, then where it resolves. Refusals name
@@ -133,10 +153,17 @@ pub async fn create(
         updated_at: at,
         deleted_at: None,
     };
+    let entry = audited(
+        principal,
+        AuditAction::WebhookEndpointCreated,
+        &row.id,
+        Some(row.url.clone()),
+    );
     let row = state
         .db
         .write(move |c| {
             stored::insert_endpoint(c, &row)?;
+            audit::record(c, entry)?;
             Ok(row)
         })
         .await?;
@@ -193,6 +220,23 @@ pub async fn update(
         Some(url) => Some(checked_url(state, url).await?),
         None => None,
     };
+    let changed: Vec<String> = [
+        url.as_ref().map(|url| format!("url: {url}")),
+        change
+            .event_types
+            .as_ref()
+            .map(|_| "event_types".to_owned()),
+        change.enabled.map(|enabled| format!("enabled: {enabled}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let entry = audited(
+        principal,
+        AuditAction::WebhookEndpointChanged,
+        &id,
+        Some(changed.join("; ")).filter(|d| !d.is_empty()),
+    );
     let at = now();
     let row = state
         .db
@@ -214,6 +258,7 @@ pub async fn update(
             }
             row.updated_at = at;
             stored::save_endpoint(c, &row)?;
+            audit::record(c, entry)?;
             Ok(row)
         })
         .await?;
@@ -223,6 +268,7 @@ pub async fn update(
 /// Deletes an endpoint: it is sent nothing more, and its pending deliveries are given up.
 pub async fn delete(state: &AppState, principal: &Principal, id: String) -> Result<(), ApiError> {
     let organization_id = own(principal)?;
+    let entry = audited(principal, AuditAction::WebhookEndpointDeleted, &id, None);
     let at = now();
     state
         .db
@@ -232,7 +278,8 @@ pub async fn delete(state: &AppState, principal: &Principal, id: String) -> Resu
             row.enabled = false;
             row.updated_at = at;
             stored::save_endpoint(c, &row)?;
-            stored::fail_pending(c, &row.id, at)
+            stored::fail_pending(c, &row.id, at)?;
+            audit::record(c, entry)
         })
         .await?;
     Ok(())
@@ -259,6 +306,14 @@ pub async fn rotate_secret(
     let at = now();
     let until: NaiveDateTime = at + chrono::Duration::seconds(overlap);
     let new_secret = secret.clone();
+    let entry = audited(
+        principal,
+        AuditAction::WebhookSecretRotated,
+        &id,
+        Some(format!(
+            "the previous secret keeps signing for {overlap} seconds"
+        )),
+    );
     let row = state
         .db
         .write(move |c| {
@@ -271,6 +326,7 @@ pub async fn rotate_secret(
             };
             row.updated_at = at;
             stored::save_endpoint(c, &row)?;
+            audit::record(c, entry)?;
             Ok(row)
         })
         .await?;

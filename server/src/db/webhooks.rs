@@ -41,13 +41,28 @@ pub struct EndpointRow {
 impl EndpointRow {
     /// The event types it takes; empty: every type.
     pub fn types(&self) -> Vec<EventType> {
-        serde_json::from_str(&self.event_types).unwrap_or_default()
+        event_types(&self.event_types)
     }
+}
 
-    /// Whether it takes events of `event_type`.
-    pub fn takes(&self, event_type: EventType) -> bool {
-        let types = self.types();
-        types.is_empty() || types.contains(&event_type)
+/// A stored list of event types; empty: every type.
+fn event_types(stored: &str) -> Vec<EventType> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// What [`enqueue`] reads of an endpoint: whose it is and what it takes, never its
+/// secrets.
+struct Subscription {
+    endpoint_id: String,
+    organization_id: String,
+    /// Empty: every type.
+    types: Vec<EventType>,
+}
+
+impl Subscription {
+    fn takes(&self, event: &EventRow) -> bool {
+        self.organization_id == event.organization_id
+            && (self.types.is_empty() || self.types.contains(&event.event_type))
     }
 }
 
@@ -195,21 +210,33 @@ pub fn enqueue(
         return Ok(0);
     }
     let organizations: BTreeSet<&str> = events.iter().map(|e| e.organization_id.as_str()).collect();
-    let endpoints: Vec<EndpointRow> = webhook_endpoints::table
+    let subscriptions: Vec<Subscription> = webhook_endpoints::table
         .filter(webhook_endpoints::organization_id.eq_any(organizations))
         .filter(webhook_endpoints::enabled.eq(true))
         .filter(webhook_endpoints::deleted_at.is_null())
-        .load(conn)?;
-    if endpoints.is_empty() {
+        .select((
+            webhook_endpoints::id,
+            webhook_endpoints::organization_id,
+            webhook_endpoints::event_types,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(endpoint_id, organization_id, types)| Subscription {
+            endpoint_id,
+            organization_id,
+            types: event_types(&types),
+        })
+        .collect();
+    if subscriptions.is_empty() {
         return Ok(0);
     }
     let rows: Vec<DeliveryRow> = events
         .iter()
         .flat_map(|event| {
-            endpoints
+            subscriptions
                 .iter()
-                .filter(|e| e.organization_id == event.organization_id && e.takes(event.event_type))
-                .map(|e| DeliveryRow::new(&e.id, event, at))
+                .filter(|s| s.takes(event))
+                .map(|s| DeliveryRow::new(&s.endpoint_id, event, at))
         })
         .collect();
     if !rows.is_empty() {

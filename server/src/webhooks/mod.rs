@@ -4,7 +4,7 @@
 
 pub mod worker;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use base64::Engine;
@@ -119,30 +119,66 @@ pub fn parse_url(text: &str) -> Result<reqwest::Url, UrlRefused> {
 
 /// Checks that `url` may be called now: its host resolves, and unless private addresses
 /// are allowed, to public addresses only. Checked at registration and before every
-/// attempt (a name may resolve elsewhere later).
+/// attempt (a name may resolve elsewhere later); the delivery client's
+/// [`GuardedResolver`] checks again the very addresses it connects to.
 pub async fn check_url(url: &reqwest::Url, allow_private: bool) -> Result<(), UrlRefused> {
     let host = url
         .host_str()
         .ok_or_else(|| UrlRefused::Invalid("it has no host".into()))?
         .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+        .trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|_| UrlRefused::Unresolved(host.clone()))?
-            .map(|a| a.ip())
-            .collect(),
-    };
+    match host.parse::<IpAddr>() {
+        Ok(ip) => checked(vec![SocketAddr::new(ip, port)], host, allow_private).map(drop),
+        Err(_) => resolve_checked(host, port, allow_private).await.map(drop),
+    }
+}
+
+/// The addresses `host` resolves to, all of them public unless private ones are allowed.
+async fn resolve_checked(
+    host: &str,
+    port: u16,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, UrlRefused> {
+    let addresses = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| UrlRefused::Unresolved(host.to_owned()))?
+        .collect();
+    checked(addresses, host, allow_private)
+}
+
+fn checked(
+    addresses: Vec<SocketAddr>,
+    host: &str,
+    allow_private: bool,
+) -> Result<Vec<SocketAddr>, UrlRefused> {
     if addresses.is_empty() {
-        return Err(UrlRefused::Unresolved(host));
+        return Err(UrlRefused::Unresolved(host.to_owned()));
     }
-    if !allow_private && let Some(ip) = addresses.into_iter().find(|ip| !is_public(*ip)) {
-        return Err(UrlRefused::Private(ip));
+    if !allow_private && let Some(a) = addresses.iter().find(|a| !is_public(a.ip())) {
+        return Err(UrlRefused::Private(a.ip()));
     }
-    Ok(())
+    Ok(addresses)
+}
+
+/// The delivery client's resolver: a host name resolves only to the addresses checked
+/// here, so the connection goes to exactly what was checked. Without it a name that
+/// resolved to a public address in [`check_url`] could be re-pointed at an internal one
+/// before the client resolved it again to connect (DNS rebinding). Address literals
+/// never reach a resolver; [`check_url`] covers them.
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (host, allow_private) = (name.as_str().to_owned(), self.allow_private);
+        Box::pin(async move {
+            // Port 0: the client puts the URL's port in.
+            let addresses = resolve_checked(&host, 0, allow_private).await?;
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// Whether an address is one the internet routes to a third party: not private,

@@ -11,18 +11,56 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cdmx_sdk::types::WebhookDeliveryState;
+use cdmx_sdk::types::{AuditAction, AuditObjectKind, WebhookDeliveryState};
 use chrono::Utc;
 use tokio::task::JoinSet;
 
-use super::{WebhookSettings, check_url, jitter, parse_url, retry_delay};
+use super::{
+    GuardedResolver, UrlRefused, WebhookSettings, check_url, jitter, parse_url, retry_delay,
+};
 use crate::app::views;
+use crate::db::audit::{self, Actor, NewAuditEvent};
 use crate::db::webhooks::{self as stored, AttemptOutcome, AttemptRow, Claimed};
 use crate::db::{Database, new_id, now, write_transaction};
 use crate::error::ApiError;
 
 /// How many deliveries one pass takes.
 const BATCH: i64 = 32;
+
+/// The client deliveries are posted with: short timeouts, no redirects, and host names
+/// resolved only to addresses the outbound guard allows.
+fn delivery_client(settings: &WebhookSettings) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(std::time::Duration::from_secs(5)))
+        // A redirect is an answer like any other (a failure): following it could
+        // reach a host nobody checked.
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(GuardedResolver {
+            allow_private: settings.allow_private_addresses,
+        })
+        .user_agent("cdmx-webhooks/1")
+        .build()
+}
+
+/// Why a request failed, in words for the delivery log: the outbound guard's refusal
+/// when it refused the resolved address.
+fn failure(error: &reqwest::Error, timeout: std::time::Duration) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<UrlRefused>() {
+            return format!("not sent: {refused}");
+        }
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        format!("no answer within {} ms", timeout.as_millis())
+    } else if error.is_connect() {
+        "could not connect to the endpoint".to_owned()
+    } else {
+        format!("the request failed: {error}")
+    }
+}
 
 /// One process's delivery worker.
 pub struct Worker {
@@ -35,14 +73,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(db: Database, settings: WebhookSettings) -> Result<Arc<Self>, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(std::time::Duration::from_secs(5)))
-            // A redirect is an answer like any other (a failure): following it could
-            // reach a host nobody checked.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("cdmx-webhooks/1")
-            .build()?;
+        let http = delivery_client(&settings)?;
         Ok(Arc::new(Self {
             db,
             settings,
@@ -157,12 +188,30 @@ impl Worker {
                 AttemptOutcome::GiveUp(_) => WebhookDeliveryState::Failed,
             },
         };
+        // The exchange disabling an endpoint is in its owner's audit trail, by nobody.
+        let disabled = match &outcome {
+            AttemptOutcome::GiveUp(reason) => Some(NewAuditEvent {
+                organization_id: claimed.endpoint.organization_id.clone(),
+                action: AuditAction::WebhookEndpointDisabled,
+                actor: Actor::default(),
+                object_kind: AuditObjectKind::WebhookEndpoint,
+                object_id: claimed.endpoint.id.clone(),
+                client_address: None,
+                detail: Some(reason.clone()),
+            }),
+            _ => None,
+        };
         let worker = self.id.clone();
         let recorded = self
             .db
             .run(move |c| {
                 write_transaction(c, |c| {
-                    stored::record_attempt(c, &claimed, &worker, &attempt, &outcome)
+                    let recorded =
+                        stored::record_attempt(c, &claimed, &worker, &attempt, &outcome)?;
+                    if recorded && let Some(entry) = disabled {
+                        audit::record(c, entry)?;
+                    }
+                    Ok(recorded)
                 })
             })
             .await?;
@@ -202,15 +251,59 @@ impl Worker {
             .body(body.to_vec())
             .send()
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    format!("no answer within {} ms", self.settings.timeout.as_millis())
-                } else if e.is_connect() {
-                    "could not connect to the endpoint".to_owned()
-                } else {
-                    format!("the request failed: {e}")
-                }
-            })?;
+            .map_err(|e| failure(&e, self.settings.timeout))?;
         Ok(response.status().as_u16())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(allow_private_addresses: bool) -> WebhookSettings {
+        WebhookSettings {
+            retry_base: std::time::Duration::from_secs(1),
+            retry_for: std::time::Duration::from_secs(60),
+            timeout: std::time::Duration::from_secs(2),
+            poll_interval: std::time::Duration::from_secs(1),
+            allow_private_addresses,
+        }
+    }
+
+    /// The client itself refuses a name that resolves to a loopback address, with no
+    /// check before it: what a name re-pointed after [`check_url`] would meet.
+    #[tokio::test]
+    async fn the_delivery_client_connects_only_to_addresses_the_guard_allows() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            }
+        });
+        let url = format!("http://localhost:{port}/hook");
+        let refused = delivery_client(&settings(false))
+            .unwrap()
+            .post(&url)
+            .send()
+            .await
+            .unwrap_err();
+        let said = failure(&refused, std::time::Duration::from_secs(2));
+        assert!(
+            said.starts_with("not sent: the host resolves to") && said.contains("non-public"),
+            "{said}"
+        );
+        let allowed = delivery_client(&settings(true))
+            .unwrap()
+            .post(&url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allowed.status().as_u16(), 204);
     }
 }

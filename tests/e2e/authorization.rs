@@ -834,7 +834,11 @@ async fn organisations_cannot_see_or_touch_each_other() {
     );
     check(
         "list_program_quotes",
-        status(b.admin.list_program_quotes(&c_program.id).await),
+        status(
+            b.admin
+                .list_program_quotes(&c_program.id, &PageParams::default())
+                .await,
+        ),
         404,
     );
     assert_eq!(

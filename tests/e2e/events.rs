@@ -193,11 +193,7 @@ async fn profile_capacity_and_listing_changes_reach_the_cdmos_feed() {
         .replace_cdmo_profile(&profile.id, 1, &edited)
         .await
         .unwrap();
-    let pause = UnlistRequest {
-        reason: UnlistReason::IntakePaused,
-        note: None,
-        relist_on: None,
-    };
+    let pause = crate::listing::pause(None);
     let unlisted = helix
         .admin
         .unlist_cdmo_profile(&profile.id, &pause)

@@ -29,7 +29,7 @@ fn in_days(days: u64) -> NaiveDate {
     today().checked_add_days(Days::new(days)).unwrap()
 }
 
-fn pause(relist_on: Option<NaiveDate>) -> UnlistRequest {
+pub(crate) fn pause(relist_on: Option<NaiveDate>) -> UnlistRequest {
     UnlistRequest {
         reason: UnlistReason::IntakePaused,
         note: Some("Suites booked until the second cleanroom is qualified".into()),

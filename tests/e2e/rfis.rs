@@ -63,10 +63,10 @@ fn quote(offers: &[(&str, u32)]) -> NewQuote {
     }
 }
 
-fn the_rfi_of(sent: &SentRfis, cdmo: &OrgFixture) -> String {
+fn the_rfi_of(sent: &SentRfis, cdmo: &Cdmo) -> String {
     sent.rfis
         .iter()
-        .find(|r| r.cdmo_organization_id == cdmo.organization.id)
+        .find(|r| r.cdmo_organization_id == cdmo.org.organization.id)
         .unwrap()
         .id
         .clone()
@@ -85,32 +85,88 @@ fn field_of(error: cdmx_sdk::Error) -> (u16, Vec<String>) {
     (status, fields)
 }
 
+/// One CDMO of the exchange: its organisation and its profile.
+struct Cdmo {
+    org: OrgFixture,
+    profile: CdmoProfile,
+}
+
+impl Cdmo {
+    /// Publishes a block of `slots` clinical slots on the CDMO's profile.
+    async fn publish(&self, slots: u32) -> CapacityBlock {
+        self.org
+            .admin
+            .create_capacity_block(&self.profile.id, &block(slots))
+            .await
+            .unwrap()
+    }
+}
+
+/// The parties of a request for quotes: the sponsor Acme with its programme, and two
+/// verified CDMOs, Helix and Nova, with a profile each and nothing published yet.
+struct Exchange {
+    app: TestApp,
+    sponsor: OrgFixture,
+    programme: Program,
+    helix: Cdmo,
+    nova: Cdmo,
+}
+
+impl Exchange {
+    async fn on(app: TestApp) -> Self {
+        let (helix, helix_profile) = cdmo(&app, "Helix").await;
+        let (nova, nova_profile) = cdmo(&app, "Nova").await;
+        let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+        let programme = programme(&sponsor).await;
+        Exchange {
+            app,
+            sponsor,
+            programme,
+            helix: Cdmo {
+                org: helix,
+                profile: helix_profile,
+            },
+            nova: Cdmo {
+                org: nova,
+                profile: nova_profile,
+            },
+        }
+    }
+
+    /// Acme asks `cdmos` for a quote on its programme, to answer within
+    /// `deadline_seconds`.
+    async fn ask(&self, cdmos: &[&Cdmo], deadline_seconds: i64) -> SentRfis {
+        let orgs: Vec<&OrgFixture> = cdmos.iter().map(|c| &c.org).collect();
+        self.sponsor
+            .admin
+            .create_rfi(&rfi_to(&self.programme, &orgs, deadline_seconds))
+            .await
+            .unwrap()
+    }
+}
+
 #[tokio::test]
 async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
-    let app = TestApp::spawn().await;
-    let (helix, profile) = cdmo(&app, "Helix").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let first = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(5))
-        .await
-        .unwrap();
-    let second = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(3))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix], 3600))
-        .await
-        .unwrap();
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        sponsor,
+        programme,
+        helix,
+        ..
+    } = &exchange;
+    let first = helix.publish(5).await;
+    let second = helix.publish(3).await;
+    let sent = exchange.ask(&[helix], 3600).await;
     assert_eq!(sent.rfis.len(), 1);
-    let rfi_id = the_rfi_of(&sent, &helix);
+    let rfi_id = the_rfi_of(&sent, helix);
 
     // The CDMO's inbox: only what was disclosed, the sponsor's name withheld.
-    let inbox = helix.admin.list_rfis(&RfiFilter::default()).await.unwrap();
+    let inbox = helix
+        .org
+        .admin
+        .list_rfis(&RfiFilter::default())
+        .await
+        .unwrap();
     assert_eq!(inbox.items.len(), 1);
     let seen = &inbox.items[0];
     assert_eq!(seen.id, rfi_id);
@@ -135,6 +191,7 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
 
     // Confidentiality accepted: the name is shown, who and when recorded.
     let accepted = helix
+        .org
         .admin
         .accept_rfi_confidentiality(&rfi_id)
         .await
@@ -142,11 +199,12 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
     assert_eq!(accepted.sponsor_organization_name.as_deref(), Some("Acme"));
     assert_eq!(
         accepted.confidentiality_accepted_by.as_deref(),
-        Some(helix.admin_user.id.as_str())
+        Some(helix.org.admin_user.id.as_str())
     );
     assert!(accepted.confidentiality_accepted_at.is_some());
 
     let quoted = helix
+        .org
         .admin
         .create_quote(&rfi_id, &quote(&[(&first.id, 2), (&second.id, 1)]))
         .await
@@ -154,7 +212,7 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
     assert_eq!(quoted.state, QuoteState::Submitted);
     assert_eq!(quoted.slots_offered.len(), 2);
     assert_eq!(
-        helix.admin.get_rfi(&rfi_id).await.unwrap().state,
+        helix.org.admin.get_rfi(&rfi_id).await.unwrap().state,
         RfiState::Quoted
     );
     // Quoting holds nothing yet.
@@ -163,7 +221,7 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
     // Side by side, then accepted: exactly the offered slots are held.
     let compared = sponsor
         .admin
-        .list_program_quotes(&programme.id)
+        .list_program_quotes(&programme.id, &PageParams::default())
         .await
         .unwrap();
     assert_eq!(compared.items, vec![quoted.clone()]);
@@ -189,13 +247,14 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
     assert_eq!(free(&sponsor.admin, &second.id).await, 2);
     // The CDMO sees the holds on its capacity, and the quote accepted.
     let on_capacity = helix
+        .org
         .admin
         .list_reservations(&ReservationFilter::default())
         .await
         .unwrap();
     assert_eq!(on_capacity.items.len(), 2);
     assert_eq!(
-        helix.admin.get_quote(&quoted.id).await.unwrap().state,
+        helix.org.admin.get_quote(&quoted.id).await.unwrap().state,
         QuoteState::Accepted
     );
     // A second acceptance holds nothing more.
@@ -216,7 +275,7 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
         EventType::QuoteAccepted,
     ];
     let sponsor_feed = feed(&sponsor.admin).await;
-    let cdmo_feed = feed(&helix.admin).await;
+    let cdmo_feed = feed(&helix.org.admin).await;
     assert_eq!(rfi_and_quote(&sponsor_feed), expected);
     assert_eq!(rfi_and_quote(&cdmo_feed), expected);
     for events in [&sponsor_feed, &cdmo_feed] {
@@ -254,36 +313,54 @@ async fn an_rfi_ends_in_a_hold_of_exactly_the_offered_slots() {
 
 #[tokio::test]
 async fn racing_acceptances_hold_the_slots_once() {
-    let app = TestApp::spawn().await;
-    let (helix, helix_profile) = cdmo(&app, "Helix").await;
-    let (nova, nova_profile) = cdmo(&app, "Nova").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let helix_block = helix
-        .admin
-        .create_capacity_block(&helix_profile.id, &block(4))
-        .await
-        .unwrap();
-    let nova_block = nova
-        .admin
-        .create_capacity_block(&nova_profile.id, &block(4))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix, &nova], 3600))
-        .await
-        .unwrap();
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        sponsor,
+        helix,
+        nova,
+        ..
+    } = &exchange;
+    let helix_block = helix.publish(4).await;
+    let nova_block = nova.publish(4).await;
+    let sent = exchange.ask(&[helix, nova], 3600).await;
     let helix_quote = helix
+        .org
         .admin
-        .create_quote(&the_rfi_of(&sent, &helix), &quote(&[(&helix_block.id, 2)]))
+        .create_quote(&the_rfi_of(&sent, helix), &quote(&[(&helix_block.id, 2)]))
         .await
         .unwrap();
     let nova_quote = nova
+        .org
         .admin
-        .create_quote(&the_rfi_of(&sent, &nova), &quote(&[(&nova_block.id, 3)]))
+        .create_quote(&the_rfi_of(&sent, nova), &quote(&[(&nova_block.id, 3)]))
         .await
         .unwrap();
+    // Side by side, a page at a time, oldest first.
+    let first_page = sponsor
+        .admin
+        .list_program_quotes(
+            &exchange.programme.id,
+            &PageParams {
+                limit: Some(1),
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first_page.items, vec![helix_quote.clone()]);
+    let second_page = sponsor
+        .admin
+        .list_program_quotes(
+            &exchange.programme.id,
+            &PageParams {
+                limit: Some(1),
+                cursor: first_page.next_cursor.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second_page.items, vec![nova_quote.clone()]);
+    assert_eq!(second_page.next_cursor, None);
     // The same quote twice and the other quote of the same request, at once.
     let (a, b, c) = tokio::join!(
         sponsor.admin.accept_quote(&helix_quote.id),
@@ -316,30 +393,22 @@ async fn racing_acceptances_hold_the_slots_once() {
 
 #[tokio::test]
 async fn accepting_fails_cleanly_when_the_offered_slots_are_gone() {
-    let app = TestApp::spawn().await;
-    let (helix, profile) = cdmo(&app, "Helix").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        app,
+        sponsor,
+        helix,
+        ..
+    } = &exchange;
     let rival = app.sign_up(OrganizationKind::Sponsor, "Rival").await;
-    let plenty = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(5))
-        .await
-        .unwrap();
-    let scarce = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(2))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix], 3600))
-        .await
-        .unwrap();
+    let plenty = helix.publish(5).await;
+    let scarce = helix.publish(2).await;
+    let sent = exchange.ask(&[helix], 3600).await;
     let offer = helix
+        .org
         .admin
         .create_quote(
-            &the_rfi_of(&sent, &helix),
+            &the_rfi_of(&sent, helix),
             &quote(&[(&plenty.id, 1), (&scarce.id, 2)]),
         )
         .await
@@ -373,28 +442,19 @@ async fn accepting_fails_cleanly_when_the_offered_slots_are_gone() {
 
 #[tokio::test]
 async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
-    let app = TestApp::spawn().await;
-    let (helix, profile) = cdmo(&app, "Helix").await;
-    let (nova, nova_profile) = cdmo(&app, "Nova").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let own = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(2))
-        .await
-        .unwrap();
-    let theirs = nova
-        .admin
-        .create_capacity_block(&nova_profile.id, &block(2))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix], 3600))
-        .await
-        .unwrap();
-    let rfi_id = the_rfi_of(&sent, &helix);
-    let before = feed(&helix.admin).await.len();
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        sponsor,
+        programme,
+        helix,
+        nova,
+        ..
+    } = &exchange;
+    let own = helix.publish(2).await;
+    let theirs = nova.publish(2).await;
+    let sent = exchange.ask(&[helix], 3600).await;
+    let rfi_id = the_rfi_of(&sent, helix);
+    let before = feed(&helix.org.admin).await.len();
     for (offers, field) in [
         (
             vec![(own.id.as_str(), 1), ("no-such-block", 1)],
@@ -407,6 +467,7 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
         (vec![(own.id.as_str(), 3)], "slots_offered[0].slots"),
     ] {
         let refused = helix
+            .org
             .admin
             .create_quote(&rfi_id, &quote(&offers))
             .await
@@ -416,6 +477,7 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
     let mut bad_currency = quote(&[(&own.id, 1)]);
     bad_currency.currency = "euro".into();
     let refused = helix
+        .org
         .admin
         .create_quote(&rfi_id, &bad_currency)
         .await
@@ -428,22 +490,23 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
     assert!(
         sponsor
             .admin
-            .list_program_quotes(&programme.id)
+            .list_program_quotes(&programme.id, &PageParams::default())
             .await
             .unwrap()
             .items
             .is_empty()
     );
-    assert_eq!(feed(&helix.admin).await.len(), before);
+    assert_eq!(feed(&helix.org.admin).await.len(), before);
     // A good offer then goes through.
     helix
+        .org
         .admin
         .create_quote(&rfi_id, &quote(&[(&own.id, 2)]))
         .await
         .unwrap();
 
     // A sponsor's bad request names its field too.
-    let mut not_a_cdmo = rfi_to(&programme, &[&helix], 3600);
+    let mut not_a_cdmo = rfi_to(programme, &[&helix.org], 3600);
     not_a_cdmo
         .cdmo_organization_ids
         .push(sponsor.organization.id.clone());
@@ -452,7 +515,7 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
         field_of(refused),
         (422, vec!["cdmo_organization_ids[1]".to_owned()])
     );
-    let past = rfi_to(&programme, &[&helix], -60);
+    let past = rfi_to(programme, &[&helix.org], -60);
     let refused = sponsor.admin.create_rfi(&past).await.unwrap_err();
     assert_eq!(
         field_of(refused),
@@ -462,44 +525,46 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn each_party_sees_exactly_its_own_side() {
-    let app = TestApp::spawn().await;
-    let (helix, helix_profile) = cdmo(&app, "Helix").await;
-    let (nova, _) = cdmo(&app, "Nova").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        app,
+        sponsor,
+        programme,
+        helix,
+        nova,
+    } = &exchange;
     let stranger = app.sign_up(OrganizationKind::Sponsor, "Stranger").await;
-    let b = helix
-        .admin
-        .create_capacity_block(&helix_profile.id, &block(3))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix, &nova], 3600))
-        .await
-        .unwrap();
-    let helix_rfi = the_rfi_of(&sent, &helix);
-    let nova_rfi = the_rfi_of(&sent, &nova);
+    let b = helix.publish(3).await;
+    let sent = exchange.ask(&[helix, nova], 3600).await;
+    let helix_rfi = the_rfi_of(&sent, helix);
+    let nova_rfi = the_rfi_of(&sent, nova);
     let helix_quote = helix
+        .org
         .admin
         .create_quote(&helix_rfi, &quote(&[(&b.id, 1)]))
         .await
         .unwrap();
     // Another CDMO of the same request sees neither the RFI nor the quote.
-    assert_eq!(status(nova.admin.get_rfi(&helix_rfi).await), 404);
-    assert_eq!(status(nova.admin.get_quote(&helix_quote.id).await), 404);
-    let nova_inbox = nova.admin.list_rfis(&RfiFilter::default()).await.unwrap();
+    assert_eq!(status(nova.org.admin.get_rfi(&helix_rfi).await), 404);
+    assert_eq!(status(nova.org.admin.get_quote(&helix_quote.id).await), 404);
+    let nova_inbox = nova
+        .org
+        .admin
+        .list_rfis(&RfiFilter::default())
+        .await
+        .unwrap();
     let ids: Vec<&str> = nova_inbox.items.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, [nova_rfi.as_str()]);
     assert_eq!(nova_inbox.items[0].quote_id, None);
     // Nor may it act on them.
     assert_eq!(
-        status(nova.admin.accept_rfi_confidentiality(&helix_rfi).await),
+        status(nova.org.admin.accept_rfi_confidentiality(&helix_rfi).await),
         404
     );
     assert_eq!(
         status(
-            nova.admin
+            nova.org
+                .admin
                 .create_quote(&helix_rfi, &quote(&[(&b.id, 1)]))
                 .await
         ),
@@ -513,7 +578,12 @@ async fn each_party_sees_exactly_its_own_side() {
         404
     );
     assert_eq!(
-        status(stranger.admin.list_program_quotes(&programme.id).await),
+        status(
+            stranger
+                .admin
+                .list_program_quotes(&programme.id, &PageParams::default())
+                .await
+        ),
         404
     );
     assert!(
@@ -526,7 +596,10 @@ async fn each_party_sees_exactly_its_own_side() {
             .is_empty()
     );
     // Each side does only its own part.
-    assert_eq!(status(helix.admin.accept_quote(&helix_quote.id).await), 403);
+    assert_eq!(
+        status(helix.org.admin.accept_quote(&helix_quote.id).await),
+        403
+    );
     assert_eq!(
         status(
             sponsor
@@ -537,7 +610,13 @@ async fn each_party_sees_exactly_its_own_side() {
         403
     );
     assert_eq!(
-        status(helix.admin.list_program_quotes(&programme.id).await),
+        status(
+            helix
+                .org
+                .admin
+                .list_program_quotes(&programme.id, &PageParams::default())
+                .await
+        ),
         403
     );
     // The sponsor sees both RFIs, by state.
@@ -560,7 +639,7 @@ async fn each_party_sees_exactly_its_own_side() {
                 && e.object.kind != EventObjectKind::Quote)
     );
     assert!(
-        feed(&nova.admin)
+        feed(&nova.org.admin)
             .await
             .iter()
             .all(|e| e.object.id != helix_quote.id && e.object.id != helix_rfi)
@@ -569,30 +648,31 @@ async fn each_party_sees_exactly_its_own_side() {
 
 #[tokio::test]
 async fn rfis_and_quotes_are_declined_with_a_reason() {
-    let app = TestApp::spawn().await;
-    let (helix, profile) = cdmo(&app, "Helix").await;
-    let (nova, _) = cdmo(&app, "Nova").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let b = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(3))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix, &nova], 3600))
-        .await
-        .unwrap();
-    let nova_rfi = the_rfi_of(&sent, &nova);
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange {
+        sponsor,
+        helix,
+        nova,
+        ..
+    } = &exchange;
+    let b = helix.publish(3).await;
+    let sent = exchange.ask(&[helix, nova], 3600).await;
+    let nova_rfi = the_rfi_of(&sent, nova);
     let empty = DeclineRequest {
         reason: "  ".into(),
     };
     assert_eq!(
-        field_of(nova.admin.decline_rfi(&nova_rfi, &empty).await.unwrap_err()),
+        field_of(
+            nova.org
+                .admin
+                .decline_rfi(&nova_rfi, &empty)
+                .await
+                .unwrap_err()
+        ),
         (422, vec!["reason".to_owned()])
     );
     let declined = nova
+        .org
         .admin
         .decline_rfi(
             &nova_rfi,
@@ -616,22 +696,25 @@ async fn rfis_and_quotes_are_declined_with_a_reason() {
     // A declined RFI takes no quote and no second answer.
     assert_eq!(
         status(
-            nova.admin
+            nova.org
+                .admin
                 .create_quote(&nova_rfi, &quote(&[(&b.id, 1)]))
                 .await
         ),
         409
     );
     let offer = helix
+        .org
         .admin
-        .create_quote(&the_rfi_of(&sent, &helix), &quote(&[(&b.id, 1)]))
+        .create_quote(&the_rfi_of(&sent, helix), &quote(&[(&b.id, 1)]))
         .await
         .unwrap();
     assert_eq!(
         status(
             helix
+                .org
                 .admin
-                .create_quote(&the_rfi_of(&sent, &helix), &quote(&[(&b.id, 1)]))
+                .create_quote(&the_rfi_of(&sent, helix), &quote(&[(&b.id, 1)]))
                 .await
         ),
         409,
@@ -650,6 +733,7 @@ async fn rfis_and_quotes_are_declined_with_a_reason() {
     assert_eq!(declined.state, QuoteState::Declined);
     assert_eq!(
         helix
+            .org
             .admin
             .get_quote(&offer.id)
             .await
@@ -660,7 +744,7 @@ async fn rfis_and_quotes_are_declined_with_a_reason() {
     );
     assert_eq!(status(sponsor.admin.accept_quote(&offer.id).await), 409);
     assert_eq!(free(&sponsor.admin, &b.id).await, 3);
-    let nova_types = types(&feed(&nova.admin).await);
+    let nova_types = types(&feed(&nova.org.admin).await);
     assert!(
         nova_types.contains(&EventType::RfiDeclined),
         "{nova_types:?}"
@@ -673,26 +757,21 @@ async fn rfis_and_quotes_are_declined_with_a_reason() {
 
 #[tokio::test]
 async fn rfis_and_quotes_expire_at_their_dates() {
-    let app = TestApp::spawn_with(|s| s.sweep_interval_seconds = 1).await;
-    let (helix, profile) = cdmo(&app, "Helix").await;
-    let (nova, _) = cdmo(&app, "Nova").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let b = helix
-        .admin
-        .create_capacity_block(&profile.id, &block(3))
-        .await
-        .unwrap();
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix, &nova], 2))
-        .await
-        .unwrap();
+    let exchange = Exchange::on(TestApp::spawn_with(|s| s.sweep_interval_seconds = 1).await).await;
+    let Exchange {
+        sponsor,
+        helix,
+        nova,
+        ..
+    } = &exchange;
+    let b = helix.publish(3).await;
+    let sent = exchange.ask(&[helix, nova], 2).await;
     let mut short = quote(&[(&b.id, 1)]);
     short.valid_until = Utc::now() + chrono::Duration::seconds(2);
     let offer = helix
+        .org
         .admin
-        .create_quote(&the_rfi_of(&sent, &helix), &short)
+        .create_quote(&the_rfi_of(&sent, helix), &short)
         .await
         .unwrap();
     // The sweep records both expiries on both parties' feeds.
@@ -711,7 +790,7 @@ async fn rfis_and_quotes_expire_at_their_dates() {
         1,
         "only the unanswered RFI expires"
     );
-    let nova_types = types(&feed(&nova.admin).await);
+    let nova_types = types(&feed(&nova.org.admin).await);
     assert!(
         nova_types.contains(&EventType::RfiExpired),
         "{nova_types:?}"
@@ -720,20 +799,21 @@ async fn rfis_and_quotes_expire_at_their_dates() {
         !nova_types.contains(&EventType::QuoteExpired),
         "{nova_types:?}"
     );
-    let helix_types = types(&feed(&helix.admin).await);
+    let helix_types = types(&feed(&helix.org.admin).await);
     assert!(
         helix_types.contains(&EventType::QuoteExpired),
         "{helix_types:?}"
     );
     // Expired, they cannot be acted on.
-    let nova_rfi = the_rfi_of(&sent, &nova);
+    let nova_rfi = the_rfi_of(&sent, nova);
     assert_eq!(
-        nova.admin.get_rfi(&nova_rfi).await.unwrap().state,
+        nova.org.admin.get_rfi(&nova_rfi).await.unwrap().state,
         RfiState::Expired
     );
     assert_eq!(
         status(
-            nova.admin
+            nova.org
+                .admin
                 .create_quote(&nova_rfi, &quote(&[(&b.id, 1)]))
                 .await
         ),
@@ -749,22 +829,18 @@ async fn rfis_and_quotes_expire_at_their_dates() {
 
 #[tokio::test]
 async fn an_unanswered_rfi_reads_expired_at_its_deadline_without_the_sweep() {
-    let app = TestApp::spawn_with(|s| s.sweep_interval_seconds = 3600).await;
-    let (helix, _) = cdmo(&app, "Helix").await;
-    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let programme = programme(&sponsor).await;
-    let sent = sponsor
-        .admin
-        .create_rfi(&rfi_to(&programme, &[&helix], 1))
-        .await
-        .unwrap();
-    let rfi_id = the_rfi_of(&sent, &helix);
+    let exchange =
+        Exchange::on(TestApp::spawn_with(|s| s.sweep_interval_seconds = 3600).await).await;
+    let helix = &exchange.helix;
+    let sent = exchange.ask(&[helix], 1).await;
+    let rfi_id = the_rfi_of(&sent, helix);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
-        helix.admin.get_rfi(&rfi_id).await.unwrap().state,
+        helix.org.admin.get_rfi(&rfi_id).await.unwrap().state,
         RfiState::Expired
     );
     let expired = helix
+        .org
         .admin
         .list_rfis(&RfiFilter {
             state: Some(RfiState::Expired),
@@ -776,6 +852,7 @@ async fn an_unanswered_rfi_reads_expired_at_its_deadline_without_the_sweep() {
     assert_eq!(
         status(
             helix
+                .org
                 .admin
                 .decline_rfi(
                     &rfi_id,
@@ -787,4 +864,54 @@ async fn an_unanswered_rfi_reads_expired_at_its_deadline_without_the_sweep() {
         ),
         409
     );
+}
+
+#[tokio::test]
+async fn a_cdmo_off_the_market_offers_no_slots_and_its_quote_holds_nothing() {
+    let exchange = Exchange::on(TestApp::spawn().await).await;
+    let Exchange { sponsor, helix, .. } = &exchange;
+    let b = helix.publish(3).await;
+    let sent = exchange.ask(&[helix], 3600).await;
+    let offer = helix
+        .org
+        .admin
+        .create_quote(&the_rfi_of(&sent, helix), &quote(&[(&b.id, 2)]))
+        .await
+        .unwrap();
+    let pause = crate::listing::pause(None);
+    helix
+        .org
+        .admin
+        .unlist_cdmo_profile(&helix.profile.id, &pause)
+        .await
+        .unwrap();
+    // Accepting would book a CDMO that takes no new reservations: refused, nothing held.
+    assert_eq!(status(sponsor.admin.accept_quote(&offer.id).await), 409);
+    assert_eq!(free(&sponsor.admin, &b.id).await, 3);
+    assert_eq!(
+        sponsor.admin.get_quote(&offer.id).await.unwrap().state,
+        QuoteState::Submitted
+    );
+    // Nor may it offer those slots in a new quote.
+    let again = exchange.ask(&[helix], 3600).await;
+    let refused = helix
+        .org
+        .admin
+        .create_quote(&the_rfi_of(&again, helix), &quote(&[(&b.id, 1)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_of(refused),
+        (422, vec!["slots_offered[0].capacity_id".to_owned()])
+    );
+    // Back on the market, the first quote goes through.
+    helix
+        .org
+        .admin
+        .relist_cdmo_profile(&helix.profile.id)
+        .await
+        .unwrap();
+    let accepted = sponsor.admin.accept_quote(&offer.id).await.unwrap();
+    assert_eq!(accepted.state, QuoteState::Accepted);
+    assert_eq!(free(&sponsor.admin, &b.id).await, 1);
 }

@@ -671,11 +671,13 @@ operations! {
     json fn decline_quote(id: &str; body request: &DeclineRequest) -> Quote
         = POST "/v1/quotes/{id}/decline";
 
-    /// Every quote on one of your programmes, side by side
+    /// The quotes on one of your programmes, side by side, oldest first, a page at a time
     /// (`GET /v1/programs/{id}/quotes`).
     ///
-    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's programme.
-    json fn list_program_quotes(id: &str) -> Page<Quote> = GET "/v1/programs/{id}/quotes";
+    /// Errors: `403` for CDMOs, `404` for an unknown or another organisation's programme,
+    /// `422` for an invalid cursor or limit.
+    json fn list_program_quotes(id: &str; query page: &PageParams) -> Page<Quote>
+        = GET "/v1/programs/{id}/quotes";
 }
 
 /// A report file.

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
-    DeclineRequest, NewQuote, NewRfi, Page, Problem, Quote, Rfi, RfiFilter, SentRfis,
+    DeclineRequest, NewQuote, NewRfi, Page, PageParams, Problem, Quote, Rfi, RfiFilter, SentRfis,
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
@@ -236,21 +236,21 @@ pub async fn decline_quote(
     Ok(HttpResponse::Ok().json(quote))
 }
 
-/// Every quote on one of your programmes, side by side (oldest first), from all its
-/// RFIs.
+/// The quotes on one of your programmes, side by side (oldest first), from all its
+/// RFIs, a page at a time.
 #[utoipa::path(
     tag = "rfis",
     operation_id = "list_program_quotes",
-    params(("id" = String, Path, description = "Programme id")),
+    params(("id" = String, Path, description = "Programme id"), PageParams),
     responses((status = 200, description = "The programme's quotes", body = Page<Quote>))
 )]
 #[get("/programs/{id}/quotes")]
 pub async fn list_program_quotes(
     state: web::Data<AppState>,
     principal: Principal,
-    _query: ApiQuery<NoQuery>,
+    query: ApiQuery<PageParams>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let quotes = rfis::program_quotes(&state, &principal, id.into_inner()).await?;
+    let quotes = rfis::program_quotes(&state, &principal, id.into_inner(), query.0).await?;
     Ok(HttpResponse::Ok().json(quotes))
 }

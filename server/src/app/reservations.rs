@@ -111,12 +111,8 @@ where
     let (Some(target), Some((row, recorded))) = (target, placed) else {
         return Err(no_such_block());
     };
-    if target.unlisting.is_some_and(|u| u.in_force(at.date())) {
-        return Err(ApiError::Conflict(
-            "the CDMO has taken its profile off the market and takes no new reservations; \
-             existing ones go on"
-                .into(),
-        ));
+    if !target.takes_new_holds(at.date()) {
+        return Err(off_the_market());
     }
     let expired = match stored::insert_hold(conn, &row, &hold.actor, limits, at) {
         Ok(expired) => expired,
@@ -185,6 +181,15 @@ pub fn expire_lapsed(
 
 fn no_such_block() -> ApiError {
     ApiError::invalid_field("capacity_id", "no such capacity block")
+}
+
+/// 409 for a new hold on a block whose CDMO has taken its profile off the market.
+pub(super) fn off_the_market() -> ApiError {
+    ApiError::Conflict(
+        "the CDMO has taken its profile off the market and takes no new reservations; \
+         existing ones go on"
+            .into(),
+    )
 }
 
 /// Checks a hold request and normalises its note.

@@ -9,8 +9,8 @@
 
 use cdmx_sdk::types::{
     DeclineRequest, EventObjectKind, EventType, NewQuote, NewRfi, OfferedSlots, OrganizationKind,
-    Page, Quote, QuoteAttachment, QuoteState, Rfi, RfiDisclosure, RfiFilter, RfiProgram, RfiState,
-    SentRfis,
+    Page, PageParams, Quote, QuoteAttachment, QuoteState, Rfi, RfiDisclosure, RfiFilter,
+    RfiProgram, RfiState, SentRfis,
 };
 use chrono::NaiveDateTime;
 
@@ -391,6 +391,39 @@ pub async fn accept_confidentiality(
         .await
 }
 
+/// Who declines, why and when, checked before the transaction.
+struct Declining {
+    viewer: String,
+    actor: EventActor,
+    reason: String,
+    at: NaiveDateTime,
+}
+
+/// Checks the reason of a party's refusal, then runs `declined` with it in a write
+/// transaction.
+async fn decline_with<T, F>(
+    state: &AppState,
+    principal: &Principal,
+    request: &DeclineRequest,
+    declined: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection, Declining) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let reason = check_reason(&request.reason).map_err(|e| ApiError::Validation(vec![e]))?;
+    let declining = Declining {
+        viewer: principal.organization_id.clone(),
+        actor: events::actor(principal),
+        reason,
+        at: now(),
+    };
+    state
+        .db
+        .write_or_refuse(move |c| declined(c, declining))
+        .await
+}
+
 /// The CDMO declines to quote, saying why.
 pub async fn decline(
     state: &AppState,
@@ -399,40 +432,25 @@ pub async fn decline(
     request: DeclineRequest,
 ) -> Result<Rfi, ApiError> {
     load_rfi(state, principal, id.clone(), Action::RespondToRfi).await?;
-    let reason = check_reason(&request.reason).map_err(|e| ApiError::Validation(vec![e]))?;
-    let (viewer, actor, at) = (
-        principal.organization_id.clone(),
-        events::actor(principal),
-        now(),
-    );
-    state
-        .db
-        .write_or_refuse(move |c| -> Result<Rfi, ApiError> {
-            let row = stored::find_rfi(c, &viewer, &id)?;
-            let current = row.state_at(at);
-            if current != RfiState::Open
-                || !stored::move_rfi(
-                    c,
-                    &id,
-                    RfiState::Open,
-                    RfiState::Declined,
-                    Some(reason.as_str()),
-                    at,
-                )?
-            {
-                return Err(not_open(current));
-            }
-            let row = stored::find_rfi(c, &viewer, &id)?;
-            record_rfi(
+    decline_with(state, principal, &request, move |c, d| {
+        let current = stored::find_rfi(c, &d.viewer, &id)?.state_at(d.at);
+        let moved = current == RfiState::Open
+            && stored::move_rfi(
                 c,
-                EventType::RfiDeclined,
-                std::slice::from_ref(&row),
-                Some(actor),
-                at,
+                &id,
+                RfiState::Open,
+                RfiState::Declined,
+                Some(d.reason.as_str()),
+                d.at,
             )?;
-            rfi_for(c, &viewer, &id, at)
-        })
-        .await
+        if !moved {
+            return Err(not_open(current));
+        }
+        let row = stored::find_rfi(c, &d.viewer, &id)?;
+        record_rfi(c, EventType::RfiDeclined, &[row], Some(d.actor), d.at)?;
+        rfi_for(c, &d.viewer, &id, d.at)
+    })
+    .await
 }
 
 /// The CDMO answers an RFI with a quote offering slots of its own published capacity,
@@ -480,6 +498,15 @@ pub async fn submit_quote(
                     }
                     Err(other) => return Err(other.into()),
                 };
+                if !holds::find_hold_target(c, &block.id)?.takes_new_holds(at.date()) {
+                    errors.push(cdmx_sdk::types::FieldError {
+                        field: format!("slots_offered[{i}].capacity_id"),
+                        message: "belongs to a profile you have taken off the market: \
+                                  relist it before offering its slots"
+                            .into(),
+                    });
+                    continue;
+                }
                 let free = block.slots_total - block.slots_held - block.slots_confirmed;
                 if i64::from(offer.slots) > i64::from(free) {
                     errors.push(cdmx_sdk::types::FieldError {
@@ -636,6 +663,9 @@ pub async fn accept_quote(
                     Ok(_) | Err(StoreError::NotFound) => return Err(gone()),
                     Err(other) => return Err(other.into()),
                 };
+                if !target.takes_new_holds(at.date()) {
+                    return Err(super::reservations::off_the_market());
+                }
                 let hold = NewHold {
                     block_id: offer.capacity_id.clone(),
                     sponsor_organization_id: quote.sponsor_organization_id.clone(),
@@ -683,49 +713,44 @@ pub async fn decline_quote(
     request: DeclineRequest,
 ) -> Result<Quote, ApiError> {
     load_quote(state, principal, id.clone(), Action::DecideQuote).await?;
-    let reason = check_reason(&request.reason).map_err(|e| ApiError::Validation(vec![e]))?;
-    let (viewer, actor, at) = (
-        principal.organization_id.clone(),
-        events::actor(principal),
-        now(),
-    );
-    state
-        .db
-        .write_or_refuse(move |c| -> Result<Quote, ApiError> {
-            let quote = stored::find_quote(c, &viewer, &id)?;
-            let current = quote.state_at(at);
-            if current != QuoteState::Submitted
-                || !stored::decide_quote(
-                    c,
-                    &id,
-                    QuoteState::Declined,
-                    Some(reason.as_str()),
-                    "[]",
-                    at,
-                )?
-            {
-                return Err(not_submitted(current));
-            }
-            let quote = stored::find_quote(c, &viewer, &id)?;
-            record_quote(c, EventType::QuoteDeclined, &quote, Some(actor), at)
-        })
-        .await
+    decline_with(state, principal, &request, move |c, d| {
+        let current = stored::find_quote(c, &d.viewer, &id)?.state_at(d.at);
+        let decided = current == QuoteState::Submitted
+            && stored::decide_quote(
+                c,
+                &id,
+                QuoteState::Declined,
+                Some(d.reason.as_str()),
+                "[]",
+                d.at,
+            )?;
+        if !decided {
+            return Err(not_submitted(current));
+        }
+        let quote = stored::find_quote(c, &d.viewer, &id)?;
+        record_quote(c, EventType::QuoteDeclined, &quote, Some(d.actor), d.at)
+    })
+    .await
 }
 
-/// Every quote on one of the caller's programmes, side by side, oldest first.
+/// The quotes on one of the caller's programmes, side by side, oldest first, a page at
+/// a time.
 pub async fn program_quotes(
     state: &AppState,
     principal: &Principal,
     program_id: String,
+    params: PageParams,
 ) -> Result<Page<Quote>, ApiError> {
     let sponsor = principal.organization_id.clone();
     authorize(principal, Action::ReadPrograms, Resource::OwnedBy(&sponsor))?;
+    let page = PageRequest::parse(params.limit, params.cursor.as_deref())?;
+    let keyset = page.keyset()?;
     let at = now();
     let (rows, names) = state
         .db
         .run(move |c| {
             programs::find_program(c, &sponsor, &program_id)?;
-            let rows = stored::quotes_of_program(c, &sponsor, &program_id)?;
+            let rows = stored::quotes_of_program(c, &sponsor, &program_id, &keyset)?;
             let names = accounts::organization_names(
                 c,
                 rows.iter().map(|r| r.cdmo_organization_id.as_str()),
@@ -733,14 +758,7 @@ pub async fn program_quotes(
             Ok((rows, names))
         })
         .await?;
-    let items = rows
-        .iter()
-        .map(|row| quote_view(row, &names, at))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        next_cursor: None,
-    })
+    page.page(rows, |r| &r.id, |r| quote_view(&r, &names, at))
 }
 
 /// Expires the lapsed open RFIs and submitted quotes (the background sweep), each in a

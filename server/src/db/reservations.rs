@@ -275,6 +275,14 @@ pub struct HoldTarget {
     pub unlisting: Option<Unlisting>,
 }
 
+impl HoldTarget {
+    /// Whether the block's profile is on the market on `today`: an unlisted profile
+    /// takes no new holds, while the ones it has go on.
+    pub fn takes_new_holds(&self, today: chrono::NaiveDate) -> bool {
+        crate::domain::listing::is_listed(self.unlisting.as_ref(), today)
+    }
+}
+
 /// The block `block_id` and its profile's stored unlisting (lapsed or not), in one read.
 pub fn find_hold_target(conn: &mut DbConnection, block_id: &str) -> StoreResult<HoldTarget> {
     let (cdmo_organization_id, unlisting) = capacity_blocks::table

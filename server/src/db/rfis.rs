@@ -240,17 +240,21 @@ pub fn quote_ids_of(
         .collect())
 }
 
-/// Every quote of a sponsor's programme, oldest first.
+/// A page of the quotes of a sponsor's programme, oldest first (by id).
 pub fn quotes_of_program(
     conn: &mut DbConnection,
     sponsor: &str,
     program_id: &str,
+    keyset: &Keyset,
 ) -> StoreResult<Vec<QuoteRow>> {
-    Ok(quotes::table
+    let mut query = quotes::table
         .filter(quotes::sponsor_organization_id.eq(sponsor))
         .filter(quotes::program_id.eq(program_id))
-        .order(quotes::id)
-        .load(conn)?)
+        .into_boxed();
+    if let Some(after) = &keyset.after {
+        query = query.filter(quotes::id.gt(after.clone()));
+    }
+    Ok(query.order(quotes::id).limit(keyset.fetch).load(conn)?)
 }
 
 /// Moves a submitted quote, still valid at `at`, to `to`; false when it was not.

@@ -91,6 +91,16 @@ fn quote_view(
     at: NaiveDateTime,
 ) -> Result<Quote, ApiError> {
     Ok(Quote {
+        state: row.state_at(at),
+        ..stored_quote(row, names)?
+    })
+}
+
+/// A quote in the state last recorded, whatever the clock says: what a report shows, so
+/// that it depends on stored data only (a submitted quote past `valid_until` reads
+/// `submitted` until the sweep expires it; the report prints `valid_until` beside it).
+pub(crate) fn stored_quote(row: &QuoteRow, names: &OrganizationNames) -> Result<Quote, ApiError> {
+    Ok(Quote {
         id: row.id.clone(),
         rfi_id: row.rfi_id.clone(),
         request_id: row.request_id.clone(),
@@ -104,7 +114,7 @@ fn quote_view(
         valid_until: utc(row.valid_until),
         assumptions: row.assumptions.clone(),
         attachments: parse::<Vec<QuoteAttachment>>(&row.attachments)?,
-        state: row.state_at(at),
+        state: row.state,
         decline_reason: row.decline_reason.clone(),
         reservation_ids: parse::<Vec<String>>(&row.reservation_ids)?,
         created_at: utc(row.created_at),

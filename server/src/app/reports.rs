@@ -108,7 +108,7 @@ pub async fn render_report(
     let author_id = shortlist.created_by.clone();
     let shortlist_id = shortlist.id.clone();
     let program_id = shortlist.program_id.clone();
-    let (people, decision, quotes) = state
+    let (people, decision, (quotes, cdmo_names)) = state
         .db
         .run(move |c| {
             let people = ReportPeople {
@@ -127,7 +127,6 @@ pub async fn render_report(
     data.decision = decision.map(decision_block);
     // In the state last recorded, never re-read against the clock: the report depends
     // on stored data only.
-    let (quotes, cdmo_names) = quotes;
     data.quotes = quotes
         .iter()
         .map(|row| Ok(QuoteRow::of(&stored_quote(row, &cdmo_names)?)))

@@ -313,6 +313,7 @@ async fn the_xlsx_workbook_reads_back_with_numbers_sheets_and_a_chart() {
             "Breakdown",
             "Values",
             "Excluded",
+            "Quotes",
             "Requirements"
         ]
     );
@@ -702,4 +703,309 @@ async fn a_shortlist_that_kept_fewer_exclusions_says_how_many_and_where_the_rest
         "{text}"
     );
     assert!(text.contains("excluded_cursor"));
+}
+
+/// A quote on `block_id` for 2 slots, valid for 30 days.
+fn quote_of(price_per_batch: u64, currency: &str, block_id: &str) -> NewQuote {
+    NewQuote {
+        price_per_batch,
+        currency: currency.into(),
+        tech_transfer_cost: Some(400_000),
+        tech_transfer_weeks: Some(20),
+        slots_offered: vec![SlotOffer {
+            capacity_id: block_id.into(),
+            slots: 2,
+        }],
+        valid_until: chrono::Utc::now() + chrono::Duration::days(30),
+        assumptions: None,
+        attachments: Vec::new(),
+    }
+}
+
+/// `sponsor` asks `cdmo` for a quote on `program_id`; the CDMO answers with `quote`.
+async fn quoted(
+    sponsor: &OrgFixture,
+    program_id: &str,
+    cdmo: &OrgFixture,
+    quote: &NewQuote,
+) -> Quote {
+    let sent = sponsor
+        .admin
+        .create_rfi(&NewRfi {
+            program_id: program_id.into(),
+            cdmo_organization_ids: vec![cdmo.organization.id.clone()],
+            disclose: RfiDisclosure::default(),
+            summary: None,
+            withhold_sponsor_name: false,
+            response_deadline: chrono::Utc::now() + chrono::Duration::hours(1),
+            message: None,
+        })
+        .await
+        .unwrap();
+    cdmo.admin
+        .create_quote(&sent.rfis[0].id, quote)
+        .await
+        .unwrap()
+}
+
+fn quotes_table() -> ReportParams {
+    ReportParams {
+        format: Some("csv".into()),
+        table: Some("quotes".into()),
+    }
+}
+
+/// The quotes table of a report, as a tool reads it: a header and one map per row.
+fn quote_rows(bytes: &[u8]) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses() {
+    let app = TestApp::spawn().await;
+    let (helix, helix_profile) = crate::capacity::cdmo(&app, "Helix Cell Works").await;
+    let block = helix
+        .admin
+        .create_capacity_block(&helix_profile.id, &crate::capacity::block(5))
+        .await
+        .unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let programme = sponsor
+        .admin
+        .create_program(&crate::matching::program("CAR-T Phase I"))
+        .await
+        .unwrap();
+    let saved = sponsor
+        .admin
+        .create_shortlist(&CreateShortlistRequest {
+            program_id: programme.id.clone(),
+            name: Some("Board pack Q1".into()),
+            limit: None,
+        })
+        .await
+        .unwrap();
+    // Another sponsor's quote from the same CDMO, on its own programme.
+    let rival = app.sign_up(OrganizationKind::Sponsor, "Rival").await;
+    let rival_programme = rival
+        .admin
+        .create_program(&crate::matching::program("Rival programme"))
+        .await
+        .unwrap();
+    let rival_quote = quoted(
+        &rival,
+        &rival_programme.id,
+        &helix,
+        &quote_of(777_777, "CHF", &block.id),
+    )
+    .await;
+
+    // No quote yet: the header row only, and a sentence in the page.
+    let empty = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &quotes_table())
+        .await
+        .unwrap();
+    let (header, rows) = quote_rows(&empty.bytes);
+    assert_eq!(
+        header,
+        [
+            "cdmo",
+            "price_per_batch",
+            "currency",
+            "tech_transfer_cost",
+            "tech_transfer_weeks",
+            "slots_offered_total",
+            "slots_offered",
+            "valid_until",
+            "state",
+            "decline_reason",
+            "quote_id",
+        ]
+    );
+    assert!(rows.is_empty(), "{rows:?}");
+    let page = String::from_utf8(
+        sponsor
+            .admin
+            .get_shortlist_report(&saved.id, &report("html"))
+            .await
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    assert!(page.contains("No quote has been received on this programme."));
+
+    let quote = quoted(
+        &sponsor,
+        &programme.id,
+        &helix,
+        &quote_of(180_000, "EUR", &block.id),
+    )
+    .await;
+    let file = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &quotes_table())
+        .await
+        .unwrap();
+    assert_eq!(file.content_type, "text/csv; charset=utf-8");
+    let filename = file.filename.clone().unwrap();
+    assert!(
+        filename.ends_with("-board-pack-q1-quotes.csv"),
+        "{filename}"
+    );
+    let (_, rows) = quote_rows(&file.bytes);
+    assert_eq!(rows.len(), 1, "only Acme's quote: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["cdmo"], "Helix Cell Works");
+    assert_eq!(row["price_per_batch"], "180000");
+    assert_eq!(row["currency"], "EUR");
+    assert_eq!(row["tech_transfer_cost"], "400000");
+    assert_eq!(row["tech_transfer_weeks"], "20");
+    assert_eq!(row["slots_offered_total"], "2");
+    assert!(
+        row["slots_offered"].contains(&format!(
+            "2 clinical GMP batch slots from block {}, 2027-01-01 to 2027-03-31",
+            block.id
+        )),
+        "{}",
+        row["slots_offered"]
+    );
+    assert_eq!(
+        row["valid_until"],
+        quote
+            .valid_until
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    assert_eq!(row["state"], "submitted");
+    assert_eq!(row["decline_reason"], "");
+    assert_eq!(row["quote_id"], quote.id);
+
+    let page = String::from_utf8(
+        sponsor
+            .admin
+            .get_shortlist_report(&saved.id, &report("html"))
+            .await
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    for needle in [
+        "<h2>Quotes received</h2>",
+        "Helix Cell Works",
+        "EUR 180,000",
+        "EUR 400,000",
+        "20 weeks",
+        "<td>submitted</td>",
+        quote.id.as_str(),
+        block.id.as_str(),
+    ] {
+        assert!(page.contains(needle), "{needle:?} missing from the page");
+    }
+    for theirs in ["CHF", "777,777", rival_quote.id.as_str()] {
+        assert!(!page.contains(theirs), "another sponsor's quote: {theirs}");
+    }
+    let workbook = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &report("xlsx"))
+        .await
+        .unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(workbook.bytes)).unwrap();
+    let sheet = book.worksheet_range("Quotes").unwrap();
+    assert_eq!(
+        sheet.get_value((1, 0)),
+        Some(&Data::String("Helix Cell Works".into()))
+    );
+    assert_eq!(sheet.get_value((1, 1)), Some(&Data::Float(180_000.0)));
+    assert_eq!(sheet.get_value((1, 5)), Some(&Data::Float(2.0)));
+    assert!(
+        matches!(sheet.get_value((2, 0)), None | Some(Data::Empty)),
+        "one quote: {sheet:?}"
+    );
+
+    // A decision on the quote is in the next report, with its reason.
+    sponsor
+        .admin
+        .decline_quote(
+            &quote.id,
+            &DeclineRequest {
+                reason: "Too late for Q1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let file = sponsor
+        .admin
+        .get_shortlist_report(&saved.id, &quotes_table())
+        .await
+        .unwrap();
+    let (_, rows) = quote_rows(&file.bytes);
+    assert_eq!(rows[0]["state"], "declined");
+    assert_eq!(rows[0]["decline_reason"], "Too late for Q1");
+
+    // The rival's own report of its programme shows only its quote.
+    let rival_saved = rival
+        .admin
+        .create_shortlist(&CreateShortlistRequest {
+            program_id: rival_programme.id.clone(),
+            name: None,
+            limit: None,
+        })
+        .await
+        .unwrap();
+    let file = rival
+        .admin
+        .get_shortlist_report(&rival_saved.id, &quotes_table())
+        .await
+        .unwrap();
+    let (_, rows) = quote_rows(&file.bytes);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["quote_id"], rival_quote.id);
+    assert_eq!(rows[0]["currency"], "CHF");
+}
+
+#[tokio::test]
+async fn an_unknown_csv_table_is_400_naming_table() {
+    let app = TestApp::spawn().await;
+    let (sponsor, saved) = shortlist(&app).await;
+    let err = sponsor
+        .admin
+        .get_shortlist_report(
+            &saved.id,
+            &ReportParams {
+                format: Some("csv".into()),
+                table: Some("bogus".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    let problem = err.problem().unwrap();
+    assert!(
+        problem.errors.iter().any(|e| e.field == "table"),
+        "{problem:?}"
+    );
+    assert!(
+        problem
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("`ranking`, `excluded` or `quotes`"),
+        "{problem:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Writes the sample procurement reports in `docs/samples/` from the demo data: the
 //! allogeneic industrial-partner scenario, matched and saved as a shortlist with the
-//! largest limit, so that it records every excluded CDMO.
+//! largest limit, so that it records every excluded CDMO, with a quote from the demo CDMO
+//! on its programme.
 //!
 //!     cargo run -p cdmx-e2e --example report_samples
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -68,6 +69,47 @@ async fn main() {
         })
         .await
         .unwrap();
+    // The demo CDMO quotes on the programme, from the block its demo quote offers.
+    let cdmo = app
+        .client
+        .login(cdmx::app::demo::DEMO_CDMO_EMAIL, password)
+        .await
+        .unwrap();
+    let demo_quote = cdmo.get_quote(cdmx::app::demo::DEMO_QUOTE).await.unwrap();
+    let sent = sponsor
+        .create_rfi(&NewRfi {
+            program_id: program.id.clone(),
+            cdmo_organization_ids: vec![demo_quote.cdmo_organization_id.clone()],
+            disclose: RfiDisclosure {
+                modality: true,
+                phase: true,
+                ..Default::default()
+            },
+            summary: None,
+            withhold_sponsor_name: false,
+            response_deadline: chrono::Utc::now() + chrono::Duration::days(14),
+            message: Some("Please quote pivotal batches with tech transfer.".into()),
+        })
+        .await
+        .unwrap();
+    cdmo.create_quote(
+        &sent.rfis[0].id,
+        &NewQuote {
+            price_per_batch: 240_000,
+            currency: "EUR".into(),
+            tech_transfer_cost: Some(650_000),
+            tech_transfer_weeks: Some(30),
+            slots_offered: vec![SlotOffer {
+                capacity_id: demo_quote.slots_offered[0].capacity_id.clone(),
+                slots: 1,
+            }],
+            valid_until: chrono::Utc::now() + chrono::Duration::days(45),
+            assumptions: Some("Sponsor supplies the lentiviral vector.".into()),
+            attachments: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
     let shortlist = sponsor
         .create_shortlist(&CreateShortlistRequest {
             program_id: program.id,

@@ -790,11 +790,11 @@ impl Client {
     }
 
     /// Exports a shortlist for procurement (`GET /v1/shortlists/{id}/report`): CSV
-    /// (`table=ranking` or `excluded`), XLSX, PDF or HTML, chosen by `params.format`. The
-    /// shortlist's organisation.
+    /// (`table=ranking`, `excluded` or `quotes`), XLSX, PDF or HTML, chosen by
+    /// `params.format`. The shortlist's organisation.
     ///
-    /// Errors: `404` for an unknown or another organisation's shortlist, `406` for an
-    /// unknown format, `422` for an invalid table.
+    /// Errors: `400` naming `table` for an unknown table, `404` for an unknown or another
+    /// organisation's shortlist, `406` for an unknown format.
     pub async fn get_shortlist_report(
         &self,
         id: &str,

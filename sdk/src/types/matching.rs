@@ -807,7 +807,8 @@ pub struct ReportParams {
     /// Anything else is 406.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
-    /// For CSV: `ranking` (default) or `excluded`.
+    /// For CSV: `ranking` (default), `excluded` or `quotes` (the quotes received on the
+    /// shortlist's programme); anything else is 400 naming `table`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
 }

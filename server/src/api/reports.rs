@@ -33,9 +33,10 @@ pub(super) fn negotiate(
     let csv = || match params.table.as_deref() {
         None | Some("ranking") => Ok(ReportFormat::RankingCsv),
         Some("excluded") => Ok(ReportFormat::ExcludedCsv),
+        Some("quotes") => Ok(ReportFormat::QuotesCsv),
         Some(_) => Err(ApiError::bad_request_field(
             "table",
-            "must be `ranking` or `excluded`",
+            "must be `ranking`, `excluded` or `quotes`",
         )),
     };
     if let Some(format) = params.format.as_deref() {
@@ -67,13 +68,16 @@ pub(super) fn negotiate(
     Err(unsupported(&format!("`{accept}`")))
 }
 
-/// Export a shortlist for procurement: CSV (`table=ranking` or `excluded`), XLSX
-/// (summary with methodology, ranking, per-criterion breakdown with a chart, raw values
-/// with evidence, excluded, requirements), PDF (identity and provenance, requirement set
-/// in words, criteria and scales, ranking, raw values beside contributions, chart, every
-/// excluded CDMO with reasons, robustness, methodology, profile ids and revisions) or
-/// HTML (the same as one self-contained, printable page: inline CSS and SVG, no script,
-/// nothing loaded from elsewhere; served inline). The same shortlist always gives the
+/// Export a shortlist for procurement: CSV (`table=ranking`, `excluded` or `quotes`; any
+/// other table is 400 naming `table`), XLSX (summary with methodology, ranking,
+/// per-criterion breakdown with a chart, raw values with evidence, excluded, quotes,
+/// requirements), PDF (identity and provenance, requirement set in words, criteria and
+/// scales, ranking, raw values beside contributions, chart, every excluded CDMO with
+/// reasons, the quotes received on the programme, robustness, methodology, profile ids and
+/// revisions) or HTML (the same as one self-contained, printable page: inline CSS and SVG,
+/// no script, nothing loaded from elsewhere; served inline). The quotes are those
+/// received on the shortlist's programme, oldest first, in their stored state beside
+/// their `valid_until`. The same shortlist and the same stored quotes always give the
 /// same file.
 #[utoipa::path(
     tag = "shortlists",

@@ -3,10 +3,12 @@
 use cdmx_sdk::types::Shortlist;
 
 use super::decisions::current_decision;
+use super::rfis::stored_quote;
 use crate::auth::Principal;
-use crate::db::{StoreError, accounts};
+use crate::db::accounts::{Keyset, OrganizationNames};
+use crate::db::{DbConnection, StoreError, accounts, rfis};
 use crate::domain::decisions::RecordedDecision;
-use crate::domain::reports::{DecisionBlock, ReportPeople, report_data};
+use crate::domain::reports::{DecisionBlock, QuoteRow, ReportPeople, report_data};
 use crate::error::ApiError;
 use crate::reports;
 use crate::startup::AppState;
@@ -23,6 +25,8 @@ pub enum ReportFormat {
     RankingCsv,
     /// The excluded CDMOs and why, as CSV.
     ExcludedCsv,
+    /// The quotes received on the shortlist's programme, as CSV.
+    QuotesCsv,
     Xlsx,
     Pdf,
     /// One self-contained page, to read in a browser or print.
@@ -49,8 +53,8 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').chars().take(60).collect()
 }
 
-/// Renders one of the caller's shortlists. The same shortlist always gives the same
-/// file; rendering runs off the async workers.
+/// Renders one of the caller's shortlists. The same shortlist and the same stored quotes
+/// always give the same file; rendering runs off the async workers.
 pub async fn shortlist_report(
     state: &AppState,
     principal: &Principal,
@@ -77,6 +81,23 @@ fn saved_by(c: &mut crate::db::DbConnection, id: &str) -> Result<String, StoreEr
     }
 }
 
+/// Every quote `sponsor` received on its programme `program_id`, oldest first, with
+/// the quoting CDMOs' names.
+fn quotes_received(
+    c: &mut DbConnection,
+    sponsor: &str,
+    program_id: &str,
+) -> Result<(Vec<rfis::QuoteRow>, OrganizationNames), StoreError> {
+    let every = Keyset {
+        after: None,
+        fetch: i64::MAX,
+    };
+    let rows = rfis::quotes_of_program(c, sponsor, program_id, &every)?;
+    let names =
+        accounts::organization_names(c, rows.iter().map(|r| r.cdmo_organization_id.as_str()))?;
+    Ok((rows, names))
+}
+
 /// Renders a shortlist already authorized for the reader (its owner, or a share link).
 pub async fn render_report(
     state: &AppState,
@@ -86,18 +107,30 @@ pub async fn render_report(
     let sponsor_id = shortlist.organization_id.clone();
     let author_id = shortlist.created_by.clone();
     let shortlist_id = shortlist.id.clone();
-    let (people, decision) = state
+    let program_id = shortlist.program_id.clone();
+    let (people, decision, (quotes, cdmo_names)) = state
         .db
         .run(move |c| {
             let people = ReportPeople {
                 sponsor: accounts::find_organization(c, &sponsor_id)?.name,
                 generated_by: saved_by(c, &author_id)?,
             };
-            Ok((people, current_decision(c, &shortlist_id)?))
+            let decision = current_decision(c, &shortlist_id)?;
+            Ok((
+                people,
+                decision,
+                quotes_received(c, &sponsor_id, &program_id)?,
+            ))
         })
         .await?;
     let mut data = report_data(&shortlist, &people);
     data.decision = decision.map(decision_block);
+    // In the state last recorded, never re-read against the clock: the report depends
+    // on stored data only.
+    data.quotes = quotes
+        .iter()
+        .map(|row| Ok(QuoteRow::of(&stored_quote(row, &cdmo_names)?)))
+        .collect::<Result<_, ApiError>>()?;
     let stem = format!(
         "cdmx-{}-{}",
         shortlist.created_at.format("%Y%m%d"),
@@ -113,6 +146,11 @@ pub async fn render_report(
             CSV,
             format!("{stem}-excluded.csv"),
             reports::excluded_csv(&data).map_err(ApiError::internal)?,
+        ),
+        ReportFormat::QuotesCsv => (
+            CSV,
+            format!("{stem}-quotes.csv"),
+            reports::quotes_csv(&data).map_err(ApiError::internal)?,
         ),
         ReportFormat::Xlsx => {
             let bytes = crate::telemetry::blocking(move || reports::xlsx(&data))

@@ -91,6 +91,16 @@ fn quote_view(
     at: NaiveDateTime,
 ) -> Result<Quote, ApiError> {
     Ok(Quote {
+        state: row.state_at(at),
+        ..stored_quote(row, names)?
+    })
+}
+
+/// A quote in the state last recorded, whatever the clock says: what a report shows, so
+/// that it depends on stored data only (a submitted quote past `valid_until` reads
+/// `submitted` until the sweep expires it; the report prints `valid_until` beside it).
+pub(crate) fn stored_quote(row: &QuoteRow, names: &OrganizationNames) -> Result<Quote, ApiError> {
+    Ok(Quote {
         id: row.id.clone(),
         rfi_id: row.rfi_id.clone(),
         request_id: row.request_id.clone(),
@@ -104,7 +114,7 @@ fn quote_view(
         valid_until: utc(row.valid_until),
         assumptions: row.assumptions.clone(),
         attachments: parse::<Vec<QuoteAttachment>>(&row.attachments)?,
-        state: row.state_at(at),
+        state: row.state,
         decline_reason: row.decline_reason.clone(),
         reservation_ids: parse::<Vec<String>>(&row.reservation_ids)?,
         created_at: utc(row.created_at),
@@ -794,4 +804,52 @@ pub fn expire_lapsed(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize
         })?;
     }
     Ok(expired)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    #[test]
+    fn a_stored_quote_keeps_its_recorded_state_where_the_view_reads_the_clock() {
+        let day = |d: u32| {
+            NaiveDate::from_ymd_opt(2026, 11, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+        };
+        let row = QuoteRow {
+            id: "quote-1".into(),
+            rfi_id: "rfi-1".into(),
+            request_id: "request-1".into(),
+            sponsor_organization_id: "sponsor".into(),
+            cdmo_organization_id: "cdmo".into(),
+            program_id: "program-1".into(),
+            price_per_batch: 180_000,
+            currency: "EUR".into(),
+            tech_transfer_cost: None,
+            tech_transfer_weeks: None,
+            slots_offered: "[]".into(),
+            valid_until: day(10),
+            assumptions: None,
+            attachments: "[]".into(),
+            state: QuoteState::Submitted,
+            decline_reason: None,
+            reservation_ids: "[]".into(),
+            created_by: "user".into(),
+            created_at: day(1),
+            updated_at: day(1),
+        };
+        let names = OrganizationNames::default();
+        // Past its validity, not yet swept.
+        assert_eq!(
+            quote_view(&row, &names, day(20)).unwrap().state,
+            QuoteState::Expired
+        );
+        let stored = stored_quote(&row, &names).unwrap();
+        assert_eq!(stored.state, QuoteState::Submitted);
+        assert_eq!(stored.valid_until, day(10).and_utc());
+    }
 }

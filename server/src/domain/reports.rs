@@ -5,9 +5,9 @@
 
 use cdmx_sdk::types::{
     Confidence, ConstraintCode, Criterion, DecisionOutcome, Exclusion, MissingDataPolicy,
-    ProgramRequest, QcAssay, SectionConfidence, Shortlist, Unit as GapUnit,
+    ProgramRequest, QcAssay, Quote, QuoteState, SectionConfidence, Shortlist, Unit as GapUnit,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::matching::{NOT_DISCLOSED, default_scale, evidence_section};
 use super::programs::effective_requirements;
@@ -69,6 +69,156 @@ impl DecisionBlock {
         }
         lines
     }
+}
+
+/// Slots a quote offers from one of the CDMO's capacity blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotedSlots {
+    pub capacity_id: String,
+    pub slots: u32,
+    /// The block's kind of slot, in words (`clinical GMP batch`).
+    pub slot_kind: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+impl QuotedSlots {
+    /// `2 clinical GMP batch slots from block <id>, 2027-01-01 to 2027-03-31`.
+    pub fn text(&self) -> String {
+        format!(
+            "{} from block {}, {} to {}",
+            plural(
+                f64::from(self.slots),
+                &format!("{} slot", self.slot_kind),
+                &format!("{} slots", self.slot_kind)
+            ),
+            self.capacity_id,
+            self.period_start,
+            self.period_end
+        )
+    }
+}
+
+/// One quote received on the shortlist's programme, as stored: its state is the one last
+/// recorded, never re-read against the clock, so that the report depends on stored data
+/// only; `valid_until` is shown beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteRow {
+    /// The quote's id.
+    pub id: String,
+    /// The quoting CDMO's name.
+    pub cdmo: String,
+    /// In whole units of `currency` (as the API takes and gives it).
+    pub price_per_batch: u64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// In whole units of `currency`.
+    pub tech_transfer_cost: Option<u64>,
+    pub tech_transfer_weeks: Option<u32>,
+    pub slots: Vec<QuotedSlots>,
+    pub valid_until: DateTime<Utc>,
+    pub state: QuoteState,
+    pub decline_reason: Option<String>,
+}
+
+/// What a report shows for a quote's figure the CDMO left out.
+pub const NOT_STATED: &str = "not stated";
+
+impl QuoteRow {
+    /// The row of `quote`, taken as stored (see [`QuoteRow`]).
+    pub fn of(quote: &Quote) -> Self {
+        Self {
+            id: quote.id.clone(),
+            cdmo: quote.cdmo_organization_name.clone(),
+            price_per_batch: quote.price_per_batch,
+            currency: quote.currency.clone(),
+            tech_transfer_cost: quote.tech_transfer_cost,
+            tech_transfer_weeks: quote.tech_transfer_weeks,
+            slots: quote
+                .slots_offered
+                .iter()
+                .map(|o| QuotedSlots {
+                    capacity_id: o.capacity_id.clone(),
+                    slots: o.slots,
+                    slot_kind: label(o.slot_kind.as_str()),
+                    period_start: o.period_start,
+                    period_end: o.period_end,
+                })
+                .collect(),
+            valid_until: quote.valid_until,
+            state: quote.state,
+            decline_reason: quote.decline_reason.clone(),
+        }
+    }
+
+    /// `EUR 180,000`.
+    pub fn price_text(&self) -> String {
+        money(self.price_per_batch, &self.currency)
+    }
+
+    /// `EUR 400,000`, or `not stated`.
+    pub fn tech_transfer_cost_text(&self) -> String {
+        self.tech_transfer_cost
+            .map_or_else(|| NOT_STATED.to_owned(), |c| money(c, &self.currency))
+    }
+
+    /// `20 weeks`, or `not stated`.
+    pub fn tech_transfer_weeks_text(&self) -> String {
+        self.tech_transfer_weeks.map_or_else(
+            || NOT_STATED.to_owned(),
+            |w| plural(f64::from(w), "week", "weeks"),
+        )
+    }
+
+    /// Every block offered, `; ` between them.
+    pub fn slots_text(&self) -> String {
+        self.slots
+            .iter()
+            .map(QuotedSlots::text)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The slots offered over every block.
+    pub fn total_slots(&self) -> u64 {
+        self.slots.iter().map(|s| u64::from(s.slots)).sum()
+    }
+
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub fn valid_until_text(&self) -> String {
+        timestamp(self.valid_until)
+    }
+
+    /// The stored state's wire word: `submitted`, `accepted`, `declined` or `expired`.
+    pub fn state_text(&self) -> &'static str {
+        self.state.as_str()
+    }
+
+    /// The quote as (label, value) lines, the blocks offered one per line, in the order
+    /// a format without room for a wide table prints them.
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        let blocks: Vec<String> = self.slots.iter().map(QuotedSlots::text).collect();
+        let mut lines = vec![
+            ("CDMO", self.cdmo.clone()),
+            ("Price per batch", self.price_text()),
+            ("Tech-transfer cost", self.tech_transfer_cost_text()),
+            ("Tech-transfer time", self.tech_transfer_weeks_text()),
+            ("Slots offered", blocks.join("\n")),
+            ("Valid until", self.valid_until_text()),
+            ("State", self.state_text().to_owned()),
+        ];
+        if let Some(reason) = &self.decline_reason {
+            lines.push(("Decline reason", reason.clone()));
+        }
+        lines.push(("Quote id", self.id.clone()));
+        lines
+    }
+}
+
+/// `EUR 1,250,000`: whole units with thousands separators.
+fn money(amount: u64, currency: &str) -> String {
+    // Amounts are at most 1,000,000,000 (validated on submission): exact in an f64.
+    format!("{currency} {}", format_number(amount as f64, 0))
 }
 
 /// One line of the requirement set, in words; `quantity` carries the number and unit of
@@ -182,6 +332,9 @@ pub struct ReportData {
     pub robustness: Option<String>,
     /// The decision recorded on the shortlist, if any.
     pub decision: Option<DecisionBlock>,
+    /// The quotes received on the shortlist's programme, oldest first (the caller adds
+    /// them: they are read when the report is made).
+    pub quotes: Vec<QuoteRow>,
 }
 
 impl ReportData {
@@ -206,6 +359,20 @@ impl ReportData {
             self.excluded_count,
             listed(self.excluded.len(), self.excluded_count, "listed"),
         )
+    }
+
+    /// What the quotes section says before its table, or instead of it when there is
+    /// no quote.
+    pub fn quotes_intro(&self) -> String {
+        match self.quotes.len() {
+            0 => "No quote has been received on this programme.".to_owned(),
+            n => format!(
+                "{} received on this programme, oldest first, as stored when this report was \
+                 made: each in the state last recorded, beside the date until which it may \
+                 be accepted. Amounts are in whole units of the quote's currency.",
+                plural(n as f64, "quote", "quotes")
+            ),
+        }
     }
 
     /// Identity and provenance as (label, value) lines.
@@ -364,6 +531,7 @@ pub fn report_data(shortlist: &Shortlist, people: &ReportPeople) -> ReportData {
         excluded_count: result.excluded_count,
         robustness,
         decision: None,
+        quotes: Vec::new(),
     }
 }
 
@@ -435,7 +603,9 @@ fn methodology(
             .to_owned(),
         "Reproducibility. The shortlist pins the requirement set and each profile \
          revision it scored (listed with their ids in this report); re-reading it later \
-         gives the same ranking and the same report, whatever changed since."
+         gives the same ranking and the same report, whatever changed since, except the \
+         quotes received on the programme, which are listed as stored when the report is \
+         made."
             .to_owned(),
     ];
     if let Some(rule) = near_miss {
@@ -1082,7 +1252,9 @@ pub fn neutralise(cell: &str) -> String {
 }
 
 /// A hand-built report for the renderers' tests: two candidates (one with a name that
-/// needs escaping, one undisclosed value), an excluded CDMO, and a decision.
+/// needs escaping, one undisclosed value), an excluded CDMO, a decision, and two quotes
+/// (one submitted over two blocks; one declined, without tech-transfer figures, its CDMO
+/// named and its reason written as formulas).
 #[cfg(test)]
 pub(crate) fn sample_report() -> ReportData {
     use chrono::TimeZone;
@@ -1195,6 +1367,53 @@ pub(crate) fn sample_report() -> ReportData {
             decided_at: at,
             supersedes: Some("decision-1".into()),
         }),
+        quotes: vec![
+            QuoteRow {
+                id: "quote-1".into(),
+                cdmo: "Meerdaal University Cell Therapy Facility <script>".into(),
+                price_per_batch: 180_000,
+                currency: "EUR".into(),
+                tech_transfer_cost: Some(400_000),
+                tech_transfer_weeks: Some(20),
+                slots: vec![
+                    QuotedSlots {
+                        capacity_id: "block-a".into(),
+                        slots: 2,
+                        slot_kind: "clinical GMP batch".into(),
+                        period_start: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+                        period_end: NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(),
+                    },
+                    QuotedSlots {
+                        capacity_id: "block-b".into(),
+                        slots: 1,
+                        slot_kind: "clinical GMP batch".into(),
+                        period_start: NaiveDate::from_ymd_opt(2027, 4, 1).unwrap(),
+                        period_end: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
+                    },
+                ],
+                valid_until: Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap(),
+                state: QuoteState::Submitted,
+                decline_reason: None,
+            },
+            QuoteRow {
+                id: "quote-2".into(),
+                cdmo: "=Plain Cells".into(),
+                price_per_batch: 95_000,
+                currency: "USD".into(),
+                tech_transfer_cost: None,
+                tech_transfer_weeks: None,
+                slots: vec![QuotedSlots {
+                    capacity_id: "block-c".into(),
+                    slots: 1,
+                    slot_kind: "clinical GMP batch".into(),
+                    period_start: NaiveDate::from_ymd_opt(2027, 2, 1).unwrap(),
+                    period_end: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+                }],
+                valid_until: Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+                state: QuoteState::Declined,
+                decline_reason: Some("=Too late for Q1 <sorry>".into()),
+            },
+        ],
     }
 }
 
@@ -1265,6 +1484,48 @@ mod tests {
         assert_eq!(neutralise("Helix Cell Works"), "Helix Cell Works");
         assert_eq!(neutralise("Zürich Zelltherapie"), "Zürich Zelltherapie");
         assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn a_quote_reads_in_whole_currency_units_with_its_stored_state_and_blocks() {
+        let data = sample_report();
+        let [submitted, declined] = &data.quotes[..] else {
+            panic!("two sample quotes")
+        };
+        assert_eq!(submitted.price_text(), "EUR 180,000");
+        assert_eq!(submitted.tech_transfer_cost_text(), "EUR 400,000");
+        assert_eq!(submitted.tech_transfer_weeks_text(), "20 weeks");
+        assert_eq!(submitted.total_slots(), 3);
+        assert_eq!(
+            submitted.slots_text(),
+            "2 clinical GMP batch slots from block block-a, 2027-01-01 to 2027-03-31; \
+             1 clinical GMP batch slot from block block-b, 2027-04-01 to 2027-06-30"
+        );
+        assert_eq!(submitted.valid_until_text(), "2026-12-31 17:00 UTC");
+        assert_eq!(submitted.state_text(), "submitted");
+        assert!(
+            !submitted
+                .lines()
+                .iter()
+                .any(|(label, _)| *label == "Decline reason")
+        );
+        assert_eq!(declined.tech_transfer_cost_text(), "not stated");
+        assert_eq!(declined.tech_transfer_weeks_text(), "not stated");
+        assert!(
+            declined
+                .lines()
+                .contains(&("Decline reason", "=Too late for Q1 <sorry>".to_owned()))
+        );
+        assert_eq!(declined.lines().last().unwrap().1, "quote-2");
+        assert!(data.quotes_intro().starts_with("2 quotes received"));
+        let none = ReportData {
+            quotes: vec![],
+            ..data
+        };
+        assert_eq!(
+            none.quotes_intro(),
+            "No quote has been received on this programme."
+        );
     }
 
     #[test]

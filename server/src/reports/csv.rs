@@ -97,6 +97,48 @@ pub fn excluded_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     Ok(out.into_inner().map_err(|e| e.into_error())?)
 }
 
+/// The quotes received on the shortlist's programme, oldest first: one row per quote,
+/// amounts as whole numbers of `currency` (empty when not stated), the slots offered in
+/// total and block by block in words, `valid_until` in RFC 3339, the stored state and
+/// the decline reason. No quote: the header row only.
+pub fn quotes_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record([
+        "cdmo",
+        "price_per_batch",
+        "currency",
+        "tech_transfer_cost",
+        "tech_transfer_weeks",
+        "slots_offered_total",
+        "slots_offered",
+        "valid_until",
+        "state",
+        "decline_reason",
+        "quote_id",
+    ])?;
+    let optional = |n: Option<u64>| n.map_or_else(String::new, |n| n.to_string());
+    for quote in &data.quotes {
+        out.write_record([
+            neutralise(&quote.cdmo),
+            quote.price_per_batch.to_string(),
+            neutralise(&quote.currency),
+            optional(quote.tech_transfer_cost),
+            optional(quote.tech_transfer_weeks.map(u64::from)),
+            quote.total_slots().to_string(),
+            neutralise(&quote.slots_text()),
+            quote
+                .valid_until
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            quote.state_text().to_owned(),
+            neutralise(quote.decline_reason.as_deref().unwrap_or_default()),
+            neutralise(&quote.id),
+        ])?;
+    }
+    Ok(out.into_inner().map_err(|e| e.into_error())?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +155,46 @@ mod tests {
         assert!(text.contains("not disclosed"));
         let excluded = String::from_utf8(excluded_csv(&data).unwrap()).unwrap();
         assert!(excluded.contains("short by 70 °C"));
+    }
+
+    #[test]
+    fn quotes_are_one_row_each_with_whole_amounts_and_neutralised_text() {
+        let data = sample_report();
+        let text = String::from_utf8(quotes_csv(&data).unwrap()).unwrap();
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(Into::into).collect();
+        let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        let cell = |row: usize, column: &str| {
+            let at = header.iter().position(|h| h == column).unwrap();
+            rows[row][at].to_owned()
+        };
+        assert_eq!(
+            cell(0, "cdmo"),
+            "Meerdaal University Cell Therapy Facility <script>"
+        );
+        assert_eq!(cell(0, "price_per_batch"), "180000");
+        assert_eq!(cell(0, "currency"), "EUR");
+        assert_eq!(cell(0, "tech_transfer_cost"), "400000");
+        assert_eq!(cell(0, "tech_transfer_weeks"), "20");
+        assert_eq!(cell(0, "slots_offered_total"), "3");
+        assert!(cell(0, "slots_offered").contains("from block block-b, 2027-04-01 to 2027-06-30"));
+        assert_eq!(cell(0, "valid_until"), "2026-12-31T17:00:00Z");
+        assert_eq!(cell(0, "state"), "submitted");
+        assert_eq!(cell(0, "decline_reason"), "");
+        assert_eq!(cell(0, "quote_id"), "quote-1");
+        assert_eq!(cell(1, "cdmo"), "'=Plain Cells");
+        assert_eq!(cell(1, "tech_transfer_cost"), "");
+        assert_eq!(cell(1, "state"), "declined");
+        assert_eq!(cell(1, "decline_reason"), "'=Too late for Q1 <sorry>");
+        let none = ReportData {
+            quotes: vec![],
+            ..data
+        };
+        assert_eq!(
+            String::from_utf8(quotes_csv(&none).unwrap()).unwrap(),
+            "cdmo,price_per_batch,currency,tech_transfer_cost,tech_transfer_weeks,\
+             slots_offered_total,slots_offered,valid_until,state,decline_reason,quote_id\r\n"
+        );
     }
 }

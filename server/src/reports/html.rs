@@ -54,7 +54,7 @@ footer{margin-top:24px;font-size:11px;color:#555}\
 @page{size:A4;margin:12mm}\
 @media print{main{padding:0;max-width:none}body{font-size:10.5px}h2{break-after:avoid}tr,.decision{break-inside:avoid}.wide{overflow:visible}}";
 
-/// The page. Like the PDF, it depends on the shortlist only.
+/// The page. Like the PDF, it depends on the shortlist and the stored quotes only.
 pub fn html(data: &ReportData) -> String {
     let mut o = String::with_capacity(32 * 1024 + 2048 * data.ranked.len());
     let e = escape;
@@ -255,6 +255,40 @@ pub fn html(data: &ReportData) -> String {
         }
         o.push_str("</tbody></table>");
     }
+    o.push_str("</section>\n<section><h2>Quotes received</h2>");
+    let _ = write!(o, "<p>{}</p>", e(&data.quotes_intro()));
+    if !data.quotes.is_empty() {
+        o.push_str(
+            "<div class=\"wide\"><table><thead><tr><th>CDMO</th>\
+             <th class=\"num\">Price per batch</th><th class=\"num\">Tech-transfer cost</th>\
+             <th class=\"num\">Tech-transfer time</th><th>Slots offered</th>\
+             <th>Valid until</th><th>State</th><th>Decline reason</th><th>Quote id</th>\
+             </tr></thead><tbody>",
+        );
+        for q in &data.quotes {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td><ul class=\"reasons\">",
+                e(&q.cdmo),
+                e(&q.price_text()),
+                e(&q.tech_transfer_cost_text()),
+                e(&q.tech_transfer_weeks_text())
+            );
+            for slots in &q.slots {
+                let _ = write!(o, "<li>{}</li>", e(&slots.text()));
+            }
+            let _ = write!(
+                o,
+                "</ul></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e(&q.valid_until_text()),
+                e(q.state_text()),
+                e(q.decline_reason.as_deref().unwrap_or_default()),
+                e(&q.id)
+            );
+        }
+        o.push_str("</tbody></table></div>");
+    }
     o.push_str("</section>\n<section><h2>Methodology</h2>");
     for paragraph in &data.methodology {
         let _ = write!(o, "<p>{}</p>", e(paragraph));
@@ -309,6 +343,33 @@ mod tests {
             assert!(!page.contains(external), "{external} in the page");
         }
         assert!(page.contains("<svg"), "inline SVG bars");
+    }
+
+    #[test]
+    fn the_quotes_are_a_table_or_a_sentence_when_there_are_none() {
+        let mut data = sample_report();
+        let page = html(&data);
+        assert!(page.contains("<h2>Quotes received</h2>"));
+        for needle in [
+            "<td>Meerdaal University Cell Therapy Facility &lt;script&gt;</td>",
+            "EUR 180,000",
+            "EUR 400,000",
+            "20 weeks",
+            "<li>2 clinical GMP batch slots from block block-a, 2027-01-01 to 2027-03-31</li>",
+            "2026-12-31 17:00 UTC",
+            "<td>submitted</td>",
+            "<td>declined</td>",
+            "=Too late for Q1 &lt;sorry&gt;",
+            "quote-2",
+            "not stated",
+        ] {
+            assert!(page.contains(needle), "{needle:?} missing");
+        }
+        assert!(!page.contains("<sorry>"));
+        data.quotes.clear();
+        let page = html(&data);
+        assert!(page.contains("<p>No quote has been received on this programme.</p>"));
+        assert!(!page.contains("<th>Quote id</th>"), "no empty table");
     }
 
     #[test]

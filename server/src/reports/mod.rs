@@ -1,6 +1,6 @@
 //! Report files of a shortlist: CSV (RFC 4180, UTF-8), XLSX, PDF and a self-contained
-//! HTML page. All are reproducible: their content depends on the shortlist only (dates
-//! come from it), never on the clock.
+//! HTML page. All are reproducible: their content depends on the shortlist and the quotes
+//! stored on its programme only (dates come from them), never on the clock.
 //!
 //! Every format renders the same content model, [`ReportData`](crate::domain::reports::ReportData),
 //! built once from the shortlist by the domain; each file here only lays it out.
@@ -10,7 +10,7 @@ mod html;
 mod pdf;
 mod xlsx;
 
-pub use self::csv::{excluded_csv, ranking_csv};
+pub use self::csv::{excluded_csv, quotes_csv, ranking_csv};
 pub use self::html::html;
 pub use self::pdf::pdf;
 pub use self::xlsx::xlsx;

@@ -31,9 +31,10 @@ const CRITERIA_PER_TABLE: usize = 5;
 /// A PDF a procurement lead can read and file: identity and provenance, the decision
 /// when there is one, the requirement set in words, the criteria with their scales, the
 /// ranking, each candidate's raw values beside their contributions and evidence, a
-/// stacked bar chart, every excluded CDMO with its reasons, the robustness note, the
-/// methodology, and every profile id and revision used. Its metadata (title, author,
-/// subject, dates) comes from the shortlist, never the clock.
+/// stacked bar chart, every excluded CDMO with its reasons, the quotes received on the
+/// programme, the robustness note, the methodology, and every profile id and revision
+/// used. Its metadata (title, author, subject, dates) comes from the shortlist, never the
+/// clock.
 pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     use layout::{CONTENT_WIDTH, Column, MARGIN, Pages, rgb, wrap};
     use printpdf::{OffsetDateTime, ParsedFont, PdfDocument, PdfSaveOptions};
@@ -304,6 +305,57 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         );
     }
 
+    // The quotes side by side, then each in full (block and quote ids are too long for a
+    // column of the table: they would be broken inside).
+    p.heading(11.0, "Quotes received");
+    p.paragraph(body, false, 0.0, &data.quotes_intro());
+    if !data.quotes.is_empty() {
+        p.gap(2.0);
+        let rows: Vec<Vec<String>> = data
+            .quotes
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                vec![
+                    format!("{}. {}", i + 1, q.cdmo),
+                    q.price_text(),
+                    format!(
+                        "{}\n{}",
+                        q.tech_transfer_cost_text(),
+                        q.tech_transfer_weeks_text()
+                    ),
+                    q.total_slots().to_string(),
+                    q.valid_until_text(),
+                    q.state_text().to_owned(),
+                ]
+            })
+            .collect();
+        p.table(
+            &[
+                Column::left("CDMO", 150.0),
+                Column::right("Price per batch", 80.0),
+                Column::right("Tech transfer", 80.0),
+                Column::right("Slots", 36.0),
+                Column::left("Valid until", 90.0),
+                Column::left("State", CONTENT_WIDTH - 436.0),
+            ],
+            &rows,
+            small,
+            true,
+        );
+        for (i, q) in data.quotes.iter().enumerate() {
+            p.gap(3.0);
+            p.paragraph(body, true, 0.0, &format!("{}. {}", i + 1, q.cdmo));
+            let rows: Vec<Vec<String>> = q
+                .lines()
+                .into_iter()
+                .skip(1)
+                .map(|(k, v)| vec![k.to_owned(), v])
+                .collect();
+            p.pairs(110.0, &rows, small);
+        }
+    }
+
     p.heading(11.0, "Methodology");
     for paragraph in &data.methodology {
         p.paragraph(small, false, 0.0, paragraph);
@@ -382,6 +434,16 @@ mod tests {
             "short by 70 °C",
             "Methodology",
             "profile-a",
+            "Quotes received",
+            "EUR 180,000",
+            "EUR 400,000",
+            "20 weeks",
+            "2 clinical GMP batch slots from block block-a, 2027-01-01 to 2027-03-31",
+            "2026-12-31 17:00 UTC",
+            "submitted",
+            "declined",
+            "=Too late for Q1 <sorry>",
+            "quote-2",
         ] {
             assert!(text.contains(needle), "{needle:?} missing from {text}");
         }
@@ -393,8 +455,12 @@ mod tests {
         assert!(!raw.contains("D:1970"), "no date from the epoch");
         let without = ReportData {
             decision: None,
+            quotes: vec![],
             ..data
         };
-        assert!(!text_of(&pdf(&without).unwrap()).contains("cfo@acme.example"));
+        let text = text_of(&pdf(&without).unwrap());
+        assert!(!text.contains("cfo@acme.example"));
+        assert!(text.contains("No quote has been received on this programme."));
+        assert!(!text.contains("Price per batch"), "no empty table");
     }
 }

@@ -1,6 +1,7 @@
 //! The workbook: a summary (identity, decision, notes, robustness, methodology), the
 //! ranking, the per-criterion breakdown with a chart, the raw values with their
-//! evidence, the excluded CDMOs with reasons, and the requirement set.
+//! evidence, the excluded CDMOs with reasons, the quotes received on the programme, and
+//! the requirement set.
 
 use rust_xlsxwriter::{Chart, ChartType, DocProperties, Format, FormatAlign, Workbook, Worksheet};
 
@@ -24,8 +25,8 @@ fn text(
     Ok(())
 }
 
-/// The workbook. It depends on the shortlist only (its date included), so the same
-/// shortlist gives the same bytes.
+/// The workbook. It depends on the shortlist (its date included) and the stored quotes
+/// only, so the same shortlist and quotes give the same bytes.
 pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(
@@ -248,6 +249,65 @@ pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     excluded.set_freeze_panes(1, 0)?;
     excluded.autofilter(0, 0, data.excluded.len() as u32, 4)?;
 
+    // The quotes received on the programme: amounts, weeks and slots as numbers.
+    let quotes = workbook.add_worksheet();
+    quotes.set_name("Quotes")?;
+    if data.quotes.is_empty() {
+        text(quotes, 0, 0, &data.quotes_intro(), None)?;
+    } else {
+        for (col, title) in [
+            "CDMO",
+            "Price per batch",
+            "Currency",
+            "Tech-transfer cost",
+            "Tech-transfer weeks",
+            "Slots offered",
+            "Slots offered, by block",
+            "Valid until",
+            "State",
+            "Decline reason",
+            "Quote id",
+        ]
+        .iter()
+        .enumerate()
+        {
+            quotes.write_string_with_format(0, col as u16, *title, &bold)?;
+        }
+        let amount = Format::new().set_num_format("#,##0");
+        for (i, q) in data.quotes.iter().enumerate() {
+            let r = i as u32 + 1;
+            text(quotes, r, 0, &q.cdmo, Some(&wrapped))?;
+            quotes.write_number_with_format(r, 1, q.price_per_batch as f64, &amount)?;
+            text(quotes, r, 2, &q.currency, None)?;
+            if let Some(cost) = q.tech_transfer_cost {
+                quotes.write_number_with_format(r, 3, cost as f64, &amount)?;
+            }
+            if let Some(weeks) = q.tech_transfer_weeks {
+                quotes.write_number(r, 4, weeks)?;
+            }
+            quotes.write_number(r, 5, q.total_slots() as f64)?;
+            let by_block: Vec<String> = q.slots.iter().map(|s| s.text()).collect();
+            text(quotes, r, 6, &by_block.join("\n"), Some(&wrapped))?;
+            text(quotes, r, 7, &q.valid_until_text(), None)?;
+            quotes.write_string(r, 8, q.state_text())?;
+            if let Some(reason) = &q.decline_reason {
+                text(quotes, r, 9, reason, Some(&wrapped))?;
+            }
+            text(quotes, r, 10, &q.id, None)?;
+        }
+        let last = data.quotes.len() as u32;
+        text(quotes, last + 2, 0, &data.quotes_intro(), None)?;
+        quotes.set_column_width(0, 36)?;
+        quotes.set_column_width(1, 15)?;
+        quotes.set_column_width(3, 17)?;
+        quotes.set_column_width(6, 70)?;
+        quotes.set_column_width(7, 20)?;
+        quotes.set_column_width(9, 40)?;
+        quotes.set_column_width(10, 38)?;
+        quotes.set_freeze_panes(1, 0)?;
+        quotes.autofilter(0, 0, last, 10)?;
+    }
+
     // The requirement set: numbers as numbers, with their units.
     let requirements = workbook.add_worksheet();
     requirements.set_name("Requirements")?;
@@ -326,5 +386,49 @@ mod tests {
             ranking.get_value((2, 1)),
             Some(&Data::String("'=Plain Cells".into()))
         );
+    }
+
+    #[test]
+    fn quotes_have_numbers_as_numbers_or_a_sentence_when_there_are_none() {
+        let mut data = sample_report();
+        let bytes = xlsx(&data).unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let quotes = book.worksheet_range("Quotes").unwrap();
+        assert_eq!(
+            quotes.get_value((0, 1)),
+            Some(&Data::String("Price per batch".into()))
+        );
+        assert_eq!(quotes.get_value((1, 1)), Some(&Data::Float(180_000.0)));
+        assert_eq!(quotes.get_value((1, 2)), Some(&Data::String("EUR".into())));
+        assert_eq!(quotes.get_value((1, 3)), Some(&Data::Float(400_000.0)));
+        assert_eq!(quotes.get_value((1, 4)), Some(&Data::Float(20.0)));
+        assert_eq!(quotes.get_value((1, 5)), Some(&Data::Float(3.0)));
+        assert_eq!(
+            quotes.get_value((1, 8)),
+            Some(&Data::String("submitted".into()))
+        );
+        assert_eq!(
+            quotes.get_value((2, 0)),
+            Some(&Data::String("'=Plain Cells".into()))
+        );
+        assert_eq!(
+            quotes.get_value((2, 9)),
+            Some(&Data::String("'=Too late for Q1 <sorry>".into()))
+        );
+        assert!(
+            matches!(quotes.get_value((2, 3)), None | Some(Data::Empty)),
+            "not stated: an empty cell"
+        );
+        data.quotes.clear();
+        let bytes = xlsx(&data).unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let quotes = book.worksheet_range("Quotes").unwrap();
+        assert_eq!(
+            quotes.get_value((0, 0)),
+            Some(&Data::String(
+                "No quote has been received on this programme.".into()
+            ))
+        );
+        assert_eq!(quotes.get_size(), (1, 1), "no empty table");
     }
 }

@@ -938,6 +938,49 @@ async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses(
         "one quote: {sheet:?}"
     );
 
+    // Whoever holds a share link to the report sees no quote: the CDMO quoted Acme.
+    let link = sponsor
+        .admin
+        .create_share_link(
+            &saved.id,
+            &NewShareLink {
+                label: None,
+                expires_in_days: None,
+            },
+        )
+        .await
+        .unwrap();
+    let token = crate::share_links::token_of(&link);
+    let shared = String::from_utf8(
+        app.client
+            .get_shared_report(&token, &report("html"))
+            .await
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    assert!(shared.contains("Quotes are not included in a report opened through a share link"));
+    for withheld in ["EUR 180,000", quote.id.as_str()] {
+        assert!(
+            !shared.contains(withheld),
+            "{withheld} reached a link holder"
+        );
+    }
+    let refused = app
+        .client
+        .get_shared_report(&token, &quotes_table())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(400));
+    let fields: Vec<&str> = refused
+        .problem()
+        .unwrap()
+        .errors
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(fields, ["table"]);
+
     // A decision on the quote is in the next report, with its reason.
     sponsor
         .admin

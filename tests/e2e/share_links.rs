@@ -15,7 +15,7 @@ fn report(format: &str) -> ReportParams {
 }
 
 /// The token part of a link's URL.
-fn token_of(link: &CreatedShareLink) -> String {
+pub(crate) fn token_of(link: &CreatedShareLink) -> String {
     let rest = link
         .url
         .split("/v1/shared/")

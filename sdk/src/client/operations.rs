@@ -807,10 +807,12 @@ impl Client {
 
     /// Opens a shortlist's report through a share link (`GET /v1/shared/{token}/report`),
     /// without credentials: `token` is the segment of the link's `url` after
-    /// `/v1/shared/`. The same formats as [`Client::get_shortlist_report`].
+    /// `/v1/shared/`. The same formats as [`Client::get_shortlist_report`], but the
+    /// quotes are left out of a shared report.
     ///
-    /// Errors: `404` for an unknown, expired or revoked link (the same answer for all
-    /// three), `406` for an unknown format, `422` for an invalid table.
+    /// Errors: `400` naming `table` for an unknown table or `table=quotes`, `404` for an
+    /// unknown, expired or revoked link (the same answer for all three), `406` for an
+    /// unknown format.
     pub async fn get_shared_report(
         &self,
         token: &str,

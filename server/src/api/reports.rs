@@ -93,6 +93,7 @@ pub(super) fn negotiate(
                 (inline(ReportFile) = "text/html")
             )
         ),
+        (status = 400, description = "An unknown CSV `table` (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unknown format", body = Problem, content_type = "application/problem+json")
     )
 )]

@@ -128,6 +128,7 @@ pub async fn revoke_share_link(
             )
         ),
         (status = 404, description = "No such link, or it expired or was revoked (the same answer for all three)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An unknown CSV `table`, or `table=quotes`: the quotes are not shared through links (named in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many shared reports opened from this address (`rate_limit_shared_reports_per_address`); `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json")
     )

@@ -33,6 +33,14 @@ pub enum ReportFormat {
     Html,
 }
 
+/// Who a report is rendered for. The sponsor sees the quotes it received; a share link's
+/// holder, whoever that is, does not: the CDMOs quoted the sponsor, not them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportReader {
+    Sponsor,
+    LinkHolder,
+}
+
 /// A rendered report: its media type, file name and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFile {
@@ -62,7 +70,7 @@ pub async fn shortlist_report(
     format: ReportFormat,
 ) -> Result<ReportFile, ApiError> {
     let shortlist = super::matching::get_shortlist(state, principal, shortlist_id).await?;
-    render_report(state, shortlist, format).await
+    render_report(state, shortlist, format, ReportReader::Sponsor).await
 }
 
 /// Who saved a shortlist, as a reader knows them: a user's email, an API key's name, or
@@ -103,7 +111,15 @@ pub async fn render_report(
     state: &AppState,
     shortlist: Shortlist,
     format: ReportFormat,
+    reader: ReportReader,
 ) -> Result<ReportFile, ApiError> {
+    let quotes_withheld = reader == ReportReader::LinkHolder;
+    if quotes_withheld && format == ReportFormat::QuotesCsv {
+        return Err(ApiError::bad_request_field(
+            "table",
+            "the quotes are not shared through links: the sponsor can export them",
+        ));
+    }
     let sponsor_id = shortlist.organization_id.clone();
     let author_id = shortlist.created_by.clone();
     let shortlist_id = shortlist.id.clone();
@@ -116,15 +132,17 @@ pub async fn render_report(
                 generated_by: saved_by(c, &author_id)?,
             };
             let decision = current_decision(c, &shortlist_id)?;
-            Ok((
-                people,
-                decision,
-                quotes_received(c, &sponsor_id, &program_id)?,
-            ))
+            let quotes = if quotes_withheld {
+                Default::default()
+            } else {
+                quotes_received(c, &sponsor_id, &program_id)?
+            };
+            Ok((people, decision, quotes))
         })
         .await?;
     let mut data = report_data(&shortlist, &people);
     data.decision = decision.map(decision_block);
+    data.quotes_withheld = quotes_withheld;
     // In the state last recorded, never re-read against the clock: the report depends
     // on stored data only.
     data.quotes = quotes

@@ -10,7 +10,7 @@ use chrono::Duration;
 
 use super::matching::own_programs;
 use super::pagination::PageRequest;
-use super::reports::{ReportFile, ReportFormat, render_report};
+use super::reports::{ReportFile, ReportFormat, ReportReader, render_report};
 use super::{audit, views};
 use crate::auth::Principal;
 use crate::auth::policy::Action;
@@ -171,7 +171,13 @@ pub async fn open_report(
         })
         .await?
         .ok_or(ApiError::NotFound)?;
-    let file = render_report(state, views::shortlist(shortlist)?, format).await?;
+    let file = render_report(
+        state,
+        views::shortlist(shortlist)?,
+        format,
+        ReportReader::LinkHolder,
+    )
+    .await?;
     let event = NewAuditEvent {
         organization_id: link.organization_id.clone(),
         action: AuditAction::ShareLinkOpened,

@@ -335,6 +335,9 @@ pub struct ReportData {
     /// The quotes received on the shortlist's programme, oldest first (the caller adds
     /// them: they are read when the report is made).
     pub quotes: Vec<QuoteRow>,
+    /// Whether the quotes were left out because the reader is not the sponsor (a share
+    /// link's holder): the CDMOs quoted the sponsor, not whoever holds the link.
+    pub quotes_withheld: bool,
 }
 
 impl ReportData {
@@ -364,6 +367,11 @@ impl ReportData {
     /// What the quotes section says before its table, or instead of it when there is
     /// no quote.
     pub fn quotes_intro(&self) -> String {
+        if self.quotes_withheld {
+            return "Quotes are not included in a report opened through a share link: the \
+                    CDMOs quoted the sponsor, who can export them."
+                .to_owned();
+        }
         match self.quotes.len() {
             0 => "No quote has been received on this programme.".to_owned(),
             n => format!(
@@ -532,6 +540,7 @@ pub fn report_data(shortlist: &Shortlist, people: &ReportPeople) -> ReportData {
         robustness,
         decision: None,
         quotes: Vec::new(),
+        quotes_withheld: false,
     }
 }
 
@@ -1414,6 +1423,7 @@ pub(crate) fn sample_report() -> ReportData {
                 decline_reason: Some("=Too late for Q1 <sorry>".into()),
             },
         ],
+        quotes_withheld: false,
     }
 }
 

@@ -429,6 +429,81 @@ async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unre
     );
 }
 
+#[tokio::test]
+async fn a_watch_fires_when_a_revision_or_a_relisting_makes_a_cdmo_meet_it() {
+    let app = TestApp::spawn_with(|s| s.watch_check_interval_ms = 50).await;
+    // NK House has the capacity but not the modality; Helix is off the market.
+    let nk_house = app.sign_up(OrganizationKind::Cdmo, "NK House").await;
+    let mut nk = base_profile("NK House");
+    nk.modalities = vec![Modality::Nk];
+    let nk_profile = nk_house.admin.create_cdmo_profile(&nk).await.unwrap();
+    let mut nk_block = block(3);
+    nk_block.modalities = vec![Modality::Nk, Modality::CarT];
+    nk_house
+        .admin
+        .create_capacity_block(&nk_profile.id, &nk_block)
+        .await
+        .unwrap();
+    let (helix, helix_profile) = cdmo(&app, "Helix").await;
+    helix
+        .admin
+        .unlist_cdmo_profile(&helix_profile.id, &crate::listing::pause(None))
+        .await
+        .unwrap();
+    helix
+        .admin
+        .create_capacity_block(&helix_profile.id, &block(3))
+        .await
+        .unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let watch = sponsor
+        .admin
+        .create_capacity_watch(&NewCapacityWatch {
+            program_id: None,
+            requirements: Some(watched(2)),
+        })
+        .await
+        .unwrap();
+    let drained = || async { (queued_checks(&app) == 0).then_some(()) };
+    poll(drained).await.expect("the checker drained its queue");
+    assert!(available_events(&sponsor.admin).await.is_empty());
+
+    // A revision that adds the modality makes NK House meet the watch.
+    nk.modalities = vec![Modality::Nk, Modality::CarT];
+    nk_house
+        .admin
+        .replace_cdmo_profile(&nk_profile.id, 1, &nk)
+        .await
+        .unwrap();
+    let fired = poll(|| async {
+        let events = available_events(&sponsor.admin).await;
+        (!events.is_empty()).then_some(events)
+    })
+    .await
+    .expect("the revision fired the watch");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0].cdmo_organization_id, nk_house.organization.id);
+    assert_eq!(fired[0].profile_id, nk_profile.id);
+
+    // Relisted, Helix's published capacity meets it too.
+    helix
+        .admin
+        .relist_cdmo_profile(&helix_profile.id)
+        .await
+        .unwrap();
+    let fired = poll(|| async {
+        let events = available_events(&sponsor.admin).await;
+        (events.len() == 2).then_some(events)
+    })
+    .await
+    .expect("the relisting fired the watch");
+    assert_eq!(fired[1].cdmo_organization_id, helix.organization.id);
+    poll(drained).await.expect("the checker drained its queue");
+    let watch = sponsor.admin.get_capacity_watch(&watch.id).await.unwrap();
+    assert_eq!(watch.fired_for.len(), 2);
+    assert_eq!(available_events(&sponsor.admin).await.len(), 2);
+}
+
 /// Checks still queued, read in SQL.
 fn queued_checks(app: &TestApp) -> i64 {
     use diesel::prelude::*;

@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::events::EventActor;
 use crate::db::profiles::{self, ProfileRow, ProfileWithVerification};
-use crate::db::{self, DbConnection, listing, now};
+use crate::db::{self, DbConnection, listing, now, watches};
 use crate::domain::listing::{UnlistTerms, Unlisting, listing_view};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -152,6 +152,8 @@ pub async fn relist(
             db::audit::record(c, event)?;
             let view = ProfileListing::listed();
             if relisted {
+                // Back on the market, its capacity may meet a watched programme.
+                watches::queue_check(c, &owner, now())?;
                 record_listing(
                     c,
                     EventType::ProfileRelisted,

@@ -22,7 +22,7 @@ use crate::db::columns::IsoDate;
 use crate::db::events::EventActor;
 use crate::db::listing;
 use crate::db::profiles::{self, EvidenceRow, ProfileRow, ProfileWrite};
-use crate::db::{self, DbConnection, StoreError, documents, new_id, now};
+use crate::db::{self, DbConnection, StoreError, documents, new_id, now, watches};
 use crate::domain::listing::is_listed;
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, check_evidence, diff, evidence_status, merge_patch,
@@ -57,6 +57,8 @@ fn record_revision(
 ) -> Result<CdmoProfile, ApiError> {
     let at = now();
     let view = view_in(conn, id, at.date())?;
+    // A revision can make the CDMO meet a watched programme it did not meet.
+    watches::queue_check(conn, &view.organization_id, at)?;
     let change = Change::new(
         EventType::ProfileRevised,
         EventObjectKind::Profile,

@@ -1,8 +1,8 @@
 //! Capacity watches: a sponsor is told (`capacity.available`) when a change to a CDMO's
-//! capacity leaves that CDMO meeting a watched programme's hard constraints with enough
-//! free slots in its window.
+//! capacity, profile or listing leaves that CDMO meeting a watched programme's hard
+//! constraints with enough free slots in its window.
 //!
-//! A change to capacity queues a check of its CDMO in the change's transaction
+//! Such a change queues a check of its CDMO in the change's transaction
 //! ([`crate::db::watches::queue_check`]); the checker ([`check_queued`], run by every
 //! process in the background) takes queued CDMOs, evaluates the watches that have not
 //! fired for them with the matching engine itself (so "meets the need" means exactly

@@ -244,7 +244,8 @@ async fn sweep_forever(db: Database, interval: Duration) {
 }
 
 /// One sweep: each block's lapsed holds expire in a transaction of their own, with
-/// their events, and so does each lapsed RFI and quote. Returns how many blocks had some.
+/// their events, and so does each lapsed RFI and quote; unlistings whose relist day has
+/// come are cleared. Returns how many blocks had lapsed holds.
 fn sweep_once(c: &mut crate::db::DbConnection) -> Result<usize, ApiError> {
     let at = now();
     let due = reservations::blocks_with_due_holds(c, at, 500)?;
@@ -252,6 +253,7 @@ fn sweep_once(c: &mut crate::db::DbConnection) -> Result<usize, ApiError> {
         write_transaction_or_refuse(c, |c| app::reservations::expire_lapsed(c, block, at))?;
     }
     app::rfis::expire_lapsed(c, at)?;
+    app::listing::clear_lapsed_unlistings(c, at)?;
     write_transaction(c, |c| idempotency::purge_keys(c, at))?;
     Ok(due.len())
 }

@@ -504,6 +504,69 @@ async fn a_watch_fires_when_a_revision_or_a_relisting_makes_a_cdmo_meet_it() {
     assert_eq!(available_events(&sponsor.admin).await.len(), 2);
 }
 
+#[tokio::test]
+async fn a_watch_fires_when_an_unlisting_lapses_on_its_relist_day() {
+    let app = TestApp::spawn_with(|s| {
+        s.watch_check_interval_ms = 50;
+        s.sweep_interval_seconds = 1;
+    })
+    .await;
+    let (helix, profile) = cdmo(&app, "Helix").await;
+    let today = chrono::Utc::now().date_naive();
+    helix
+        .admin
+        .unlist_cdmo_profile(&profile.id, &crate::listing::pause(today.succ_opt()))
+        .await
+        .unwrap();
+    helix
+        .admin
+        .create_capacity_block(&profile.id, &block(3))
+        .await
+        .unwrap();
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    sponsor
+        .admin
+        .create_capacity_watch(&NewCapacityWatch {
+            program_id: None,
+            requirements: Some(watched(2)),
+        })
+        .await
+        .unwrap();
+    poll(|| async { (queued_checks(&app) == 0).then_some(()) })
+        .await
+        .expect("the checker drained its queue");
+    assert!(available_events(&sponsor.admin).await.is_empty());
+
+    // The relist day comes (moved in SQL: the clock cannot be). Nothing is written that
+    // day but by the sweep, which clears the lapsed unlisting and queues the check.
+    {
+        use cdmx::db::schema::profile_unlistings;
+        use diesel::prelude::*;
+        let mut conn = app.db.blocking_connection().unwrap();
+        diesel::update(profile_unlistings::table.find(&profile.id))
+            .set(profile_unlistings::relist_on.eq(Some(today.format("%Y-%m-%d").to_string())))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let fired = poll(|| async {
+        let events = available_events(&sponsor.admin).await;
+        (!events.is_empty()).then_some(events)
+    })
+    .await
+    .expect("the relist day fired the watch");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].cdmo_organization_id, helix.organization.id);
+    assert_eq!(
+        helix
+            .admin
+            .get_cdmo_profile(&profile.id)
+            .await
+            .unwrap()
+            .listing,
+        ProfileListing::listed()
+    );
+}
+
 /// Checks still queued, read in SQL.
 fn queued_checks(app: &TestApp) -> i64 {
     use diesel::prelude::*;

@@ -6,6 +6,7 @@ use cdmx_sdk::types::{
     AuditAction, AuditObjectKind, EventObjectKind, EventType, ListingEvent, Page, PageParams,
     ProfileListing, UnlistRequest,
 };
+use chrono::NaiveDateTime;
 
 use super::events::{self, Change};
 use super::pagination::list_by_id;
@@ -166,6 +167,27 @@ pub async fn relist(
             Ok(view)
         })
         .await
+}
+
+/// How many lapsed unlistings one sweep clears.
+const SWEEP_BATCH: i64 = 500;
+
+/// Clears the unlistings whose relist day has come (the background sweep), each in a
+/// transaction of its own: the profile is back on the market, so its CDMO's capacity
+/// may now meet a watched programme, and a watch check is queued. Returns how many.
+pub fn clear_lapsed_unlistings(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize, ApiError> {
+    let today = at.date();
+    let mut cleared = 0;
+    for (profile_id, organization_id) in listing::lapsed_unlistings(conn, today, SWEEP_BATCH)? {
+        cleared += db::write_transaction(conn, |c| {
+            if !listing::drop_lapsed_unlisting(c, &profile_id, today)? {
+                return Ok(0);
+            }
+            watches::queue_check(c, &organization_id, at)?;
+            Ok(1)
+        })?;
+    }
+    Ok(cleared)
 }
 
 /// A profile's unlistings and relistings, oldest first (its CDMO; platform operators).

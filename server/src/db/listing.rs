@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use super::accounts::Keyset;
 use super::columns::IsoDate;
 use super::schema::{
-    capacity_blocks, profile_listing_events, profile_unlistings, reservations, shortlists,
+    capacity_blocks, cdmo_profiles, profile_listing_events, profile_unlistings, reservations,
+    shortlists,
 };
 use super::{DbConnection, StoreResult, documents, new_id, profiles, transaction_lock};
 use crate::domain::listing::{UnlistOutcome, UnlistTerms, Unlisting, unlist};
@@ -182,6 +183,41 @@ pub fn relist_profile(
         .execute(conn)?;
     profiles::touch_profile(conn, profile_id)?;
     Ok(true)
+}
+
+/// The profiles whose stored unlisting has lapsed by `today` (their relist day has
+/// come), with their CDMOs, at most `limit`.
+pub fn lapsed_unlistings(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> StoreResult<Vec<(String, String)>> {
+    Ok(profile_unlistings::table
+        .inner_join(cdmo_profiles::table.on(cdmo_profiles::id.eq(profile_unlistings::profile_id)))
+        .filter(profile_unlistings::relist_on.le(IsoDate(today)))
+        .select((profile_unlistings::profile_id, cdmo_profiles::organization_id))
+        .order(profile_unlistings::profile_id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Drops the unlisting of `profile_id` if it has lapsed by `today`, as relisting it by
+/// hand would (no history: the profile came back on the day it said), and marks the
+/// profile changed so that every index reads it again; true when it did.
+pub fn drop_lapsed_unlisting(
+    conn: &mut DbConnection,
+    profile_id: &str,
+    today: NaiveDate,
+) -> StoreResult<bool> {
+    transaction_lock(conn, LISTING_LOCK_KEY)?;
+    match find_unlisting(conn, profile_id)? {
+        Some(current) if !current.in_force(today) => {
+            diesel::delete(profile_unlistings::table.find(profile_id)).execute(conn)?;
+            profiles::touch_profile(conn, profile_id)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// A profile's listing history, oldest first, a page at a time.

@@ -175,7 +175,10 @@ const SWEEP_BATCH: i64 = 500;
 /// Clears the unlistings whose relist day has come (the background sweep), each in a
 /// transaction of its own: the profile is back on the market, so its CDMO's capacity
 /// may now meet a watched programme, and a watch check is queued. Returns how many.
-pub fn clear_lapsed_unlistings(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize, ApiError> {
+pub fn clear_lapsed_unlistings(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+) -> Result<usize, ApiError> {
     let today = at.date();
     let mut cleared = 0;
     for (profile_id, organization_id) in listing::lapsed_unlistings(conn, today, SWEEP_BATCH)? {

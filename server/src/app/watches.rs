@@ -220,7 +220,7 @@ pub async fn check_queued(state: &AppState) -> Result<usize, ApiError> {
     let at = now();
     let checked = state
         .db
-        .write_or_refuse(move |c| -> Result<usize, ApiError> {
+        .background_write_or_refuse(move |c| -> Result<usize, ApiError> {
             let ids: Vec<String> = cdmos.iter().map(|(org, _)| org.clone()).collect();
             let taken = stored::take_checks(c, &ids)?;
             for (org, profile) in &cdmos {

@@ -195,7 +195,10 @@ pub fn lapsed_unlistings(
     Ok(profile_unlistings::table
         .inner_join(cdmo_profiles::table.on(cdmo_profiles::id.eq(profile_unlistings::profile_id)))
         .filter(profile_unlistings::relist_on.le(IsoDate(today)))
-        .select((profile_unlistings::profile_id, cdmo_profiles::organization_id))
+        .select((
+            profile_unlistings::profile_id,
+            cdmo_profiles::organization_id,
+        ))
         .order(profile_unlistings::profile_id)
         .limit(limit)
         .load(conn)?)

@@ -435,12 +435,36 @@ impl Database {
         T: Send + 'static,
         E: From<StoreError> + From<DieselError> + Send + 'static,
     {
+        self.transaction_or_refuse(work, true).await
+    }
+
+    /// [`Database::write_or_refuse`] for a background job's bookkeeping (taking watch
+    /// checks, recording firings), which changes nothing a profile read shows: it is not
+    /// counted in [`Database::local_writes`], so this process's readers keep trusting
+    /// their recent read of the change counter (the freshness window stays what it says).
+    pub async fn background_write_or_refuse<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Send + 'static,
+    {
+        self.transaction_or_refuse(work, false).await
+    }
+
+    async fn transaction_or_refuse<T, E, F>(&self, work: F, local: bool) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Send + 'static,
+    {
         let local_writes = self.local_writes.clone();
         let queued = self.deliveries_queued.clone();
         self.run(move |conn| {
             DELIVERIES_QUEUED.with(|q| q.set(false));
             let outcome = write_transaction_or_refuse(conn, work);
-            local_writes.fetch_add(1, Ordering::SeqCst);
+            if local {
+                local_writes.fetch_add(1, Ordering::SeqCst);
+            }
             if DELIVERIES_QUEUED.with(|q| q.replace(false)) {
                 queued.notify_one();
             }

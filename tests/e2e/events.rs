@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use cdmx_e2e::{TestApp, base_profile};
+use cdmx_e2e::{OrgFixture, TestApp, base_profile};
 use cdmx_sdk::Client;
 use cdmx_sdk::types::*;
 
@@ -319,26 +319,45 @@ async fn available_events(client: &Client) -> Vec<CapacityAvailable> {
         .collect()
 }
 
+/// A sponsor's watch of `watched(slots)`.
+async fn watch_of(sponsor: &OrgFixture, slots: u32) -> CapacityWatch {
+    sponsor
+        .admin
+        .create_capacity_watch(&NewCapacityWatch {
+            program_id: None,
+            requirements: Some(watched(slots)),
+        })
+        .await
+        .unwrap()
+}
+
+/// NK House: a CDMO (not verified) whose profile offers NK cells only, so that it fails
+/// `watched`'s modality; returns its profile as written, to revise.
+async fn nk_house(app: &TestApp) -> (OrgFixture, CdmoProfile, CapabilityProfile) {
+    let org = app.sign_up(OrganizationKind::Cdmo, "NK House").await;
+    let mut nk = base_profile("NK House");
+    nk.modalities = vec![Modality::Nk];
+    let profile = org.admin.create_cdmo_profile(&nk).await.unwrap();
+    (org, profile, nk)
+}
+
+/// Waits for the sponsor's first `capacity.available` events.
+async fn fired(sponsor: &OrgFixture, what: &str) -> Vec<CapacityAvailable> {
+    poll(|| async {
+        let events = available_events(&sponsor.admin).await;
+        (!events.is_empty()).then_some(events)
+    })
+    .await
+    .unwrap_or_else(|| panic!("expected: {what}"))
+}
+
 #[tokio::test]
 async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unrelated_blocks() {
     let app = TestApp::spawn_with(|s| s.watch_check_interval_ms = 50).await;
     let (helix, profile) = cdmo(&app, "Helix").await;
-    let (nk_only, nk_profile) = {
-        let org = app.sign_up(OrganizationKind::Cdmo, "NK House").await;
-        let mut nk = base_profile("NK House");
-        nk.modalities = vec![Modality::Nk];
-        let profile = org.admin.create_cdmo_profile(&nk).await.unwrap();
-        (org, profile)
-    };
+    let (nk_only, nk_profile, _) = nk_house(&app).await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let watch = sponsor
-        .admin
-        .create_capacity_watch(&NewCapacityWatch {
-            program_id: None,
-            requirements: Some(watched(2)),
-        })
-        .await
-        .unwrap();
+    let watch = watch_of(&sponsor, 2).await;
     assert!(watch.requirements.capacity.as_ref().unwrap().required);
 
     // Unrelated: another slot kind; too few slots; outside the window; a CDMO that
@@ -376,12 +395,7 @@ async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unre
         .create_capacity_block(&profile.id, &block(2))
         .await
         .unwrap();
-    let fired = poll(|| async {
-        let events = available_events(&sponsor.admin).await;
-        (!events.is_empty()).then_some(events)
-    })
-    .await
-    .expect("the watch fired");
+    let fired = fired(&sponsor, "the watch fired").await;
     assert_eq!(fired.len(), 1, "{fired:?}");
     let event = &fired[0];
     assert_eq!(event.watch_id, watch.id);
@@ -433,10 +447,7 @@ async fn a_watch_fires_once_when_matching_capacity_is_published_and_not_for_unre
 async fn a_watch_fires_when_a_revision_or_a_relisting_makes_a_cdmo_meet_it() {
     let app = TestApp::spawn_with(|s| s.watch_check_interval_ms = 50).await;
     // NK House has the capacity but not the modality; Helix is off the market.
-    let nk_house = app.sign_up(OrganizationKind::Cdmo, "NK House").await;
-    let mut nk = base_profile("NK House");
-    nk.modalities = vec![Modality::Nk];
-    let nk_profile = nk_house.admin.create_cdmo_profile(&nk).await.unwrap();
+    let (nk_house, nk_profile, mut nk) = nk_house(&app).await;
     let mut nk_block = block(3);
     nk_block.modalities = vec![Modality::Nk, Modality::CarT];
     nk_house
@@ -456,14 +467,7 @@ async fn a_watch_fires_when_a_revision_or_a_relisting_makes_a_cdmo_meet_it() {
         .await
         .unwrap();
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let watch = sponsor
-        .admin
-        .create_capacity_watch(&NewCapacityWatch {
-            program_id: None,
-            requirements: Some(watched(2)),
-        })
-        .await
-        .unwrap();
+    let watch = watch_of(&sponsor, 2).await;
     let drained = || async { (queued_checks(&app) == 0).then_some(()) };
     poll(drained).await.expect("the checker drained its queue");
     assert!(available_events(&sponsor.admin).await.is_empty());
@@ -475,12 +479,7 @@ async fn a_watch_fires_when_a_revision_or_a_relisting_makes_a_cdmo_meet_it() {
         .replace_cdmo_profile(&nk_profile.id, 1, &nk)
         .await
         .unwrap();
-    let fired = poll(|| async {
-        let events = available_events(&sponsor.admin).await;
-        (!events.is_empty()).then_some(events)
-    })
-    .await
-    .expect("the revision fired the watch");
+    let fired = fired(&sponsor, "the revision fired the watch").await;
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert_eq!(fired[0].cdmo_organization_id, nk_house.organization.id);
     assert_eq!(fired[0].profile_id, nk_profile.id);
@@ -524,14 +523,7 @@ async fn a_watch_fires_when_an_unlisting_lapses_on_its_relist_day() {
         .await
         .unwrap();
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    sponsor
-        .admin
-        .create_capacity_watch(&NewCapacityWatch {
-            program_id: None,
-            requirements: Some(watched(2)),
-        })
-        .await
-        .unwrap();
+    watch_of(&sponsor, 2).await;
     poll(|| async { (queued_checks(&app) == 0).then_some(()) })
         .await
         .expect("the checker drained its queue");
@@ -548,12 +540,7 @@ async fn a_watch_fires_when_an_unlisting_lapses_on_its_relist_day() {
             .execute(&mut *conn)
             .unwrap();
     }
-    let fired = poll(|| async {
-        let events = available_events(&sponsor.admin).await;
-        (!events.is_empty()).then_some(events)
-    })
-    .await
-    .expect("the relist day fired the watch");
+    let fired = fired(&sponsor, "the relist day fired the watch").await;
     assert_eq!(fired.len(), 1);
     assert_eq!(fired[0].cdmo_organization_id, helix.organization.id);
     assert_eq!(
@@ -620,12 +607,7 @@ async fn a_watch_fires_when_a_cancellation_frees_the_slots_it_needs() {
     assert!(available_events(&waiting.admin).await.is_empty());
 
     first.admin.cancel_reservation(&taken.id).await.unwrap();
-    let fired = poll(|| async {
-        let events = available_events(&waiting.admin).await;
-        (!events.is_empty()).then_some(events)
-    })
-    .await
-    .expect("the cancellation's freed slots fired the watch");
+    let fired = fired(&waiting, "the cancellation's freed slots fired the watch").await;
     assert_eq!(fired.len(), 1);
     assert_eq!(fired[0].program_id.as_deref(), Some(program.id.as_str()));
     assert_eq!(fired[0].slots_free, 2);

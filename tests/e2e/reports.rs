@@ -103,6 +103,15 @@ fn report(format: &str) -> ReportParams {
 }
 
 /// Whitespace collapsed, as a reader (or a search) sees text wrapped over lines.
+/// A shortlist's HTML report, as text.
+async fn html_page(client: &cdmx_sdk::Client, shortlist_id: &str) -> String {
+    let file = client
+        .get_shortlist_report(shortlist_id, &report("html"))
+        .await
+        .unwrap();
+    String::from_utf8(file.bytes).unwrap()
+}
+
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -678,15 +687,7 @@ async fn a_shortlist_that_kept_fewer_exclusions_says_how_many_and_where_the_rest
     let (sponsor, saved) = shortlist_with(&app, Some(1)).await;
     assert_eq!(saved.result.excluded.len(), 1);
     assert_eq!(saved.result.excluded_count, 2);
-    let page = String::from_utf8(
-        sponsor
-            .admin
-            .get_shortlist_report(&saved.id, &report("html"))
-            .await
-            .unwrap()
-            .bytes,
-    )
-    .unwrap();
+    let page = html_page(&sponsor.admin, &saved.id).await;
     assert!(
         page.contains("1 of the 2 excluded CDMOs are listed here"),
         "never a silent cut"
@@ -840,15 +841,7 @@ async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses(
         ]
     );
     assert!(rows.is_empty(), "{rows:?}");
-    let page = String::from_utf8(
-        sponsor
-            .admin
-            .get_shortlist_report(&saved.id, &report("html"))
-            .await
-            .unwrap()
-            .bytes,
-    )
-    .unwrap();
+    let page = html_page(&sponsor.admin, &saved.id).await;
     assert!(page.contains("No quote has been received on this programme."));
 
     let quote = quoted(
@@ -896,15 +889,7 @@ async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses(
     assert_eq!(row["decline_reason"], "");
     assert_eq!(row["quote_id"], quote.id);
 
-    let page = String::from_utf8(
-        sponsor
-            .admin
-            .get_shortlist_report(&saved.id, &report("html"))
-            .await
-            .unwrap()
-            .bytes,
-    )
-    .unwrap();
+    let page = html_page(&sponsor.admin, &saved.id).await;
     for needle in [
         "<h2>Quotes received</h2>",
         "Helix Cell Works",

@@ -180,9 +180,14 @@ async fn revision_seen(client: &Client, profile_id: &str) -> u32 {
 async fn another_process_sees_a_change_within_its_freshness_window() {
     let app = TestApp::spawn().await;
     // One replica trusts its index for a minute, longer than this test runs; the other
-    // for a fifth of a second.
+    // for a fifth of a second. The slow one's watch checker polls every 10 ms, so it
+    // sees the checks each change below queues long before another process takes them:
+    // background work must not refresh its index inside the window either.
     let slow = app
-        .second_server_with(|s| s.index_freshness_ms = A_MINUTE_MS)
+        .second_server_with(|s| {
+            s.index_freshness_ms = A_MINUTE_MS;
+            s.watch_check_interval_ms = 10;
+        })
         .await;
     let quick = app.second_server_with(|s| s.index_freshness_ms = 200).await;
     let cdmo = app.sign_up(OrganizationKind::Cdmo, "Helix").await;

@@ -25,7 +25,7 @@ use crate::auth::Principal;
 use crate::auth::policy::Action;
 use crate::db::columns::IsoDate;
 use crate::db::watches::{self as stored, WatchRow};
-use crate::db::{DbConnection, documents, new_id, now, programs};
+use crate::db::{DbConnection, StoreResult, documents, new_id, now, profiles, programs};
 use crate::domain::matching::{ValidRequirements, run_match};
 use crate::domain::programs::effective_requirements;
 use crate::error::ApiError;
@@ -184,39 +184,49 @@ pub async fn delete(state: &AppState, principal: &Principal, id: String) -> Resu
 /// One pass of the checker: takes up to [`CHECK_BATCH`] queued CDMOs and fires the
 /// watches they now meet. Returns how many CDMOs it checked.
 pub async fn check_queued(state: &AppState) -> Result<usize, ApiError> {
-    let queued = state
+    let (queued, counter) = state
         .db
         .run(|c| {
-            stored::queued(c, CHECK_BATCH)?
+            let queued = stored::queued(c, CHECK_BATCH)?
                 .into_iter()
                 .map(|org| Ok((stored::profile_of(c, &org)?, org)))
-                .collect::<Result<Vec<_>, _>>()
+                .collect::<StoreResult<Vec<_>>>()?;
+            // Read after the queue: a change that queued one of these checks bumped the
+            // counter in its own transaction, so the counter covers it.
+            Ok((queued, profiles::change_counter(c)?))
         })
         .await?;
     if queued.is_empty() {
         return Ok(0);
     }
     let today = today();
-    // The profiles as matching sees them, read before the transaction: the index may
-    // refresh from the database. A profile the index has not caught up with yet stays
-    // queued for the next pass; a CDMO without a profile on the market meets nothing.
-    let cdmos: Vec<(String, Option<Arc<IndexedProfile>>)> = state
-        .profiles
-        .read(&state.db, |catalogue| {
-            queued
-                .into_iter()
-                .filter_map(|(profile_id, org)| match profile_id {
-                    None => Some((org, None)),
-                    Some(id) => catalogue
-                        .get(&id)
-                        .map(|p| (org, Some(p.clone()).filter(|p| p.is_listed(today)))),
-                })
-                .collect()
+    // The profiles as matching sees them, read before the transaction through the
+    // process's freshness rule, like any profile read: a background job must not refresh
+    // the index inside a window its readers trust. An index older than the counter may
+    // not hold the change that queued a check, so then nothing is taken: the checks stay
+    // queued for a process whose index has caught up (this one's, once its window
+    // lapses). A CDMO without a profile on the market, or whose profile the index left
+    // out as unreadable, meets nothing.
+    let cdmos: Option<Vec<(String, Option<Arc<IndexedProfile>>)>> = state
+        .profile_reads
+        .freshness
+        .read(&state.profiles, &state.db, |catalogue| {
+            (catalogue.seq >= counter).then(|| {
+                queued
+                    .into_iter()
+                    .map(|(profile_id, org)| {
+                        let profile = profile_id
+                            .and_then(|id| catalogue.get(&id))
+                            .filter(|p| p.is_listed(today));
+                        (org, profile.cloned())
+                    })
+                    .collect()
+            })
         })
         .await?;
-    if cdmos.is_empty() {
+    let Some(cdmos) = cdmos.filter(|cdmos| !cdmos.is_empty()) else {
         return Ok(0);
-    }
+    };
     let at = now();
     let checked = state
         .db

@@ -37,6 +37,7 @@ pub struct SponsorFlowOutcome {
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -51,6 +52,7 @@ fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
 /// must; success rate counts three times as much as turnaround.
 fn requirements() -> RequirementSet {
     RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             max_cryo_temp_c: Some(-150),
             ..Default::default()
@@ -90,6 +92,7 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
     // 2. Try the requirements before saving anything.
     let trial = sponsor
         .create_match(&MatchRequest {
+            rank_acceptability: None,
             requirements: requirements(),
             target_phase: None,
             limit: Some(5),
@@ -136,6 +139,7 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
     // 4. Keep this ranking: a shortlist never changes, whatever the CDMOs edit later.
     let shortlist = sponsor
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id.clone(),
             name: Some("Board pack".into()),
             limit: Some(10),

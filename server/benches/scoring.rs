@@ -49,6 +49,7 @@ fn scoring(c: &mut Bench) {
     let open = ValidRequirements::parse(
         RequirementSet {
             criteria: vec![WeightedCriterion {
+                weight_range: None,
                 criterion: cdmx_sdk::types::Criterion::SuccessRate,
                 weight: 1.0,
                 scale: None,

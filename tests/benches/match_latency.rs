@@ -40,6 +40,7 @@ async fn main() {
         .await
         .admin;
     let request = MatchRequest {
+        rank_acceptability: None,
         requirements: cdmx::demo::synthetic::benchmark_requirements(),
         target_phase: None,
         limit: None,

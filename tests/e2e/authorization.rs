@@ -370,6 +370,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         timeline: Default::default(),
         requirements: cdmx_sdk::types::RequirementSet {
             criteria: vec![cdmx_sdk::types::WeightedCriterion {
+                weight_range: None,
                 criterion: cdmx_sdk::types::Criterion::SuccessRate,
                 weight: 1.0,
                 scale: None,
@@ -383,6 +384,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
     };
     let c_program = c.admin.create_program(&program).await.unwrap();
     let shortlist_request = cdmx_sdk::types::CreateShortlistRequest {
+        rank_acceptability: None,
         program_id: c_program.id.clone(),
         name: None,
         limit: None,
@@ -423,6 +425,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         404,
     );
     let adhoc = cdmx_sdk::types::MatchRequest {
+        rank_acceptability: None,
         requirements: program.requirements.clone(),
         target_phase: None,
         limit: None,

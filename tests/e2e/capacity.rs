@@ -1249,13 +1249,16 @@ async fn matching_sees_live_capacity() {
         .await
         .unwrap();
     let request = MatchRequest {
+        rank_acceptability: None,
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 donor_source: Some(DonorSource::Autologous),
                 modalities: vec![Modality::CarT],
                 ..Default::default()
             },
             criteria: vec![WeightedCriterion {
+                weight_range: None,
                 criterion: Criterion::CapacityFit,
                 weight: 1.0,
                 scale: None,

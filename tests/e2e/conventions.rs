@@ -32,6 +32,7 @@ fn program(name: &str) -> ProgramRequest {
         timeline: Timeline::default(),
         requirements: RequirementSet {
             criteria: vec![WeightedCriterion {
+                weight_range: None,
                 criterion: Criterion::SuccessRate,
                 weight: 1.0,
                 scale: None,

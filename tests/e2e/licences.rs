@@ -39,6 +39,7 @@ fn requirements(constraints: HardConstraints, criteria: Vec<WeightedCriterion>) 
     MatchRequest {
         limit: Some(100),
         ..MatchRequest::new(RequirementSet {
+            weight_order: Vec::new(),
             constraints,
             criteria,
             missing_data_penalty_percent: None,
@@ -83,6 +84,7 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
         target_markets: vec![],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 licences: vec![LicenceRequirement::new(
                     None,
@@ -102,6 +104,7 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
         .match_program(
             &created.id,
             &ProgramMatchRequest {
+                rank_acceptability: None,
                 limit: Some(100),
                 excluded_cursor: None,
             },
@@ -178,6 +181,7 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         target_markets: vec!["FR".into(), "US".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 countries_allowed: vec!["FR".into(), "BE".into()],
                 accepted_by: vec![AcceptanceRequirement {
@@ -211,6 +215,7 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         .match_program(
             &created.id,
             &ProgramMatchRequest {
+                rank_acceptability: None,
                 limit: Some(100),
                 excluded_cursor: None,
             },

@@ -240,6 +240,7 @@ async fn writes_and_matches_are_limited_per_organisation_and_reads_are_not() {
     // Matches have their own quota: the spent write quota does not stop them.
     let request = MatchRequest::new(RequirementSet {
         criteria: vec![WeightedCriterion {
+            weight_range: None,
             criterion: Criterion::Turnaround,
             weight: 1.0,
             scale: None,

@@ -107,6 +107,7 @@ async fn an_unlisted_profile_leaves_search_and_new_matches_but_not_those_who_sho
     let before = holder
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: programme.id.clone(),
             name: Some("Before".into()),
             limit: None,
@@ -156,6 +157,7 @@ async fn an_unlisted_profile_leaves_search_and_new_matches_but_not_those_who_sho
     let after = holder
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: programme.id.clone(),
             name: Some("After".into()),
             limit: None,

@@ -2,6 +2,7 @@
 //! only where the SDK cannot express the request (malformed bodies, wrong methods).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acceptability;
 mod accounts;
 mod audit;
 mod authorization;

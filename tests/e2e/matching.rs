@@ -9,6 +9,7 @@ fn status<T: std::fmt::Debug>(result: Result<T, cdmx_sdk::Error>) -> u16 {
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -31,6 +32,7 @@ pub(crate) fn program(name: &str) -> ProgramRequest {
         target_markets: vec!["FR".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 max_cryo_temp_c: Some(-150),
                 ..Default::default()
@@ -247,6 +249,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     market(&app).await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let request = MatchRequest {
+        rank_acceptability: None,
         requirements: RequirementSet {
             criteria: vec![criterion(Criterion::Turnaround, 1.0)],
             ..Default::default()
@@ -267,6 +270,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     let err = sponsor
         .admin
         .create_match(&MatchRequest {
+            rank_acceptability: None,
             requirements: RequirementSet::default(),
             target_phase: None,
             limit: Some(500),
@@ -278,6 +282,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     let err = sponsor
         .admin
         .create_match(&MatchRequest {
+            rank_acceptability: None,
             requirements: RequirementSet::default(),
             target_phase: None,
             limit: None,
@@ -305,6 +310,7 @@ async fn shortlists_keep_their_ranking_after_profiles_change() {
     let saved = sponsor
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: created.id.clone(),
             name: Some("Board pack".into()),
             limit: None,
@@ -355,6 +361,7 @@ async fn shortlists_keep_their_ranking_after_profiles_change() {
     let err = rival
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: created.id.clone(),
             name: None,
             limit: None,
@@ -435,7 +442,9 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
 
     let locked = MatchRequest {
+        rank_acceptability: None,
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 platforms: vec![Platform::ClinimacsProdigy],
                 ..Default::default()
@@ -504,6 +513,7 @@ async fn an_ad_hoc_match_counts_track_record_from_its_target_phase() {
         .unwrap();
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let mut request = MatchRequest::new(RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             phase_track_record: Some(PhaseTrackRecord {
                 phase: Phase::Phase3,
@@ -704,6 +714,7 @@ async fn the_excluded_list_pages_with_a_cursor_on_ad_hoc_and_programme_matches()
         .match_program(
             &programme.id,
             &ProgramMatchRequest {
+                rank_acceptability: None,
                 limit: Some(3),
                 excluded_cursor: None,
             },
@@ -715,6 +726,7 @@ async fn the_excluded_list_pages_with_a_cursor_on_ad_hoc_and_programme_matches()
         .match_program(
             &programme.id,
             &ProgramMatchRequest {
+                rank_acceptability: None,
                 limit: Some(3),
                 excluded_cursor: first.excluded_next_cursor.clone(),
             },

@@ -16,6 +16,7 @@ const LONG_EXCLUDED: &str = "Antwerp Regional Hospital Advanced Therapy Manufact
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -58,6 +59,7 @@ async fn shortlist_with(app: &TestApp, limit: Option<u32>) -> (OrgFixture, Short
             target_markets: vec!["US".into(), "DE".into()],
             timeline: Timeline::default(),
             requirements: RequirementSet {
+                weight_order: Vec::new(),
                 constraints: HardConstraints {
                     max_cryo_temp_c: Some(-150),
                     phase_track_record: Some(PhaseTrackRecord {
@@ -82,6 +84,7 @@ async fn shortlist_with(app: &TestApp, limit: Option<u32>) -> (OrgFixture, Short
     let saved = sponsor
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id,
             name: Some("Board pack Q1".into()),
             limit,
@@ -796,6 +799,7 @@ async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses(
     let saved = sponsor
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: programme.id.clone(),
             name: Some("Board pack Q1".into()),
             limit: None,
@@ -990,6 +994,7 @@ async fn the_report_shows_the_quotes_received_on_the_programme_and_no_one_elses(
     let rival_saved = rival
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: rival_programme.id.clone(),
             name: None,
             limit: None,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cdmx_e2e::{OrgFixture, TestApp};
+use cdmx_e2e::{OrgFixture, TestApp, problem_fields};
 use cdmx_sdk::types::*;
 use chrono::Utc;
 
@@ -74,15 +74,6 @@ fn the_rfi_of(sent: &SentRfis, cdmo: &Cdmo) -> String {
 
 async fn free(client: &cdmx_sdk::Client, block_id: &str) -> u32 {
     client.get_capacity_block(block_id).await.unwrap().free
-}
-
-fn field_of(error: cdmx_sdk::Error) -> (u16, Vec<String>) {
-    let status = error.status().unwrap();
-    let fields = error
-        .problem()
-        .map(|p| p.errors.iter().map(|e| e.field.clone()).collect())
-        .unwrap_or_default();
-    (status, fields)
 }
 
 /// One CDMO of the exchange: its organisation and its profile.
@@ -472,7 +463,7 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
             .create_quote(&rfi_id, &quote(&offers))
             .await
             .unwrap_err();
-        assert_eq!(field_of(refused), (422, vec![field.to_owned()]));
+        assert_eq!(problem_fields(refused), (422, vec![field.to_owned()]));
     }
     let mut bad_currency = quote(&[(&own.id, 1)]);
     bad_currency.currency = "euro".into();
@@ -482,7 +473,7 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
         .create_quote(&rfi_id, &bad_currency)
         .await
         .unwrap_err();
-    assert_eq!(field_of(refused), (422, vec!["currency".to_owned()]));
+    assert_eq!(problem_fields(refused), (422, vec!["currency".to_owned()]));
     // Nothing written: the RFI is still open, without a quote, and no event was recorded.
     let rfi = sponsor.admin.get_rfi(&rfi_id).await.unwrap();
     assert_eq!(rfi.state, RfiState::Open);
@@ -512,13 +503,13 @@ async fn a_bad_offer_is_refused_naming_the_field_and_writes_nothing() {
         .push(sponsor.organization.id.clone());
     let refused = sponsor.admin.create_rfi(&not_a_cdmo).await.unwrap_err();
     assert_eq!(
-        field_of(refused),
+        problem_fields(refused),
         (422, vec!["cdmo_organization_ids[1]".to_owned()])
     );
     let past = rfi_to(programme, &[&helix.org], -60);
     let refused = sponsor.admin.create_rfi(&past).await.unwrap_err();
     assert_eq!(
-        field_of(refused),
+        problem_fields(refused),
         (422, vec!["response_deadline".to_owned()])
     );
 }
@@ -662,7 +653,7 @@ async fn rfis_and_quotes_are_declined_with_a_reason() {
         reason: "  ".into(),
     };
     assert_eq!(
-        field_of(
+        problem_fields(
             nova.org
                 .admin
                 .decline_rfi(&nova_rfi, &empty)
@@ -901,7 +892,7 @@ async fn a_cdmo_off_the_market_offers_no_slots_and_its_quote_holds_nothing() {
         .await
         .unwrap_err();
     assert_eq!(
-        field_of(refused),
+        problem_fields(refused),
         (422, vec!["slots_offered[0].capacity_id".to_owned()])
     );
     // Back on the market, the first quote goes through.

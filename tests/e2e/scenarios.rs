@@ -39,6 +39,7 @@ async fn demo() -> (TestApp, Client, usize) {
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -220,6 +221,7 @@ fn allogeneic_industrial_partner() -> ProgramRequest {
         target_markets: vec!["US".into(), "DE".into(), "FR".into(), "GB".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 // Donor source, modality and method come from the product.
                 phase_track_record: Some(PhaseTrackRecord {
@@ -305,6 +307,7 @@ async fn scenario_2_t_cell_progenitors_find_the_french_academic_centre() {
         target_markets: vec!["FR".into(), "US".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 phase_track_record: Some(PhaseTrackRecord {
                     phase: Phase::Phase1_2,
@@ -405,6 +408,7 @@ async fn scenario_3_six_point_checklist_keeps_only_the_complete_cdmos() {
         target_markets: vec!["US".into(), "DE".into(), "FR".into(), "IT".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 // 1. Phase 3 track record and FDA/EMA know-how.
                 phase_track_record: Some(PhaseTrackRecord {
@@ -499,6 +503,7 @@ async fn scenario_4_lentiviral_hsc_finds_the_academic_gene_therapy_centres() {
         target_markets: vec!["GB".into(), "IT".into(), "US".into()],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 phase_track_record: Some(PhaseTrackRecord {
                     phase: Phase::Phase1,
@@ -598,6 +603,7 @@ async fn scenario_5_point_of_care_car_t_ranks_hospital_exemption_units() {
         target_markets: vec![],
         timeline: Timeline::default(),
         requirements: RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints {
                 // Automated closed system inside the hospital, and the process is
                 // locked to the CliniMACS Prodigy it was developed on.
@@ -735,6 +741,7 @@ async fn a_saved_shortlist_keeps_its_ranking_when_profiles_change() {
     assert_generic_partial(&before, demo_cdmos);
     let saved = sponsor
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id.clone(),
             name: Some("Industrial partner, first round".into()),
             limit: None,

@@ -66,6 +66,7 @@ async fn store_documents(app: &TestApp) -> Stored {
     let shortlist = sponsor
         .admin
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id.clone(),
             name: Some("Board pack Q1".into()),
             limit: None,

@@ -206,12 +206,14 @@ async fn a_profile_without_optional_facts_round_trips_and_lists_what_it_does_not
 
 fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
     let mut request = MatchRequest::new(RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             donor_source: Some(DonorSource::Allogeneic),
             ..Default::default()
         },
         criteria: vec![
             WeightedCriterion {
+                weight_range: None,
                 criterion: Criterion::ScaleUp,
                 weight: 1.0,
                 scale: None,
@@ -221,6 +223,7 @@ fn scale_up(policy: MissingDataPolicy) -> MatchRequest {
                 authorities: vec![],
             },
             WeightedCriterion {
+                weight_range: None,
                 criterion: Criterion::Distance,
                 weight: 1.0,
                 scale: None,
@@ -382,6 +385,7 @@ async fn reports_print_not_disclosed_for_a_missing_value() {
         .unwrap();
     let saved = sponsor
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id,
             name: Some("Scale-up round".into()),
             limit: None,

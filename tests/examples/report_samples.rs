@@ -26,6 +26,7 @@ async fn main() {
         .await
         .unwrap();
     let weighted = |criterion, weight| WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -46,6 +47,7 @@ async fn main() {
             target_markets: vec!["US".into(), "DE".into(), "FR".into(), "GB".into()],
             timeline: Timeline::default(),
             requirements: RequirementSet {
+                weight_order: Vec::new(),
                 constraints: HardConstraints {
                     phase_track_record: Some(PhaseTrackRecord {
                         phase: Phase::Phase2,
@@ -112,6 +114,7 @@ async fn main() {
     .unwrap();
     let shortlist = sponsor
         .create_shortlist(&CreateShortlistRequest {
+            rank_acceptability: None,
             program_id: program.id,
             name: Some("Industrial partner: first round".into()),
             limit: Some(100),

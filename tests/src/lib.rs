@@ -368,6 +368,16 @@ pub fn percentile_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
     sorted.get(rank).map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
+/// The status of a refused request and the fields its problem document names.
+pub fn problem_fields(error: cdmx_sdk::Error) -> (u16, Vec<String>) {
+    let status = error.status().expect("the server answered");
+    let fields = error
+        .problem()
+        .map(|p| p.errors.iter().map(|e| e.field.clone()).collect())
+        .unwrap_or_default();
+    (status, fields)
+}
+
 /// A complete, valid capability profile named `name`, for tests to adjust.
 pub fn base_profile(name: &str) -> cdmx_sdk::types::CapabilityProfile {
     serde_json::from_value(serde_json::json!({

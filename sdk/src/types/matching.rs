@@ -102,6 +102,14 @@ pub struct RequirementSet {
     /// Categorical constraints cannot be listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub near_miss_tolerances: Vec<NearMissTolerance>,
+    /// An order of importance for rank acceptability, instead of weight ranges: groups of
+    /// criteria, most important first; criteria in one group weigh the same, and each
+    /// group at least as much as the next. Names every criterion of `criteria` once, e.g.
+    /// `[["track_record_depth"], ["success_rate"], ["cost", "distance"]]` for "track
+    /// record > success rate > cost = distance". The point weights still give the
+    /// ranking.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weight_order: Vec<Vec<Criterion>>,
 }
 
 /// The largest gap on one threshold constraint that still makes a near miss.
@@ -490,6 +498,11 @@ pub struct WeightedCriterion {
     /// sponsor's process runs on; a CDMO running any of them scores 1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<Platform>,
+    /// For rank acceptability: the range the criterion's normalised weight may take
+    /// (0 to 1 when absent, once any criterion states one). The point `weight` still gives
+    /// the ranking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_range: Option<WeightRange>,
 }
 
 impl WeightedCriterion {
@@ -504,6 +517,7 @@ impl WeightedCriterion {
             origin: None,
             authorities: Vec::new(),
             platforms: Vec::new(),
+            weight_range: None,
         }
     }
 }
@@ -526,6 +540,9 @@ pub struct MatchRequest {
     /// after it (the candidates are the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_cursor: Option<String>,
+    /// Also compute rank acceptability (`rank_acceptability` in the result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_acceptability: Option<RankAcceptabilityRequest>,
 }
 
 impl MatchRequest {
@@ -536,6 +553,7 @@ impl MatchRequest {
             target_phase: None,
             limit: None,
             excluded_cursor: None,
+            rank_acceptability: None,
         }
     }
 }
@@ -552,6 +570,9 @@ pub struct ProgramMatchRequest {
     /// after it (the candidates are the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_cursor: Option<String>,
+    /// Also compute rank acceptability (`rank_acceptability` in the result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_acceptability: Option<RankAcceptabilityRequest>,
 }
 
 /// One criterion's part in a candidate's score.
@@ -711,6 +732,9 @@ pub struct MatchResult {
     /// applied. Absent only on shortlists saved before the rule was returned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near_miss_rule: Option<NearMissRule>,
+    /// Present when the request asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_acceptability: Option<RankAcceptability>,
 }
 
 /// How a match decides which excluded CDMOs are near misses, and orders the excluded
@@ -744,6 +768,9 @@ pub struct CreateShortlistRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// Also compute and keep rank acceptability (`rank_acceptability` in the result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_acceptability: Option<RankAcceptabilityRequest>,
 }
 
 /// An immutable shortlist: the match as it was, pinned to the profile revisions and the
@@ -811,4 +838,103 @@ pub struct ReportParams {
     /// shortlist's programme); anything else is 400 naming `table`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+}
+
+/// The admissible range of one criterion's normalised weight, for rank acceptability.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeightRange {
+    /// 0 to 1, at most `max`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
+    pub min: f64,
+    /// 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
+    pub max: f64,
+}
+
+/// Ask a match for rank acceptability: how often each candidate comes first, or in the
+/// top 3, over every weight vector the requirement set admits (its `weight_range`s or its
+/// `weight_order`; only the point weights when it states neither).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RankAcceptabilityRequest {
+    /// Weight vectors drawn, 1,000 to 100,000 (default 10,000). The standard error of an
+    /// acceptability is at most 0.5/√samples (0.005 at the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1000, maximum = 100000))]
+    pub samples: Option<u32>,
+}
+
+closed_set! {
+    /// How the admissible weights were sampled.
+    AcceptabilityMethod {
+        /// The set admits one weight vector (no ranges, no order): one sample.
+        Point = "point",
+        /// An order of importance: uniform on the simplex of ordered weights, drawn
+        /// exactly as Dirichlet(1, …, 1) weights of the region's vertices.
+        OrderedDirichlet = "ordered_dirichlet",
+        /// Weight ranges: a hit-and-run walk on the region (uniform directions within the
+        /// weight simplex, uniform point on each chord), after a burn-in of 1,000 steps and
+        /// keeping one point every d steps (d: free weights).
+        HitAndRun = "hit_and_run",
+    }
+}
+
+/// One criterion's weight in a central weight vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CriterionWeight {
+    /// The criterion.
+    pub criterion: Criterion,
+    /// Normalised weight, 0 to 1.
+    pub weight: f64,
+}
+
+/// A candidate's rank acceptability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CandidateAcceptability {
+    /// The CDMO's profile id.
+    pub profile_id: String,
+    /// The CDMO's name.
+    pub name: String,
+    /// Its rank under the point weights, from 1 (as in `candidates`, which may stop
+    /// before it).
+    pub point_rank: u32,
+    /// Its total under the point weights.
+    pub point_total: f64,
+    /// Share of the sampled weight vectors under which it ranks first, 0 to 1.
+    pub rank_1: f64,
+    /// Share under which it ranks first, second or third, 0 to 1.
+    pub top_3: f64,
+    /// The mean of the sampled weight vectors under which it ranks first, in the
+    /// requirement set's criterion order; absent when it never does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub central_weights: Vec<CriterionWeight>,
+    /// Whether it ranks first under its own central weights: 1 or 0 (criterion values
+    /// are exact, so there is no other uncertainty to average over); absent with no
+    /// central weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_factor: Option<f64>,
+}
+
+/// SMAA-2 rank acceptability of a match's feasible candidates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RankAcceptability {
+    /// How the weights were drawn.
+    pub method: AcceptabilityMethod,
+    /// Weight vectors drawn.
+    pub samples: u32,
+    /// The generator's seed, derived from the request: the same request gives the same
+    /// figures.
+    pub seed: String,
+    /// Feasible candidates considered (every feasible CDMO, not only those returned).
+    pub considered: u32,
+    /// Candidates set aside exactly: under every admissible weight vector, at least three
+    /// others score higher, so they can never reach the top 3.
+    pub pruned: u32,
+    /// Every candidate that reaches the top 3 under some sample, by `rank_1`, then
+    /// `top_3`, then `point_rank`.
+    pub candidates: Vec<CandidateAcceptability>,
 }

@@ -5,7 +5,7 @@
 
 use cdmx_sdk::types::{
     ArchivableListParams, CreateShortlistRequest, MatchRequest, MatchResult, Page, Program,
-    ProgramMatchRequest, ProgramRequest, Shortlist, ShortlistSummary,
+    ProgramMatchRequest, ProgramRequest, RankAcceptabilityRequest, Shortlist, ShortlistSummary,
 };
 
 use super::pagination::{self, list_by_id};
@@ -17,11 +17,12 @@ use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
 use crate::domain::input;
 use crate::domain::matching::{
     Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
-    run_match_after,
+    acceptability_seed, feasible_values, rank_acceptability, run_match_after,
 };
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
 use crate::startup::AppState;
+use crate::telemetry;
 use chrono::NaiveDateTime;
 
 const SHORTLIST_NAME_MAX_CHARS: usize = 200;
@@ -94,12 +95,48 @@ pub fn availability_for(
     ))
 }
 
-/// Runs a match on the current profiles, with live capacity when the requirements ask.
+/// Rank acceptability asked of a match: how many weight vectors to draw, from which seed.
+struct AcceptabilityAsk {
+    samples: u32,
+    seed: u64,
+}
+
+const DEFAULT_ACCEPTABILITY_SAMPLES: u32 = 10_000;
+const ACCEPTABILITY_SAMPLES: std::ops::RangeInclusive<u32> = 1_000..=100_000;
+
+/// Validates `ask`.
+fn acceptability_ask(
+    ask: Option<&RankAcceptabilityRequest>,
+    requirements: &ValidRequirements,
+) -> Result<Option<AcceptabilityAsk>, ApiError> {
+    let Some(ask) = ask else {
+        return Ok(None);
+    };
+    let samples = ask.samples.unwrap_or(DEFAULT_ACCEPTABILITY_SAMPLES);
+    if !ACCEPTABILITY_SAMPLES.contains(&samples) {
+        return Err(ApiError::invalid_field(
+            "rank_acceptability.samples",
+            format!(
+                "must be between {} and {}",
+                ACCEPTABILITY_SAMPLES.start(),
+                ACCEPTABILITY_SAMPLES.end()
+            ),
+        ));
+    }
+    Ok(Some(AcceptabilityAsk {
+        samples,
+        seed: acceptability_seed(requirements, samples),
+    }))
+}
+
+/// Runs a match on the current profiles, with live capacity when the requirements ask,
+/// and rank acceptability over every feasible CDMO when `acceptability` is asked.
 async fn match_now(
     state: &AppState,
     requirements: &ValidRequirements,
     limit: usize,
     excluded_after: Option<&ExclusionKey>,
+    acceptability: Option<AcceptabilityAsk>,
 ) -> Result<MatchResult, ApiError> {
     let availability = if requirements.requirement_set().capacity.is_some() {
         let requirements = requirements.clone();
@@ -112,19 +149,39 @@ async fn match_now(
         Availability::default()
     };
     let today = today();
-    let mut result = state
+    let (mut result, feasible) = state
         .profiles
         .read(&state.db, |catalogue| {
-            run_match_after(
+            let result = run_match_after(
                 catalogue.listed_features(today),
                 requirements,
                 today,
                 &availability,
                 limit,
                 excluded_after,
-            )
+            );
+            let feasible = acceptability.is_some().then(|| {
+                feasible_values(
+                    catalogue.listed_features(today),
+                    requirements,
+                    today,
+                    &availability,
+                )
+            });
+            (result, feasible)
         })
         .await?;
+    if let (Some(ask), Some(feasible)) = (acceptability, feasible) {
+        // Sampling takes milliseconds of CPU: off the request threads.
+        let requirements = requirements.clone();
+        result.rank_acceptability = Some(
+            telemetry::blocking(move || {
+                rank_acceptability(&feasible, &requirements, ask.samples, ask.seed)
+            })
+            .await
+            .map_err(ApiError::internal)?,
+        );
+    }
     result.excluded_next_cursor = result
         .excluded_next_cursor
         .map(|position| pagination::encode_cursor(EXCLUDED_CURSOR, &position));
@@ -244,7 +301,16 @@ pub async fn match_program(
     let after = excluded_after(request.excluded_cursor.as_deref())?;
     let program = load_program(state, principal, id).await?;
     let valid = ValidProgram::parse(program.program)?;
-    match_now(state, &valid.requirements, limit, after.as_ref()).await
+    let acceptability =
+        acceptability_ask(request.rank_acceptability.as_ref(), &valid.requirements)?;
+    match_now(
+        state,
+        &valid.requirements,
+        limit,
+        after.as_ref(),
+        acceptability,
+    )
+    .await
 }
 
 /// Matches ad-hoc requirements against the current profiles.
@@ -258,7 +324,8 @@ pub async fn match_requirements(
     let after = excluded_after(request.excluded_cursor.as_deref())?;
     let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
         .map_err(|v| v.within("requirements"))?;
-    match_now(state, &requirements, limit, after.as_ref()).await
+    let acceptability = acceptability_ask(request.rank_acceptability.as_ref(), &requirements)?;
+    match_now(state, &requirements, limit, after.as_ref(), acceptability).await
 }
 
 /// Saves a programme's current match as an immutable shortlist.
@@ -284,7 +351,9 @@ pub async fn create_shortlist(
             other => other,
         })?;
     let valid = ValidProgram::parse(program.program.clone())?;
-    let result = match_now(state, &valid.requirements, limit, None).await?;
+    let acceptability =
+        acceptability_ask(request.rank_acceptability.as_ref(), &valid.requirements)?;
+    let result = match_now(state, &valid.requirements, limit, None, acceptability).await?;
     let at = now();
     let row = ShortlistRow {
         id: new_id(),

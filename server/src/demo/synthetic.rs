@@ -1184,6 +1184,7 @@ fn withhold_some_facts(p: &mut CapabilityProfile, seed: u64, index: u64) {
 /// programme with four hard constraints and every criterion (missing data penalised).
 pub fn benchmark_requirements() -> RequirementSet {
     let weighted = |criterion, weight| WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -1198,6 +1199,7 @@ pub fn benchmark_requirements() -> RequirementSet {
         longitude: 2.35,
     });
     RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             donor_source: Some(DonorSource::Autologous),
             modalities: vec![Modality::CarT],

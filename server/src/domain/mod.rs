@@ -1,6 +1,7 @@
 //! Pure domain logic: validation into types that can only exist once valid, and rules.
 //! No actix, no diesel here.
 
+pub mod acceptability;
 pub mod accounts;
 pub mod capacity;
 pub mod decisions;

@@ -89,6 +89,7 @@ mod tests {
             timeline: Timeline::default(),
             requirements: RequirementSet {
                 criteria: vec![WeightedCriterion {
+                    weight_range: None,
                     criterion: Criterion::SuccessRate,
                     weight: 1.0,
                     scale: None,

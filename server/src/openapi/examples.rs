@@ -19,7 +19,10 @@ use crate::app::demo::{
     demo_features,
 };
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
-use crate::domain::matching::{Availability, SlotsAvailable, ValidRequirements, run_match};
+use crate::domain::matching::{
+    Availability, SlotsAvailable, ValidRequirements, acceptability_seed, feasible_values,
+    rank_acceptability, run_match,
+};
 use crate::domain::profiles::{
     SearchFilter, ValidProfile, countries, donor_sources, max_phase, search_facets,
     section_confidence, undisclosed,
@@ -179,7 +182,21 @@ fn match_request(demo: &Demo) -> MatchRequest {
         constraint: ConstraintCode::PhaseTrackRecord,
         max_gap: 1.0,
     }];
+    // The order of importance the point weights imply, for rank acceptability.
+    let mut by_weight: Vec<&WeightedCriterion> = requirements.criteria.iter().collect();
+    by_weight.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let mut order: Vec<(f64, Vec<Criterion>)> = Vec::new();
+    for c in by_weight {
+        match order.last_mut() {
+            Some((weight, group)) if *weight == c.weight => group.push(c.criterion),
+            _ => order.push((c.weight, vec![c.criterion])),
+        }
+    }
+    requirements.weight_order = order.into_iter().map(|(_, group)| group).collect();
     MatchRequest {
+        rank_acceptability: Some(RankAcceptabilityRequest {
+            samples: Some(EXAMPLE_SAMPLES),
+        }),
         requirements,
         target_phase: Some(Phase::Phase2),
         limit: Some(5),
@@ -359,6 +376,9 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
         (
             "match_program",
             to_json(&ProgramMatchRequest {
+                rank_acceptability: Some(RankAcceptabilityRequest {
+                    samples: Some(EXAMPLE_SAMPLES),
+                }),
                 limit: Some(10),
                 excluded_cursor: None,
             }),
@@ -522,6 +542,30 @@ fn demo_availability(data: &DemoData, requirements: &ValidRequirements) -> Avail
         }
     }
     Availability(per_profile)
+}
+
+/// Weight vectors drawn in the examples' rank acceptability.
+const EXAMPLE_SAMPLES: u32 = 10_000;
+
+/// [`match_result`] with the rank acceptability a request for [`EXAMPLE_SAMPLES`] gets.
+fn match_result_with_acceptability(
+    demo: &Demo,
+    requirements: &ValidRequirements,
+    limit: usize,
+) -> MatchResult {
+    let day = example_day();
+    let features = demo_features(demo.data, day);
+    let availability = demo_availability(demo.data, requirements);
+    let feasible = feasible_values(&features, requirements, day, &availability);
+    MatchResult {
+        rank_acceptability: Some(rank_acceptability(
+            &feasible,
+            requirements,
+            EXAMPLE_SAMPLES,
+            acceptability_seed(requirements, EXAMPLE_SAMPLES),
+        )),
+        ..match_result(demo, requirements, limit)
+    }
 }
 
 fn match_result(demo: &Demo, requirements: &ValidRequirements, limit: usize) -> MatchResult {
@@ -776,9 +820,10 @@ fn listing_history(demo: &Demo) -> Page<ListingEvent> {
 fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Value>)> {
     let request = match_request(demo);
     let ad_hoc = ValidRequirements::parse(request.requirements, request.target_phase).ok();
-    let ad_hoc_result = ad_hoc.map(|r| match_result(demo, &r, 5));
+    let ad_hoc_result = ad_hoc.map(|r| match_result_with_acceptability(demo, &r, 5));
     let programme = ValidProgram::parse(program(demo)).ok();
-    let program_result = programme.map(|p| match_result(demo, &p.requirements, 10));
+    let program_result =
+        programme.map(|p| match_result_with_acceptability(demo, &p.requirements, 10));
     let shortlist = shortlist_result(demo).map(|result| Shortlist {
         id: demo.shortlist.id.clone(),
         organization_id: demo.sponsor.organization_id.clone(),

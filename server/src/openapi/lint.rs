@@ -98,6 +98,7 @@ fn every_closed_set_lists_its_wire_names() {
         LicenceKind,
         LicensedActivity,
         AcceptedBatches,
+        AcceptabilityMethod,
         InspectionOutcome,
         DonorSource,
         Modality,

@@ -9,15 +9,17 @@
 //! - each candidate's contributions sum to its total, which lies in 0..=100.
 
 use cdmx_sdk::types::{
-    AcceptedBatches, Authority, Candidate, CapabilityProfile, CleanroomGrade, Confidence,
-    ConstraintClass, Criterion, CriterionScore, DonorSource, Exclusion, GeneModificationMethod,
-    InspectionOutcome, Licence, LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy,
-    Modality, Phase, Platform, ProfileSection, QcAssay, Region, RequirementSet, Robustness, Scale,
-    SectionConfidence, WeightSensitivity,
+    AcceptabilityMethod, AcceptedBatches, Authority, Candidate, CandidateAcceptability,
+    CapabilityProfile, CleanroomGrade, Confidence, ConstraintClass, Criterion, CriterionScore,
+    CriterionWeight, DonorSource, Exclusion, GeneModificationMethod, InspectionOutcome, Licence,
+    LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy, Modality, Phase, Platform,
+    ProfileSection, QcAssay, RankAcceptability, Region, RequirementSet, Robustness, Scale,
+    SectionConfidence, WeightSensitivity, WeightedCriterion,
 };
 use chrono::NaiveDate;
 
 use self::exclusions::{Failure, closeness, near_miss, near_miss_rule};
+use super::acceptability::{self, WeightRegion};
 use super::geo;
 use super::profiles::{countries, phase_rank};
 use super::{Violations, input, mask_of};
@@ -770,6 +772,7 @@ impl ValidRequirements {
                 );
             }
         }
+        check_weight_uncertainty(&mut v, &set);
         let penalty = set.missing_data_penalty_percent.unwrap_or(10.0);
         if !penalty.is_finite() || !(0.0..=50.0).contains(&penalty) {
             v.add("missing_data_penalty_percent", "must be between 0 and 50");
@@ -817,6 +820,131 @@ impl ValidRequirements {
 
     pub fn requirement_set(&self) -> &RequirementSet {
         &self.set
+    }
+
+    /// The weight vectors the set admits, in its criterion order: its weight ranges (0 to
+    /// 1 where a criterion states none), its order of importance, or only its point
+    /// weights.
+    pub fn weight_region(&self) -> WeightRegion {
+        let criteria = &self.set.criteria;
+        if !self.set.weight_order.is_empty() {
+            let position = |c: &Criterion| criteria.iter().position(|wc| wc.criterion == *c);
+            return WeightRegion::Order(
+                self.set
+                    .weight_order
+                    .iter()
+                    .map(|group| group.iter().filter_map(position).collect())
+                    .collect(),
+            );
+        }
+        if criteria.iter().any(|wc| wc.weight_range.is_some()) {
+            let range =
+                |wc: &WeightedCriterion| wc.weight_range.map_or((0.0, 1.0), |r| (r.min, r.max));
+            return WeightRegion::Ranges {
+                min: criteria.iter().map(|wc| range(wc).0).collect(),
+                max: criteria.iter().map(|wc| range(wc).1).collect(),
+            };
+        }
+        WeightRegion::Point(self.criteria.iter().map(|c| c.weight).collect())
+    }
+
+    /// The criteria in the set's order.
+    pub fn criteria(&self) -> impl Iterator<Item = Criterion> + '_ {
+        self.criteria.iter().map(|c| c.criterion)
+    }
+}
+
+/// Weight ranges and an order of importance: each well formed, not both, and admitting at
+/// least one weight vector.
+fn check_weight_uncertainty(v: &mut Violations, set: &RequirementSet) {
+    let mut ranged = false;
+    let (mut min_sum, mut max_sum) = (0.0, 0.0);
+    for (i, wc) in set.criteria.iter().enumerate() {
+        let Some(range) = wc.weight_range else {
+            max_sum += 1.0;
+            continue;
+        };
+        ranged = true;
+        let at = |f: &str| format!("criteria[{i}].weight_range.{f}");
+        let mut valid = true;
+        for (end, value) in [("min", range.min), ("max", range.max)] {
+            if !value.is_finite() || !(0.0..=1.0).contains(&value) {
+                valid = false;
+                v.add(at(end), "must be a number between 0 and 1");
+            }
+        }
+        if valid && range.min > range.max {
+            valid = false;
+            v.add(at("min"), "must not be above max");
+        }
+        if valid {
+            min_sum += range.min;
+            max_sum += range.max;
+        }
+    }
+    if ranged && v.is_empty() {
+        if min_sum > 1.0 + 1e-9 {
+            v.add(
+                "criteria",
+                format!(
+                    "no weights satisfy these ranges: the minimums sum to {min_sum:.3}, above 1"
+                ),
+            );
+        } else if max_sum < 1.0 - 1e-9 {
+            v.add(
+                "criteria",
+                format!(
+                    "no weights satisfy these ranges: the maximums sum to {max_sum:.3}, below 1"
+                ),
+            );
+        }
+    }
+    if set.weight_order.is_empty() {
+        return;
+    }
+    if ranged {
+        v.add(
+            "weight_order",
+            "give weight ranges or an order of importance, not both",
+        );
+    }
+    let mut seen: Vec<Criterion> = Vec::new();
+    for (g, group) in set.weight_order.iter().enumerate() {
+        if group.is_empty() {
+            v.add(
+                format!("weight_order[{g}]"),
+                "must name at least one criterion",
+            );
+        }
+        for (j, criterion) in group.iter().enumerate() {
+            let at = format!("weight_order[{g}][{j}]");
+            if seen.contains(criterion) {
+                v.add(
+                    at,
+                    format!(
+                        "`{}` is ordered twice: the order would be a cycle",
+                        criterion.as_str()
+                    ),
+                );
+            } else if !set.criteria.iter().any(|wc| wc.criterion == *criterion) {
+                v.add(
+                    at,
+                    format!("`{}` is not one of the criteria", criterion.as_str()),
+                );
+            }
+            seen.push(*criterion);
+        }
+    }
+    for wc in &set.criteria {
+        if !seen.contains(&wc.criterion) {
+            v.add(
+                "weight_order",
+                format!(
+                    "must name every criterion: `{}` is missing",
+                    wc.criterion.as_str()
+                ),
+            );
+        }
     }
 }
 
@@ -1472,6 +1600,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
             .position()
         });
     MatchResult {
+        rank_acceptability: None,
         feasible_count,
         excluded_count,
         robustness,
@@ -1541,6 +1670,159 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
             })
             .collect(),
         excluded_next_cursor,
+    }
+}
+
+/// A feasible CDMO as rank acceptability sees it.
+pub struct FeasibleValues {
+    profile_id: String,
+    name: String,
+    /// Its total under the point weights, as the ranking computes it.
+    total: f64,
+    /// Per criterion, 100 × penalty factor × normalised value: its total under weights
+    /// `w` is the dot product with `w`.
+    values: Vec<f64>,
+}
+
+/// Every feasible CDMO in `cdmos`, with its values for rank acceptability, in the
+/// ranking's order (best total first, equal totals by profile id).
+pub fn feasible_values<'a, R: ScanRow<'a>>(
+    cdmos: impl IntoIterator<Item = R>,
+    req: &ValidRequirements,
+    today: NaiveDate,
+    availability: &Availability,
+) -> Vec<FeasibleValues> {
+    const NO_SLOTS: SlotsAvailable = SlotsAvailable {
+        free: 0,
+        earliest: None,
+    };
+    let mut values = [(None, 0.0); MAX_CRITERIA];
+    let mut feasible = Vec::new();
+    for row in cdmos {
+        let features = row.features();
+        let derived;
+        let scan = match row.precomputed() {
+            Some(scan) => scan,
+            None => {
+                derived = ScanFeatures::of(features);
+                &derived
+            }
+        };
+        let slots = if req.screen.needs_slots {
+            availability.of(&features.profile_id)
+        } else {
+            NO_SLOTS
+        };
+        let mut failures = FailureCount::default();
+        check_constraints(req, scan, features, today, slots, &mut failures);
+        if !failures.is_empty() {
+            continue;
+        }
+        let Some(factor) = evaluate(
+            req,
+            scan,
+            features,
+            slots,
+            &mut values,
+            &mut failures,
+            Settle::Now,
+        ) else {
+            continue;
+        };
+        let values = &values[..req.criteria.len()];
+        feasible.push((
+            Ranked {
+                total: total(req, values, factor),
+                id_prefix: scan.id_prefix,
+                features,
+                slots,
+            },
+            values.iter().map(|(_, n)| 100.0 * n * factor).collect(),
+        ));
+    }
+    feasible.sort_by(|(a, _), (b, _)| by_rank(a, b));
+    feasible
+        .into_iter()
+        .map(|(r, values)| FeasibleValues {
+            profile_id: r.features.profile_id.clone(),
+            name: r.features.name.clone(),
+            total: r.total,
+            values,
+        })
+        .collect()
+}
+
+/// The seed of a match's rank acceptability: derived from the requirement set and the
+/// sample count, so that the same request gives the same figures.
+pub fn acceptability_seed(req: &ValidRequirements, samples: u32) -> u64 {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    // Serialising a requirement set cannot fail: it has string keys only.
+    digest.update(serde_json::to_vec(&req.set).unwrap_or_default());
+    digest.update(samples.to_be_bytes());
+    let digest = digest.finalize();
+    let mut seed = [0u8; 8];
+    seed.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(seed)
+}
+
+/// SMAA-2 rank acceptability of `feasible` (from [`feasible_values`]) over the weights
+/// `req` admits, drawing `samples` weight vectors from `seed`.
+pub fn rank_acceptability(
+    feasible: &[FeasibleValues],
+    req: &ValidRequirements,
+    samples: u32,
+    seed: u64,
+) -> RankAcceptability {
+    let region = req.weight_region();
+    let method = match &region {
+        WeightRegion::Point(_) => AcceptabilityMethod::Point,
+        WeightRegion::Order(_) => AcceptabilityMethod::OrderedDirichlet,
+        WeightRegion::Ranges { .. } => AcceptabilityMethod::HitAndRun,
+    };
+    let values: Vec<Vec<f64>> = feasible.iter().map(|f| f.values.clone()).collect();
+    let result = acceptability::rank_acceptability(&values, &region, samples, seed);
+    // A ranges region that admits one point is sampled once, like a point.
+    let method = if result.samples == 1 && method == AcceptabilityMethod::HitAndRun {
+        AcceptabilityMethod::Point
+    } else {
+        method
+    };
+    let mut candidates: Vec<CandidateAcceptability> = feasible
+        .iter()
+        .zip(result.candidates)
+        .enumerate()
+        .filter(|(_, (_, a))| a.top_3 > 0.0)
+        .map(|(i, (f, a))| CandidateAcceptability {
+            profile_id: f.profile_id.clone(),
+            name: f.name.clone(),
+            point_rank: i as u32 + 1,
+            point_total: f.total,
+            rank_1: a.rank_1,
+            top_3: a.top_3,
+            central_weights: a
+                .central_weights
+                .unwrap_or_default()
+                .into_iter()
+                .zip(req.criteria())
+                .map(|(weight, criterion)| CriterionWeight { criterion, weight })
+                .collect(),
+            confidence_factor: a.confidence_factor,
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.rank_1
+            .total_cmp(&a.rank_1)
+            .then_with(|| b.top_3.total_cmp(&a.top_3))
+            .then_with(|| a.point_rank.cmp(&b.point_rank))
+    });
+    RankAcceptability {
+        method,
+        samples: result.samples,
+        seed: format!("{seed:016x}"),
+        considered: feasible.len() as u32,
+        pruned: result.pruned as u32,
+        candidates,
     }
 }
 

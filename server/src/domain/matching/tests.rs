@@ -26,6 +26,7 @@ fn features_of(id: &str, profile: &CapabilityProfile, verified: bool) -> CdmoFea
 
 fn criterion(criterion: Criterion, weight: f64) -> WeightedCriterion {
     WeightedCriterion {
+        weight_range: None,
         criterion,
         weight,
         scale: None,
@@ -836,6 +837,7 @@ fn missing_data_policies_exclude_zero_or_penalise() {
         rate.missing = Some(missing);
         ValidRequirements::parse(
             RequirementSet {
+                weight_order: Vec::new(),
                 constraints: HardConstraints::default(),
                 criteria: vec![rate, criterion(Criterion::QcCoverage, 1.0)],
                 missing_data_penalty_percent: Some(20.0),
@@ -925,6 +927,7 @@ fn match_undisclosed(policy: MissingDataPolicy) -> MatchResult {
     });
     let req = ValidRequirements::parse(
         RequirementSet {
+            weight_order: Vec::new(),
             constraints: HardConstraints::default(),
             criteria: vec![scale_up, distance, criterion(Criterion::QcCoverage, 2.0)],
             missing_data_penalty_percent: Some(20.0),
@@ -1066,6 +1069,7 @@ fn invalid_requirement_sets_name_each_field() {
         best: 5.0,
     });
     let set = RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             licences: vec![LicenceRequirement::new(None, None)],
             countries_allowed: vec!["fr".into()],
@@ -1435,6 +1439,7 @@ pub(super) fn any_requirements() -> impl Strategy<Value = (ValidRequirements, Av
                 .map(|(c, weight, missing, platforms)| {
                     let criterion = Criterion::ALL[c];
                     WeightedCriterion {
+                        weight_range: None,
                         criterion,
                         weight,
                         scale: None,
@@ -2141,6 +2146,7 @@ fn inspection_history_can_count_only_some_authorities() {
 fn licence_activities_acceptances_and_criterion_authorities_are_validated() {
     use LicensedActivity::{Manufacturing, Release};
     let set = RequirementSet {
+        weight_order: Vec::new(),
         constraints: HardConstraints {
             licences: vec![
                 LicenceRequirement::new(Some(Authority::Fda), None),

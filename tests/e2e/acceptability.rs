@@ -283,3 +283,99 @@ async fn programme_matches_and_shortlists_carry_rank_acceptability() {
         saved.result.rank_acceptability
     );
 }
+
+#[tokio::test]
+async fn reports_show_rank_acceptability_beside_the_point_score() {
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    let app = TestApp::spawn().await;
+    market(&app).await;
+    let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
+    let mut request = crate::matching::program("Ordered");
+    request.requirements = RequirementSet {
+        weight_order: vec![vec![Criterion::SuccessRate], vec![Criterion::Turnaround]],
+        ..requirements()
+    };
+    let program = sponsor.admin.create_program(&request).await.unwrap();
+    let save = |rank_acceptability| CreateShortlistRequest {
+        program_id: program.id.clone(),
+        name: None,
+        limit: None,
+        rank_acceptability,
+    };
+    let saved = sponsor
+        .admin
+        .create_shortlist(&save(ask(5_000)))
+        .await
+        .unwrap();
+    let kept = saved.result.rank_acceptability.clone().unwrap();
+    let report = |format: &str| ReportParams {
+        format: Some(format.into()),
+        table: None,
+    };
+    let file = |format: &'static str, id: String| {
+        let admin = sponsor.admin.clone();
+        async move {
+            admin
+                .get_shortlist_report(&id, &report(format))
+                .await
+                .unwrap()
+                .bytes
+        }
+    };
+
+    // CSV: each ranked CDMO's shares right after its total.
+    let csv_bytes = file("csv", saved.id.clone()).await;
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        headers[3..6],
+        ["total", "rank_1_acceptability", "top_3_acceptability"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    for row in &rows {
+        let name = &row[1];
+        let (rank_1, top_3) = of(&kept, name).map_or((0.0, 0.0), |c| (c.rank_1, c.top_3));
+        let read = |i: usize| row[i].parse::<f64>().unwrap();
+        assert!((read(4) - rank_1).abs() < 1e-6, "{name}");
+        assert!((read(5) - top_3).abs() < 1e-6, "{name}");
+    }
+
+    // XLSX: a sheet of shares as numbers, most often first first.
+    let xlsx = file("xlsx", saved.id.clone()).await;
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range("Acceptability").unwrap();
+    assert_eq!(
+        sheet.get_value((1, 0)),
+        Some(&Data::String(kept.candidates[0].name.clone()))
+    );
+    assert_eq!(
+        sheet.get_value((1, 3)),
+        Some(&Data::Float(kept.candidates[0].rank_1))
+    );
+
+    // HTML and PDF: the section, with the seed that reproduces it.
+    let html = String::from_utf8(file("html", saved.id.clone()).await).unwrap();
+    assert!(html.contains("<h2>Rank acceptability</h2>"));
+    assert!(html.contains(&format!("Seed {}", kept.seed)));
+    assert!(html.contains("<td>Accurate</td>"));
+    let pdf = file("pdf", saved.id.clone()).await;
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Rank acceptability"));
+    assert!(text.contains(&kept.seed));
+
+    // A shortlist saved without it says nothing of it.
+    let plain = sponsor.admin.create_shortlist(&save(None)).await.unwrap();
+    let csv_bytes = file("csv", plain.id.clone()).await;
+    let mut reader = csv::Reader::from_reader(csv_bytes.as_slice());
+    assert!(
+        !reader
+            .headers()
+            .unwrap()
+            .iter()
+            .any(|h| h.contains("acceptability"))
+    );
+    let html = String::from_utf8(file("html", plain.id.clone()).await).unwrap();
+    assert!(!html.contains("Rank acceptability"));
+}

@@ -77,8 +77,10 @@ pub(super) fn negotiate(
 /// revisions) or HTML (the same as one self-contained, printable page: inline CSS and SVG,
 /// no script, nothing loaded from elsewhere; served inline). The quotes are those
 /// received on the shortlist's programme, oldest first, in their stored state beside
-/// their `valid_until`. The same shortlist and the same stored quotes always give the
-/// same file.
+/// their `valid_until`. A shortlist saved with rank acceptability shows it beside the
+/// point scores (a section, an `Acceptability` sheet, and two columns after `total` in
+/// the ranking CSV). The same shortlist and the same stored quotes always give the same
+/// file.
 #[utoipa::path(
     tag = "shortlists",
     operation_id = "get_shortlist_report",

@@ -4,8 +4,9 @@
 //! `96.1 %`), so the formats cannot drift apart in what they say.
 
 use cdmx_sdk::types::{
-    Confidence, ConstraintCode, Criterion, DecisionOutcome, Exclusion, MissingDataPolicy,
-    ProgramRequest, QcAssay, Quote, QuoteState, SectionConfidence, Shortlist, Unit as GapUnit,
+    AcceptabilityMethod, Confidence, ConstraintCode, Criterion, DecisionOutcome, Exclusion,
+    MissingDataPolicy, ProgramRequest, QcAssay, Quote, QuoteState, RankAcceptability,
+    SectionConfidence, Shortlist, Unit as GapUnit,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -301,6 +302,99 @@ pub struct ExcludedRow {
     pub reasons: Vec<String>,
 }
 
+/// Rank acceptability as the shortlist kept it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptabilityBlock {
+    /// How it was computed, in a paragraph.
+    pub intro: String,
+    /// Every CDMO that reached the top 3 under some sampled weights, most often first
+    /// first.
+    pub rows: Vec<AcceptabilityRow>,
+}
+
+/// One CDMO's rank acceptability beside its point score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceptabilityRow {
+    pub name: String,
+    pub profile_id: String,
+    pub point_rank: u32,
+    pub point_total: f64,
+    /// Shares, 0 to 1.
+    pub rank_1: f64,
+    pub top_3: f64,
+    /// `Success rate 0.62, Turnaround 0.38`, or `never first`.
+    pub central_weights: String,
+}
+
+impl AcceptabilityRow {
+    /// `85.7 %`.
+    pub fn rank_1_text(&self) -> String {
+        share_text(self.rank_1)
+    }
+
+    pub fn top_3_text(&self) -> String {
+        share_text(self.top_3)
+    }
+}
+
+/// A share (0 to 1) as a percentage with one decimal: `85.7 %`.
+fn share_text(share: f64) -> String {
+    format!("{} %", format_number(share * 100.0, 1))
+}
+
+impl AcceptabilityBlock {
+    fn of(result: &RankAcceptability, criteria: &[CriterionRow]) -> Self {
+        let label = |criterion: Criterion| {
+            criteria
+                .iter()
+                .find(|c| c.criterion == criterion)
+                .map_or_else(|| criterion.as_str().to_owned(), |c| c.label.to_owned())
+        };
+        let method = match result.method {
+            AcceptabilityMethod::Point => {
+                "The requirements state point weights only, so one weight vector was                  evaluated: acceptability is 1 for the first place and 0 elsewhere."
+                    .to_owned()
+            }
+            AcceptabilityMethod::OrderedDirichlet => format!(
+                "Weights were drawn {} times uniformly from every weight vector that respects                  the stated order of importance (exactly, as Dirichlet weights of the                  region's corners).",
+                result.samples
+            ),
+            AcceptabilityMethod::HitAndRun => format!(
+                "Weights were drawn {} times uniformly from every weight vector within the                  stated weight ranges (a hit-and-run walk).",
+                result.samples
+            ),
+            // Wire values this server does not know never reach it: it made them.
+            _ => format!("Weights were drawn {} times.", result.samples),
+        };
+        let intro = format!(
+            "{method} Each feasible CDMO ({} in all) was ranked under each draw; {} could not              reach the top 3 under any admissible weights and were set aside exactly. Rank-1              acceptability is the share of draws in which a CDMO ranks first, top-3 the share              in which it ranks in the first three; central weights are the mean weights under              which it ranks first. Seed {}: the same requirements give the same figures.",
+            result.considered, result.pruned, result.seed
+        );
+        let rows = result
+            .candidates
+            .iter()
+            .map(|c| AcceptabilityRow {
+                name: c.name.clone(),
+                profile_id: c.profile_id.clone(),
+                point_rank: c.point_rank,
+                point_total: c.point_total,
+                rank_1: c.rank_1,
+                top_3: c.top_3,
+                central_weights: if c.central_weights.is_empty() {
+                    "never first".to_owned()
+                } else {
+                    c.central_weights
+                        .iter()
+                        .map(|w| format!("{} {}", label(w.criterion), decimal(w.weight, 2)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            })
+            .collect();
+        Self { intro, rows }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportData {
     /// The shortlist's name.
@@ -338,9 +432,24 @@ pub struct ReportData {
     /// Whether the quotes were left out because the reader is not the sponsor (a share
     /// link's holder): the CDMOs quoted the sponsor, not whoever holds the link.
     pub quotes_withheld: bool,
+    /// Present when the shortlist was saved with rank acceptability.
+    pub acceptability: Option<AcceptabilityBlock>,
 }
 
 impl ReportData {
+    /// `(rank-1, top-3)` acceptability of a ranked CDMO, when the shortlist has it (0 for
+    /// a CDMO never in the top 3).
+    pub fn acceptability_of(&self, profile_id: &str) -> Option<(f64, f64)> {
+        let block = self.acceptability.as_ref()?;
+        Some(
+            block
+                .rows
+                .iter()
+                .find(|r| r.profile_id == profile_id)
+                .map_or((0.0, 0.0), |r| (r.rank_1, r.top_3)),
+        )
+    }
+
     /// `12 feasible CDMOs (10 ranked here), 34 excluded (25 listed here).`
     pub fn counts(&self) -> String {
         let listed = |n: usize, of: u32, what: &str| {
@@ -518,6 +627,10 @@ pub fn report_data(shortlist: &Shortlist, people: &ReportPeople) -> ReportData {
             shortlist.program_id
         )
     });
+    let acceptability = result
+        .rank_acceptability
+        .as_ref()
+        .map(|r| AcceptabilityBlock::of(r, &criteria));
     ReportData {
         title: shortlist.name.clone(),
         shortlist_id: shortlist.id.clone(),
@@ -541,6 +654,7 @@ pub fn report_data(shortlist: &Shortlist, people: &ReportPeople) -> ReportData {
         decision: None,
         quotes: Vec::new(),
         quotes_withheld: false,
+        acceptability,
     }
 }
 
@@ -1301,6 +1415,7 @@ pub(crate) fn sample_report() -> ReportData {
     })
     .collect();
     ReportData {
+        acceptability: None,
         title: "Board pack <Q1> & \"final\"".into(),
         shortlist_id: "shortlist-1".into(),
         program_id: "program-1".into(),

@@ -12,7 +12,8 @@ fn number(value: f64) -> String {
 /// The ranking: one row per candidate, criterion contributions in requirement order, then
 /// the identifying columns, then each criterion's raw value (`not disclosed` when the
 /// profile lacks it) in requirement order, the profile id, and each fact's evidence
-/// status.
+/// status. A shortlist saved with rank acceptability has its rank-1 and top-3 shares
+/// beside the total.
 pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -23,6 +24,9 @@ pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         "countries".into(),
         "total".into(),
     ];
+    if data.acceptability.is_some() {
+        header.extend(["rank_1_acceptability".into(), "top_3_acceptability".into()]);
+    }
     header.extend(
         data.criteria
             .iter()
@@ -52,6 +56,9 @@ pub fn ranking_csv(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             neutralise(&row.countries),
             number(row.total),
         ];
+        if let Some((rank_1, top_3)) = data.acceptability_of(&row.profile_id) {
+            record.extend([number(rank_1), number(top_3)]);
+        }
         record.extend(row.contributions().map(number));
         record.extend([
             number(row.evidence_confidence),

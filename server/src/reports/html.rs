@@ -227,6 +227,31 @@ pub fn html(data: &ReportData) -> String {
         o.push_str("</tbody></table></div></section>\n");
     }
 
+    if let Some(block) = &data.acceptability {
+        let _ = write!(
+            o,
+            "<section><h2>Rank acceptability</h2><p>{}</p><div class=\"wide\"><table><thead>\
+             <tr><th>CDMO</th><th class=\"num\">Point rank</th><th class=\"num\">Point score</th>\
+             <th class=\"num\">Rank-1 acceptability</th><th class=\"num\">Top-3 acceptability</th>\
+             <th>Central weights</th></tr></thead><tbody>",
+            e(&block.intro)
+        );
+        for r in &block.rows {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                e(&r.name),
+                r.point_rank,
+                decimal(r.point_total, 2),
+                e(&r.rank_1_text()),
+                e(&r.top_3_text()),
+                e(&r.central_weights)
+            );
+        }
+        o.push_str("</tbody></table></div></section>\n");
+    }
+
     o.push_str("<section><h2>Excluded CDMOs (near misses first)</h2>");
     if let Some(note) = &data.excluded_note {
         let _ = write!(o, "<p class=\"note\">{}</p>", e(note));

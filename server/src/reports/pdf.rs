@@ -177,6 +177,39 @@ pub fn pdf(data: &ReportData) -> Result<Vec<u8>, ReportError> {
             .unwrap_or("Fewer than two candidates: no comparison."),
     );
 
+    if let Some(block) = &data.acceptability {
+        p.heading(11.0, "Rank acceptability");
+        p.paragraph(body, false, 0.0, &block.intro);
+        p.gap(2.0);
+        let rows: Vec<Vec<String>> = block
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.point_rank.to_string(),
+                    decimal(r.point_total, 2),
+                    r.rank_1_text(),
+                    r.top_3_text(),
+                    r.central_weights.clone(),
+                ]
+            })
+            .collect();
+        p.table(
+            &[
+                Column::left("CDMO", 130.0),
+                Column::right("Point rank", 44.0),
+                Column::right("Point score", 50.0),
+                Column::right("Rank 1", 44.0),
+                Column::right("Top 3", 44.0),
+                Column::left("Central weights", CONTENT_WIDTH - 312.0),
+            ],
+            &rows,
+            small,
+            true,
+        );
+    }
+
     // Raw values beside their contributions, a few criteria per table.
     if !data.ranked.is_empty() && !data.criteria.is_empty() {
         p.heading(11.0, "Raw values, contributions and evidence");

@@ -308,6 +308,45 @@ pub fn xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         quotes.autofilter(0, 0, last, 10)?;
     }
 
+    // Rank acceptability, when the shortlist was saved with it: shares as percentages.
+    if let Some(block) = &data.acceptability {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Acceptability")?;
+        for (col, title) in [
+            "CDMO",
+            "Point rank",
+            "Point score",
+            "Rank-1 acceptability",
+            "Top-3 acceptability",
+            "Central weights",
+            "Profile id",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+        }
+        let share = Format::new().set_num_format("0.0%");
+        for (i, a) in block.rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            text(sheet, r, 0, &a.name, Some(&wrapped))?;
+            sheet.write_number(r, 1, a.point_rank)?;
+            sheet.write_number(r, 2, a.point_total)?;
+            sheet.write_number_with_format(r, 3, a.rank_1, &share)?;
+            sheet.write_number_with_format(r, 4, a.top_3, &share)?;
+            text(sheet, r, 5, &a.central_weights, Some(&wrapped))?;
+            text(sheet, r, 6, &a.profile_id, None)?;
+        }
+        let last = block.rows.len() as u32;
+        text(sheet, last + 2, 0, &block.intro, None)?;
+        sheet.set_column_width(0, 36)?;
+        sheet.set_column_width(3, 20)?;
+        sheet.set_column_width(4, 20)?;
+        sheet.set_column_width(5, 60)?;
+        sheet.set_column_width(6, 38)?;
+        sheet.set_freeze_panes(1, 0)?;
+    }
+
     // The requirement set: numbers as numbers, with their units.
     let requirements = workbook.add_worksheet();
     requirements.set_name("Requirements")?;

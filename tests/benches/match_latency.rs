@@ -1,7 +1,7 @@
 //! `POST /v1/matches` over 10,000 generated profiles: a load generator against a release
 //! server on loopback. Prints the index build time and the memory it took per profile,
-//! latency percentiles, and the latency of a match right after a profile write; asserts
-//! nothing.
+//! latency percentiles, the latency of a match right after a profile write, and of a
+//! match with rank acceptability (10,000 draws) by order and by ranges; asserts nothing.
 //!
 //!     cargo bench -p cdmx-e2e --bench match_latency
 //!
@@ -14,7 +14,9 @@
 use std::time::Instant;
 
 use cdmx_e2e::{TestApp, percentile_ms};
-use cdmx_sdk::types::{MatchRequest, OrganizationKind};
+use cdmx_sdk::types::{
+    Criterion, MatchRequest, OrganizationKind, RankAcceptabilityRequest, WeightRange,
+};
 
 const REQUESTS: usize = 500;
 
@@ -139,6 +141,57 @@ async fn main() {
         percentile_ms(&after_write, 0.5),
         100.0 * (percentile_ms(&after_write, 0.5) / percentile_ms(&quiet, 0.5) - 1.0)
     );
+
+    // Rank acceptability over every feasible CDMO, 10,000 draws: weights as the order of
+    // importance the point weights imply, then as ranges of ±50 % around each.
+    let mut ordered = request.requirements.clone();
+    let mut by_weight = ordered.criteria.clone();
+    by_weight.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let mut order: Vec<(f64, Vec<Criterion>)> = Vec::new();
+    for c in by_weight {
+        match order.last_mut() {
+            Some((weight, group)) if *weight == c.weight => group.push(c.criterion),
+            _ => order.push((c.weight, vec![c.criterion])),
+        }
+    }
+    ordered.weight_order = order.into_iter().map(|(_, group)| group).collect();
+    let mut ranged = request.requirements.clone();
+    let total: f64 = ranged.criteria.iter().map(|c| c.weight).sum();
+    for c in &mut ranged.criteria {
+        let w = c.weight / total;
+        c.weight_range = Some(WeightRange {
+            min: w * 0.5,
+            max: (w * 1.5).min(1.0),
+        });
+    }
+    for (what, requirements) in [("order", ordered), ("ranges", ranged)] {
+        let request = MatchRequest {
+            requirements,
+            rank_acceptability: Some(RankAcceptabilityRequest {
+                samples: Some(10_000),
+            }),
+            ..request.clone()
+        };
+        let mut timings = Vec::new();
+        let mut last = None;
+        for _ in 0..100 {
+            let t = Instant::now();
+            last = Some(sponsor.create_match(&request).await.unwrap());
+            timings.push(t.elapsed());
+        }
+        timings.sort();
+        let acceptability = last.and_then(|r| r.rank_acceptability).unwrap();
+        println!(
+            "POST /v1/matches with rank acceptability ({what}, {} draws, {} feasible considered, \
+             {} set aside, {} in some top 3), 1 client: p50 {:.2} ms, p99 {:.2} ms",
+            acceptability.samples,
+            acceptability.considered,
+            acceptability.pruned,
+            acceptability.candidates.len(),
+            percentile_ms(&timings, 0.5),
+            percentile_ms(&timings, 0.99)
+        );
+    }
 }
 
 /// This process's resident set, in KiB (0 where `/proc` is not there).

@@ -475,6 +475,17 @@ pub trait ScanRow<'a> {
     fn features(&self) -> &'a CdmoFeatures;
     /// The precomputed scan features, if any.
     fn precomputed(&self) -> Option<&'a ScanFeatures>;
+
+    /// The scan features: the precomputed ones, or derived now into `derived`.
+    fn scan<'s>(&self, derived: &'s mut Option<ScanFeatures>) -> &'s ScanFeatures
+    where
+        'a: 's,
+    {
+        match self.precomputed() {
+            Some(scan) => scan,
+            None => derived.insert(ScanFeatures::of(self.features())),
+        }
+    }
 }
 
 impl<'a> ScanRow<'a> for &'a CdmoFeatures {
@@ -846,6 +857,19 @@ impl ValidRequirements {
             };
         }
         WeightRegion::Point(self.criteria.iter().map(|c| c.weight).collect())
+    }
+
+    /// The free slots `features`'s CDMO has for the capacity need (none counted without
+    /// one: they do not matter then).
+    fn slots_of(&self, availability: &Availability, features: &CdmoFeatures) -> SlotsAvailable {
+        if self.screen.needs_slots {
+            availability.of(&features.profile_id)
+        } else {
+            SlotsAvailable {
+                free: 0,
+                earliest: None,
+            }
+        }
     }
 
     /// The criteria in the set's order.
@@ -1475,10 +1499,6 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
     limit: usize,
     excluded_after: Option<&ExclusionKey>,
 ) -> MatchResult {
-    const NO_SLOTS: SlotsAvailable = SlotsAvailable {
-        free: 0,
-        earliest: None,
-    };
     let after = excluded_after.map(|key| (key, id_prefix(&key.profile_id)));
     let mut ranked = Best::new(limit, by_rank);
     let mut closest = Best::new(limit, by_closeness);
@@ -1486,19 +1506,9 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
     let mut values = [(None, 0.0); MAX_CRITERIA];
     for row in cdmos {
         let features = row.features();
-        let derived;
-        let scan = match row.precomputed() {
-            Some(scan) => scan,
-            None => {
-                derived = ScanFeatures::of(features);
-                &derived
-            }
-        };
-        let slots = if req.screen.needs_slots {
-            availability.of(&features.profile_id)
-        } else {
-            NO_SLOTS
-        };
+        let mut derived = None;
+        let scan = row.scan(&mut derived);
+        let slots = req.slots_of(availability, features);
         let mut failures = FailureCount::default();
         check_constraints(req, scan, features, today, slots, &mut failures);
         if failures.is_empty()
@@ -1692,27 +1702,13 @@ pub fn feasible_values<'a, R: ScanRow<'a>>(
     today: NaiveDate,
     availability: &Availability,
 ) -> Vec<FeasibleValues> {
-    const NO_SLOTS: SlotsAvailable = SlotsAvailable {
-        free: 0,
-        earliest: None,
-    };
     let mut values = [(None, 0.0); MAX_CRITERIA];
     let mut feasible = Vec::new();
     for row in cdmos {
         let features = row.features();
-        let derived;
-        let scan = match row.precomputed() {
-            Some(scan) => scan,
-            None => {
-                derived = ScanFeatures::of(features);
-                &derived
-            }
-        };
-        let slots = if req.screen.needs_slots {
-            availability.of(&features.profile_id)
-        } else {
-            NO_SLOTS
-        };
+        let mut derived = None;
+        let scan = row.scan(&mut derived);
+        let slots = req.slots_of(availability, features);
         let mut failures = FailureCount::default();
         check_constraints(req, scan, features, today, slots, &mut failures);
         if !failures.is_empty() {

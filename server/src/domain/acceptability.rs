@@ -278,11 +278,25 @@ fn rank_acceptability_with(
 
 /// Which candidates are beaten by three others under every admissible weight vector.
 ///
-/// Let `L_(3)` be the third-highest lower bound. The three candidates owning the three highest
-/// lower bounds score at least `L_(3)` everywhere, so a candidate whose upper bound is below
-/// `L_(3)` is strictly behind all three of them for every `w` and can never be in the top 3.
-/// The comparison keeps a small relative margin so that rounding never prunes a candidate
-/// that could touch the top 3.
+/// Two exact tests, cheapest first:
+/// - Bounds: let `L_(3)` be the third-highest lower bound. The three candidates owning the
+///   three highest lower bounds score at least `L_(3)` everywhere, so a candidate whose
+///   upper bound is below `L_(3)` is strictly behind all three of them for every `w`.
+/// - Dominance over the region: candidate `d` leads `c` by `(values[d] − values[c])·w`.
+///   When that lead's lowest value over the region (an exact LP optimum, see
+///   [`score_bounds`]) is at least 0 and its highest is positive, the lead is positive
+///   everywhere but on a face of the region (a linear function that is ≥ 0 on a polytope
+///   and not identically 0 is > 0 in its relative interior): `d` beats `c` under every
+///   draw but those landing exactly on that face, which have probability zero (the lead
+///   there is exactly 0, and only rounding of a lead below 1e-15 could matter). Ties at a
+///   corner are common (many CDMOs share the best value of the most important criterion),
+///   which is why the lowest lead may be 0. A candidate so beaten by three of the
+///   [`STRONGEST_RIVALS`] candidates with the highest lower bounds is never in the top 3.
+///   This catches the many middling candidates whose upper bound alone is too loose (one
+///   criterion where they shine), at `|rivals|` small LPs each.
+///
+/// Both comparisons keep a small relative margin so that rounding never prunes a
+/// candidate that could touch the top 3.
 fn prune_mask(values: &[Vec<f64>], region: &WeightRegion) -> Vec<bool> {
     if values.len() <= 3 {
         return vec![false; values.len()];
@@ -290,14 +304,48 @@ fn prune_mask(values: &[Vec<f64>], region: &WeightRegion) -> Vec<bool> {
     let bounds: Vec<(f64, f64)> = values.iter().map(|row| score_bounds(row, region)).collect();
     let mut lower: Vec<f64> = bounds.iter().map(|&(low, _)| low).collect();
     let (_, &mut third_lower, _) = lower.select_nth_unstable_by(2, |a, b| b.total_cmp(a));
-    bounds
+    let mut pruned: Vec<bool> = bounds
         .iter()
         .map(|&(_, high)| {
             let margin = PRUNE_RELATIVE_EPSILON * (1.0 + third_lower.abs().max(high.abs()));
             high < third_lower - margin
         })
-        .collect()
+        .collect();
+
+    let mut rivals: Vec<usize> = (0..values.len()).collect();
+    rivals.sort_by(|&a, &b| bounds[b].0.total_cmp(&bounds[a].0).then(a.cmp(&b)));
+    rivals.truncate(STRONGEST_RIVALS);
+    let mut difference = vec![0.0; values.first().map_or(0, Vec::len)];
+    for (c, row) in values.iter().enumerate() {
+        if pruned[c] {
+            continue;
+        }
+        let scale = row.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let mut beaten_by = 0;
+        for &d in &rivals {
+            if d == c {
+                continue;
+            }
+            for ((out, rival), own) in difference.iter_mut().zip(&values[d]).zip(row) {
+                *out = rival - own;
+            }
+            let (lowest_lead, highest_lead) = score_bounds(&difference, region);
+            let margin = PRUNE_RELATIVE_EPSILON * (1.0 + scale);
+            if lowest_lead >= 0.0 && highest_lead > margin {
+                beaten_by += 1;
+                if beaten_by == 3 {
+                    pruned[c] = true;
+                    break;
+                }
+            }
+        }
+    }
+    pruned
 }
+
+/// How many of the candidates with the highest lower bounds each candidate is compared
+/// with in [`prune_mask`]'s dominance test.
+const STRONGEST_RIVALS: usize = 16;
 
 /// Number of criteria a region speaks about.
 fn region_dimension(region: &WeightRegion) -> usize {

@@ -92,6 +92,7 @@ pub async fn run(sponsor: &Client) -> Result<SponsorFlowOutcome, Error> {
     // 2. Try the requirements before saving anything.
     let trial = sponsor
         .create_match(&MatchRequest {
+            split_allocation: None,
             rank_acceptability: None,
             requirements: requirements(),
             target_phase: None,

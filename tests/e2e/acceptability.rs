@@ -46,6 +46,16 @@ async fn market(app: &TestApp) -> Vec<(String, CdmoProfile)> {
     out
 }
 
+/// A programme of `sponsor`'s with [`requirements`] and success rate more important.
+async fn ordered_program(sponsor: &cdmx_e2e::OrgFixture) -> Program {
+    let mut request = crate::matching::program("Ordered");
+    request.requirements = RequirementSet {
+        weight_order: vec![vec![Criterion::SuccessRate], vec![Criterion::Turnaround]],
+        ..requirements()
+    };
+    sponsor.admin.create_program(&request).await.unwrap()
+}
+
 fn ask(samples: u32) -> Option<RankAcceptabilityRequest> {
     Some(RankAcceptabilityRequest {
         samples: Some(samples),
@@ -239,6 +249,21 @@ async fn bad_weight_regions_are_422_naming_the_field() {
         try_match(requirements(), 10).await,
         unprocessable("rank_acceptability.samples")
     );
+    // A programme match checks the request before reading the programme.
+    let bad_samples = ProgramMatchRequest {
+        rank_acceptability: ask(10),
+        ..Default::default()
+    };
+    assert_eq!(
+        problem_fields(
+            sponsor
+                .admin
+                .match_program("no-such-programme", &bad_samples)
+                .await
+                .unwrap_err()
+        ),
+        unprocessable("rank_acceptability.samples")
+    );
 }
 
 #[tokio::test]
@@ -246,12 +271,7 @@ async fn programme_matches_and_shortlists_carry_rank_acceptability() {
     let app = TestApp::spawn().await;
     market(&app).await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let mut request = crate::matching::program("Ordered");
-    request.requirements = RequirementSet {
-        weight_order: vec![vec![Criterion::SuccessRate], vec![Criterion::Turnaround]],
-        ..requirements()
-    };
-    let program = sponsor.admin.create_program(&request).await.unwrap();
+    let program = ordered_program(&sponsor).await;
     let matched = sponsor
         .admin
         .match_program(
@@ -290,12 +310,7 @@ async fn reports_show_rank_acceptability_beside_the_point_score() {
     let app = TestApp::spawn().await;
     market(&app).await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
-    let mut request = crate::matching::program("Ordered");
-    request.requirements = RequirementSet {
-        weight_order: vec![vec![Criterion::SuccessRate], vec![Criterion::Turnaround]],
-        ..requirements()
-    };
-    let program = sponsor.admin.create_program(&request).await.unwrap();
+    let program = ordered_program(&sponsor).await;
     let save = |rank_acceptability| CreateShortlistRequest {
         program_id: program.id.clone(),
         name: None,

@@ -425,6 +425,7 @@ async fn organisations_cannot_see_or_touch_each_other() {
         404,
     );
     let adhoc = cdmx_sdk::types::MatchRequest {
+        split_allocation: None,
         rank_acceptability: None,
         requirements: program.requirements.clone(),
         target_phase: None,
@@ -687,6 +688,20 @@ async fn organisations_cannot_see_or_touch_each_other() {
     check(
         "create_reservation",
         status(a.admin.create_reservation(&c_hold, "a-key-1").await),
+        403,
+    );
+    let allocation = cdmx_sdk::types::NewAllocationHold {
+        blocks: vec![cdmx_sdk::types::SlotOffer {
+            capacity_id: a_block.id.clone(),
+            slots: 1,
+        }],
+        program_id: None,
+        note: None,
+        shared_summary: None,
+    };
+    check(
+        "create_allocation_hold",
+        status(a.admin.create_allocation_hold(&allocation, "a-key-2").await),
         403,
     );
     check(

@@ -1249,6 +1249,7 @@ async fn matching_sees_live_capacity() {
         .await
         .unwrap();
     let request = MatchRequest {
+        split_allocation: None,
         rank_acceptability: None,
         requirements: RequirementSet {
             weight_order: Vec::new(),

@@ -364,6 +364,7 @@ async fn a_newcomers_first_match_tells_candidates_apart_by_evidence_and_capacity
     let program = sponsor.get_program(DEMO_PROGRAM).await.unwrap();
     let ad_hoc = sponsor
         .create_match(&MatchRequest {
+            split_allocation: None,
             rank_acceptability: None,
             requirements: program.program.requirements.clone(),
             target_phase: Some(program.program.target_phase),

@@ -104,6 +104,7 @@ async fn a_hospital_exemption_for_msc_does_not_satisfy_a_car_t_programme() {
         .match_program(
             &created.id,
             &ProgramMatchRequest {
+                split_allocation: None,
                 rank_acceptability: None,
                 limit: Some(100),
                 excluded_cursor: None,
@@ -215,6 +216,7 @@ async fn fda_acceptance_of_ex_us_batches_is_a_constraint_and_fda_inspections_a_c
         .match_program(
             &created.id,
             &ProgramMatchRequest {
+                split_allocation: None,
                 rank_acceptability: None,
                 limit: Some(100),
                 excluded_cursor: None,

@@ -4,6 +4,7 @@
 
 mod acceptability;
 mod accounts;
+mod allocations;
 mod audit;
 mod authorization;
 mod capacity;

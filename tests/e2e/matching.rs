@@ -249,6 +249,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     market(&app).await;
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
     let request = MatchRequest {
+        split_allocation: None,
         rank_acceptability: None,
         requirements: RequirementSet {
             criteria: vec![criterion(Criterion::Turnaround, 1.0)],
@@ -270,6 +271,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     let err = sponsor
         .admin
         .create_match(&MatchRequest {
+            split_allocation: None,
             rank_acceptability: None,
             requirements: RequirementSet::default(),
             target_phase: None,
@@ -282,6 +284,7 @@ async fn ad_hoc_matches_take_requirements_in_the_body_and_bound_their_lists() {
     let err = sponsor
         .admin
         .create_match(&MatchRequest {
+            split_allocation: None,
             rank_acceptability: None,
             requirements: RequirementSet::default(),
             target_phase: None,
@@ -442,6 +445,7 @@ async fn a_platform_locked_process_excludes_cdmos_without_its_platform() {
     let sponsor = app.sign_up(OrganizationKind::Sponsor, "Acme").await;
 
     let locked = MatchRequest {
+        split_allocation: None,
         rank_acceptability: None,
         requirements: RequirementSet {
             weight_order: Vec::new(),
@@ -714,6 +718,7 @@ async fn the_excluded_list_pages_with_a_cursor_on_ad_hoc_and_programme_matches()
         .match_program(
             &programme.id,
             &ProgramMatchRequest {
+                split_allocation: None,
                 rank_acceptability: None,
                 limit: Some(3),
                 excluded_cursor: None,
@@ -726,6 +731,7 @@ async fn the_excluded_list_pages_with_a_cursor_on_ad_hoc_and_programme_matches()
         .match_program(
             &programme.id,
             &ProgramMatchRequest {
+                split_allocation: None,
                 rank_acceptability: None,
                 limit: Some(3),
                 excluded_cursor: first.excluded_next_cursor.clone(),

@@ -141,6 +141,7 @@ impl World {
             | "create_rfi"
             | "decline_quote"
             | "create_reservation"
+            | "create_allocation_hold"
             | "reschedule_reservation" => sponsor,
             // Reads: the demo sponsor may read everything its examples name.
             other if !other.starts_with("create_") => sponsor,

@@ -297,6 +297,7 @@ async fn sdk_429_with_retry_after_is_retried_after_the_delay() {
     let started = Instant::now();
     let answer = client
         .create_match(&MatchRequest {
+            split_allocation: None,
             rank_acceptability: None,
             requirements: RequirementSet::default(),
             target_phase: None,

@@ -789,6 +789,32 @@ impl Client {
         self.json(call).await
     }
 
+    /// Holds slots of several capacity blocks in one request, all or nothing
+    /// (`POST /v1/reservations/allocations` with `Idempotency-Key: key`): a proposed
+    /// split allocation's [`AllocationProposal::hold_request`], say. Sponsor
+    /// organisations. Each hold expires unless its CDMO confirms it. Retried on transient
+    /// failures with the same key, so a retry never holds twice.
+    ///
+    /// Errors: `403` for CDMOs, `409` when any block lacks the free slots, a hold limit is
+    /// reached, a CDMO has unlisted its profile or the same key is still in progress
+    /// (then nothing is held), `422` naming the field for an unknown or repeated block,
+    /// an invalid request or the same key reused with another body.
+    pub async fn create_allocation_hold(
+        &self,
+        allocation: &NewAllocationHold,
+        key: &str,
+    ) -> Result<AllocationHold, Error> {
+        let mut call = self.prepare(
+            Method::POST,
+            "/v1/reservations/allocations",
+            None::<&Nothing>,
+            Some(allocation),
+        )?;
+        call.idempotency_key = Some(key);
+        call.replay = Replay::Safe;
+        self.json(call).await
+    }
+
     /// Exports a shortlist for procurement (`GET /v1/shortlists/{id}/report`): CSV
     /// (`table=ranking`, `excluded` or `quotes`), XLSX, PDF or HTML, chosen by
     /// `params.format`. The shortlist's organisation.

@@ -190,6 +190,35 @@ pub struct NewReservation {
     pub shared_summary: Option<String>,
 }
 
+/// Hold slots of several capacity blocks at once, all or nothing: a proposed allocation
+/// across CDMOs (`AllocationProposal::hold_request`), or any blocks you choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAllocationHold {
+    /// 1 to 20 blocks, each at most once.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 20))]
+    pub blocks: Vec<super::SlotOffer>,
+    /// One of your programmes, on every hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_id: Option<String>,
+    /// As a hold's `note`, on every hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub note: Option<String>,
+    /// As a hold's `shared_summary`, shown to every CDMO of the allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub shared_summary: Option<String>,
+}
+
+/// The holds of an allocation, in the request's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AllocationHold {
+    /// One hold per block.
+    pub reservations: Vec<Reservation>,
+}
+
 /// Move a reservation to another block of the same CDMO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

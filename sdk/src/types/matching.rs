@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AcceptedBatches, Authority, CleanroomGrade, DonorSource, GeneModificationMethod, LicenceKind,
-    LicensedActivity, Modality, Phase, Platform, QcAssay, Region,
+    LicensedActivity, Modality, NewAllocationHold, OfferedSlots, Phase, Platform, QcAssay, Region,
+    SlotOffer,
 };
 
 /// The product a programme develops.
@@ -110,6 +111,24 @@ pub struct RequirementSet {
     /// ranking.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weight_order: Vec<Vec<Criterion>>,
+}
+
+impl RequirementSet {
+    /// The order of importance the point weights imply (heavier first, equal weights in
+    /// one group), for a `weight_order` that keeps the ranking's priorities but lets rank
+    /// acceptability vary the amounts.
+    pub fn order_of_point_weights(&self) -> Vec<Vec<Criterion>> {
+        let mut by_weight: Vec<&WeightedCriterion> = self.criteria.iter().collect();
+        by_weight.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let mut order: Vec<(f64, Vec<Criterion>)> = Vec::new();
+        for c in by_weight {
+            match order.last_mut() {
+                Some((weight, group)) if *weight == c.weight => group.push(c.criterion),
+                _ => order.push((c.weight, vec![c.criterion])),
+            }
+        }
+        order.into_iter().map(|(_, group)| group).collect()
+    }
 }
 
 /// The largest gap on one threshold constraint that still makes a near miss.
@@ -543,6 +562,11 @@ pub struct MatchRequest {
     /// Also compute rank acceptability (`rank_acceptability` in the result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_acceptability: Option<RankAcceptabilityRequest>,
+    /// How allocations across several CDMOs are proposed when no single CDMO has the
+    /// slots of the capacity need (`split_allocation` in the result); defaults apply
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_allocation: Option<SplitAllocationRequest>,
 }
 
 impl MatchRequest {
@@ -554,6 +578,7 @@ impl MatchRequest {
             limit: None,
             excluded_cursor: None,
             rank_acceptability: None,
+            split_allocation: None,
         }
     }
 }
@@ -573,6 +598,11 @@ pub struct ProgramMatchRequest {
     /// Also compute rank acceptability (`rank_acceptability` in the result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_acceptability: Option<RankAcceptabilityRequest>,
+    /// How allocations across several CDMOs are proposed when no single CDMO has the
+    /// slots of the capacity need (`split_allocation` in the result); defaults apply
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_allocation: Option<SplitAllocationRequest>,
 }
 
 /// One criterion's part in a candidate's score.
@@ -735,6 +765,10 @@ pub struct MatchResult {
     /// Present when the request asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_acceptability: Option<RankAcceptability>,
+    /// Present when the requirement set states a capacity need and no CDMO that meets
+    /// every other hard constraint has all its slots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_allocation: Option<SplitAllocation>,
 }
 
 /// How a match decides which excluded CDMOs are near misses, and orders the excluded
@@ -852,6 +886,91 @@ pub struct WeightRange {
     pub max: f64,
 }
 
+/// How a match proposes allocations of its capacity need across several CDMOs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SplitAllocationRequest {
+    /// Most CDMOs in one allocation, 2 to 4 (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 2, maximum = 4))]
+    pub max_cdmos: Option<u32>,
+    /// Most allocations proposed, 1 to 10 (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
+    pub proposals: Option<u32>,
+}
+
+/// Allocations of the capacity need across several CDMOs, proposed because no CDMO that
+/// meets every other hard constraint has all its slots free in the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SplitAllocation {
+    /// The capacity need's `slots`.
+    pub slots_needed: u32,
+    /// Most CDMOs in one allocation.
+    pub max_cdmos: u32,
+    /// CDMOs that meet every hard constraint except capacity and have at least one free
+    /// slot of the kind in the window: those an allocation draws on.
+    pub considered: u32,
+    /// Best first; empty when no `max_cdmos` of the considered CDMOs have the slots
+    /// together. Each is a different set of CDMOs.
+    pub proposals: Vec<AllocationProposal>,
+    /// How allocations are made and ordered, in words.
+    pub description: String,
+}
+
+/// One way to get the slots from several CDMOs. Hold it with
+/// `POST /v1/reservations/allocations` (all or nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AllocationProposal {
+    /// 1 for the best.
+    pub rank: u32,
+    /// The slot-weighted score: each CDMO's `total` times its slots, summed, over the
+    /// slots needed (totals taken to 6 decimals, so that sums are exact).
+    pub score: f64,
+    /// One per CDMO, highest total first.
+    pub parts: Vec<AllocationPart>,
+}
+
+/// One CDMO's share of an allocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AllocationPart {
+    /// The CDMO's profile.
+    pub profile_id: String,
+    /// The CDMO organisation.
+    pub organization_id: String,
+    /// The CDMO's name.
+    pub name: String,
+    /// Its total in this match, as a candidate's `total`.
+    pub total: f64,
+    /// Slots it provides.
+    pub slots: u32,
+    /// Where the slots are: its blocks in the window, earliest first.
+    pub blocks: Vec<OfferedSlots>,
+}
+
+impl AllocationProposal {
+    /// The request that holds this allocation's slots.
+    pub fn hold_request(&self) -> NewAllocationHold {
+        NewAllocationHold {
+            blocks: self
+                .parts
+                .iter()
+                .flat_map(|part| &part.blocks)
+                .map(|block| SlotOffer {
+                    capacity_id: block.capacity_id.clone(),
+                    slots: block.slots,
+                })
+                .collect(),
+            program_id: None,
+            note: None,
+            shared_summary: None,
+        }
+    }
+}
+
 /// Ask a match for rank acceptability: how often each candidate comes first, or in the
 /// top 3, over every weight vector the requirement set admits (its `weight_range`s or its
 /// `weight_order`; only the point weights when it states neither).
@@ -937,4 +1056,30 @@ pub struct RankAcceptability {
     /// Every candidate that reaches the top 3 under some sample, by `rank_1`, then
     /// `top_3`, then `point_rank`.
     pub candidates: Vec<CandidateAcceptability>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_of_point_weights_puts_heavier_first_and_groups_equal_weights() {
+        let set = RequirementSet {
+            criteria: vec![
+                WeightedCriterion::new(Criterion::TechTransferCost, 0.2),
+                WeightedCriterion::new(Criterion::TrackRecordDepth, 0.4),
+                WeightedCriterion::new(Criterion::Distance, 0.2),
+                WeightedCriterion::new(Criterion::SuccessRate, 0.3),
+            ],
+            ..RequirementSet::default()
+        };
+        assert_eq!(
+            set.order_of_point_weights(),
+            vec![
+                vec![Criterion::TrackRecordDepth],
+                vec![Criterion::SuccessRate],
+                vec![Criterion::TechTransferCost, Criterion::Distance],
+            ]
+        );
+    }
 }

@@ -211,11 +211,12 @@ pub struct DeclineRequest {
     pub reason: String,
 }
 
-/// Slots a quote offers from one of the CDMO's published capacity blocks.
+/// Slots of one published capacity block: what a quote offers (from the CDMO's own
+/// blocks), or what an allocation hold takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlotOffer {
-    /// One of your capacity blocks with that many free slots.
+    /// A capacity block with that many free slots (in a quote, one of your own).
     pub capacity_id: String,
     /// 1 to 10,000.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
@@ -258,7 +259,8 @@ pub struct NewQuote {
     pub attachments: Vec<QuoteAttachment>,
 }
 
-/// Slots a quote offers, with the block's period.
+/// Slots of one capacity block that a quote or a proposed allocation offers, with the
+/// block's kind and period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OfferedSlots {

@@ -110,6 +110,7 @@ pub fn routes(config: &mut ServiceConfig) {
                 .service(capacity::change_capacity_block)
                 .service(capacity::delete_capacity_block)
                 .service(reservations::create_reservation)
+                .service(reservations::create_allocation_hold)
                 .service(reservations::list_reservations)
                 .service(reservations::get_reservation)
                 .service(reservations::list_reservation_events)

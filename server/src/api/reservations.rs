@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use cdmx_sdk::types::{
-    NewReservation, Page, Problem, RescheduleRequest, Reservation, ReservationEvent,
-    ReservationFilter,
+    AllocationHold, NewAllocationHold, NewReservation, Page, Problem, RescheduleRequest,
+    Reservation, ReservationEvent, ReservationFilter,
 };
 
 use super::extract::{ApiJson, ApiQuery, NoQuery};
@@ -40,6 +40,39 @@ pub async fn create_reservation(
     let keyed = idempotency.required(&body.0)?;
     let answer = reservations::place_hold(&state, &principal, body.0, keyed, |r| {
         created_json(format!("/v1/reservations/{}", r.id), r)
+    })
+    .await?;
+    Ok(respond(answer))
+}
+
+/// Hold slots of several capacity blocks at once (sponsors), all or nothing: a match's
+/// proposed split allocation (`split_allocation.proposals[i]`, its parts' blocks), or
+/// any blocks you choose, of one CDMO or several. Every hold expires unless its CDMO
+/// confirms it. When any block lacks the slots, nothing is held. Requires an
+/// `Idempotency-Key` header, with the same rules as `create_reservation`.
+#[utoipa::path(
+    tag = "reservations",
+    operation_id = "create_allocation_hold",
+    params(RequiredIdempotencyKeyParam),
+    request_body = NewAllocationHold,
+    responses(
+        (status = 201, description = "The holds, in the request's order", body = AllocationHold),
+        (status = 409, description = "A block lacks the free slots, a hold limit is reached, a CDMO has unlisted its profile, or the same key is in progress; nothing was held", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/reservations/allocations")]
+pub async fn create_allocation_hold(
+    state: web::Data<AppState>,
+    principal: Principal,
+    _query: ApiQuery<NoQuery>,
+    idempotency: Idempotency,
+    body: ApiJson<NewAllocationHold>,
+) -> Result<HttpResponse, ApiError> {
+    let keyed = idempotency.required(&body.0)?;
+    let answer = reservations::place_allocation_hold(&state, &principal, body.0, keyed, |holds| {
+        // The first hold stands for the allocation: there is no allocation resource.
+        let first = holds.reservations.first().map_or("", |r| r.id.as_str());
+        created_json(format!("/v1/reservations/{first}"), holds)
     })
     .await?;
     Ok(respond(answer))

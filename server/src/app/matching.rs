@@ -4,8 +4,9 @@
 //! ad-hoc matches read only public marketplace data and are open to every caller.
 
 use cdmx_sdk::types::{
-    ArchivableListParams, CreateShortlistRequest, MatchRequest, MatchResult, Page, Program,
-    ProgramMatchRequest, ProgramRequest, RankAcceptabilityRequest, Shortlist, ShortlistSummary,
+    ArchivableListParams, CreateShortlistRequest, FieldError, MatchRequest, MatchResult, Page,
+    Program, ProgramMatchRequest, ProgramRequest, RankAcceptabilityRequest, Shortlist,
+    ShortlistSummary, SplitAllocationRequest,
 };
 
 use super::pagination::{self, list_by_id};
@@ -16,8 +17,8 @@ use crate::db::programs::{self, ProgramRow, ShortlistRow};
 use crate::db::{DbConnection, StoreResult, capacity, documents, new_id, now};
 use crate::domain::input;
 use crate::domain::matching::{
-    Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SlotsAvailable, ValidRequirements,
-    acceptability_seed, feasible_values, rank_acceptability, run_match_after,
+    Availability, DEFAULT_LIMIT, ExclusionKey, MAX_LIMIT, SplitAsk, ValidRequirements,
+    acceptability_seed, feasible_values, rank_acceptability, run_match_after, split_allocation,
 };
 use crate::domain::programs::ValidProgram;
 use crate::error::ApiError;
@@ -79,36 +80,23 @@ pub fn availability_for(
     let constraints = &requirements.requirement_set().constraints;
     let donor = constraints.donor_source.map(|d| d.as_str());
     let modalities: Vec<&'static str> = constraints.modalities.iter().map(|m| m.as_str()).collect();
-    let per_profile = capacity::availability(
+    let blocks = capacity::free_blocks(
         conn,
-        need.slot_kind.as_str(),
+        need.slot_kind,
         (need.window_start, need.window_end),
         donor,
         &modalities,
         at,
     )?;
-    Ok(Availability(
-        per_profile
-            .into_iter()
-            .map(|(id, (free, earliest))| (id, SlotsAvailable { free, earliest }))
-            .collect(),
-    ))
-}
-
-/// Rank acceptability asked of a match: how many weight vectors to draw, from which seed.
-struct AcceptabilityAsk {
-    samples: u32,
-    seed: u64,
+    Ok(Availability::of_blocks(blocks, need.window_start))
 }
 
 const DEFAULT_ACCEPTABILITY_SAMPLES: u32 = 10_000;
 const ACCEPTABILITY_SAMPLES: std::ops::RangeInclusive<u32> = 1_000..=100_000;
 
-/// Validates `ask`.
-fn acceptability_ask(
-    ask: Option<&RankAcceptabilityRequest>,
-    requirements: &ValidRequirements,
-) -> Result<Option<AcceptabilityAsk>, ApiError> {
+/// How many weight vectors rank acceptability draws, when asked. Checked before anything
+/// is read: the seed comes from the requirement set later.
+fn acceptability_samples(ask: Option<&RankAcceptabilityRequest>) -> Result<Option<u32>, ApiError> {
     let Some(ask) = ask else {
         return Ok(None);
     };
@@ -123,20 +111,51 @@ fn acceptability_ask(
             ),
         ));
     }
-    Ok(Some(AcceptabilityAsk {
-        samples,
-        seed: acceptability_seed(requirements, samples),
-    }))
+    Ok(Some(samples))
+}
+
+const MAX_CDMOS: std::ops::RangeInclusive<u32> = 2..=4;
+const MAX_PROPOSALS: std::ops::RangeInclusive<u32> = 1..=10;
+
+/// The split allocation a match proposes when no single CDMO has the slots: the
+/// request's settings, checked, or the defaults.
+fn split_ask(request: Option<&SplitAllocationRequest>) -> Result<SplitAsk, ApiError> {
+    let default = SplitAsk::DEFAULT;
+    let request = request.cloned().unwrap_or_default();
+    let ask = SplitAsk {
+        max_cdmos: request.max_cdmos.unwrap_or(default.max_cdmos),
+        proposals: request.proposals.unwrap_or(default.proposals),
+    };
+    let mut invalid = Vec::new();
+    for (field, value, range) in [
+        ("split_allocation.max_cdmos", ask.max_cdmos, MAX_CDMOS),
+        ("split_allocation.proposals", ask.proposals, MAX_PROPOSALS),
+    ] {
+        if !range.contains(&value) {
+            invalid.push(FieldError {
+                field: field.into(),
+                message: format!("must be between {} and {}", range.start(), range.end()),
+            });
+        }
+    }
+    if invalid.is_empty() {
+        Ok(ask)
+    } else {
+        Err(ApiError::Validation(invalid))
+    }
 }
 
 /// Runs a match on the current profiles, with live capacity when the requirements ask,
-/// and rank acceptability over every feasible CDMO when `acceptability` is asked.
+/// rank acceptability over every feasible CDMO drawing `acceptability_samples` weight
+/// vectors when asked, and `split` allocations when no single CDMO has the slots of the
+/// capacity need.
 async fn match_now(
     state: &AppState,
     requirements: &ValidRequirements,
     limit: usize,
     excluded_after: Option<&ExclusionKey>,
-    acceptability: Option<AcceptabilityAsk>,
+    acceptability_samples: Option<u32>,
+    split: SplitAsk,
 ) -> Result<MatchResult, ApiError> {
     let availability = if requirements.requirement_set().capacity.is_some() {
         let requirements = requirements.clone();
@@ -149,7 +168,8 @@ async fn match_now(
         Availability::default()
     };
     let today = today();
-    let (mut result, feasible) = state
+    let capacity_not_required = requirements.capacity_not_required();
+    let (mut result, feasible, split_pool) = state
         .profiles
         .read(&state.db, |catalogue| {
             let result = run_match_after(
@@ -160,7 +180,7 @@ async fn match_now(
                 limit,
                 excluded_after,
             );
-            let feasible = acceptability.is_some().then(|| {
+            let feasible = acceptability_samples.is_some().then(|| {
                 feasible_values(
                     catalogue.listed_features(today),
                     requirements,
@@ -168,19 +188,48 @@ async fn match_now(
                     &availability,
                 )
             });
-            (result, feasible)
+            // With the capacity need required, a feasible CDMO has every slot: no split.
+            let one_has_every_slot = requirements
+                .requirement_set()
+                .capacity
+                .as_ref()
+                .is_some_and(|need| need.required && result.feasible_count > 0);
+            let split_pool = capacity_not_required
+                .as_ref()
+                .filter(|_| !one_has_every_slot)
+                .map(|relaxed| {
+                    feasible_values(
+                        catalogue.listed_features(today),
+                        relaxed,
+                        today,
+                        &availability,
+                    )
+                });
+            (result, feasible, split_pool)
         })
         .await?;
-    if let (Some(ask), Some(feasible)) = (acceptability, feasible) {
+    if let Some(samples) = acceptability_samples
+        && let Some(feasible) = feasible
+    {
         // Sampling takes milliseconds of CPU: off the request threads.
         let requirements = requirements.clone();
+        let seed = acceptability_seed(&requirements, samples);
         result.rank_acceptability = Some(
             telemetry::blocking(move || {
-                rank_acceptability(&feasible, &requirements, ask.samples, ask.seed)
+                rank_acceptability(&feasible, &requirements, samples, seed)
             })
             .await
             .map_err(ApiError::internal)?,
         );
+    }
+    if let Some(pool) = split_pool {
+        // An exact search: fast on real catalogues, but bounded only by the pool.
+        let requirements = requirements.clone();
+        result.split_allocation = telemetry::blocking(move || {
+            split_allocation(&pool, &requirements, &availability, split)
+        })
+        .await
+        .map_err(ApiError::internal)?;
     }
     result.excluded_next_cursor = result
         .excluded_next_cursor
@@ -299,16 +348,17 @@ pub async fn match_program(
     own_programs(principal, Action::MatchProgram)?;
     let limit = limit(request.limit)?;
     let after = excluded_after(request.excluded_cursor.as_deref())?;
+    let acceptability = acceptability_samples(request.rank_acceptability.as_ref())?;
+    let split = split_ask(request.split_allocation.as_ref())?;
     let program = load_program(state, principal, id).await?;
     let valid = ValidProgram::parse(program.program)?;
-    let acceptability =
-        acceptability_ask(request.rank_acceptability.as_ref(), &valid.requirements)?;
     match_now(
         state,
         &valid.requirements,
         limit,
         after.as_ref(),
         acceptability,
+        split,
     )
     .await
 }
@@ -324,8 +374,17 @@ pub async fn match_requirements(
     let after = excluded_after(request.excluded_cursor.as_deref())?;
     let requirements = ValidRequirements::parse(request.requirements, request.target_phase)
         .map_err(|v| v.within("requirements"))?;
-    let acceptability = acceptability_ask(request.rank_acceptability.as_ref(), &requirements)?;
-    match_now(state, &requirements, limit, after.as_ref(), acceptability).await
+    let acceptability = acceptability_samples(request.rank_acceptability.as_ref())?;
+    let split = split_ask(request.split_allocation.as_ref())?;
+    match_now(
+        state,
+        &requirements,
+        limit,
+        after.as_ref(),
+        acceptability,
+        split,
+    )
+    .await
 }
 
 /// Saves a programme's current match as an immutable shortlist.
@@ -342,6 +401,7 @@ pub async fn create_shortlist(
         .map(|n| input::parse_name(n, SHORTLIST_NAME_MAX_CHARS))
         .transpose()
         .map_err(|message| ApiError::invalid_field("name", message))?;
+    let acceptability = acceptability_samples(request.rank_acceptability.as_ref())?;
     let program = load_program(state, principal, request.program_id)
         .await
         .map_err(|e| match e {
@@ -351,9 +411,15 @@ pub async fn create_shortlist(
             other => other,
         })?;
     let valid = ValidProgram::parse(program.program.clone())?;
-    let acceptability =
-        acceptability_ask(request.rank_acceptability.as_ref(), &valid.requirements)?;
-    let result = match_now(state, &valid.requirements, limit, None, acceptability).await?;
+    let result = match_now(
+        state,
+        &valid.requirements,
+        limit,
+        None,
+        acceptability,
+        SplitAsk::DEFAULT,
+    )
+    .await?;
     let at = now();
     let row = ShortlistRow {
         id: new_id(),

@@ -4,8 +4,8 @@
 //! is kept by storage (`db::capacity`) in the database; who may do what is the policy.
 
 use cdmx_sdk::types::{
-    EventType, FieldError, NewReservation, OrganizationKind, Page, RescheduleRequest, Reservation,
-    ReservationEvent, ReservationFilter,
+    AllocationHold, EventType, FieldError, NewAllocationHold, NewReservation, OrganizationKind,
+    Page, RescheduleRequest, Reservation, ReservationEvent, ReservationFilter,
 };
 use chrono::NaiveDateTime;
 
@@ -17,7 +17,7 @@ use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::events::EventActor;
 use crate::db::reservations::{
-    self as stored, Changed, HoldLimits, NewHold, ReservationParty, ReservationRow,
+    self as stored, Changed, HoldLimits, HoldTarget, NewHold, ReservationParty, ReservationRow,
 };
 use crate::db::{DbConnection, StoreError, accounts, new_id, now, programs, watches};
 use crate::domain::input;
@@ -134,6 +134,227 @@ where
     Ok(Answer::Created(recorded))
 }
 
+/// One block's part of a multi-block hold: the block as found, and the reservation the
+/// hold becomes.
+pub(super) struct BlockHold {
+    pub target: HoldTarget,
+    pub row: ReservationRow,
+}
+
+/// Places every hold of `holds` in the caller's transaction, in block id order (the lock
+/// order of `db::reservations`), all or nothing: the first block that cannot take its
+/// hold refuses the whole with a 409 naming it, and the caller's transaction rolls back.
+/// Returns the placed holds; then [`record_holds`] records them.
+pub(super) fn insert_holds(
+    conn: &mut DbConnection,
+    mut holds: Vec<BlockHold>,
+    actor_id: &str,
+    limits: HoldLimits,
+    at: NaiveDateTime,
+) -> Result<PlacedHolds, ApiError> {
+    holds.sort_by(|a, b| a.row.capacity_id.cmp(&b.row.capacity_id));
+    let mut expired: Vec<ReservationRow> = Vec::new();
+    for BlockHold { target, row } in &holds {
+        if !target.takes_new_holds(at.date()) {
+            return Err(off_the_market());
+        }
+        match stored::insert_hold(conn, row, actor_id, limits, at) {
+            Ok(lapsed) => expired.extend(lapsed),
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::Conflict(format!(
+                    "capacity block {} has been withdrawn: nothing was held",
+                    row.capacity_id
+                )));
+            }
+            Err(StoreError::Conflict(why)) => {
+                return Err(ApiError::Conflict(format!(
+                    "{why} (capacity block {}): nothing was held",
+                    row.capacity_id
+                )));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(PlacedHolds {
+        placed: holds.into_iter().map(|h| h.row).collect(),
+        expired,
+    })
+}
+
+/// Holds placed by [`insert_holds`], and the lapsed holds found on the way.
+pub(super) struct PlacedHolds {
+    pub placed: Vec<ReservationRow>,
+    pub expired: Vec<ReservationRow>,
+}
+
+/// Records [`insert_holds`]' holds and expiries, and queues the watch checks of the
+/// CDMOs whose slots the expiries freed: after the blocks and anything else the
+/// transaction changes, watch checks then the feed counters (the lock order of
+/// `db::events`).
+pub(super) fn record_holds(
+    conn: &mut DbConnection,
+    holds: &PlacedHolds,
+    actor: EventActor,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let mut freed: Vec<&str> = holds
+        .expired
+        .iter()
+        .map(|r| r.cdmo_organization_id.as_str())
+        .collect();
+    freed.sort_unstable();
+    freed.dedup();
+    for cdmo in freed {
+        watches::queue_check(conn, cdmo, at)?;
+    }
+    record_reservations(
+        conn,
+        EventType::ReservationExpired,
+        &holds.expired,
+        None,
+        at,
+    )?;
+    record_reservations(
+        conn,
+        EventType::ReservationHeld,
+        &holds.placed,
+        Some(actor),
+        at,
+    )
+}
+
+/// Most blocks in one allocation hold.
+const ALLOCATION_BLOCKS_MAX: usize = 20;
+
+/// Holds slots of several blocks for the caller's sponsor organisation in one
+/// transaction, all or nothing, exactly once per idempotency key (as [`place_hold`]).
+/// `answer` renders the holds, in the request's order.
+pub async fn place_allocation_hold<A>(
+    state: &AppState,
+    principal: &Principal,
+    request: NewAllocationHold,
+    keyed: KeyedRequest,
+    answer: A,
+) -> Result<Answer, ApiError>
+where
+    A: FnOnce(&AllocationHold) -> Result<RecordedAnswer, ApiError> + Send + 'static,
+{
+    authorize(principal, Action::PlaceHold, Resource::Marketplace)?;
+    let (program_id, mut note, mut shared_summary) =
+        (request.program_id, request.note, request.shared_summary);
+    let mut invalid = clean_texts(&mut note, &mut shared_summary);
+    if request.blocks.is_empty() || request.blocks.len() > ALLOCATION_BLOCKS_MAX {
+        invalid.push(FieldError {
+            field: "blocks".into(),
+            message: format!("must list 1 to {ALLOCATION_BLOCKS_MAX} blocks"),
+        });
+    }
+    for (i, block) in request.blocks.iter().enumerate() {
+        if request.blocks[..i]
+            .iter()
+            .any(|earlier| earlier.capacity_id == block.capacity_id)
+        {
+            invalid.push(FieldError {
+                field: format!("blocks[{i}].capacity_id"),
+                message: "is listed twice: list each block once, with all its slots".into(),
+            });
+        }
+        invalid.extend(check_slots(&format!("blocks[{i}].slots"), block.slots));
+    }
+    if !invalid.is_empty() {
+        return Err(ApiError::Validation(invalid));
+    }
+    let holds: Vec<NewHold> = request
+        .blocks
+        .into_iter()
+        .map(|block| NewHold {
+            block_id: block.capacity_id,
+            sponsor_organization_id: principal.organization_id.clone(),
+            program_id: program_id.clone(),
+            // At most SLOTS_MAX: checked above.
+            slots: block.slots as i32,
+            note: note.clone(),
+            shared_summary: shared_summary.clone(),
+            actor: principal.id.clone(),
+        })
+        .collect();
+    let (limits, at, actor) = (state.hold_limits, now(), events::actor(principal));
+    state
+        .db
+        .write_or_refuse(move |c| allocation_hold_once(c, holds, &keyed, limits, at, actor, answer))
+        .await
+}
+
+/// The transaction of an allocation hold, as [`hold_once`] for several blocks: every
+/// block found and the answer rendered, the key claimed with it, then every hold placed.
+fn allocation_hold_once<A>(
+    conn: &mut DbConnection,
+    holds: Vec<NewHold>,
+    keyed: &KeyedRequest,
+    limits: HoldLimits,
+    at: NaiveDateTime,
+    actor: EventActor,
+    answer: A,
+) -> Result<Answer, ApiError>
+where
+    A: FnOnce(&AllocationHold) -> Result<RecordedAnswer, ApiError>,
+{
+    let Some(first) = holds.first() else {
+        return Err(ApiError::invalid_field(
+            "blocks",
+            "must list at least one block",
+        ));
+    };
+    let sponsor = first.sponsor_organization_id.clone();
+    let program = first.program_id.clone();
+    let mut found = Vec::with_capacity(holds.len());
+    let mut unknown = Vec::new();
+    for (i, hold) in holds.iter().enumerate() {
+        match stored::find_hold_target(conn, &hold.block_id) {
+            Ok(target) => {
+                let row = hold.reservation(new_id(), &target.cdmo_organization_id, limits.ttl, at);
+                found.push(BlockHold { target, row });
+            }
+            Err(StoreError::NotFound) => unknown.push(FieldError {
+                field: format!("blocks[{i}].capacity_id"),
+                message: "no such capacity block".into(),
+            }),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let recorded = if unknown.is_empty() {
+        let names = accounts::organization_names(
+            conn,
+            std::iter::once(sponsor.as_str())
+                .chain(found.iter().map(|h| h.target.cdmo_organization_id.as_str())),
+        )?;
+        let reservations = found
+            .iter()
+            .map(|h| views::reservation(h.row.clone(), &names, at))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some(answer(&AllocationHold { reservations })?)
+    } else {
+        None
+    };
+    if let Some(replay) = idempotency::claim_within(conn, &sponsor, keyed, at, recorded.as_ref())? {
+        return Ok(Answer::Replayed(replay));
+    }
+    if let Some(program) = &program
+        && programs::find_program(conn, &sponsor, program).is_err()
+    {
+        return Err(ApiError::invalid_field(
+            "program_id",
+            "no such programme in your organisation",
+        ));
+    }
+    let Some(recorded) = recorded else {
+        return Err(ApiError::Validation(unknown));
+    };
+    let placed = insert_holds(conn, found, &actor.id, limits, at)?;
+    record_holds(conn, &placed, actor, at)?;
+    Ok(Answer::Created(recorded))
+}
+
 /// Records a reservation's change and the expiries found along the way, and queues the
 /// watch check of a CDMO whose slots were freed.
 pub(crate) fn record_changed(
@@ -195,16 +416,23 @@ pub(super) fn off_the_market() -> ApiError {
 /// Checks a hold request and normalises its note.
 fn check_hold(request: &mut NewReservation) -> Option<ApiError> {
     let mut invalid = Vec::new();
-    if !(1..=SLOTS_MAX).contains(&request.slots) {
-        invalid.push(FieldError {
-            field: "slots".into(),
-            message: format!("must be between 1 and {SLOTS_MAX}"),
-        });
-    }
-    for (field, text) in [
-        ("note", &mut request.note),
-        ("shared_summary", &mut request.shared_summary),
-    ] {
+    invalid.extend(check_slots("slots", request.slots));
+    invalid.extend(clean_texts(&mut request.note, &mut request.shared_summary));
+    (!invalid.is_empty()).then_some(ApiError::Validation(invalid))
+}
+
+/// The slots of a hold, named `field`, out of range.
+fn check_slots(field: &str, slots: u32) -> Option<FieldError> {
+    (!(1..=SLOTS_MAX).contains(&slots)).then(|| FieldError {
+        field: field.into(),
+        message: format!("must be between 1 and {SLOTS_MAX}"),
+    })
+}
+
+/// Normalises a hold's note and shared summary, returning what is wrong with them.
+fn clean_texts(note: &mut Option<String>, shared_summary: &mut Option<String>) -> Vec<FieldError> {
+    let mut invalid = Vec::new();
+    for (field, text) in [("note", note), ("shared_summary", shared_summary)] {
         if let Some(text) = text {
             match input::parse_note(text, NOTE_MAX_CHARS) {
                 Ok(clean) => *text = clean,
@@ -215,7 +443,7 @@ fn check_hold(request: &mut NewReservation) -> Option<ApiError> {
             }
         }
     }
-    (!invalid.is_empty()).then_some(ApiError::Validation(invalid))
+    invalid
 }
 
 /// The caller's reservations: a sponsor's own, or those on a CDMO's capacity.

@@ -14,15 +14,16 @@ use cdmx_sdk::types::{
 };
 use chrono::NaiveDateTime;
 
-use super::events::{self, Change, record_reservations};
+use super::events::{self, Change};
 use super::pagination::PageRequest;
+use super::reservations::{BlockHold, insert_holds, record_holds};
 use crate::auth::Principal;
 use crate::auth::policy::{Action, Resource, authorize};
 use crate::db::accounts::{self, OrganizationNames};
 use crate::db::events::EventActor;
-use crate::db::reservations::{self as holds, NewHold, ReservationRow};
+use crate::db::reservations::{self as holds, NewHold};
 use crate::db::rfis::{self as stored, QuoteRow, RfiParty, RfiRow};
-use crate::db::{DbConnection, StoreError, documents, new_id, now, programs, watches};
+use crate::db::{DbConnection, StoreError, documents, new_id, now, programs};
 use crate::domain::rfis::{check_quote, check_reason, check_rfi, disclosed_program};
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -654,28 +655,21 @@ pub async fn accept_quote(
             }
             let rfi = stored::find_rfi(c, &viewer, &quote.rfi_id)?;
             let summary = parse::<RfiProgram>(&rfi.program)?.summary;
-            let mut offered = parse::<Vec<OfferedSlots>>(&quote.slots_offered)?;
-            // Blocks in id order: the lock order of `db::reservations`.
-            offered.sort_by(|a, b| a.capacity_id.cmp(&b.capacity_id));
-            let mut placed: Vec<ReservationRow> = Vec::with_capacity(offered.len());
-            let mut expired: Vec<ReservationRow> = Vec::new();
+            let offered = parse::<Vec<OfferedSlots>>(&quote.slots_offered)?;
+            let mut holds = Vec::with_capacity(offered.len());
             for offer in &offered {
-                let gone = || {
-                    ApiError::Conflict(format!(
-                        "the offered slots of capacity block {} are no longer free: nothing was held",
-                        offer.capacity_id
-                    ))
-                };
                 let target = match holds::find_hold_target(c, &offer.capacity_id) {
                     Ok(target) if target.cdmo_organization_id == quote.cdmo_organization_id => {
                         target
                     }
-                    Ok(_) | Err(StoreError::NotFound) => return Err(gone()),
+                    Ok(_) | Err(StoreError::NotFound) => {
+                        return Err(ApiError::Conflict(format!(
+                            "the offered slots of capacity block {} are no longer free: nothing was held",
+                            offer.capacity_id
+                        )));
+                    }
                     Err(other) => return Err(other.into()),
                 };
-                if !target.takes_new_holds(at.date()) {
-                    return Err(super::reservations::off_the_market());
-                }
                 let hold = NewHold {
                     block_id: offer.capacity_id.clone(),
                     sponsor_organization_id: quote.sponsor_organization_id.clone(),
@@ -686,29 +680,14 @@ pub async fn accept_quote(
                     actor: actor_id.clone(),
                 };
                 let row = hold.reservation(new_id(), &target.cdmo_organization_id, limits.ttl, at);
-                match holds::insert_hold(c, &row, &actor_id, limits, at) {
-                    Ok(lapsed) => expired.extend(lapsed),
-                    Err(StoreError::NotFound) => return Err(gone()),
-                    Err(StoreError::Conflict(why)) => {
-                        return Err(ApiError::Conflict(format!(
-                            "{why} (capacity block {}): nothing was held",
-                            offer.capacity_id
-                        )));
-                    }
-                    Err(other) => return Err(other.into()),
-                }
-                placed.push(row);
+                holds.push(BlockHold { target, row });
             }
-            let ids: Vec<&str> = placed.iter().map(|r| r.id.as_str()).collect();
+            let holds = insert_holds(c, holds, &actor_id, limits, at)?;
+            let ids: Vec<&str> = holds.placed.iter().map(|r| r.id.as_str()).collect();
             if !stored::decide_quote(c, &id, QuoteState::Accepted, None, &json(&ids)?, at)? {
                 return Err(not_submitted(current));
             }
-            // After the blocks: watch checks, then the feed counters (`db::events`).
-            if !expired.is_empty() {
-                watches::queue_check(c, &quote.cdmo_organization_id, at)?;
-            }
-            record_reservations(c, EventType::ReservationExpired, &expired, None, at)?;
-            record_reservations(c, EventType::ReservationHeld, &placed, Some(actor.clone()), at)?;
+            record_holds(c, &holds, actor.clone(), at)?;
             let quote = stored::find_quote(c, &viewer, &id)?;
             record_quote(c, EventType::QuoteAccepted, &quote, Some(actor), at)
         })

@@ -274,7 +274,7 @@ fn fire_watches(
         {
             continue;
         }
-        let slots = availability.0.get(&profile.features.profile_id);
+        let slots = availability.of(&profile.features.profile_id);
         let payload = CapacityAvailable {
             watch_id: watch.id.clone(),
             program_id: watch.program_id.clone(),
@@ -283,10 +283,10 @@ fn fire_watches(
             cdmo_name: profile.summary.name.clone(),
             slot_kind: watch.slot_kind,
             slots_needed: u32::try_from(watch.slots).unwrap_or(0),
-            slots_free: slots.map_or(0, |s| s.free),
+            slots_free: slots.free,
             window_start: watch.window_start.0,
             window_end: watch.window_end.0,
-            earliest_start: slots.and_then(|s| s.earliest),
+            earliest_start: slots.earliest,
         };
         let change = Change::new(
             EventType::CapacityAvailable,

@@ -19,6 +19,7 @@ use super::reservations::{ReservationRow, release_expired};
 use super::schema::{capacity_blocks, reservations};
 use super::{DbConnection, StoreError, StoreResult};
 use crate::domain::capacity::ValidBlock;
+use crate::domain::matching::FreeBlock;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = capacity_blocks)]
@@ -330,19 +331,18 @@ pub(super) fn give_back(
     Ok(())
 }
 
-/// Free slots per profile in blocks of `slot_kind` overlapping the window (optionally
-/// only blocks serving a donor source and one of some modalities), with, per profile,
-/// the first day in the window of a block that has a free slot.
-pub fn availability(
+/// The blocks of `slot_kind` overlapping the window (optionally only blocks serving a
+/// donor source and one of some modalities), with their free slots.
+pub fn free_blocks(
     conn: &mut DbConnection,
-    slot_kind: &str,
+    slot_kind: SlotKind,
     window: (NaiveDate, NaiveDate),
     donor_source: Option<&str>,
     modalities: &[&str],
     now: NaiveDateTime,
-) -> StoreResult<HashMap<String, (u32, Option<NaiveDate>)>> {
+) -> StoreResult<Vec<FreeBlock>> {
     let mut query = capacity_blocks::table
-        .filter(capacity_blocks::slot_kind.eq(slot_kind.to_owned()))
+        .filter(capacity_blocks::slot_kind.eq(slot_kind))
         .filter(capacity_blocks::period_end.ge(IsoDate(window.0)))
         .filter(capacity_blocks::period_start.le(IsoDate(window.1)))
         .into_boxed();
@@ -361,16 +361,18 @@ pub fn availability(
         .collect();
     let ids: Vec<String> = blocks.iter().map(|b| b.id.clone()).collect();
     let held = active_holds(conn, &ids, now)?;
-    let mut per_profile: HashMap<String, (u32, Option<NaiveDate>)> = HashMap::new();
-    for b in blocks {
-        let taken = held.get(&b.id).copied().unwrap_or(0) + i64::from(b.slots_confirmed);
-        let free = u32::try_from((i64::from(b.slots_total) - taken).max(0)).unwrap_or(0);
-        let entry = per_profile.entry(b.profile_id.clone()).or_insert((0, None));
-        entry.0 += free;
-        if free > 0 {
-            let start = b.period_start.0.max(window.0);
-            entry.1 = Some(entry.1.map_or(start, |e: NaiveDate| e.min(start)));
-        }
-    }
-    Ok(per_profile)
+    Ok(blocks
+        .into_iter()
+        .map(|b| {
+            let taken = held.get(&b.id).copied().unwrap_or(0) + i64::from(b.slots_confirmed);
+            FreeBlock {
+                free: u32::try_from((i64::from(b.slots_total) - taken).max(0)).unwrap_or(0),
+                capacity_id: b.id,
+                profile_id: b.profile_id,
+                slot_kind: b.slot_kind,
+                period_start: b.period_start.0,
+                period_end: b.period_end.0,
+            }
+        })
+        .collect())
 }

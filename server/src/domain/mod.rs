@@ -15,6 +15,7 @@ pub mod reports;
 pub mod reservations;
 pub mod rfis;
 pub mod share_links;
+pub mod split;
 
 /// The bit set of `values` among `all` (closed sets have fewer than 32 members).
 pub fn mask_of<'a, T: PartialEq + 'a>(all: &[T], values: impl IntoIterator<Item = &'a T>) -> u32 {

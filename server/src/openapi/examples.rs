@@ -20,7 +20,7 @@ use crate::app::demo::{
 };
 use crate::demo::data::{DemoCapacityBlock, DemoCdmo, DemoData, DemoLogin, DemoProgram};
 use crate::domain::matching::{
-    Availability, SlotsAvailable, ValidRequirements, acceptability_seed, feasible_values,
+    Availability, FreeBlock, ValidRequirements, acceptability_seed, feasible_values,
     rank_acceptability, run_match,
 };
 use crate::domain::profiles::{
@@ -182,18 +182,9 @@ fn match_request(demo: &Demo) -> MatchRequest {
         constraint: ConstraintCode::PhaseTrackRecord,
         max_gap: 1.0,
     }];
-    // The order of importance the point weights imply, for rank acceptability.
-    let mut by_weight: Vec<&WeightedCriterion> = requirements.criteria.iter().collect();
-    by_weight.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    let mut order: Vec<(f64, Vec<Criterion>)> = Vec::new();
-    for c in by_weight {
-        match order.last_mut() {
-            Some((weight, group)) if *weight == c.weight => group.push(c.criterion),
-            _ => order.push((c.weight, vec![c.criterion])),
-        }
-    }
-    requirements.weight_order = order.into_iter().map(|(_, group)| group).collect();
+    requirements.weight_order = requirements.order_of_point_weights();
     MatchRequest {
+        split_allocation: None,
         rank_acceptability: Some(RankAcceptabilityRequest {
             samples: Some(EXAMPLE_SAMPLES),
         }),
@@ -222,6 +213,23 @@ fn capacity_block(demo: &Demo) -> NewCapacityBlock {
 
 fn reservation(demo: &Demo) -> NewReservation {
     demo.reservation.request.clone()
+}
+
+/// One slot of each of the demo CDMO's two blocks, held together; a split allocation's
+/// `hold_request()` has the same shape, with blocks of several CDMOs.
+fn allocation_hold(demo: &Demo) -> NewAllocationHold {
+    NewAllocationHold {
+        blocks: [demo.capacity, demo.other_capacity]
+            .iter()
+            .map(|b| SlotOffer {
+                capacity_id: b.id.clone(),
+                slots: 1,
+            })
+            .collect(),
+        program_id: Some(demo.program.id.clone()),
+        note: Some("Two of the five Phase 2 batches; the rest at a second CDMO.".into()),
+        shared_summary: demo.reservation.request.shared_summary.clone(),
+    }
 }
 
 /// The demo shortlist's ranking, as the demo load saves it.
@@ -381,6 +389,10 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
                 }),
                 limit: Some(10),
                 excluded_cursor: None,
+                split_allocation: Some(SplitAllocationRequest {
+                    max_cdmos: Some(3),
+                    proposals: Some(5),
+                }),
             }),
         ),
         ("create_shortlist", to_json(&demo.shortlist.request)),
@@ -419,6 +431,7 @@ fn request_examples(demo: &Demo) -> Vec<(&'static str, Option<Value>)> {
             }),
         ),
         ("create_reservation", to_json(&reservation(demo))),
+        ("create_allocation_hold", to_json(&allocation_hold(demo))),
         ("unlist_cdmo_profile", to_json(&unlist_request())),
         (
             "reschedule_reservation",
@@ -496,8 +509,7 @@ fn demo_availability(data: &DemoData, requirements: &ValidRequirements) -> Avail
         return Availability::default();
     };
     let wanted = &set.constraints;
-    let mut per_profile: std::collections::HashMap<String, SlotsAvailable> =
-        std::collections::HashMap::new();
+    let mut blocks = Vec::new();
     for b in data
         .workspace
         .capacity_blocks
@@ -528,20 +540,16 @@ fn demo_availability(data: &DemoData, requirements: &ValidRequirements) -> Avail
             .iter()
             .filter(|x| x.capacity_id == b.id)
             .map(|x| x.slots);
-        let free = k.slots.saturating_sub(held.chain(booked).sum());
-        let entry = per_profile
-            .entry(b.profile_id.clone())
-            .or_insert(SlotsAvailable {
-                free: 0,
-                earliest: None,
-            });
-        entry.free += free;
-        if free > 0 {
-            let start = k.period_start.max(need.window_start);
-            entry.earliest = Some(entry.earliest.map_or(start, |e| e.min(start)));
-        }
+        blocks.push(FreeBlock {
+            capacity_id: b.id.clone(),
+            profile_id: b.profile_id.clone(),
+            slot_kind: k.slot_kind,
+            period_start: k.period_start,
+            period_end: k.period_end,
+            free: k.slots.saturating_sub(held.chain(booked).sum()),
+        });
     }
-    Availability(per_profile)
+    Availability::of_blocks(blocks, need.window_start)
 }
 
 /// Weight vectors drawn in the examples' rank acceptability.
@@ -743,6 +751,29 @@ fn reservation_view(demo: &Demo) -> Reservation {
     }
 }
 
+fn allocation_hold_view(demo: &Demo) -> AllocationHold {
+    let request = allocation_hold(demo);
+    AllocationHold {
+        reservations: request
+            .blocks
+            .iter()
+            .zip([
+                "01943a6e-2c00-7000-8000-00000000a101",
+                "01943a6e-2c00-7000-8000-00000000a102",
+            ])
+            .map(|(block, id)| Reservation {
+                id: id.into(),
+                capacity_id: block.capacity_id.clone(),
+                program_id: request.program_id.clone(),
+                slots: block.slots,
+                note: request.note.clone(),
+                shared_summary: request.shared_summary.clone(),
+                ..reservation_view(demo)
+            })
+            .collect(),
+    }
+}
+
 fn profile_view(demo: &Demo) -> Option<CdmoProfile> {
     let profile = demo.cdmo_profile()?;
     Some(CdmoProfile {
@@ -913,6 +944,11 @@ fn response_examples(demo: &Demo) -> Vec<(&'static str, &'static str, Option<Val
             to_json(&reservation_view(demo)),
         ),
         ("get_reservation", "200", to_json(&reservation_view(demo))),
+        (
+            "create_allocation_hold",
+            "201",
+            to_json(&allocation_hold_view(demo)),
+        ),
         ("unlist_cdmo_profile", "200", to_json(&unlisted_view())),
         (
             "relist_cdmo_profile",
@@ -1129,20 +1165,19 @@ mod tests {
         let demo = demo(&data);
         let requirements = ValidProgram::parse(program(&demo)).unwrap().requirements;
         let free = |profile: &str| {
-            demo_availability(&data, &requirements)
-                .0
-                .get(&format!("01943a6e-2c00-7000-8000-000000000{profile}"))
-                .map(|s| (s.free, s.earliest))
+            let slots = demo_availability(&data, &requirements)
+                .of(&format!("01943a6e-2c00-7000-8000-000000000{profile}"));
+            (slots.free, slots.earliest)
         };
         let day = |m, d| Some(date(2027, m, d));
         // Tessaric: 24 + 12 slots, 2 of them held by the demo sponsor.
-        assert_eq!(free("100"), Some((34, day(1, 4))));
+        assert_eq!(free("100"), (34, day(1, 4)));
         // Corvane: 10 slots from February, 7 booked.
-        assert_eq!(free("104"), Some((3, day(2, 1))));
+        assert_eq!(free("104"), (3, day(2, 1)));
         // Bellcourt: fully booked.
-        assert_eq!(free("105"), Some((0, None)));
+        assert_eq!(free("105"), (0, None));
         // Aurinberg publishes nothing.
-        assert_eq!(free("112"), None);
+        assert_eq!(free("112"), (0, None));
         let result = match_result(&demo, &requirements, 10);
         let fits: Vec<f64> = result
             .candidates

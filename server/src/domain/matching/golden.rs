@@ -91,8 +91,8 @@ fn widened(availability: Availability) -> Availability {
             (format!("p{i:03}"), SlotsAvailable { free, earliest })
         })
         .collect();
-    all.extend(availability.0);
-    Availability(all)
+    all.extend(availability.per_profile);
+    Availability::of_slots(all)
 }
 
 /// The series of requests: generated sets (a deterministic proptest runner), then the

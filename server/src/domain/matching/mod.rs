@@ -9,12 +9,13 @@
 //! - each candidate's contributions sum to its total, which lies in 0..=100.
 
 use cdmx_sdk::types::{
-    AcceptabilityMethod, AcceptedBatches, Authority, Candidate, CandidateAcceptability,
-    CapabilityProfile, CleanroomGrade, Confidence, ConstraintClass, Criterion, CriterionScore,
-    CriterionWeight, DonorSource, Exclusion, GeneModificationMethod, InspectionOutcome, Licence,
-    LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy, Modality, Phase, Platform,
-    ProfileSection, QcAssay, RankAcceptability, Region, RequirementSet, Robustness, Scale,
-    SectionConfidence, WeightSensitivity, WeightedCriterion,
+    AcceptabilityMethod, AcceptedBatches, AllocationPart, AllocationProposal, Authority, Candidate,
+    CandidateAcceptability, CapabilityProfile, CleanroomGrade, Confidence, ConstraintClass,
+    Criterion, CriterionScore, CriterionWeight, DonorSource, Exclusion, GeneModificationMethod,
+    InspectionOutcome, Licence, LicenceKind, LicensedActivity, MatchResult, MissingDataPolicy,
+    Modality, OfferedSlots, Phase, Platform, ProfileSection, QcAssay, RankAcceptability, Region,
+    RequirementSet, Robustness, Scale, SectionConfidence, SlotKind, SplitAllocation,
+    WeightSensitivity, WeightedCriterion,
 };
 use chrono::NaiveDate;
 
@@ -22,6 +23,7 @@ use self::exclusions::{Failure, closeness, near_miss, near_miss_rule};
 use super::acceptability::{self, WeightRegion};
 use super::geo;
 use super::profiles::{countries, phase_rank};
+use super::split;
 use super::{Violations, input, mask_of};
 
 /// The largest weight a criterion may have (weights are relative: normalised to sum 1).
@@ -506,10 +508,27 @@ impl<'a> ScanRow<'a> for (&'a ScanFeatures, &'a CdmoFeatures) {
     }
 }
 
+/// A capacity block's free slots at the time of a match (unexpired holds and
+/// confirmations subtracted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeBlock {
+    pub capacity_id: String,
+    pub profile_id: String,
+    pub slot_kind: SlotKind,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub free: u32,
+}
+
 /// Free slots of the requested kind in the requested window, per profile id, at the
 /// time of the match. Profiles absent from it have none.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Availability(pub std::collections::HashMap<String, SlotsAvailable>);
+pub struct Availability {
+    per_profile: std::collections::HashMap<String, SlotsAvailable>,
+    /// Per profile, its blocks with free slots, earliest first (split allocations take
+    /// slots from them in that order).
+    blocks: std::collections::HashMap<String, Vec<FreeBlock>>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotsAvailable {
@@ -519,11 +538,55 @@ pub struct SlotsAvailable {
 }
 
 impl Availability {
-    fn of(&self, profile_id: &str) -> SlotsAvailable {
-        self.0.get(profile_id).copied().unwrap_or(SlotsAvailable {
-            free: 0,
-            earliest: None,
-        })
+    /// The availability of `blocks`, the blocks that serve the need in a window starting
+    /// on `window_start`: free slots summed per profile, and the first day in the window
+    /// of a block with a free slot.
+    pub fn of_blocks(blocks: impl IntoIterator<Item = FreeBlock>, window_start: NaiveDate) -> Self {
+        let mut availability = Self::default();
+        for block in blocks {
+            let slots = availability
+                .per_profile
+                .entry(block.profile_id.clone())
+                .or_insert(SlotsAvailable {
+                    free: 0,
+                    earliest: None,
+                });
+            slots.free += block.free;
+            if block.free > 0 {
+                let start = block.period_start.max(window_start);
+                slots.earliest = Some(slots.earliest.map_or(start, |e| e.min(start)));
+                availability
+                    .blocks
+                    .entry(block.profile_id.clone())
+                    .or_default()
+                    .push(block);
+            }
+        }
+        for blocks in availability.blocks.values_mut() {
+            blocks.sort_by(|a, b| {
+                (a.period_start, &a.capacity_id).cmp(&(b.period_start, &b.capacity_id))
+            });
+        }
+        availability
+    }
+
+    /// Free slots per profile without their blocks (tests and benchmarks).
+    pub fn of_slots(per_profile: std::collections::HashMap<String, SlotsAvailable>) -> Self {
+        Self {
+            per_profile,
+            blocks: Default::default(),
+        }
+    }
+
+    /// `profile_id`'s free slots (none when absent).
+    pub fn of(&self, profile_id: &str) -> SlotsAvailable {
+        self.per_profile
+            .get(profile_id)
+            .copied()
+            .unwrap_or(SlotsAvailable {
+                free: 0,
+                earliest: None,
+            })
     }
 }
 
@@ -1611,6 +1674,7 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
         });
     MatchResult {
         rank_acceptability: None,
+        split_allocation: None,
         feasible_count,
         excluded_count,
         robustness,
@@ -1683,10 +1747,13 @@ pub fn run_match_after<'a, R: ScanRow<'a>>(
     }
 }
 
-/// A feasible CDMO as rank acceptability sees it.
+/// A feasible CDMO as rank acceptability and split allocation see it.
 pub struct FeasibleValues {
     profile_id: String,
+    organization_id: String,
     name: String,
+    /// Its free slots for the capacity need (0 without one).
+    free: u32,
     /// Its total under the point weights, as the ranking computes it.
     total: f64,
     /// Per criterion, 100 × penalty factor × normalised value: its total under weights
@@ -1741,7 +1808,9 @@ pub fn feasible_values<'a, R: ScanRow<'a>>(
         .into_iter()
         .map(|(r, values)| FeasibleValues {
             profile_id: r.features.profile_id.clone(),
+            organization_id: r.features.organization_id.clone(),
             name: r.features.name.clone(),
+            free: r.slots.free,
             total: r.total,
             values,
         })
@@ -1820,6 +1889,118 @@ pub fn rank_acceptability(
         pruned: result.pruned as u32,
         candidates,
     }
+}
+
+/// Split allocation asked of a match: at most `max_cdmos` CDMOs per allocation, at most
+/// `proposals` allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitAsk {
+    pub max_cdmos: u32,
+    pub proposals: u32,
+}
+
+impl SplitAsk {
+    pub const DEFAULT: Self = Self {
+        max_cdmos: 2,
+        proposals: 3,
+    };
+}
+
+impl ValidRequirements {
+    /// The CDMOs a split allocation may draw on pass these: the same requirements with
+    /// the capacity need ranked on but not required. `None` without a capacity need.
+    pub fn capacity_not_required(&self) -> Option<Self> {
+        let mut relaxed = self.clone();
+        relaxed.set.capacity.as_mut()?.required = false;
+        Some(relaxed)
+    }
+}
+
+/// Allocations of the capacity need across CDMOs of `pool` (the [`feasible_values`] of
+/// [`ValidRequirements::capacity_not_required`]), drawing slots from `availability`'s
+/// blocks; `None` without a capacity need or when one CDMO of the pool has every slot.
+pub fn split_allocation(
+    pool: &[FeasibleValues],
+    req: &ValidRequirements,
+    availability: &Availability,
+    ask: SplitAsk,
+) -> Option<SplitAllocation> {
+    let need = req.set.capacity.as_ref()?;
+    if pool.iter().any(|f| f.free >= need.slots) {
+        return None;
+    }
+    let considered: Vec<&FeasibleValues> = pool.iter().filter(|f| f.free > 0).collect();
+    let offers: Vec<split::Offer> = considered
+        .iter()
+        .map(|f| split::Offer {
+            // Rounding is monotonic: the pool's order stays non-increasing.
+            total_micros: (f.total * 1e6).round() as i64,
+            free: f.free,
+        })
+        .collect();
+    let allocations = split::best_allocations(
+        &offers,
+        need.slots,
+        ask.max_cdmos as usize,
+        ask.proposals as usize,
+    );
+    let no_blocks = Vec::new();
+    let proposals = allocations
+        .into_iter()
+        .enumerate()
+        .map(|(i, allocation)| AllocationProposal {
+            rank: i as u32 + 1,
+            score: allocation.value as f64 / 1e6 / f64::from(need.slots),
+            parts: allocation
+                .parts
+                .iter()
+                .map(|&(index, slots)| {
+                    let f = considered[index];
+                    let mut remaining = slots;
+                    let blocks = availability
+                        .blocks
+                        .get(&f.profile_id)
+                        .unwrap_or(&no_blocks)
+                        .iter()
+                        .map_while(|b| {
+                            let take = b.free.min(remaining);
+                            remaining -= take;
+                            (take > 0).then(|| OfferedSlots {
+                                capacity_id: b.capacity_id.clone(),
+                                slots: take,
+                                slot_kind: b.slot_kind,
+                                period_start: b.period_start,
+                                period_end: b.period_end,
+                            })
+                        })
+                        .collect();
+                    AllocationPart {
+                        profile_id: f.profile_id.clone(),
+                        organization_id: f.organization_id.clone(),
+                        name: f.name.clone(),
+                        total: f.total,
+                        slots,
+                        blocks,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Some(SplitAllocation {
+        slots_needed: need.slots,
+        max_cdmos: ask.max_cdmos,
+        considered: considered.len() as u32,
+        proposals,
+        description: format!(
+            "Allocations of {} slots across at most {} CDMOs that meet every hard \
+             constraint except capacity. Each takes slots from the better-ranked CDMO \
+             first, as many as it has free, from its earliest blocks; a set whose \
+             lower-ranked CDMOs would get no slot is proposed as the smaller set. Ordered by \
+             slot-weighted score (the totals times the slots, over the slots needed), then \
+             by the CDMOs' ranks.",
+            need.slots, ask.max_cdmos
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -1407,7 +1407,7 @@ fn any_capacity() -> impl Strategy<Value = (Option<CapacityNeed>, Availability)>
                     ))
                 })
                 .collect();
-            (need, Availability(availability))
+            (need, Availability::of_slots(availability))
         })
 }
 
@@ -1661,14 +1661,14 @@ fn required_capacity_excludes_cdmos_without_enough_free_slots_and_says_so() {
     )
     .unwrap();
     let mut availability = Availability::default();
-    availability.0.insert(
+    availability.per_profile.insert(
         "a".into(),
         SlotsAvailable {
             free: 5,
             earliest: NaiveDate::from_ymd_opt(2027, 1, 31),
         },
     );
-    availability.0.insert(
+    availability.per_profile.insert(
         "b".into(),
         SlotsAvailable {
             free: 3,
@@ -1728,7 +1728,7 @@ fn capacity_criteria_rank_partial_availability_when_not_required() {
     )
     .unwrap();
     let mut availability = Availability::default();
-    availability.0.insert(
+    availability.per_profile.insert(
         "b".into(),
         SlotsAvailable {
             free: 2,

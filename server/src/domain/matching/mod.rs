@@ -1944,7 +1944,6 @@ pub fn split_allocation(
         ask.max_cdmos as usize,
         ask.proposals as usize,
     );
-    let no_blocks = Vec::new();
     let proposals = allocations
         .into_iter()
         .enumerate()
@@ -1960,8 +1959,8 @@ pub fn split_allocation(
                     let blocks = availability
                         .blocks
                         .get(&f.profile_id)
-                        .unwrap_or(&no_blocks)
-                        .iter()
+                        .into_iter()
+                        .flatten()
                         .map_while(|b| {
                             let take = b.free.min(remaining);
                             remaining -= take;
